@@ -1,0 +1,5 @@
+"""Allow ``python -m cakupan``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,308 @@
+"""Assign: put every interview in a kelurahan and an RT.
+
+Takes normalised interviews, kelurahan polygons and, when given, SLS (RT) polygons; returns a
+new interviews frame with metric coordinates, the unit found by location and the unit each
+interview is counted in. Nothing here touches the disk.
+
+Rules, in order:
+
+1. Coordinates. A row whose point lies in no kelurahan is tried with latitude and longitude
+   swapped, then as UTM metres in the area's zone; if that lands inside, the repair is named
+   in ``repairs`` (``swapped_lat_lon``, ``utm_coordinates``). Otherwise the row is
+   ``outside_area`` (a valid lon/lat elsewhere) or ``invalid_coordinates``.
+2. Location. A point covered by one kelurahan is in it. A point covered by two (the bundled
+   boundaries overlap where they were simplified one by one) goes to the one it declares,
+   else to the lowest code. A point in a sliver between kelurahan goes to the nearest within
+   ``[assign] sliver_tolerance_m``.
+3. Counting. An interview is counted in the kelurahan it declares when that code is known
+   (directly or through the crosswalk), otherwise in the kelurahan where it lies; in the RT
+   it declares, otherwise (with SLS polygons) in the RT where it lies. The location check
+   (:mod:`cakupan.checks`) says when declaration and location disagree.
+4. Crosswalk. BPS and Kemendagri number desa differently. A declared kelurahan code that is
+   not in the boundaries is matched to the kelurahan where most of its interviews lie; every
+   such match is reported, none is silent.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from .errors import CRSMismatchError
+
+WGS84 = "EPSG:4326"
+
+
+def metric_crs(frame: gpd.GeoDataFrame) -> pyproj.CRS:
+    """Return the UTM CRS of the zone holding the centre of ``frame``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> metric_crs(gpd.GeoDataFrame(geometry=[shapely.Point(106.6, -6.2)], crs=4326)).to_epsg()
+    32748
+    """
+    west, south, east, north = frame.to_crs(WGS84).total_bounds
+    info = pyproj.database.query_utm_crs_info(
+        datum_name="WGS 84",
+        area_of_interest=pyproj.aoi.AreaOfInterest(
+            (west + east) / 2, (south + north) / 2, (west + east) / 2, (south + north) / 2
+        ),
+    )
+    return pyproj.CRS.from_epsg(int(info[0].code))
+
+
+def check_same_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, a_name: str, b_name: str) -> None:
+    """Raise :class:`CRSMismatchError` naming both CRSs when two frames differ."""
+    if a.crs != b.crs:
+        raise CRSMismatchError(
+            f"{a_name} is in {a.crs} but {b_name} is in {b.crs}; "
+            f"project one first, e.g. {b_name}.to_crs({a_name}.crs)"
+        )
+
+
+def locate(x: np.ndarray, y: np.ndarray, polygons) -> tuple[np.ndarray, np.ndarray]:
+    """Return every (point, polygon) pair where the polygon covers the point.
+
+    Points on an edge are covered by every polygon sharing the edge; callers break ties.
+    NaN coordinates are in no polygon.
+    """
+    ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    tree = shapely.STRtree(np.asarray(polygons))
+    point, polygon = tree.query(shapely.points(x[ok], y[ok]), predicate="intersects")
+    return ok[point], polygon
+
+
+def first_per_point(point: np.ndarray, polygon: np.ndarray, n: int,
+                    preferred: np.ndarray | None = None) -> np.ndarray:
+    """Return one polygon per point: ``preferred`` when it is among the pairs, else the lowest.
+
+    Points in no pair get -1.
+
+    Examples
+    --------
+    >>> first_per_point(np.array([0, 0, 2]), np.array([5, 3, 1]), 3).tolist()
+    [3, -1, 1]
+    >>> first_per_point(np.array([0, 0]), np.array([5, 3]), 1, np.array([5])).tolist()
+    [5]
+    """
+    out = np.full(n, -1, dtype=np.int64)
+    if len(point) == 0:
+        return out
+    rank = polygon.astype(np.int64)
+    if preferred is not None:
+        rank = np.where(polygon == preferred[point], -1, rank)
+    order = np.lexsort((rank, point))
+    point, polygon = point[order], polygon[order]
+    first = np.r_[True, point[1:] != point[:-1]]
+    out[point[first]] = polygon[first]
+    return out
+
+
+def nearest_within(x, y, polygons, distance: float) -> np.ndarray:
+    """Return the nearest polygon within ``distance`` of each point, -1 where none is."""
+    out = np.full(len(x), -1, dtype=np.int64)
+    ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    if len(ok) == 0:
+        return out
+    tree = shapely.STRtree(np.asarray(polygons))
+    point, polygon = tree.query_nearest(shapely.points(x[ok], y[ok]), max_distance=distance,
+                                        all_matches=True)
+    out[ok] = first_per_point(point, polygon, len(ok))
+    return out
+
+
+def _project(lon, lat, crs) -> tuple[np.ndarray, np.ndarray]:
+    transformer = pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
+    return transformer.transform(lon, lat)
+
+
+def assign_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
+                      units: gpd.GeoDataFrame | None = None,
+                      sliver_tolerance_m: float = 30.0) -> pd.DataFrame:
+    """Return interviews placed in kelurahan and RTs (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    interviews : DataFrame
+        From :func:`cakupan.normalise.interviews`.
+    kelurahan : GeoDataFrame
+        Kelurahan polygons in a metric CRS, sorted by ``kelurahan_code``.
+    units : GeoDataFrame, optional
+        RT polygons in the same CRS, with ``kelurahan_code``, ``rw``, ``rt``.
+    sliver_tolerance_m : float
+        How far from every kelurahan a point may lie and still be placed in the nearest.
+
+    Returns
+    -------
+    DataFrame
+        ``interviews`` with ``lon``/``lat`` repaired, metric ``x``/``y``, the unit by location
+        (``location_kelurahan_code``, ``location_rw``, ``location_rt``), the unit counted
+        (``kelurahan_code``, ``rw``, ``rt``), ``declared_kelurahan_code``, ``status`` and
+        ``repairs`` updated.
+    """
+    if units is not None:
+        check_same_crs(kelurahan, units, "kelurahan", "units")
+    crs = kelurahan.crs
+    polygons = kelurahan.geometry.to_numpy()
+    codes = kelurahan["kelurahan_code"].to_numpy(dtype=object)
+    out = interviews.copy()
+    usable = out["status"].eq("counted").to_numpy()
+    lon = out["lon"].to_numpy(dtype=float).copy()
+    lat = out["lat"].to_numpy(dtype=float).copy()
+    lon[~usable], lat[~usable] = np.nan, np.nan
+    declared = out["kelurahan_code"].map(pd.Series(np.arange(len(codes)), index=codes))
+    declared = declared.fillna(-1).to_numpy(dtype=np.int64)
+
+    in_range = (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+    x, y = _project(np.where(in_range, lon, np.nan), np.where(in_range, lat, np.nan), crs)
+    where = _place(x, y, polygons, declared, sliver_tolerance_m)
+    repairs = out["repairs"].fillna("").to_numpy(dtype=object)
+
+    # Tries for points in no kelurahan: swapped axes, then UTM metres in the area's zone.
+    lost = usable & (where < 0)
+    sx, sy = _project(np.where(lost & (np.abs(lat) <= 180) & (np.abs(lon) <= 90), lat, np.nan),
+                      np.where(lost, lon, np.nan), crs)
+    swapped = _place(sx, sy, polygons, declared, sliver_tolerance_m) >= 0
+    utm = lost & ~swapped & ~in_range
+    ux, uy = np.where(utm, lon, np.nan), np.where(utm, lat, np.nan)
+    utm_ok = _place(ux, uy, polygons, declared, sliver_tolerance_m) >= 0
+    for mask, nx, ny, name in ((swapped, sx, sy, "swapped_lat_lon"),
+                               (utm_ok, ux, uy, "utm_coordinates")):
+        x, y = np.where(mask, nx, x), np.where(mask, ny, y)
+        repairs = np.where(mask, np.char.add(repairs.astype(str), ";" + name), repairs)
+    fixed = swapped | utm_ok
+    if fixed.any():
+        where[fixed] = _place(x[fixed], y[fixed], polygons, declared[fixed], sliver_tolerance_m)
+        back = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
+        lon[fixed], lat[fixed] = back.transform(x[fixed], y[fixed])
+
+    status = out["status"].to_numpy(dtype=object).copy()
+    outside = usable & (where < 0)
+    status[outside] = np.where(in_range[outside], "outside_area", "invalid_coordinates")
+    located = where >= 0
+    out["lon"], out["lat"] = np.where(located, lon, out["lon"]), np.where(located, lat, out["lat"])
+    out["x"], out["y"] = np.where(located, x, np.nan), np.where(located, y, np.nan)
+    out["status"] = pd.Series(status, index=out.index, dtype="string")
+    out["repairs"] = pd.Series(repairs, index=out.index, dtype="string").str.strip(";")
+    out["declared_kelurahan_code"] = out["kelurahan_code"]
+    out["location_kelurahan_code"] = pd.Series(
+        np.where(located, codes[np.maximum(where, 0)], None), index=out.index, dtype="string")
+
+    crosswalk = crosswalk_by_location(out, set(codes))
+    declared_known = out["kelurahan_code"].where(out["kelurahan_code"].isin(codes))
+    matched = out["kelurahan_code"].map(crosswalk)
+    out["kelurahan_code"] = (declared_known.fillna(matched)
+                             .fillna(out["location_kelurahan_code"]).astype("string"))
+    out.attrs["crosswalk"] = crosswalk
+
+    out["location_rw"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    out["location_rt"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    if units is not None and len(units):
+        out = _place_in_units(out, units)
+    return out
+
+
+def _place(x, y, polygons, declared, tolerance) -> np.ndarray:
+    point, polygon = locate(x, y, polygons)
+    where = first_per_point(point, polygon, len(x), preferred=declared)
+    sliver = (where < 0) & np.isfinite(x) & np.isfinite(y)
+    if sliver.any():
+        where[sliver] = nearest_within(x[sliver], y[sliver], polygons, tolerance)
+    return where
+
+
+def crosswalk_by_location(interviews: pd.DataFrame, known: set) -> pd.Series:
+    """Return a map from declared kelurahan codes not in ``known`` to the boundary code where
+    most of their located interviews lie.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"kelurahan_code": ["3671010001"] * 3 + ["9"],
+    ...                       "location_kelurahan_code": ["A", "A", "B", pd.NA]})
+    >>> crosswalk_by_location(frame, {"A", "B"}).to_dict()
+    {'3671010001': 'A'}
+    """
+    declared = interviews["kelurahan_code"]
+    unknown = declared.notna() & ~declared.isin(known) & interviews[
+        "location_kelurahan_code"].notna()
+    if not unknown.any():
+        return pd.Series(dtype="string")
+    pairs = interviews.loc[unknown, ["kelurahan_code", "location_kelurahan_code"]]
+    counts = pairs.value_counts().reset_index(name="n")
+    counts = counts.sort_values(["kelurahan_code", "n", "location_kelurahan_code"],
+                                ascending=[True, False, True], kind="stable")
+    best = counts.drop_duplicates("kelurahan_code")
+    return pd.Series(best["location_kelurahan_code"].to_numpy(),
+                     index=best["kelurahan_code"].to_numpy(), dtype="string")
+
+
+def _place_in_units(out: pd.DataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
+    x, y = out["x"].to_numpy(), out["y"].to_numpy()
+    keys = units["kelurahan_code"] + "|" + units["rw"] + "|" + units["rt"]
+    index = pd.Series(np.arange(len(units)), index=keys.to_numpy())
+    index = index[~index.index.duplicated()]
+    declared_key = out["kelurahan_code"] + "|" + out["rw"] + "|" + out["rt"]
+    declared = declared_key.map(index).fillna(-1).to_numpy(dtype=np.int64)
+    point, polygon = locate(x, y, units.geometry.to_numpy())
+    where = first_per_point(point, polygon, len(x), preferred=declared)
+    found = where >= 0
+    take = np.maximum(where, 0)
+    for name in ("rw", "rt"):
+        values = units[name].to_numpy(dtype=object)[take]
+        out[f"location_{name}"] = pd.Series(np.where(found, values, None), index=out.index,
+                                            dtype="string")
+    same_kelurahan = units["kelurahan_code"].to_numpy(dtype=object)[take] == out[
+        "kelurahan_code"].to_numpy(dtype=object)
+    use_location = out["rt"].isna().to_numpy() & found & same_kelurahan
+    for name in ("rw", "rt"):
+        out[name] = out[name].mask(use_location, out[f"location_{name}"])
+    out.attrs["unit_position"] = where
+    out.attrs["declared_unit_position"] = declared
+    return out
+
+
+def attach_units(units: gpd.GeoDataFrame, kelurahan: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return units whose missing ``kelurahan_code`` is filled from the kelurahan holding them.
+
+    Both frames in the same metric CRS. A unit's representative point decides.
+    """
+    check_same_crs(kelurahan, units, "kelurahan", "units")
+    missing = units["kelurahan_code"].isna().to_numpy()
+    if not missing.any():
+        return units
+    points = shapely.point_on_surface(units.geometry.to_numpy()[missing])
+    point, polygon = locate(shapely.get_x(points), shapely.get_y(points),
+                            kelurahan.geometry.to_numpy())
+    where = first_per_point(point, polygon, len(points))
+    out = units.copy()
+    codes = kelurahan["kelurahan_code"].to_numpy(dtype=object)
+    out.loc[missing, "kelurahan_code"] = np.where(where >= 0, codes[np.maximum(where, 0)], None)
+    return out
+
+
+def mark_duplicates(interviews: pd.DataFrame) -> pd.Series:
+    """Return ``status`` with repeated interviews set to ``duplicate``.
+
+    The first row of an interview ID wins; among counted rows, the first of a household
+    (``household_id`` within its kelurahan) wins, so no household is counted twice.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"interview_id": ["a", "a", "b", "c"],
+    ...                       "status": ["counted"] * 4, "kelurahan_code": ["1"] * 4,
+    ...                       "household_id": ["h1", "h1", "h2", "h2"]})
+    >>> mark_duplicates(frame).tolist()
+    ['counted', 'duplicate', 'counted', 'duplicate']
+    """
+    status = interviews["status"].copy()
+    repeated_id = interviews["interview_id"].duplicated()
+    status[repeated_id] = "duplicate"
+    counted = status.eq("counted") & interviews["household_id"].notna()
+    key = interviews.loc[counted, ["kelurahan_code", "household_id"]]
+    repeated = key.duplicated()
+    status[repeated[repeated].index] = "duplicate"
+    return status.astype("string")

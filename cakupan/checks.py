@@ -1,0 +1,492 @@
+"""Interview checks: is each interview where it says, and does it look like a real visit?
+
+Takes the interviews frame built by :mod:`cakupan.normalise` and :mod:`cakupan.assign` (one row
+per input row, metric ``x``/``y``, ``interviewed_at`` in local time) and returns new frames
+aligned to its index: a location class per interview (:func:`location_check`), QA flags
+(:func:`flag_interviews`) and one row of counts per enumerator (:func:`enumerator_scores`).
+Never reads or writes files and never drops a row: a row whose data does not allow a check
+simply does not get that flag.
+
+Rows whose ``status`` is ``duplicate`` are repeated records of another row; they get the
+checks of a row on its own (time, GPS accuracy) but are never compared with other rows, or every
+original would be flagged as its own twin.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from .config import Checks
+from .errors import CRSMismatchError
+
+#: Location classes of :func:`location_check`, from best to worst, then ``unknown``.
+LOCATION_CLASSES = ("inside", "boundary_ambiguous", "neighbour", "far_outside", "unknown")
+
+#: QA flags of :func:`flag_interviews`, in the order of their columns in the scores.
+FLAGS = (
+    "invented_cluster",
+    "too_fast_travel",
+    "duplicate_location",
+    "duplicate_household_id",
+    "near_duplicate_location",
+    "outside_fieldwork_window",
+    "night_time",
+    "poor_gps",
+)
+
+#: Weight of one flagged interview in an enumerator's score (and a worklist row's urgency):
+#: signs of invented interviews weigh most, doubtful timing or GPS quality least.
+FLAG_WEIGHTS = {
+    "invented_cluster": 1.0,
+    "too_fast_travel": 1.0,
+    "duplicate_location": 1.0,
+    "duplicate_household_id": 1.0,
+    "far_outside": 0.5,
+    "near_duplicate_location": 0.5,
+    "outside_fieldwork_window": 0.5,
+    "night_time": 0.25,
+    "poor_gps": 0.25,
+}
+
+# Puts each enumerator's points in their own plane of a 3-D KD-tree, so that one tree finds
+# pairs of one enumerator only; far larger than any distance searched.
+_PLANE_M = 1.0e6
+_NS_PER_MINUTE = 60_000_000_000
+
+
+def _checks(config) -> Checks:
+    """Accept the whole :class:`~cakupan.config.Config` or its ``checks`` part."""
+    return getattr(config, "checks", config)
+
+
+def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
+    """Classify each interview's fix against the unit (RT or kelurahan) it declares.
+
+    Rules, in this order (``d`` = distance from the fix to the declared unit's edge, ``a`` =
+    the fix's accuracy radius):
+
+    - ``unknown``: no usable fix (``x`` or ``y`` NaN), accuracy missing or poorer than
+      ``max_accuracy_m``, or no declared unit (``declared`` is -1 or its geometry is empty).
+    - ``boundary_ambiguous``: ``d <= a``; the accuracy circle crosses the declared unit's edge,
+      whether the fix lies inside or outside it.
+    - ``inside``: the fix lies in the declared unit and ``d > a``.
+    - ``neighbour``: outside the declared unit, and in or within ``a`` of a unit adjacent to
+      it (closer than ``adjacency_m``): often an RT declared across the street.
+    - ``far_outside``: any other fix outside the declared unit.
+
+    Parameters
+    ----------
+    x, y : array-like of float
+        Metric coordinates of the fixes, in the CRS of ``units``; NaN when unusable. A
+        :class:`pandas.Series` ``x`` gives the result its index.
+    accuracy_m : array-like of float
+        Accuracy radius of each fix in metres; NaN when unknown.
+    declared : array-like of int
+        Position in ``units`` of the declared unit of each interview; -1 when unknown.
+    units : geopandas.GeoSeries
+        Unit polygons in a metric CRS: RT polygons when SLS polygons exist, else kelurahan.
+    config : Checks or Config
+        Uses ``max_accuracy_m`` and ``adjacency_m``.
+
+    Returns
+    -------
+    pandas.Series
+        Categorical with categories :data:`LOCATION_CLASSES`, named ``location_check``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> units = gpd.GeoSeries([box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=32748)
+    >>> location_check([50, 95, 103, 50], [50, 50, 50, 50], [10, 10, 2, 80],
+    ...                [0, 0, 0, 0], units, Checks()).tolist()
+    ['inside', 'boundary_ambiguous', 'neighbour', 'unknown']
+    """
+    checks = _checks(config)
+    index = x.index if isinstance(x, pd.Series) else None
+    x = np.asarray(x, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    acc = np.asarray(accuracy_m, dtype="float64")
+    declared = np.asarray(declared, dtype="int64")
+    if units.crs is not None and units.crs.is_geographic:
+        raise CRSMismatchError(
+            f"location_check needs units in a metric CRS, got {units.crs.to_string()}; "
+            "project them first, e.g. units.to_crs(interviews' UTM zone)"
+        )
+    geoms = np.asarray(units.geometry.array, dtype=object)
+    n_units = len(geoms)
+    result = np.full(len(x), len(LOCATION_CLASSES) - 1, dtype="int8")  # unknown
+
+    usable_unit = np.zeros(n_units + 1, dtype=bool)  # last slot: declared out of range
+    usable_unit[:n_units] = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    in_range = (declared >= 0) & (declared < n_units)
+    ok = (
+        np.isfinite(x)
+        & np.isfinite(y)
+        & np.isfinite(acc)
+        & (acc <= checks.max_accuracy_m)
+        & usable_unit[np.where(in_range, declared, n_units)]
+    )
+    rows = np.flatnonzero(ok)
+    if len(rows) == 0:
+        return _location_series(result, index)
+
+    unit = declared[rows]
+    px, py, pa = x[rows], y[rows], acc[rows]
+    shapely.prepare(geoms[usable_unit[:n_units]])
+    edges = shapely.boundary(geoms)
+    to_edge = shapely.distance(shapely.points(px, py), edges[unit])
+    inside = shapely.intersects_xy(geoms[unit], px, py)
+    ambiguous = to_edge <= pa
+    cls = np.where(ambiguous, 1, np.where(inside, 0, 3)).astype("int8")
+
+    outside = np.flatnonzero(~ambiguous & ~inside)
+    if len(outside):
+        tree = shapely.STRtree(geoms)
+        a, b = tree.query(geoms, predicate="dwithin", distance=checks.adjacency_m)
+        adjacent = np.unique(a[a != b] * n_units + b[a != b])
+        points = shapely.points(px[outside], py[outside])
+        k, j = tree.query(points, predicate="dwithin", distance=pa[outside])
+        hit = np.isin(unit[outside][k] * n_units + j, adjacent)
+        near = np.bincount(k[hit], minlength=len(outside)) > 0
+        cls[outside[near]] = 2
+    result[rows] = cls
+    return _location_series(result, index)
+
+
+def _location_series(codes, index):
+    values = pd.Categorical.from_codes(codes, categories=list(LOCATION_CLASSES))
+    return pd.Series(values, index=index, name="location_check")
+
+
+def flag_interviews(interviews: pd.DataFrame, config) -> pd.DataFrame:
+    """Flag interviews that look wrong, per enumerator and per row.
+
+    Flags (each row may get several):
+
+    - ``duplicate_location``: another interview of the same enumerator lies within
+      ``duplicate_m`` (the same point: a copied fix).
+    - ``near_duplicate_location``: another lies within ``near_duplicate_m`` but not at the same
+      point; genuine doors are at least 5 m apart, though GPS noise sometimes brings two fixes
+      this close, so this asks for a look, not a rejection.
+    - ``invented_cluster``: many households at one spot in a short time. An interview with at
+      least ``cluster_min_households`` interviews of its enumerator (itself included) within
+      ``cluster_radius_m`` and ``cluster_minutes`` either side is a core; cores and every
+      interview within that radius and time of a core are flagged, and cores linked that way
+      form one cluster (``cluster_id``). Genuine dense housing (doors 5-10 m apart) rarely puts
+      that many visits in one such disc; an apartment block (rusun) can, so verify.
+    - ``too_fast_travel``: the straight-line speed from the enumerator's previous interview
+      exceeds ``max_speed_kmh``, after subtracting both fixes' accuracy radii (GPS noise; an
+      unknown accuracy counts as ``max_accuracy_m``) and taking gaps shorter than
+      ``min_gap_minutes`` as that long (same-minute clocks). The later interview is flagged.
+    - ``outside_fieldwork_window``: interviewed before ``fieldwork_start`` or after
+      ``fieldwork_end``.
+    - ``night_time``: interviewed from ``night_start_hour`` to ``night_end_hour`` local time.
+    - ``duplicate_household_id``: the household ID occurs more than once in the same declared
+      RT (forms often number households within an SLS, so IDs repeat across RTs).
+    - ``poor_gps``: the fix's accuracy is known and poorer than ``good_accuracy_m``.
+
+    Parameters
+    ----------
+    interviews : pandas.DataFrame
+        Normalised interviews: ``x``, ``y``, ``gps_accuracy_m``, ``interviewed_at``,
+        ``enumerator_id``, ``kelurahan_code``, ``rw``, ``rt``, ``household_id``, ``status``.
+    config : Checks or Config
+        Thresholds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Aligned to ``interviews.index``:
+
+        - ``flags``: flag names, sorted, ``;``-joined; empty string when none.
+        - ``cluster_id`` (Int64): the invented cluster, numbered from 1 in input order.
+        - ``cluster_size`` (Int64): interviews in that cluster.
+        - ``nearest_m`` (float): distance to the enumerator's nearest other interview.
+        - ``speed_kmh`` (float): speed from the enumerator's previous interview, after the
+          GPS allowance (0 when within it).
+        - ``doubtful`` (bool): counted but in an invented cluster.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({
+    ...     "x": [0.0, 0.0, 5000.0], "y": [0.0, 0.0, 0.0], "gps_accuracy_m": [5.0, 5.0, 30.0],
+    ...     "interviewed_at": pd.to_datetime(["2022-10-20 09:00", "2022-10-20 09:20",
+    ...                                       "2022-10-20 23:21"]),
+    ...     "enumerator_id": ["p1", "p1", "p1"], "kelurahan_code": "3671010001",
+    ...     "rw": "001", "rt": "001", "household_id": ["1", "2", "3"], "status": "counted"})
+    >>> flag_interviews(frame, Checks())["flags"].tolist()
+    ['duplicate_location', 'duplicate_location', 'night_time;poor_gps']
+    """
+    checks = _checks(config)
+    frame = interviews
+    n = len(frame)
+    x = frame["x"].to_numpy(dtype="float64", na_value=np.nan)
+    y = frame["y"].to_numpy(dtype="float64", na_value=np.nan)
+    acc = frame["gps_accuracy_m"].to_numpy(dtype="float64", na_value=np.nan)
+    when = pd.to_datetime(frame["interviewed_at"])
+    has_time = when.notna().to_numpy()
+    minutes = np.where(has_time, when.to_numpy(dtype="datetime64[ns]").astype("int64"), 0)
+    minutes = minutes / _NS_PER_MINUTE
+    enumerator, _ = pd.factorize(frame["enumerator_id"], sort=True)
+    status = frame["status"].astype("string")
+    located = (
+        np.isfinite(x)
+        & np.isfinite(y)
+        & (enumerator >= 0)
+        & (status != "duplicate").fillna(True).to_numpy(dtype=bool)
+    )
+
+    flags = {name: np.zeros(n, dtype=bool) for name in FLAGS}
+    nearest, dup, near_dup, (cluster_id, cluster_size) = _location_pairs(
+        x, y, minutes, has_time, enumerator, located, checks
+    )
+    flags["duplicate_location"] = dup
+    flags["near_duplicate_location"] = near_dup
+    flags["invented_cluster"] = cluster_id > 0
+    speed, too_fast = _travel(x, y, acc, minutes, enumerator, located & has_time, checks)
+    flags["too_fast_travel"] = too_fast
+    flags["outside_fieldwork_window"], flags["night_time"] = _timing(when, checks)
+    flags["duplicate_household_id"] = _duplicate_households(frame, status)
+    flags["poor_gps"] = np.isfinite(x) & (acc > checks.good_accuracy_m)
+
+    text = pd.Series("", index=frame.index, dtype="string")
+    for name in sorted(FLAGS):
+        text = text.mask(flags[name], text + ";" + name)
+    counted = (status == "counted").fillna(False).to_numpy(dtype=bool)
+    return pd.DataFrame(
+        {
+            "flags": text.str.lstrip(";"),
+            "cluster_id": pd.array(np.where(cluster_id > 0, cluster_id, None), dtype="Int64"),
+            "cluster_size": pd.array(np.where(cluster_id > 0, cluster_size, None), dtype="Int64"),
+            "nearest_m": nearest,
+            "speed_kmh": speed,
+            "doubtful": counted & flags["invented_cluster"],
+        },
+        index=frame.index,
+    )
+
+
+def _location_pairs(x, y, minutes, has_time, enumerator, located, checks):
+    """Return nearest distance, duplicate masks and invented clusters from one KD-tree."""
+    n = len(x)
+    nearest = np.full(n, np.nan)
+    dup = np.zeros(n, dtype=bool)
+    near_dup = np.zeros(n, dtype=bool)
+    cluster_id = np.zeros(n, dtype="int64")
+    cluster_size = np.zeros(n, dtype="int64")
+    rows = np.flatnonzero(located)
+    if len(rows) < 2:
+        return nearest, dup, near_dup, (cluster_id, cluster_size)
+    # Centre coordinates so that the plane offsets keep sub-millimetre precision.
+    points = np.column_stack(
+        [x[rows] - x[rows].mean(), y[rows] - y[rows].mean(), enumerator[rows] * _PLANE_M]
+    )
+    tree = cKDTree(points)
+    distance, _ = tree.query(points, k=2)
+    second = distance[:, 1]
+    nearest[rows] = np.where(second < _PLANE_M / 2, second, np.nan)
+
+    radius = max(checks.near_duplicate_m, checks.duplicate_m)
+    pairs = tree.query_pairs(radius, output_type="ndarray")
+    if len(pairs):
+        a, b = pairs[:, 0], pairs[:, 1]
+        d = np.hypot(*(points[a, :2] - points[b, :2]).T)
+        same = d <= checks.duplicate_m
+        dup[rows[np.concatenate([a[same], b[same]])]] = True
+        near = ~same & (d <= checks.near_duplicate_m)
+        near_dup[rows[np.concatenate([a[near], b[near]])]] = True
+
+    ids, sizes = _clusters(tree, minutes[rows], has_time[rows], checks)
+    cluster_id[rows], cluster_size[rows] = ids, sizes
+    return nearest, dup, near_dup, (cluster_id, cluster_size)
+
+
+def _clusters(tree, minutes, has_time, checks):
+    """Label invented clusters among the points of ``tree``; 0 = none."""
+    n = len(minutes)
+    ids = np.zeros(n, dtype="int64")
+    sizes = np.zeros(n, dtype="int64")
+    pairs = tree.query_pairs(checks.cluster_radius_m, output_type="ndarray")
+    if len(pairs) == 0:
+        return ids, sizes
+    a, b = pairs[:, 0], pairs[:, 1]
+    keep = has_time[a] & has_time[b] & (np.abs(minutes[a] - minutes[b]) <= checks.cluster_minutes)
+    a, b = a[keep], b[keep]
+    count = 1 + np.bincount(a, minlength=n) + np.bincount(b, minlength=n)
+    core = has_time & (count >= checks.cluster_min_households)
+    if not core.any():
+        return ids, sizes
+    # Components of cores; each border point joins the component of its lowest-numbered core.
+    both = core[a] & core[b]
+    graph = coo_matrix((np.ones(both.sum()), (a[both], b[both])), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    member = np.where(core, label, -1)
+    border_a = core[b] & ~core[a]
+    border_b = core[a] & ~core[b]
+    border = np.concatenate([a[border_a], b[border_b]])
+    via = np.concatenate([b[border_a], a[border_b]])
+    order = np.lexsort((via, border))
+    border, via = border[order], via[order]
+    first = np.r_[True, border[1:] != border[:-1]][: len(border)]
+    member[border[first]] = label[via[first]]
+    _reach(tree, member, core, minutes, has_time, checks)
+
+    flagged = member >= 0
+    # Number clusters 1.. by their first row, so ids do not depend on scipy's labelling.
+    labels, first_row = np.unique(member[flagged], return_index=True)
+    rank = np.empty(len(labels), dtype="int64")
+    rank[np.argsort(np.flatnonzero(flagged)[first_row], kind="stable")] = np.arange(len(labels))
+    position = np.searchsorted(labels, member[flagged])
+    ids[flagged] = rank[position] + 1
+    sizes[flagged] = np.bincount(position)[position]
+    return ids, sizes
+
+
+def _reach(tree, member, core, minutes, has_time, checks):
+    """Add to each cluster the interviews near its centre and in its time span, in place.
+
+    Invented fixes scatter around one spot with GPS noise, so some fall farther than the
+    radius from every core; measured from the cluster's centre (the median of its cores) they
+    are still close.
+    """
+    frame = pd.DataFrame(tree.data[core], columns=["x", "y", "plane"])
+    frame["minutes"] = minutes[core]
+    frame["label"] = member[core]
+    spots = frame.groupby("label").agg(
+        x=("x", "median"), y=("y", "median"), plane=("plane", "first"),
+        start=("minutes", "min"), end=("minutes", "max"),
+    )
+    found = tree.query_ball_point(spots[["x", "y", "plane"]].to_numpy(), checks.cluster_reach_m)
+    lengths = np.array([len(hits) for hits in found], dtype="int64")
+    if lengths.sum() == 0:
+        return
+    point = np.concatenate([np.asarray(hits, dtype="int64") for hits in found])
+    spot = np.repeat(np.arange(len(spots)), lengths)
+    start = spots["start"].to_numpy()[spot] - checks.cluster_minutes
+    end = spots["end"].to_numpy()[spot] + checks.cluster_minutes
+    join = (member[point] < 0) & has_time[point]
+    join &= (minutes[point] >= start) & (minutes[point] <= end)
+    point, spot = point[join], spot[join]
+    # A point near two clusters joins the one listed first.
+    point, first = np.unique(point, return_index=True)
+    member[point] = spots.index.to_numpy()[spot[first]]
+
+
+def _travel(x, y, acc, minutes, enumerator, usable, checks):
+    """Return the speed from each enumerator's previous interview and the too-fast mask."""
+    n = len(x)
+    speed = np.full(n, np.nan)
+    too_fast = np.zeros(n, dtype=bool)
+    rows = np.flatnonzero(usable)
+    if len(rows) < 2:
+        return speed, too_fast
+    rows = rows[np.lexsort((rows, minutes[rows], enumerator[rows]))]
+    prev, this = rows[:-1], rows[1:]
+    same = enumerator[prev] == enumerator[this]
+    prev, this = prev[same], this[same]
+    allowance = np.fmin(np.nan_to_num(acc, nan=checks.max_accuracy_m), checks.max_accuracy_m)
+    gap_km = np.maximum(
+        np.hypot(x[this] - x[prev], y[this] - y[prev]) - allowance[this] - allowance[prev], 0.0
+    ) / 1000.0
+    hours = np.maximum(minutes[this] - minutes[prev], checks.min_gap_minutes) / 60.0
+    speed[this] = gap_km / hours
+    too_fast[this] = speed[this] > checks.max_speed_kmh
+    return speed, too_fast
+
+
+def _timing(when: pd.Series, checks):
+    """Return masks of interviews outside the fieldwork window and at night."""
+    day = when.dt.normalize()
+    start = pd.Timestamp(checks.fieldwork_start)
+    end = pd.Timestamp(checks.fieldwork_end)
+    outside = ((day < start) | (day > end)).fillna(False).to_numpy(dtype=bool)
+    hour = when.dt.hour
+    if checks.night_start_hour > checks.night_end_hour:
+        night = (hour >= checks.night_start_hour) | (hour < checks.night_end_hour)
+    else:
+        night = (hour >= checks.night_start_hour) & (hour < checks.night_end_hour)
+    return outside, night.fillna(False).to_numpy(dtype=bool)
+
+
+def _duplicate_households(frame, status):
+    """Return the mask of household IDs repeated within one declared RT."""
+    key = frame[["kelurahan_code", "rw", "rt", "household_id"]].astype("string")
+    usable = key["household_id"].notna() & (status != "duplicate").fillna(True)
+    repeated = key[usable].duplicated(keep=False)
+    return repeated.reindex(frame.index, fill_value=False).to_numpy(dtype=bool)
+
+
+def enumerator_scores(interviews: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
+    """Count each enumerator's interviews and flags and rank them by urgency.
+
+    Parameters
+    ----------
+    interviews : pandas.DataFrame
+        Normalised interviews: ``enumerator_id``, ``supervisor_id``, ``status``, and
+        optionally ``location_check``.
+    flags : pandas.DataFrame
+        The result of :func:`flag_interviews` for ``interviews``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per enumerator (rows without one are grouped under ``<NA>``): ``enumerator_id``,
+        ``supervisor_id`` (the one of most of its interviews), ``interviews``, ``counted``,
+        ``doubtful``, ``flagged`` (interviews with any flag or ``far_outside``),
+        ``share_flagged``, one count per flag of :data:`FLAGS`, ``far_outside``, and
+        ``score``: the flagged interviews weighted by :data:`FLAG_WEIGHTS`, so that many
+        serious flags come first. Sorted by score, then flagged interviews, descending.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"enumerator_id": ["p1", "p1", "p2"],
+    ...                       "supervisor_id": ["s1", "s1", "s1"], "status": "counted"})
+    >>> flags = pd.DataFrame({"flags": ["night_time", "", "too_fast_travel;poor_gps"],
+    ...                       "doubtful": False})
+    >>> enumerator_scores(frame, flags)[["enumerator_id", "flagged", "score"]].values.tolist()
+    [['p2', 1, 1.25], ['p1', 1, 0.25]]
+    """
+    text = flags["flags"].astype("string").fillna("")
+    table = pd.DataFrame(
+        {
+            "enumerator_id": interviews["enumerator_id"].astype("string"),
+            "supervisor_id": interviews["supervisor_id"].astype("string"),
+            "interviews": 1,
+            "counted": (interviews["status"] == "counted").fillna(False).astype("int64"),
+            "doubtful": flags["doubtful"].astype(bool).astype("int64"),
+        },
+        index=interviews.index,
+    )
+    for name in FLAGS:
+        table[name] = text.str.contains(rf"(?:^|;){name}(?:;|$)", regex=True).astype("int64")
+    if "location_check" in interviews:
+        far = interviews["location_check"].astype("string") == "far_outside"
+        table["far_outside"] = far.fillna(False).astype("int64")
+    else:
+        table["far_outside"] = 0
+    table["flagged"] = ((text != "") | (table["far_outside"] > 0)).astype("int64")
+
+    counts = [*FLAGS, "far_outside"]
+    sums = ["interviews", "counted", "doubtful", "flagged", *counts]
+    out = table.groupby("enumerator_id", dropna=False, sort=True)[sums].sum()
+    out.insert(0, "supervisor_id", _most_common(table, "enumerator_id", "supervisor_id"))
+    out.insert(5, "share_flagged", (out["flagged"] / out["interviews"]).round(4))
+    out["score"] = sum(out[name] * FLAG_WEIGHTS[name] for name in counts).round(2)
+    out = out.reset_index()
+    order = np.lexsort(
+        (out["enumerator_id"].fillna("").to_numpy(), -out["flagged"], -out["score"])
+    )
+    return out.iloc[order].reset_index(drop=True)
+
+
+def _most_common(table, by, column):
+    """Return, per group of ``by``, the most frequent value of ``column`` (ties: smallest)."""
+    counts = table.groupby([by, column], dropna=False, sort=True).size().rename("n")
+    counts = counts.reset_index().sort_values([by, "n", column], ascending=[True, False, True])
+    return counts.drop_duplicates(by).set_index(by)[column]

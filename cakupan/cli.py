@@ -1,0 +1,169 @@
+"""The ``cakupan`` command: a thin layer over :mod:`cakupan.pipeline`.
+
+Each command parses its options, calls one library function and turns cakupan's errors into
+one line on stderr with exit status 2. Heavy imports happen inside the commands, so
+``cakupan --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import CakupanError
+
+STEPS = ("read", "assign", "check", "measure", "gaps", "write")
+
+
+class UsageProblem(click.ClickException):
+    """An input or setting cakupan cannot use: one line, exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file=None):
+        """Print ``cakupan: <message>`` on stderr."""
+        click.echo(f"cakupan: {self.format_message()}", err=True)
+
+
+def _progress(enabled: bool):
+    """Return (callback, close) drawing a bar over the run's steps, or nothing when quiet."""
+    if not enabled:
+        return (lambda name: None), (lambda: None)
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(STEPS), unit="step", leave=False, file=sys.stderr,
+               bar_format="{desc:<10} {bar:30} {n_fmt}/{total_fmt} [{elapsed}]")
+
+    def step(name):
+        bar.set_description_str(name)
+        bar.update(1)
+
+    return step, bar.close
+
+
+FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+audience_option = click.option(
+    "--audience", type=click.Choice(["supervisor", "planner"]), default="supervisor",
+    show_default=True,
+    help="supervisor: maps and lists with interviews to check. planner: totals per area "
+         "only, no household locations or IDs (safe to share).")
+lang_option = click.option(
+    "--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
+    help="Language of maps, report and worklist: id = Bahasa Indonesia, en = English.")
+quiet_option = click.option(
+    "--quiet", is_flag=True, help="No progress bar (it is hidden anyway when not on a terminal).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cakupan")
+def main():
+    """Check that a door-to-door registration left no household uncounted.
+
+    cakupan compares the households interviewed in every RT, RW, kelurahan and kecamatan with
+    the households expected there, and shows where people may have been missed.
+
+    \b
+    Try it on the bundled sample first:   cakupan demo
+    Then on your own files:               cakupan run --help
+    """
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("outputs/demo"), show_default=True,
+              help="Folder for the sample's input files and all outputs.")
+@click.option("--size", type=click.Choice(["tiny", "small", "city"]), default="city",
+              show_default=True,
+              help="How much of Kota Tangerang to simulate: 3, 12 or all 104 kelurahan.")
+@click.option("--seed", type=int, default=2022, show_default=True,
+              help="Seed of the sample; the same seed gives the same files.")
+@audience_option
+@lang_option
+@quiet_option
+def demo(out, size, seed, audience, lang, quiet):
+    """Run cakupan on a simulated registration of Kota Tangerang.
+
+    Builds a sample world on the real kelurahan boundaries (RT polygons, households, a
+    prelist, interviews with known faults), writes its input files to OUT/input and its
+    ground truth to OUT/truth, then writes every output to OUT.
+    """
+    from .pipeline import Inputs, run
+    from .sample import make_world, write_world
+
+    step, close = _progress(not quiet and sys.stderr.isatty())
+    try:
+        paths = write_world(make_world(size, seed), out)
+        inputs = Inputs(boundaries=paths["boundaries"], interviews=paths["interviews"],
+                        units=paths["units"], prelist=paths["prelist"])
+        result = run(inputs, out, audience=audience, lang=lang, progress=step)
+    except CakupanError as error:
+        raise UsageProblem(str(error)) from None
+    finally:
+        close()
+    _summary(result, out)
+
+
+@main.command()
+@click.option("--boundaries", required=True, type=FILE,
+              help="Kelurahan/desa polygons (GeoJSON, Shapefile or .zip, GeoPackage, KML, ...).")
+@click.option("--interviews", required=True, type=FILE,
+              help="Interviews with GPS (CSV, Excel, Parquet, GeoJSON; ODK and Kobo exports).")
+@click.option("--units", type=FILE,
+              help="RT/SLS polygons, if you have them: RT coverage by location and on the map.")
+@click.option("--prelist", type=FILE,
+              help="Expected households per RT/SLS (the prelist): the count to compare with.")
+@click.option("--population", type=FILE,
+              help="Population raster (GeoTIFF, persons per cell) as another expected count.")
+@click.option("--buildings", type=FILE,
+              help="Building footprints (polygons or points) as another expected count.")
+@click.option("--config", "config_path", type=FILE,
+              help="TOML settings: column names of your files and thresholds (see README).")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the outputs to; created if missing.")
+@audience_option
+@lang_option
+@quiet_option
+def run(boundaries, interviews, units, prelist, population, buildings, config_path, out,
+        audience, lang, quiet):
+    """Measure coverage of your registration and write maps, report and worklist.
+
+    \b
+    Example:
+      cakupan run --boundaries kelurahan.geojson --interviews wawancara.csv \\
+                  --prelist prelist.xlsx --out hasil/
+    """
+    from .config import load_config
+    from .pipeline import Inputs
+    from .pipeline import run as run_pipeline
+
+    step, close = _progress(not quiet and sys.stderr.isatty())
+    try:
+        config = load_config(config_path)
+        inputs = Inputs(boundaries, interviews, units, prelist, population, buildings)
+        result = run_pipeline(inputs, out, config, audience, lang, progress=step)
+    except CakupanError as error:
+        raise UsageProblem(str(error)) from None
+    finally:
+        close()
+    _summary(result, out)
+
+
+def _summary(result, out: Path) -> None:
+    rt = result.coverage[result.coverage["level"].eq("rt")]
+    counts = rt["status"].value_counts()
+    account = result.accounting["interviews"]
+    click.echo(
+        f"{account['rows_read']:,} interview rows read, {account['rows_counted']:,} counted, "
+        f"{account['rows_set_aside']:,} set aside (see interviews.csv).")
+    click.echo(
+        f"{len(rt):,} RT: {counts.get('complete', 0):,} complete, {counts.get('under', 0):,} "
+        f"under, {counts.get('not_started', 0):,} not started, {counts.get('over', 0):,} over.")
+    click.echo(f"Outputs in {out}/ ; open {out / 'report.html'} and {out / 'map.html'}.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

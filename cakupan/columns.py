@@ -1,0 +1,104 @@
+"""Canonical column names and the aliases loaders recognise.
+
+Loaders rename input columns to these names. An alias is compared after lower-casing and
+turning every run of non-alphanumerics into ``_``, so ``"GPS Accuracy (m)"`` matches
+``gps_accuracy_m``. A TOML config can name any column explicitly (see :mod:`cakupan.config`).
+"""
+
+from __future__ import annotations
+
+import re
+
+BOUNDARIES = ("kelurahan_code", "kelurahan_name", "kecamatan_code", "kecamatan_name")
+UNITS = ("sls_code", "kelurahan_code", "rw", "rt", "sls_name")
+INTERVIEWS = (
+    "interview_id",
+    "lon",
+    "lat",
+    "gps_accuracy_m",
+    "interviewed_at",
+    "enumerator_id",
+    "supervisor_id",
+    "sls_code",
+    "kelurahan_code",
+    "rw",
+    "rt",
+    "household_id",
+    "household_size",
+)
+PRELIST = ("sls_code", "kelurahan_code", "rw", "rt", "expected_households")
+
+#: Columns that hold personal data; never copied to outputs.
+PERSONAL = ("nama", "name", "nama_krt", "nik", "no_kk", "kk", "phone", "telepon", "no_hp", "hp")
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "kelurahan_code": (
+        "kelurahan_code", "kode", "kode_kel", "kode_kelurahan", "kode_desa", "kddesa", "kdkel",
+        "kdepum", "iddesa", "id_desa", "desa_code", "village_code", "kel_code", "kode_wilayah",
+        "idkel", "kelurahan_id",
+    ),
+    "kelurahan_name": (
+        "kelurahan_name", "nama", "nama_kel", "nama_kelurahan", "nama_desa", "nmdesa", "wadmkd",
+        "desa", "kelurahan", "village", "village_name", "name",
+    ),
+    "kecamatan_code": (
+        "kecamatan_code", "kec_kode", "kode_kec", "kode_kecamatan", "kdkec", "kdcpum", "idkec",
+        "district_code",
+    ),
+    "kecamatan_name": (
+        "kecamatan_name", "kec_nama", "nama_kec", "nama_kecamatan", "nmkec", "wadmkc",
+        "kecamatan", "district", "district_name",
+    ),
+    "sls_code": ("sls_code", "idsls", "id_sls", "kode_sls", "kdsls", "sls_id", "idsubsls"),
+    "sls_name": ("sls_name", "nmsls", "nama_sls", "sls"),
+    "rw": ("rw", "kode_rw", "no_rw", "wadmrw", "rw_no", "kdrw"),
+    "rt": ("rt", "kode_rt", "no_rt", "rt_no", "kdrt"),
+    "interview_id": (
+        "interview_id", "id", "_id", "_uuid", "instanceid", "meta_instanceid", "key", "_index",
+        "submission_id", "id_wawancara", "no_urut_wawancara",
+    ),
+    "lon": (
+        "lon", "lng", "long", "longitude", "bujur", "x", "gps_longitude", "_gps_longitude",
+        "koordinat_longitude", "geopoint_longitude", "_geolocation_longitude",
+    ),
+    "lat": (
+        "lat", "latitude", "lintang", "y", "gps_latitude", "_gps_latitude",
+        "koordinat_latitude", "geopoint_latitude", "_geolocation_latitude",
+    ),
+    "gps_accuracy_m": (
+        "gps_accuracy_m", "accuracy", "gps_accuracy", "akurasi", "akurasi_gps", "accuracy_m",
+        "_gps_precision", "gps_precision", "geopoint_accuracy", "precision",
+    ),
+    "interviewed_at": (
+        "interviewed_at", "timestamp", "waktu", "waktu_wawancara", "tanggal", "date", "time",
+        "datetime", "end", "_submission_time", "submissiondate", "submission_date",
+        "tanggal_wawancara",
+    ),
+    "enumerator_id": (
+        "enumerator_id", "ppl", "id_ppl", "kode_ppl", "petugas", "enumerator", "username",
+        "_submitted_by", "submitterid", "submitter_id", "deviceid", "petugas_id",
+    ),
+    "supervisor_id": ("supervisor_id", "pml", "id_pml", "kode_pml", "pengawas", "supervisor"),
+    "household_id": (
+        "household_id", "idrt", "id_rt_tangga", "id_ruta", "ruta_id", "kode_ruta", "nurt",
+        "no_ruta", "hh_id", "household", "keluarga_id", "id_keluarga",
+    ),
+    "household_size": (
+        "household_size", "jumlah_art", "jml_art", "art", "hh_size", "anggota_rumah_tangga",
+    ),
+    "expected_households": (
+        "expected_households", "jumlah_ruta", "jml_ruta", "ruta", "jumlah_kk", "jml_kk",
+        "households", "prelist", "muatan", "jumlah_keluarga", "expected",
+    ),
+}
+
+
+def simplify(name: str) -> str:
+    """Return a header in the form aliases are compared in.
+
+    Examples
+    --------
+    >>> simplify("GPS Accuracy (m)")
+    'gps_accuracy_m'
+    """
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")

@@ -1,0 +1,188 @@
+"""Measure: counted against expected households for every RT, RW, kelurahan and kecamatan.
+
+Takes assigned interviews, expected households per RT and the kelurahan table; returns one
+row per unit at every level with the columns of ``coverage.csv``. Nothing here touches the
+disk.
+
+- ``counted_households``: counted interviews (``status == "counted"``; a repeated household
+  was already set aside as ``duplicate``), including ``doubtful_households``, those an
+  interview check put in doubt (invented clusters).
+- ``coverage_ratio``: (counted - doubtful) / expected.
+- ``gap_households``: households still missing. For an RT, expected - (counted - doubtful),
+  never below 0. Above the RT, the sum of the gaps below it (or the level's own shortfall if
+  larger), so an over-counted RT never hides a missing one.
+- ``status``: ``no_expected`` without an expected count; ``not_started`` when nothing is
+  counted; ``under`` below ``[coverage] under_ratio``; ``over`` above ``over_ratio``;
+  otherwise ``complete``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .config import Coverage
+
+LEVELS = ("kecamatan", "kelurahan", "rw", "rt")
+COLUMNS = (
+    "level", "code", "parent_code", "name", "kelurahan_code", "rw", "rt",
+    "counted_households", "doubtful_households", "expected_households", "expected_source",
+    "coverage_ratio", "gap_households", "status",
+)
+_RT = ["kelurahan_code", "rw", "rt"]
+
+
+def measure(interviews: pd.DataFrame, expected: pd.DataFrame | None,
+            kelurahan: pd.DataFrame, settings: Coverage = Coverage(),
+            rt_names: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Return coverage at every level, sorted by level and code.
+
+    Parameters
+    ----------
+    interviews : DataFrame
+        Assigned interviews: ``status``, ``kelurahan_code``, ``rw``, ``rt`` and, optionally,
+        ``doubtful`` (bool).
+    expected : DataFrame or None
+        One row per RT: ``kelurahan_code``, ``rw``, ``rt``, ``expected_households``,
+        ``expected_source``.
+    kelurahan : DataFrame
+        ``kelurahan_code``, ``kelurahan_name``, ``kecamatan_code``, ``kecamatan_name``.
+    settings : Coverage
+        Status thresholds.
+    rt_names : DataFrame, optional
+        ``kelurahan_code``, ``rw``, ``rt``, ``sls_name``: names for RTs (from SLS polygons),
+        and RTs to list even when nothing is counted or expected there.
+
+    Examples
+    --------
+    >>> kel = pd.DataFrame({"kelurahan_code": ["3671011001"], "kelurahan_name": ["Sukarasa"],
+    ...                     "kecamatan_code": ["367101"], "kecamatan_name": ["Tangerang"]})
+    >>> iv = pd.DataFrame({"status": ["counted"] * 3, "kelurahan_code": ["3671011001"] * 3,
+    ...                    "rw": ["001"] * 3, "rt": ["001", "001", "002"]})
+    >>> ex = pd.DataFrame({"kelurahan_code": ["3671011001"] * 2, "rw": ["001"] * 2,
+    ...                    "rt": ["001", "002"], "expected_households": [2.0, 4.0],
+    ...                    "expected_source": ["prelist"] * 2})
+    >>> table = measure(iv, ex, kel)
+    >>> table[["level", "counted_households", "gap_households", "status"]].values.tolist()
+    [['kecamatan', 3, 3.0, 'under'], ['kelurahan', 3, 3.0, 'under'], ['rw', 3, 3.0, 'under'], ['rt', 2, 0.0, 'complete'], ['rt', 1, 3.0, 'under']]
+    """
+    rt = _rt_table(interviews, expected, rt_names)
+    rt = rt.merge(kelurahan[["kelurahan_code", "kecamatan_code"]], on="kelurahan_code",
+                  how="left")
+    from .codes import kecamatan_of
+
+    rt["kecamatan_code"] = rt["kecamatan_code"].fillna(kecamatan_of(rt["kelurahan_code"]))
+    rt["gap"] = _gap(rt)
+    rows = [_level_rows("rt", rt, settings)]
+    for level, keys in (("rw", ["kelurahan_code", "rw"]), ("kelurahan", ["kelurahan_code"]),
+                        ("kecamatan", ["kecamatan_code"])):
+        rows.append(_level_rows(level, _roll_up(rt, keys, kelurahan, level), settings))
+    table = pd.concat(rows, ignore_index=True)
+    names = _names(kelurahan)
+    table["name"] = table["name"].fillna(table["code"].map(names)).fillna(table["code"])
+    table["level"] = pd.Categorical(table["level"], categories=LEVELS, ordered=True)
+    table = table.sort_values(["level", "code"], kind="stable").reset_index(drop=True)
+    table["level"] = table["level"].astype("string")
+    return table[list(COLUMNS)]
+
+
+def _rt_table(interviews, expected, rt_names) -> pd.DataFrame:
+    counted = interviews[interviews["status"].eq("counted") & interviews["rt"].notna()
+                         & interviews["rw"].notna() & interviews["kelurahan_code"].notna()]
+    doubtful = counted.get("doubtful", pd.Series(False, index=counted.index)).fillna(False)
+    tally = (counted.assign(doubtful=doubtful.astype(int))
+             .groupby(_RT, sort=True).agg(counted=("status", "size"),
+                                          doubtful=("doubtful", "sum")).reset_index())
+    frames = [tally]
+    if expected is not None and len(expected):
+        frames.append(expected[[*_RT, "expected_households", "expected_source"]])
+    if rt_names is not None and len(rt_names):
+        frames.append(rt_names.dropna(subset=_RT)[[*_RT, "sls_name"]])
+    keys = pd.concat([f[_RT] for f in frames]).drop_duplicates()
+    rt = keys
+    for frame in frames:
+        rt = rt.merge(frame.drop_duplicates(_RT), on=_RT, how="left")
+    for column in ("counted", "doubtful"):
+        rt[column] = rt[column].fillna(0).astype("int64")
+    for column, dtype in (("expected_households", "float64"), ("expected_source", "string"),
+                          ("sls_name", "string")):
+        if column not in rt:
+            rt[column] = pd.Series(np.nan if dtype == "float64" else pd.NA, index=rt.index,
+                                   dtype=dtype)
+    return rt.astype({c: "string" for c in _RT})
+
+
+def _gap(frame: pd.DataFrame) -> pd.Series:
+    effective = frame["counted"] - frame["doubtful"]
+    return (frame["expected_households"] - effective).clip(lower=0).fillna(0)
+
+
+def _roll_up(rt, keys, kelurahan, level) -> pd.DataFrame:
+    grouped = rt.groupby(keys, sort=True, dropna=False)
+    up = grouped.agg(
+        counted=("counted", "sum"),
+        doubtful=("doubtful", "sum"),
+        expected_households=("expected_households", lambda s: s.sum(min_count=1)),
+        child_gap=("gap", "sum"),
+        sources=("expected_source", lambda s: ";".join(sorted(set(s.dropna())))),
+    ).reset_index()
+    up["expected_source"] = up["sources"].replace("", pd.NA).astype("string")
+    up["gap"] = np.maximum(_gap(up), up["child_gap"])
+    if level == "kelurahan":
+        up = up.merge(kelurahan[["kelurahan_code", "kecamatan_code"]], on="kelurahan_code",
+                      how="left")
+        up["kecamatan_code"] = up["kecamatan_code"].fillna(up["kelurahan_code"].str.slice(0, 7))
+    return up
+
+
+def _level_rows(level, frame, settings) -> pd.DataFrame:
+    effective = frame["counted"] - frame["doubtful"]
+    expected = frame["expected_households"]
+    has_expected = expected.notna() & (expected > 0)
+    ratio = (effective / expected).where(has_expected)
+    status = np.select(
+        [~has_expected, effective <= 0, ratio < settings.under_ratio,
+         ratio > settings.over_ratio],
+        ["no_expected", "not_started", "under", "over"],
+        "complete",
+    )
+    kel = frame.get("kelurahan_code")
+    rw = frame.get("rw")
+    out = pd.DataFrame({"level": level}, index=frame.index)
+    if level == "rt":
+        out["code"] = frame["kelurahan_code"] + frame["rw"] + frame["rt"]
+        out["parent_code"] = frame["kelurahan_code"] + frame["rw"]
+        out["name"] = frame["sls_name"].fillna("RT " + frame["rt"] + " / RW " + frame["rw"])
+    elif level == "rw":
+        out["code"] = frame["kelurahan_code"] + frame["rw"]
+        out["parent_code"] = frame["kelurahan_code"]
+        out["name"] = "RW " + frame["rw"]
+    elif level == "kelurahan":
+        out["code"] = frame["kelurahan_code"]
+        out["parent_code"] = frame["kecamatan_code"]
+        out["name"] = pd.NA
+    else:
+        out["code"] = frame["kecamatan_code"]
+        out["parent_code"] = frame["kecamatan_code"].str.slice(0, 4)
+        out["name"] = pd.NA
+    out["kelurahan_code"] = kel if level in ("kelurahan", "rw", "rt") else pd.NA
+    out["rw"] = rw if level in ("rw", "rt") else pd.NA
+    out["rt"] = frame["rt"] if level == "rt" else pd.NA
+    out["counted_households"] = frame["counted"].astype("int64")
+    out["doubtful_households"] = frame["doubtful"].astype("int64")
+    out["expected_households"] = expected.round(1)
+    out["expected_source"] = frame["expected_source"].astype("string")
+    out["coverage_ratio"] = ratio.round(4)
+    out["gap_households"] = frame["gap"].round(1)
+    out["status"] = status
+    return out.astype({"code": "string", "parent_code": "string", "name": "string",
+                       "kelurahan_code": "string", "rw": "string", "rt": "string",
+                       "status": "string"})
+
+
+def _names(kelurahan) -> pd.Series:
+    kel = pd.Series(kelurahan["kelurahan_name"].to_numpy(),
+                    index=kelurahan["kelurahan_code"].to_numpy())
+    kec = kelurahan.drop_duplicates("kecamatan_code")
+    kec = pd.Series(kec["kecamatan_name"].to_numpy(), index=kec["kecamatan_code"].to_numpy())
+    return pd.concat([kel, kec])

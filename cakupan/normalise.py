@@ -1,0 +1,376 @@
+"""Normalise: map input columns to the canonical ones and clean every value.
+
+Takes the frames the readers return (file columns as text) and returns frames with the
+canonical columns of :mod:`cakupan.columns`: codes as zero-padded strings, numbers as floats,
+times as local datetimes. Rows are never dropped: a row that cannot be used gets a ``status``
+that says why, and a repaired value is named in ``repairs``. Nothing here touches the disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import codes
+from .columns import ALIASES, PERSONAL, simplify
+from .errors import InputError
+
+#: Single-column geopoints (ODK "lat lon alt acc", Kobo "[lat, lon]").
+_GEOPOINT = r"^\s*\[?\s*(-?\d+(?:\.\d+)?)[\s,;]+(-?\d+(?:\.\d+)?)(?:[\s,;]+(-?\d+(?:\.\d+)?))?(?:[\s,;]+(-?\d+(?:\.\d+)?))?\s*\]?\s*$"
+_SUFFIXES = {"lon": ("_longitude", "_lng", "_lon"), "lat": ("_latitude", "_lat"),
+             "gps_accuracy_m": ("_accuracy", "_precision")}
+
+
+def find_columns(
+    frame: pd.DataFrame, wanted: tuple[str, ...], explicit: Mapping[str, str], path=None
+) -> dict[str, str]:
+    """Return ``{canonical: source column}`` for the canonical columns found in ``frame``.
+
+    A column named in the config wins; otherwise the first alias present (see
+    :data:`cakupan.columns.ALIASES`), then a name ending like an ODK/Kobo geopoint part
+    (``lokasi-Latitude``). Each source column is used once.
+
+    Examples
+    --------
+    >>> find_columns(pd.DataFrame(columns=["Lintang", "gps-Longitude", "ID"]),
+    ...              ("interview_id", "lon", "lat"), {})
+    {'interview_id': 'ID', 'lon': 'gps-Longitude', 'lat': 'Lintang'}
+    """
+    by_simple: dict[str, str] = {}
+    for column in frame.columns:
+        by_simple.setdefault(simplify(column), column)
+    found: dict[str, str] = {}
+    for name, source in explicit.items():
+        if name in wanted:
+            if source not in frame.columns:
+                raise InputError(
+                    f"config names column {source!r} for {name}, but the file has "
+                    f"{', '.join(map(str, frame.columns))}",
+                    path=path,
+                    column=source,
+                )
+            found[name] = source
+    used = set(found.values()) | {"source_row"}
+    for name in wanted:
+        if name in found:
+            continue
+        for alias in ALIASES.get(name, (name,)):
+            column = by_simple.get(alias)
+            if column is not None and column not in used:
+                found[name] = column
+                used.add(column)
+                break
+    for name, endings in _SUFFIXES.items():
+        if name in wanted and name not in found:
+            for simple, column in by_simple.items():
+                if column not in used and simple.endswith(endings):
+                    found[name] = column
+                    used.add(column)
+                    break
+    return {name: found[name] for name in wanted if name in found}
+
+
+def _text(frame, source, name):
+    if name in source:
+        return frame[source[name]].astype("string").str.strip().replace("", pd.NA)
+    return pd.Series(pd.NA, index=frame.index, dtype="string")
+
+
+def parse_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Return (numbers, decimal_comma) from text; a lone decimal comma is read as a point.
+
+    Examples
+    --------
+    >>> numbers, comma = parse_number(pd.Series(["106,6", "-6.2", "abc", None]))
+    >>> numbers.tolist(), comma.tolist()
+    ([106.6, -6.2, nan, nan], [True, False, False, False])
+    """
+    text = values.astype("string").str.strip()
+    comma = text.str.fullmatch(r"-?\d+,\d+").fillna(False).astype(bool)
+    text = text.mask(comma, text.str.replace(",", ".", regex=False))
+    numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+    return numbers, comma
+
+
+#: Date forms tried in order, each vectorised; what none of them reads goes to a slow parser.
+_TIME_FORMATS = ("ISO8601", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M:%S",
+                 "%d-%m-%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y")
+
+
+def parse_time(values: pd.Series, timezone: str = "Asia/Jakarta") -> pd.Series:
+    """Return local times without zone; times with a zone are converted to ``timezone``.
+
+    Day-first dates (``15/10/2022``) are read as Indonesian forms write them. Unreadable
+    times become ``NaT``.
+
+    Examples
+    --------
+    >>> times = parse_time(pd.Series(["2022-10-15 08:30", "2022-10-15T01:30:00Z",
+    ...                               "15/10/2022 09:00", "15 Okt 2022", "kemarin"]))
+    >>> [str(t) for t in times]
+    ['2022-10-15 08:30:00', '2022-10-15 08:30:00', '2022-10-15 09:00:00', 'NaT', 'NaT']
+    """
+    text = values.astype("string").str.strip()
+    zoned = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).fillna(False).astype(bool)
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    if zoned.any():
+        parsed = pd.to_datetime(text[zoned], errors="coerce", utc=True, format="ISO8601")
+        out[zoned] = parsed.dt.tz_convert(timezone).dt.tz_localize(None).astype("datetime64[ns]")
+    todo = ~zoned & text.notna()
+    for form in _TIME_FORMATS:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(text[todo], errors="coerce", format=form)
+        parsed = parsed[parsed.notna()]
+        out[parsed.index] = parsed.astype("datetime64[ns]")
+        todo[parsed.index] = False
+    return out
+
+
+def _split_geopoint(frame: pd.DataFrame, source: dict[str, str]) -> pd.DataFrame | None:
+    """Find a single geopoint column (ODK, Kobo) and return lat, lon, accuracy from it."""
+    for column in frame.columns:
+        if column in source.values() or column == "source_row":
+            continue
+        sample = frame[column].dropna().astype("string").head(50)
+        if len(sample) == 0:
+            continue
+        parts = sample.str.extract(_GEOPOINT)
+        if parts[0].notna().mean() > 0.8:
+            return frame[column].astype("string").str.extract(_GEOPOINT).rename(
+                columns={0: "lat", 1: "lon", 2: "altitude", 3: "accuracy"}
+            ).assign(column=column)
+    return None
+
+
+def interviews(raw: pd.DataFrame, columns: Mapping[str, str], path=None,
+               timezone: str = "Asia/Jakarta") -> pd.DataFrame:
+    """Return interviews with the canonical columns, ``status`` and ``repairs``.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        As :func:`cakupan.read.read_table` returns it.
+    columns : mapping
+        Canonical name to source column, from the ``[interviews]`` table of the config.
+    path : str, optional
+        The file, for error messages.
+
+    Returns
+    -------
+    DataFrame
+        One row per input row, same order: ``source_row``, the canonical interview columns,
+        ``status`` (``counted`` until a later stage says otherwise, or ``no_coordinates``,
+        ``invalid_coordinates``) and ``repairs`` (``;``-separated).
+
+    Raises
+    ------
+    InputError
+        When the file has no coordinate columns.
+    """
+    wanted = ("interview_id", "lon", "lat", "gps_accuracy_m", "interviewed_at", "enumerator_id",
+              "supervisor_id", "sls_code", "kelurahan_code", "rw", "rt", "household_id",
+              "household_size")
+    source = find_columns(raw, wanted, columns, path)
+    out = pd.DataFrame({"source_row": raw["source_row"].to_numpy()}, index=raw.index)
+    lon_text, lat_text = _text(raw, source, "lon"), _text(raw, source, "lat")
+    accuracy_text = _text(raw, source, "gps_accuracy_m")
+    if "lon" not in source or "lat" not in source:
+        geopoint = _split_geopoint(raw, source)
+        if geopoint is None:
+            raise InputError(
+                "no coordinate columns (looked for lon/lat, longitude/latitude, bujur/lintang "
+                "or an ODK/Kobo geopoint); name them with [interviews] lon = \"...\" and "
+                "lat = \"...\" in a config file",
+                path=path,
+            )
+        lon_text, lat_text = geopoint["lon"].astype("string"), geopoint["lat"].astype("string")
+        if "gps_accuracy_m" not in source:
+            accuracy_text = geopoint["accuracy"].astype("string")
+    lon, lon_comma = parse_number(lon_text)
+    lat, lat_comma = parse_number(lat_text)
+    accuracy, _ = parse_number(accuracy_text)
+    out["interview_id"] = _text(raw, source, "interview_id")
+    out["interview_id"] = out["interview_id"].fillna("row-" + out["source_row"].astype("string"))
+    out["lon"], out["lat"] = lon, lat
+    out["gps_accuracy_m"] = accuracy.where(accuracy >= 0)
+    out["interviewed_at"] = parse_time(_text(raw, source, "interviewed_at"), timezone)
+    for name in ("enumerator_id", "supervisor_id", "household_id"):
+        out[name] = _text(raw, source, name)
+    out["household_size"] = pd.to_numeric(_text(raw, source, "household_size"),
+                                          errors="coerce").astype("Float64")
+    out = out.join(declared_rt(raw, source))
+    missing = lon_text.isna() | lat_text.isna()
+    bad = ~missing & (lon.isna() | lat.isna() | ((lon == 0) & (lat == 0)))
+    out["status"] = np.select([missing, bad], ["no_coordinates", "invalid_coordinates"],
+                              "counted")
+    out["status"] = out["status"].astype("string")
+    out["repairs"] = np.where(lon_comma | lat_comma, "decimal_comma", "")
+    out["repairs"] = out["repairs"].astype("string")
+    return out
+
+
+def declared_rt(raw: pd.DataFrame, source: Mapping[str, str]) -> pd.DataFrame:
+    """Return ``sls_code``, ``kelurahan_code``, ``rw`` and ``rt`` as each row declares them.
+
+    An SLS code fills the kelurahan, RW and RT that the row does not give itself.
+    """
+    sls = codes.clean_code(_text(raw, source, "sls_code"))
+    parts = codes.split_sls(sls)
+    kelurahan = codes.clean_code(_text(raw, source, "kelurahan_code"))
+    rw = codes.pad_number(_text(raw, source, "rw"))
+    rt = codes.pad_number(_text(raw, source, "rt"))
+    return pd.DataFrame(
+        {
+            "sls_code": sls,
+            "kelurahan_code": kelurahan.fillna(parts["kelurahan_code"]),
+            "rw": rw.fillna(parts["rw"]),
+            "rt": rt.fillna(parts["rt"]),
+        },
+        index=raw.index,
+    )
+
+
+def prelist(raw: pd.DataFrame, columns: Mapping[str, str], path=None) -> pd.DataFrame:
+    """Return prelist rows: declared RT, ``expected_households``, ``status``.
+
+    ``status`` is ``counted`` for a usable row, else ``no_code`` (no RT can be read),
+    ``invalid_count`` (not a whole number of zero or more) or ``duplicate`` (an RT already
+    listed above; the first row wins).
+    """
+    wanted = ("sls_code", "kelurahan_code", "rw", "rt", "expected_households")
+    source = find_columns(raw, wanted, columns, path)
+    if "expected_households" not in source:
+        raise InputError(
+            "no column of expected households (looked for expected_households, jumlah_ruta, "
+            "muatan, ...); name it with [prelist] expected_households = \"...\"",
+            path=path,
+        )
+    out = pd.DataFrame({"source_row": raw["source_row"].to_numpy()}, index=raw.index)
+    out = out.join(declared_rt(raw, source))
+    count, _ = parse_number(_text(raw, source, "expected_households"))
+    out["expected_households"] = count
+    no_code = out[["kelurahan_code", "rw", "rt"]].isna().any(axis=1)
+    invalid = count.isna() | (count < 0) | (count != np.floor(count))
+    duplicate = ~no_code & out.duplicated(["kelurahan_code", "rw", "rt"])
+    out["status"] = pd.Series(
+        np.select([no_code, invalid, duplicate], ["no_code", "invalid_count", "duplicate"],
+                  "counted"), index=out.index, dtype="string")
+    return out
+
+
+def boundaries(raw: gpd.GeoDataFrame, columns: Mapping[str, str], path=None) -> gpd.GeoDataFrame:
+    """Return kelurahan polygons with the canonical columns, one row per kelurahan code.
+
+    Invalid polygons are repaired with ``shapely.make_valid`` and pieces sharing a code are
+    merged; both are named in ``repairs``. A row without a code is an error.
+    """
+    wanted = ("kelurahan_code", "kelurahan_name", "kecamatan_code", "kecamatan_name")
+    source = find_columns(raw, wanted, columns, path)
+    if "kelurahan_code" not in source:
+        raise InputError(
+            "no kelurahan code column (looked for kode, kode_desa, kdepum, ...); "
+            "name it with [boundaries] kelurahan_code = \"...\"",
+            path=path,
+        )
+    dotted = _text(raw, source, "kelurahan_code")
+    code = codes.clean_code(dotted)
+    if code.isna().any():
+        row = int(raw.loc[code.isna(), "source_row"].iloc[0])
+        raise InputError("kelurahan code is empty", path=path, row=row,
+                         column=source["kelurahan_code"])
+    kecamatan = codes.clean_code(_text(raw, source, "kecamatan_code"))
+    frame = pd.DataFrame(
+        {
+            "kelurahan_code": code,
+            "kelurahan_name": _text(raw, source, "kelurahan_name").fillna(code),
+            "kecamatan_code": kecamatan.fillna(codes.kecamatan_of(code, dotted)),
+            "kecamatan_name": _text(raw, source, "kecamatan_name"),
+        }
+    )
+    frame["kecamatan_name"] = frame["kecamatan_name"].fillna(frame["kecamatan_code"])
+    polygons = gpd.GeoDataFrame(frame, geometry=raw.geometry.values, crs=raw.crs)
+    return _merge_pieces(_repair_polygons(polygons), ["kelurahan_code"])
+
+
+def units(raw: gpd.GeoDataFrame, columns: Mapping[str, str], path=None) -> gpd.GeoDataFrame:
+    """Return SLS (RT) polygons: ``sls_code``, ``kelurahan_code``, ``rw``, ``rt``, ``sls_name``.
+
+    Polygons without a usable RT label are kept with ``rt`` missing and named in ``repairs``
+    (``no_rt_label``); pieces of one RT are merged.
+    """
+    source = find_columns(raw, ("sls_code", "kelurahan_code", "rw", "rt", "sls_name"),
+                          columns, path)
+    declared = declared_rt(raw, source)
+    frame = declared.assign(sls_name=_text(raw, source, "sls_name"))
+    polygons = gpd.GeoDataFrame(frame, geometry=raw.geometry.values, crs=raw.crs)
+    polygons = _repair_polygons(polygons)
+    unlabelled = polygons[["rw", "rt"]].isna().any(axis=1)
+    polygons.loc[unlabelled, "repairs"] = _add_repair(polygons.loc[unlabelled, "repairs"],
+                                                      "no_rt_label")
+    labelled = _merge_pieces(polygons[~unlabelled], ["kelurahan_code", "rw", "rt"])
+    return pd.concat([labelled, polygons[unlabelled]], ignore_index=True)
+
+
+def _add_repair(repairs: pd.Series, name: str) -> pd.Series:
+    return (repairs.fillna("") + ";" + name).str.strip(";")
+
+
+def _repair_polygons(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return polygons made valid (polygonal parts kept), with ``repairs`` naming the fix."""
+    geometry = frame.geometry.to_numpy()
+    invalid = ~shapely.is_valid(geometry)
+    fixed = geometry.copy()
+    if invalid.any():
+        made = shapely.make_valid(geometry[invalid])
+        # invalid polygons are few: a loop over them alone is cheap
+        fixed[invalid] = np.array([_polygonal(g) for g in made], dtype=object)
+    out = frame.set_geometry(fixed)
+    out["repairs"] = pd.Series(np.where(invalid, "make_valid", ""), index=frame.index,
+                               dtype="string")
+    return out
+
+
+def _polygonal(geometry):
+    parts = shapely.get_parts(geometry)
+    keep = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+    return shapely.union_all(keep) if len(keep) else shapely.Polygon()
+
+
+def _merge_pieces(frame: gpd.GeoDataFrame, keys: list[str]) -> gpd.GeoDataFrame:
+    """Merge features that share an identity into one MultiPolygon, noting the repair."""
+    split = frame.duplicated(keys, keep=False)
+    if not split.any():
+        return frame.reset_index(drop=True)
+    whole = frame[~split]
+    pieces = frame[split].dissolve(by=keys, as_index=False, sort=True, aggfunc="first")
+    pieces["repairs"] = _add_repair(pieces["repairs"], "merged_pieces")
+    merged = pd.concat([whole, pieces[frame.columns]], ignore_index=True)
+    return merged.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def personal_columns(frame: pd.DataFrame) -> list[str]:
+    """Return the input columns that look like personal data (names, NIK, phone numbers)."""
+    return [c for c in frame.columns if simplify(c) in PERSONAL]
+
+
+def resolve_sls(frame: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with kelurahan, RW and RT taken from ``units`` for known SLS codes.
+
+    A BPS SLS code's last four digits need not be RW and RT; where the SLS polygons list the
+    code, their kelurahan, RW and RT win over the digits.
+    """
+    if "sls_code" not in frame or units["sls_code"].isna().all():
+        return frame
+    lookup = units.dropna(subset=["sls_code"]).drop_duplicates("sls_code").set_index("sls_code")
+    known = frame["sls_code"].isin(lookup.index)
+    if not known.any():
+        return frame
+    out = frame.copy()
+    for name in ("kelurahan_code", "rw", "rt"):
+        out[name] = out[name].mask(known, out["sls_code"].map(lookup[name]))
+    return out

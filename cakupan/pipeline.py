@@ -1,0 +1,212 @@
+"""The whole run: read, normalise, assign, measure, check, and hand the results to writing.
+
+:func:`load` reads and normalises the inputs, :func:`analyse` computes every result from them
+without touching the disk, and :func:`run` does both and writes the outputs. The command line
+and the notebooks call these three.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import assign, checks, coverage, normalise, read
+from .config import Config
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Paths of one run's input files; only ``boundaries`` and ``interviews`` are required."""
+
+    boundaries: Path
+    interviews: Path
+    units: Path | None = None
+    prelist: Path | None = None
+    population: Path | None = None
+    buildings: Path | None = None
+
+    def items(self):
+        """Yield (name, path) of every input given."""
+        for name in ("boundaries", "interviews", "units", "prelist", "population", "buildings"):
+            path = getattr(self, name)
+            if path is not None:
+                yield name, Path(path)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Normalised inputs (EPSG:4326), before any analysis."""
+
+    kelurahan: gpd.GeoDataFrame
+    interviews: pd.DataFrame
+    units: gpd.GeoDataFrame | None = None
+    prelist: pd.DataFrame | None = None
+    personal_columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything a run computes; :mod:`cakupan.write` turns it into files."""
+
+    kelurahan: gpd.GeoDataFrame
+    units: gpd.GeoDataFrame | None
+    interviews: pd.DataFrame
+    coverage: pd.DataFrame
+    gaps: gpd.GeoDataFrame
+    accounting: dict
+    crosswalk: dict = field(default_factory=dict)
+
+
+def load(inputs: Inputs, config: Config = Config()) -> Loaded:
+    """Read and normalise the inputs named in ``inputs``."""
+    kelurahan = normalise.boundaries(
+        read.read_vector(inputs.boundaries, config.input.boundaries_layer,
+                         config.input.boundaries_crs),
+        config.boundaries, inputs.boundaries)
+    raw = read.read_table(inputs.interviews, config.input.sheet)
+    interviews = normalise.interviews(raw, config.interviews, inputs.interviews,
+                                      config.checks.timezone)
+    units = None
+    if inputs.units is not None:
+        units = normalise.units(
+            read.read_vector(inputs.units, config.input.units_layer, config.input.units_crs),
+            config.units, inputs.units)
+    prelist = None
+    if inputs.prelist is not None:
+        prelist = normalise.prelist(read.read_table(inputs.prelist, config.input.sheet),
+                                    config.prelist, inputs.prelist)
+    return Loaded(kelurahan.to_crs(assign.WGS84), interviews,
+                  None if units is None else units.to_crs(assign.WGS84), prelist,
+                  tuple(normalise.personal_columns(raw)))
+
+
+def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None = None
+            ) -> Result:
+    """Compute assignment, coverage, checks and blind spots from loaded inputs."""
+    step = progress or (lambda name: None)
+    crs = assign.metric_crs(loaded.kelurahan)
+    kelurahan = loaded.kelurahan.to_crs(crs).sort_values("kelurahan_code").reset_index(drop=True)
+    units = None
+    if loaded.units is not None:
+        units = assign.attach_units(loaded.units.to_crs(crs), kelurahan)
+    interviews = loaded.interviews
+    if units is not None:
+        interviews = normalise.resolve_sls(interviews, units)
+    step("assign")
+    placed = assign.assign_interviews(interviews, kelurahan, units,
+                                      config.assign.sliver_tolerance_m)
+    placed["status"] = assign.mark_duplicates(placed)
+    crosswalk = placed.attrs.get("crosswalk", pd.Series(dtype="string"))
+
+    step("check")
+    placed["location_check"] = _location_check(placed, kelurahan, units, config)
+    placed = placed.join(checks.flag_interviews(placed, config.checks))
+
+    step("measure")
+    prelist = loaded.prelist
+    if prelist is not None and units is not None:
+        prelist = normalise.resolve_sls(prelist, units)
+    expected = _expected_from_prelist(prelist, crosswalk)
+    rt_names = None if units is None else units[["kelurahan_code", "rw", "rt", "sls_name"]]
+    table = coverage.measure(placed, expected, kelurahan, config.coverage, rt_names)
+
+    step("gaps")
+    gaps = _unvisited(table, units)
+    accounting = {"interviews": _account(placed["status"])}
+    if prelist is not None:
+        accounting["prelist"] = _account(prelist["status"])
+    accounting["boundaries"] = _account_polygons(loaded.kelurahan)
+    if loaded.units is not None:
+        accounting["units"] = _account_polygons(loaded.units)
+    return Result(
+        kelurahan=kelurahan.to_crs(assign.WGS84),
+        units=None if units is None else units.to_crs(assign.WGS84),
+        interviews=placed,
+        coverage=table,
+        gaps=gaps,
+        accounting=accounting,
+        crosswalk=dict(crosswalk.items()),
+    )
+
+
+def _location_check(placed, kelurahan, units, config) -> pd.Series:
+    if units is not None:
+        keys = units["kelurahan_code"] + "|" + units["rw"] + "|" + units["rt"]
+        index = pd.Series(np.arange(len(units)), index=keys.to_numpy())
+        index = index[~index.index.duplicated()]
+        declared = (placed["declared_kelurahan_code"] + "|" + placed["rw"] + "|"
+                    + placed["rt"]).map(index)
+        polygons = units.geometry
+    else:
+        index = pd.Series(np.arange(len(kelurahan)), index=kelurahan["kelurahan_code"].to_numpy())
+        declared = placed["kelurahan_code"].map(index)
+        polygons = kelurahan.geometry
+    declared = declared.fillna(-1).to_numpy(dtype=np.int64)
+    usable = placed["status"].isin(["counted", "duplicate"]).to_numpy()
+    x = np.where(usable, placed["x"].to_numpy(), np.nan)
+    return checks.location_check(x, placed["y"].to_numpy(), placed["gps_accuracy_m"].to_numpy(),
+                                 declared, polygons, config.checks)
+
+
+def _expected_from_prelist(prelist, crosswalk) -> pd.DataFrame | None:
+    if prelist is None:
+        return None
+    rows = prelist[prelist["status"].eq("counted")].copy()
+    rows["kelurahan_code"] = rows["kelurahan_code"].replace(dict(crosswalk.items()))
+    rows["expected_source"] = "prelist"
+    return rows[["kelurahan_code", "rw", "rt", "expected_households", "expected_source"]]
+
+
+def _unvisited(table: pd.DataFrame, units) -> gpd.GeoDataFrame:
+    """RTs expected to hold households where no interview was counted, largest first."""
+    columns = ["rank", "kelurahan_code", "rw", "rt", "name", "estimated_households", "source"]
+    if units is None:
+        return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry",
+                                crs=assign.WGS84)
+    rts = table[table["level"].eq("rt") & table["status"].eq("not_started")]
+    shapes = units.dissolve(by=["kelurahan_code", "rw", "rt"], as_index=False, sort=True)
+    gaps = shapes.merge(rts, on=["kelurahan_code", "rw", "rt"])
+    gaps = gaps.rename(columns={"gap_households": "estimated_households"})
+    gaps["source"] = "rt_not_started"
+    gaps = gaps.sort_values(["estimated_households", "code"], ascending=[False, True],
+                            kind="stable").reset_index(drop=True)
+    gaps["rank"] = np.arange(1, len(gaps) + 1)
+    return gpd.GeoDataFrame(gaps[[*columns, "geometry"]], geometry="geometry",
+                            crs=units.crs).to_crs(assign.WGS84)
+
+
+def _account(status: pd.Series) -> dict:
+    """Return rows read, counted and set aside by reason; read = counted + set aside."""
+    counts = status.value_counts().sort_index()
+    aside = {str(k): int(v) for k, v in counts.items() if k != "counted"}
+    return {"rows_read": int(len(status)), "rows_counted": int(counts.get("counted", 0)),
+            "rows_set_aside": int(sum(aside.values())), "set_aside_by_reason": aside}
+
+
+def _account_polygons(frame: gpd.GeoDataFrame) -> dict:
+    """Polygons read, used, set aside (no RT label) and repaired (``repairs`` not empty)."""
+    repairs = frame["repairs"].fillna("")
+    status = pd.Series(np.where(repairs.str.contains("no_rt_label"), "no_rt_label", "counted"))
+    return {**_account(status), "repaired": int(repairs.ne("").sum())}
+
+
+def run(inputs: Inputs, out: Path, config: Config = Config(), audience: str = "supervisor",
+        lang: str = "id", progress: Progress | None = None) -> Result:
+    """Read the inputs, analyse them and write every output file to ``out``."""
+    from . import write
+
+    step = progress or (lambda name: None)
+    step("read")
+    loaded = load(inputs, config)
+    result = analyse(loaded, config, step)
+    step("write")
+    write.write_outputs(result, Path(out), inputs=inputs, config=config, audience=audience,
+                        lang=lang)
+    return result

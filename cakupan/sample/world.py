@@ -1,0 +1,439 @@
+"""Generate the sample world.
+
+Figures follow Kota Tangerang: 1,895,486 people at the 2020 census, 3.8 persons per household
+(about 499,000 households), 4,818 RT in 104 kelurahan (about 100 households per RT, 5 RT per
+RW), 3,156 enumerators (PPL), one supervisor (PML) per six, fieldwork 15 Oct to 14 Nov 2022.
+
+Faults injected (rates per RT or per interview, all in :data:`FAULTS`):
+
+- RTs wholly skipped, RTs partly skipped (a contiguous block of 40-80% of households), RTs with
+  a few households missed, and new housing blocks missing from both prelist and fieldwork;
+- enumerators inventing interviews at one spot to make a skipped RT look complete;
+- GPS noise matching a reported accuracy, repeated submissions of a household, swapped
+  lat/lon, missing coordinates, decimal commas, and trips too fast to be real.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from scipy.cluster.vq import kmeans2
+from scipy.spatial import cKDTree
+
+METRIC = "EPSG:32748"
+HOUSEHOLDS_PER_KM2_CITY = 498_812  # 1,895,486 people / 3.8
+HOUSEHOLDS_PER_RT = 103.5
+RT_PER_RW = 5.0
+ENUMERATORS_PER_RT = 3156 / 4818
+ENUMERATORS_PER_SUPERVISOR = 6
+START = pd.Timestamp("2022-10-15 08:00")
+DAYS = 31
+
+#: Number of kelurahan in each sample size (the first ones by code).
+SIZES = {"tiny": 3, "small": 12, "city": 104}
+
+FAULTS = {
+    "rt_skipped": 0.02,        # RT never visited
+    "rt_partly_skipped": 0.06,  # a block of 40-80% of the RT's households missed
+    "rt_few_missed": 0.05,      # 5-25% missed
+    "rt_new_block": 0.02,       # new housing block missing from prelist and fieldwork
+    "inventing_enumerators": 0.002,
+    "household_missed": 0.003,  # not at home, anywhere
+    "repeat_submission": 0.01,
+    "swapped_lat_lon": 0.003,
+    "no_coordinates": 0.005,
+    "decimal_comma": 0.002,
+    "too_fast_trip": 0.001,
+}
+PRELIST_ERROR_SD = 0.03
+_NAMES = ("Siti", "Ahmad", "Dewi", "Budi", "Rina", "Agus", "Sri", "Joko", "Nur", "Eko")
+
+
+@dataclass(frozen=True)
+class World:
+    """A generated registration and its ground truth.
+
+    Attributes
+    ----------
+    kelurahan : GeoDataFrame
+        The real boundaries used, as in the bundled file (EPSG:4326).
+    units : GeoDataFrame
+        RT polygons: ``sls_code``, ``kelurahan_code``, ``rw``, ``rt``, ``sls_name``.
+    households : DataFrame
+        Every true household: ``household_id``, RT, ``x``/``y`` (EPSG:32748), ``lon``/``lat``,
+        ``household_size``, ``in_prelist``, ``interviewed``.
+    prelist : DataFrame
+        ``sls_code``, ``kelurahan_code``, ``rw``, ``rt``, ``expected_households``.
+    interviews : DataFrame
+        The interview file as an enumerator app would export it (text values).
+    truth_rt : DataFrame
+        Per RT: ``true_households``, ``genuinely_interviewed``, ``missed_share``, ``fault``.
+    truth_interviews : DataFrame
+        Per interview row: ``interview_id``, ``fault`` (empty when genuine).
+    """
+
+    kelurahan: gpd.GeoDataFrame
+    units: gpd.GeoDataFrame
+    households: pd.DataFrame
+    prelist: pd.DataFrame
+    interviews: pd.DataFrame
+    truth_rt: pd.DataFrame
+    truth_interviews: pd.DataFrame
+
+
+def bundled_boundaries() -> Path:
+    """Return the path of the bundled Kota Tangerang kelurahan file."""
+    here = Path(__file__).resolve().parents[2] / "boundaries" / "kota_tangerang_kelurahan.geojson"
+    if here.is_file():
+        return here
+    return Path(str(resources.files("cakupan") / "data" / "kota_tangerang_kelurahan.geojson"))
+
+
+def make_world(size: str = "city", seed: int = 2022) -> World:
+    """Return the sample world of a given size; the same size and seed give the same world.
+
+    Parameters
+    ----------
+    size : {"tiny", "small", "city"}
+        3, 12 or all 104 kelurahan.
+    seed : int
+        Seed of the random generator.
+    """
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {', '.join(SIZES)}, not {size!r}")
+    rng = np.random.default_rng(seed)
+    kelurahan = gpd.read_file(bundled_boundaries())
+    kelurahan["code"] = kelurahan["kode"].str.replace(".", "", regex=False)
+    kelurahan = kelurahan.sort_values("code").reset_index(drop=True)
+    metric = kelurahan.to_crs(METRIC)
+    area_km2 = metric.area.to_numpy() / 1e6
+    density = rng.lognormal(0.0, 0.35, len(kelurahan))
+    weights = area_km2 * density
+    n_households = np.round(HOUSEHOLDS_PER_KM2_CITY * weights / weights.sum()).astype(int)
+    keep = np.arange(SIZES[size])
+    kelurahan, metric, n_households = kelurahan.iloc[keep], metric.iloc[keep], n_households[keep]
+
+    units, households = [], []
+    for i, (code, polygon, n) in enumerate(zip(metric["code"], metric.geometry, n_households)):
+        sub = np.random.default_rng([seed, i])
+        xy = _place_households(polygon, n, sub)
+        rt_polygons, rt_of, rw_of_rt = _subdivide(polygon, xy, sub)
+        units.append(_unit_frame(code, rt_polygons, rw_of_rt))
+        households.append(_household_frame(code, xy, rt_of, rw_of_rt, sub))
+    units = gpd.GeoDataFrame(pd.concat(units, ignore_index=True), crs=METRIC)
+    households = pd.concat(households, ignore_index=True)
+    truth_rt, households = _rt_faults(units, households, rng)
+    prelist = _prelist(truth_rt, rng)
+    interviews, truth_interviews = _interviews(households, truth_rt, rng)
+    households = _with_lonlat(households)
+    return World(
+        kelurahan=kelurahan.drop(columns="code").reset_index(drop=True),
+        units=units.to_crs("EPSG:4326"),
+        households=households,
+        prelist=prelist,
+        interviews=interviews,
+        truth_rt=truth_rt,
+        truth_interviews=truth_interviews,
+    )
+
+
+def _place_households(polygon, n, rng) -> np.ndarray:
+    """Return ``n`` household points in settlements: clustered, at least ~4 m apart."""
+    west, south, east, north = polygon.bounds
+    n_centres = max(3, int(polygon.area / 1e6 * 8))
+    centres = np.column_stack([rng.uniform(west, east, n_centres * 4),
+                               rng.uniform(south, north, n_centres * 4)])
+    centres = centres[shapely.contains_xy(polygon, centres[:, 0], centres[:, 1])][:n_centres]
+    spread = rng.uniform(80, 300, len(centres))
+    cells = np.empty((0, 2), dtype=np.int64)
+    step = 7.0
+    while len(cells) < n:
+        m = 3 * (n - len(cells)) + 100
+        pick = rng.integers(0, len(centres), m)
+        pts = centres[pick] + rng.normal(0, 1, (m, 2)) * spread[pick, None]
+        uniform = rng.random(m) < 0.15
+        pts[uniform] = np.column_stack([rng.uniform(west, east, uniform.sum()),
+                                        rng.uniform(south, north, uniform.sum())])
+        pts = pts[shapely.contains_xy(polygon, pts[:, 0], pts[:, 1])]
+        new = np.floor(pts / step).astype(np.int64)
+        cells = np.unique(np.vstack([cells, new]), axis=0)
+    cells = cells[rng.permutation(len(cells))[:n]]
+    xy = (cells + 0.5) * step + rng.uniform(-1.5, 1.5, cells.shape)
+    inside = shapely.contains_xy(polygon, xy[:, 0], xy[:, 1])
+    xy[~inside] = (cells[~inside] + 0.5) * step
+    return xy
+
+
+def _subdivide(polygon, xy, rng):
+    """Return RT polygons tiling ``polygon``, each household's RT and each RT's RW."""
+    n_rt = max(1, int(round(len(xy) / HOUSEHOLDS_PER_RT)))
+    seeds, _ = kmeans2(xy, xy[rng.choice(len(xy), n_rt, replace=False)], iter=8, minit="matrix",
+                       seed=rng)
+    seeds = seeds + rng.normal(0, 0.01, seeds.shape)  # no two identical seeds
+    n_rw = max(1, int(round(n_rt / RT_PER_RW)))
+    rw_centres, rw_of_rt = kmeans2(seeds, seeds[rng.choice(n_rt, n_rw, replace=False)], iter=8,
+                                   minit="matrix", seed=rng)
+    # number RW and RT from north-west to south-east, as a field map would
+    rw_order = np.lexsort((rw_centres[:, 0], -np.round(rw_centres[:, 1], -2)))
+    rw_rank = np.empty(n_rw, dtype=int)
+    rw_rank[rw_order] = np.arange(n_rw)
+    rw_of_rt = rw_rank[rw_of_rt]
+    rt_order = np.lexsort((seeds[:, 0], -np.round(seeds[:, 1], -2), rw_of_rt))
+    seeds, rw_of_rt = seeds[rt_order], rw_of_rt[rt_order]
+    cells = shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=polygon)
+    cells = shapely.get_parts(cells)
+    # voronoi cells come in no fixed order: match each to its seed
+    cell_of_seed = shapely.STRtree(cells).query(shapely.points(seeds), predicate="within")
+    ordered = np.empty(n_rt, dtype=object)
+    ordered[cell_of_seed[0]] = cells[cell_of_seed[1]]
+    rt_polygons = shapely.intersection(ordered, polygon)
+    _, rt_of = cKDTree(seeds).query(xy)
+    return rt_polygons, rt_of, rw_of_rt
+
+
+def _unit_frame(code, rt_polygons, rw_of_rt) -> pd.DataFrame:
+    rt_number = pd.Series(rw_of_rt).groupby(rw_of_rt).cumcount().to_numpy() + 1
+    rw = pd.Series(rw_of_rt + 1).astype(str).str.zfill(3)
+    rt = pd.Series(rt_number).astype(str).str.zfill(3)
+    return pd.DataFrame({
+        "sls_code": code + rw.str[1:] + rt.str[1:],
+        "kelurahan_code": code,
+        "rw": rw,
+        "rt": rt,
+        "sls_name": "RT " + rt + " RW " + rw,
+        "geometry": rt_polygons,
+    })
+
+
+def _household_frame(code, xy, rt_of, rw_of_rt, rng) -> pd.DataFrame:
+    rt_number = pd.Series(rw_of_rt).groupby(rw_of_rt).cumcount().to_numpy() + 1
+    frame = pd.DataFrame({
+        "kelurahan_code": code,
+        "rw": pd.Series(rw_of_rt[rt_of] + 1).astype(str).str.zfill(3),
+        "rt": pd.Series(rt_number[rt_of]).astype(str).str.zfill(3),
+        "x": xy[:, 0],
+        "y": xy[:, 1],
+        "household_size": np.clip(rng.poisson(2.8, len(xy)) + 1, 1, 12),
+    })
+    frame = frame.sort_values(["rw", "rt", "y", "x"], kind="stable").reset_index(drop=True)
+    seq = frame.groupby(["rw", "rt"]).cumcount() + 1
+    frame["household_id"] = (code + frame["rw"].str[1:] + frame["rt"].str[1:] + "-"
+                             + seq.astype(str).str.zfill(4))
+    return frame
+
+
+def _rt_faults(units, households, rng):
+    """Choose each RT's fault and which households are missed."""
+    rts = units[["sls_code", "kelurahan_code", "rw", "rt"]].copy()
+    n = len(rts)
+    draw = rng.random(n)
+    edges = np.cumsum([FAULTS["rt_skipped"], FAULTS["rt_partly_skipped"],
+                       FAULTS["rt_few_missed"], FAULTS["rt_new_block"]])
+    fault = np.select([draw < edges[0], draw < edges[1], draw < edges[2], draw < edges[3]],
+                      ["skipped", "partly_skipped", "few_missed", "new_block"], "")
+    rts["fault"] = fault
+    share = np.select([fault == "skipped", fault == "partly_skipped", fault == "few_missed"],
+                      [1.0, rng.uniform(0.4, 0.8, n), rng.uniform(0.05, 0.25, n)], 0.0)
+    households = households.merge(rts[["kelurahan_code", "rw", "rt", "sls_code"]],
+                                  on=["kelurahan_code", "rw", "rt"], how="left")
+    rt_share = households["sls_code"].map(pd.Series(share, index=rts["sls_code"]))
+    # a contiguous block: the households furthest along a random direction in the RT
+    angle = households["sls_code"].map(pd.Series(rng.uniform(0, 2 * np.pi, n),
+                                                 index=rts["sls_code"]))
+    along = households["x"] * np.cos(angle) + households["y"] * np.sin(angle)
+    rank = along.groupby(households["sls_code"]).rank(pct=True, method="first")
+    missed = rank > 1 - rt_share
+    missed |= rng.random(len(households)) < FAULTS["household_missed"]
+    households["in_prelist"] = True
+    new_block = households["sls_code"].map(pd.Series(fault == "new_block", index=rts["sls_code"]))
+    block = new_block & (rank > 0.8)  # a fifth of the RT: built after the prelist was made
+    households.loc[block, "in_prelist"] = False
+    missed |= block
+    households["interviewed"] = ~missed
+    tally = households.groupby("sls_code").agg(
+        true_households=("interviewed", "size"),
+        genuinely_interviewed=("interviewed", "sum"),
+        in_prelist=("in_prelist", "sum"),
+    )
+    rts = rts.join(tally, on="sls_code").fillna({"true_households": 0,
+                                                 "genuinely_interviewed": 0, "in_prelist": 0})
+    rts["missed_share"] = 1 - rts["genuinely_interviewed"] / rts["true_households"].where(
+        rts["true_households"] > 0)
+    rts["missed_share"] = rts["missed_share"].fillna(0.0).round(4)
+    return rts.reset_index(drop=True), households
+
+
+def _prelist(truth_rt, rng) -> pd.DataFrame:
+    noise = rng.normal(1.0, PRELIST_ERROR_SD, len(truth_rt))
+    expected = np.maximum(0, np.round(truth_rt["in_prelist"] * noise)).astype(int)
+    return pd.DataFrame({
+        "sls_code": truth_rt["sls_code"],
+        "kelurahan_code": truth_rt["kelurahan_code"],
+        "rw": truth_rt["rw"],
+        "rt": truth_rt["rt"],
+        "expected_households": expected,
+    })
+
+
+def _interviews(households, truth_rt, rng):
+    """Return the interview export and the fault of each of its rows."""
+    n_rt = len(truth_rt)
+    n_enumerators = max(1, int(round(n_rt * ENUMERATORS_PER_RT)))
+    enumerator_of_rt = np.minimum((np.arange(n_rt) * n_enumerators) // n_rt, n_enumerators - 1)
+    rt_index = pd.Series(np.arange(n_rt), index=truth_rt["sls_code"])
+    done = households[households["interviewed"]].copy()
+    done["enumerator"] = enumerator_of_rt[done["sls_code"].map(rt_index).to_numpy()]
+    done["fault"] = ""
+
+    invented = _invented(households, truth_rt, enumerator_of_rt, rng)
+    rows = pd.concat([done, invented], ignore_index=True)
+    rows = rows.sort_values(["enumerator", "sls_code", "fault", "y", "x"], kind="stable")
+    rows = _timestamps(rows.reset_index(drop=True), rng)
+
+    accuracy = np.clip(rng.lognormal(np.log(8), 0.6, len(rows)), 3, 150).round(1)
+    genuine = rows["fault"].eq("").to_numpy()
+    accuracy[~genuine] = rng.uniform(3, 6, (~genuine).sum()).round(1)
+    noise = rng.normal(0, 1, (len(rows), 2)) * (accuracy[:, None] / 2)
+    rows["x"] = rows["x"] + noise[:, 0]
+    rows["y"] = rows["y"] + noise[:, 1]
+    rows["gps_accuracy_m"] = accuracy
+
+    repeats = rows[genuine & (rng.random(len(rows)) < FAULTS["repeat_submission"])].copy()
+    repeats["interviewed_at"] = repeats["interviewed_at"] + pd.to_timedelta(
+        rng.integers(5, 600, len(repeats)), unit="min")
+    repeats["x"] = repeats["x"] + rng.normal(0, 3, len(repeats))
+    repeats["y"] = repeats["y"] + rng.normal(0, 3, len(repeats))
+    repeats["fault"] = "repeat_submission"
+    rows = pd.concat([rows, repeats], ignore_index=True)
+
+    too_fast = rows.index[rows["fault"].eq("") & (rng.random(len(rows))
+                                                  < FAULTS["too_fast_trip"])]
+    angle = rng.uniform(0, 2 * np.pi, len(too_fast))
+    rows.loc[too_fast, "x"] += 4000 * np.cos(angle)
+    rows.loc[too_fast, "y"] += 4000 * np.sin(angle)
+    rows.loc[too_fast, "fault"] = "too_fast_trip"
+
+    rows = rows.sort_values(["interviewed_at", "enumerator"], kind="stable").reset_index(
+        drop=True)
+    lon, lat = pyproj.Transformer.from_crs(METRIC, "EPSG:4326", always_xy=True).transform(
+        rows["x"].to_numpy(), rows["y"].to_numpy())
+    lon_text = pd.Series(np.round(lon, 7)).astype(str)
+    lat_text = pd.Series(np.round(lat, 7)).astype(str)
+    free = rows["fault"].eq("").to_numpy().copy()
+    for name, rate in (("swapped_lat_lon", "swapped_lat_lon"), ("no_coordinates",
+                       "no_coordinates"), ("decimal_comma", "decimal_comma")):
+        pick = free & (rng.random(len(rows)) < FAULTS[rate])
+        free &= ~pick
+        rows.loc[pick, "fault"] = name
+        if name == "swapped_lat_lon":
+            lon_text[pick], lat_text[pick] = lat_text[pick].to_numpy(), lon_text[pick].to_numpy()
+        elif name == "no_coordinates":
+            lon_text[pick], lat_text[pick] = "", ""
+        else:
+            lon_text[pick] = lon_text[pick].str.replace(".", ",", regex=False)
+            lat_text[pick] = lat_text[pick].str.replace(".", ",", regex=False)
+
+    ids = pd.Series(np.arange(1, len(rows) + 1)).astype(str).str.zfill(7)
+    enumerator = rows["enumerator"].to_numpy()
+    export = pd.DataFrame({
+        "interview_id": "W" + ids,
+        "sls_code": rows["sls_code"],
+        "kelurahan_code": rows["kelurahan_code"],
+        "rw": rows["rw"],
+        "rt": rows["rt"],
+        "household_id": rows["household_id"],
+        "nama_krt": np.array(_NAMES)[rng.integers(0, len(_NAMES), len(rows))],
+        "household_size": rows["household_size"].astype(int),
+        "lon": lon_text,
+        "lat": lat_text,
+        "gps_accuracy_m": rows["gps_accuracy_m"],
+        "interviewed_at": rows["interviewed_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+        "enumerator_id": "PPL" + pd.Series(enumerator + 1).astype(str).str.zfill(4),
+        "supervisor_id": "PML" + pd.Series(enumerator // ENUMERATORS_PER_SUPERVISOR + 1)
+        .astype(str).str.zfill(3),
+    })
+    truth = pd.DataFrame({"interview_id": export["interview_id"], "fault": rows["fault"]})
+    return export, truth
+
+
+def _invented(households, truth_rt, enumerator_of_rt, rng) -> pd.DataFrame:
+    """Interviews invented at one spot for skipped RTs by a few enumerators."""
+    skipped = np.flatnonzero(truth_rt["fault"].isin(["skipped", "partly_skipped"]).to_numpy())
+    n = min(len(skipped), max(1, int(round(len(enumerator_of_rt) * FAULTS[
+        "inventing_enumerators"] * 1.5))))
+    if n == 0:
+        return households.iloc[:0].assign(enumerator=0, fault="")
+    chosen = rng.choice(skipped, n, replace=False)
+    missing = households[~households["interviewed"] & households["in_prelist"]]
+    rows = []
+    for i in chosen:  # a handful of RTs
+        code = truth_rt["sls_code"].iat[i]
+        gone = missing[missing["sls_code"] == code]
+        take = gone.iloc[: int(len(gone) * rng.uniform(0.7, 1.0))].copy()
+        spot = take[["x", "y"]].mean().to_numpy() if len(take) else np.zeros(2)
+        take["x"] = spot[0] + rng.normal(0, 1.5, len(take))
+        take["y"] = spot[1] + rng.normal(0, 1.5, len(take))
+        take["enumerator"] = enumerator_of_rt[i]
+        take["fault"] = "invented"
+        rows.append(take)
+    return pd.concat(rows, ignore_index=True)
+
+
+def _timestamps(rows, rng) -> pd.DataFrame:
+    """Spread each enumerator's interviews over fieldwork days, 15-45 minutes apart."""
+    k = rows.groupby("enumerator").cumcount().to_numpy()
+    total = rows.groupby("enumerator")["enumerator"].transform("size").to_numpy()
+    per_day = np.maximum(4, np.ceil(total / 24)).astype(int)
+    day = k // per_day
+    slot = k % per_day
+    gap = np.where(rows["fault"].eq("invented"), rng.uniform(1, 4, len(rows)),
+                   rng.uniform(15, 45, len(rows)))
+    start_offset = rng.integers(0, 60, len(rows))
+    minutes = pd.Series(gap).groupby([rows["enumerator"], day]).cumsum().to_numpy()
+    start = START + pd.to_timedelta(day, unit="D")
+    rows["interviewed_at"] = (start + pd.to_timedelta(start_offset * (slot == 0) + minutes,
+                                                      unit="min")).round("s")
+    return rows
+
+
+def _with_lonlat(households) -> pd.DataFrame:
+    lon, lat = pyproj.Transformer.from_crs(METRIC, "EPSG:4326", always_xy=True).transform(
+        households["x"].to_numpy(), households["y"].to_numpy())
+    return households.assign(lon=lon, lat=lat)
+
+
+def write_world(world: World, folder) -> dict[str, Path]:
+    """Write the world's input files and ground truth under ``folder``; return their paths.
+
+    ``input/`` holds what a BPS office would have (boundaries, RT polygons, prelist,
+    interviews); ``truth/`` what only the generator knows.
+    """
+    folder = Path(folder)
+    (folder / "input").mkdir(parents=True, exist_ok=True)
+    (folder / "truth").mkdir(parents=True, exist_ok=True)
+    paths = {
+        "boundaries": folder / "input" / "kelurahan.geojson",
+        "units": folder / "input" / "rt.gpkg",
+        "prelist": folder / "input" / "prelist.csv",
+        "interviews": folder / "input" / "interviews.csv",
+        "truth_rt": folder / "truth" / "rt.csv",
+        "truth_interviews": folder / "truth" / "interviews.csv",
+        "truth_households": folder / "truth" / "households.parquet",
+    }
+    for path in paths.values():
+        path.unlink(missing_ok=True)
+    world.kelurahan.to_file(paths["boundaries"], driver="GeoJSON")
+    world.units.to_file(paths["units"], driver="GPKG", layer="rt")
+    world.prelist.to_csv(paths["prelist"], index=False)
+    world.interviews.to_csv(paths["interviews"], index=False)
+    world.truth_rt.to_csv(paths["truth_rt"], index=False)
+    world.truth_interviews.to_csv(paths["truth_interviews"], index=False)
+    world.households.to_parquet(paths["truth_households"], index=False)
+    return paths

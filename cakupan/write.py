@@ -1,0 +1,187 @@
+"""Write: every output file of a run, each written under a temporary name and then renamed.
+
+Only this module and :mod:`cakupan.read` touch the disk. An interrupted run leaves no half
+file behind, and the same inputs give the same bytes (apart from the manifest's time stamp).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from . import __version__, maps, report
+from .config import Config
+
+#: The columns of interviews.csv, in order; never any coordinates or personal data.
+INTERVIEW_COLUMNS = (
+    "source_row", "interview_id", "status", "location_check", "kelurahan_code", "rw", "rt",
+    "flags", "doubtful", "repairs", "declared_kelurahan_code", "location_kelurahan_code",
+    "location_rw", "location_rt", "enumerator_id", "supervisor_id",
+)
+#: Columns left out for the planner audience.
+SUPERVISOR_ONLY = ("enumerator_id", "supervisor_id")
+# GeoPackage stores a change date; a fixed one keeps reruns byte-identical.
+pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
+
+
+@contextlib.contextmanager
+def atomic(path: Path):
+    """Yield a temporary path beside ``path``; rename it to ``path`` when the block succeeds."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.part{path.suffix}")
+    tmp.unlink(missing_ok=True)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text atomically."""
+    with atomic(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_csv(path: Path, frame: pd.DataFrame) -> None:
+    """Write a CSV atomically, with ``\\n`` line ends."""
+    with atomic(path) as tmp:
+        frame.to_csv(tmp, index=False, lineterminator="\n")
+
+
+def stable_ids(page: str) -> str:
+    """Return a Folium page whose random element ids are numbered in order of appearance.
+
+    Examples
+    --------
+    >>> stable_ids("map_0123456789abcdef0123456789abcdef x map_0123456789abcdef0123456789abcdef")
+    'map_00000000000000000000000000000001 x map_00000000000000000000000000000001'
+    """
+    numbers: dict[str, str] = {}
+
+    def number(match):
+        key = match.group(1)
+        numbers.setdefault(key, f"{len(numbers) + 1:032d}")
+        return "_" + numbers[key]
+
+    return re.sub(r"_([0-9a-f]{32})\b", number, page)
+
+
+def interviews_table(interviews: pd.DataFrame, audience: str = "supervisor") -> pd.DataFrame:
+    """Return the rows of ``interviews.csv``: one per input row, input order, no coordinates."""
+    columns = [c for c in INTERVIEW_COLUMNS if c in interviews.columns]
+    if audience == "planner":
+        columns = [c for c in columns if c not in SUPERVISOR_ONLY]
+    return interviews[columns]
+
+
+def levels(result, crs="EPSG:4326") -> dict[str, gpd.GeoDataFrame]:
+    """Return coverage rows joined to polygons, one frame per level that has polygons."""
+    table = result.coverage
+    kelurahan = result.kelurahan[["kelurahan_code", "kecamatan_code", "geometry"]]
+    shapes = {
+        "kecamatan": kelurahan.dissolve(by="kecamatan_code", as_index=False, sort=True)
+        .rename(columns={"kecamatan_code": "code"})[["code", "geometry"]],
+        "kelurahan": kelurahan.rename(columns={"kelurahan_code": "code"})[["code", "geometry"]],
+    }
+    if result.units is not None:
+        units = result.units.dropna(subset=["rt", "kelurahan_code"])
+        rw = units.dissolve(by=["kelurahan_code", "rw"], as_index=False, sort=True)
+        shapes["rw"] = rw.assign(code=rw["kelurahan_code"] + rw["rw"])[["code", "geometry"]]
+        rt = units.dissolve(by=["kelurahan_code", "rw", "rt"], as_index=False, sort=True)
+        shapes["rt"] = rt.assign(code=rt["kelurahan_code"] + rt["rw"] + rt["rt"])[
+            ["code", "geometry"]]
+    out = {}
+    for level, frame in shapes.items():
+        rows = table[table["level"].eq(level)]
+        out[level] = gpd.GeoDataFrame(frame.merge(rows, on="code"), geometry="geometry",
+                                      crs=frame.crs).to_crs(crs)
+    return out
+
+
+def write_outputs(result, out: Path, inputs=None, config: Config = Config(),
+                  audience: str = "supervisor", lang: str = "id") -> dict[str, Path]:
+    """Write every contract file of a run to ``out`` and return their paths."""
+    from .worklist import build_worklist
+    from ._xlsx import write_xlsx
+    from .checks import enumerator_scores
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {name: out / name for name in (
+        "coverage.csv", "interviews.csv", "gaps.geojson", "coverage.gpkg", "map.html",
+        "report.html", "worklist.xlsx", "manifest.json")}
+    write_csv(paths["coverage.csv"], result.coverage)
+    write_csv(paths["interviews.csv"], interviews_table(result.interviews, audience))
+    with atomic(paths["gaps.geojson"]) as tmp:
+        result.gaps.to_file(tmp, driver="GeoJSON", engine="pyogrio")
+    with atomic(paths["coverage.gpkg"]) as tmp:
+        for level, frame in levels(result).items():
+            frame.to_file(tmp, layer=level, driver="GPKG", engine="pyogrio")
+        if len(result.gaps):
+            result.gaps.to_file(tmp, layer="gaps", driver="GPKG", engine="pyogrio")
+    fmap = maps.coverage_map(result.coverage, result.kelurahan, result.units, result.gaps,
+                             lang=lang, simplify_m=config.map.simplify_m)
+    write_text(paths["map.html"], stable_ids(fmap.get_root().render()))
+    write_text(paths["report.html"], report.render_report(result.coverage, result.accounting,
+                                                          lang))
+    scores = enumerator_scores(result.interviews, result.interviews)
+    write_xlsx(paths["worklist.xlsx"],
+               build_worklist(result.coverage, result.interviews, scores, lang=lang))
+    write_text(paths["manifest.json"], json.dumps(
+        manifest(result, inputs, config, audience, lang, paths), indent=2, ensure_ascii=False)
+        + "\n")
+    return paths
+
+
+def sha256(path: Path) -> str:
+    """Return the SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def manifest(result, inputs, config, audience, lang, paths) -> dict:
+    """Return the manifest: inputs with SHA-256, settings, versions, row accounting."""
+    import folium
+    import numpy
+    import pyproj
+    import shapely
+
+    given = {}
+    if inputs is not None:
+        for name, path in inputs.items():
+            given[name] = {"path": str(path), "bytes": path.stat().st_size,
+                           "sha256": sha256(path)}
+    return {
+        "tool": "cakupan",
+        "version": __version__,
+        "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "inputs": given,
+        "parameters": {"audience": audience, "lang": lang, **config.to_dict()},
+        "versions": {
+            "python": platform.python_version(),
+            "pandas": pd.__version__,
+            "numpy": numpy.__version__,
+            "geopandas": gpd.__version__,
+            "shapely": shapely.__version__,
+            "pyproj": pyproj.__version__,
+            "gdal": pyogrio.__gdal_version_string__,
+            "folium": folium.__version__,
+        },
+        "row_accounting": result.accounting,
+        "crosswalk": result.crosswalk,
+        "outputs": sorted(p.name for p in paths.values()),
+    }

@@ -1,0 +1,53 @@
+"""Shared fixtures: sample worlds written to disk and run through the real command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cakupan.pipeline import Inputs
+from cakupan.sample import make_world, write_world
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cakupan(*args, cwd=None) -> subprocess.CompletedProcess:
+    """Run the installed command line as a user would, capturing its output."""
+    return subprocess.run([sys.executable, "-m", "cakupan", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.fixture(scope="session")
+def tiny_world(tmp_path_factory):
+    """The 3-kelurahan sample world and the paths of its files."""
+    world = make_world("tiny")
+    paths = write_world(world, tmp_path_factory.mktemp("tiny"))
+    return world, paths
+
+
+@pytest.fixture(scope="session")
+def tiny_inputs(tiny_world) -> Inputs:
+    _, paths = tiny_world
+    return Inputs(boundaries=paths["boundaries"], interviews=paths["interviews"],
+                  units=paths["units"], prelist=paths["prelist"])
+
+
+@pytest.fixture(scope="session")
+def city_demo(tmp_path_factory) -> Path:
+    """The README's demo, full city size, run once through the command line."""
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    done = cakupan("demo", "--out", out)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def city_demo_planner(tmp_path_factory) -> Path:
+    """The demo's city for the planner audience."""
+    out = tmp_path_factory.mktemp("planner") / "demo"
+    done = cakupan("demo", "--out", out, "--audience", "planner")
+    assert done.returncode == 0, done.stderr
+    return out

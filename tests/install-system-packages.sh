@@ -1,0 +1,13 @@
+#!/bin/sh
+# Debian packages the tests drive for real: Chromium (maps and reports, through Playwright with
+# executable_path; no browser is downloaded) and LibreOffice (opens the Excel worklist).
+set -e
+need=""
+command -v chromium >/dev/null 2>&1 || need="$need chromium"
+command -v soffice >/dev/null 2>&1 || need="$need libreoffice-calc-nogui"
+if [ -n "$need" ]; then
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $need
+fi

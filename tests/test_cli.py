@@ -1,0 +1,89 @@
+"""The command line's surface: help, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from cakupan.cli import main
+
+from .conftest import cakupan
+
+
+def test_help_explains_every_option():
+    for command in (["--help"], ["run", "--help"], ["demo", "--help"]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 0
+    text = CliRunner().invoke(main, ["run", "--help"]).output
+    for option in ("--boundaries", "--interviews", "--units", "--prelist", "--population",
+                   "--buildings", "--config", "--audience", "--lang", "--out"):
+        assert option in text
+    assert "cakupan demo" in CliRunner().invoke(main, ["--help"]).output
+
+
+def _one_line_error(done, *words):
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    for word in words:
+        assert word in lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def boundary_file(tiny_world):
+    return tiny_world[1]["boundaries"]
+
+
+def test_missing_interview_file(tmp_path, boundary_file):
+    missing = tmp_path / "tidak_ada.csv"
+    done = cakupan("run", "--boundaries", boundary_file, "--interviews", missing,
+                   "--out", tmp_path / "out")
+    line = _one_line_error(done, str(missing), "file not found")
+    assert line == f"cakupan: {missing}: file not found; check the path"
+
+
+def test_empty_interview_file(tmp_path, boundary_file):
+    empty = tmp_path / "kosong.csv"
+    empty.write_text("")
+    done = cakupan("run", "--boundaries", boundary_file, "--interviews", empty,
+                   "--out", tmp_path / "out")
+    assert _one_line_error(done) == f"cakupan: {empty}: is empty"
+
+
+def test_header_without_rows(tmp_path, boundary_file):
+    header = tmp_path / "header.csv"
+    header.write_text("interview_id,lon,lat\n")
+    done = cakupan("run", "--boundaries", boundary_file, "--interviews", header,
+                   "--out", tmp_path / "out")
+    _one_line_error(done, str(header), "no rows")
+
+
+def test_file_without_coordinate_columns(tmp_path, boundary_file):
+    table = tmp_path / "tanpa_koordinat.csv"
+    table.write_text("interview_id,rt,rw\nA1,001,002\n")
+    done = cakupan("run", "--boundaries", boundary_file, "--interviews", table,
+                   "--out", tmp_path / "out")
+    _one_line_error(done, str(table), "no coordinate columns", "[interviews]")
+
+
+def test_missing_boundary_file(tmp_path, tiny_world):
+    missing = tmp_path / "batas.geojson"
+    done = cakupan("run", "--boundaries", missing, "--interviews",
+                   tiny_world[1]["interviews"], "--out", tmp_path / "out")
+    _one_line_error(done, str(missing), "file not found")
+
+
+def test_bad_config_key(tmp_path, tiny_world):
+    config = tmp_path / "cakupan.toml"
+    config.write_text("[coverage]\nunder = 0.8\n")
+    done = cakupan("run", "--boundaries", tiny_world[1]["boundaries"], "--interviews",
+                   tiny_world[1]["interviews"], "--config", config, "--out", tmp_path / "out")
+    _one_line_error(done, str(config), "under_ratio")
+
+
+def test_bad_usage_exits_2(tmp_path):
+    done = cakupan("run", "--out", tmp_path)
+    assert done.returncode == 2
+    assert "--boundaries" in done.stderr

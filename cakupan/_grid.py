@@ -138,29 +138,25 @@ class PolygonIndex:
         c0 = np.floor((xlo - eps - x0) * inv).astype(np.int64)
         c1 = np.floor((xhi + eps - x0) * inv).astype(np.int64)
 
-        # Mixed cells: a difference array along each row, summed.
-        stride = nx + 1
-        diff = np.bincount(row * stride + c0, minlength=ny * stride)
-        diff -= np.bincount(row * stride + c1 + 1, minlength=ny * stride)
-        mixed = (np.cumsum(diff.reshape(ny, stride), axis=1)[:, :nx] > 0).ravel()
-        del diff
-        prev = np.empty_like(mixed)
-        prev[1:] = mixed[:-1]
-        prev[::nx] = False
-        starts = mixed & ~prev
-        run_id = np.cumsum(starts, dtype=np.int64)
-        run_id -= 1
-        np.logical_not(mixed, out=starts)
-        starts &= prev
-        starts[::nx] = True  # column 0 is always clear
-        gap_id = np.cumsum(starts, dtype=np.int64)
-        gap_id -= 1
-        del starts, prev
-        n_runs = int(run_id[-1]) + 1
-        n_gaps = int(gap_id[-1]) + 1
-        ends = np.flatnonzero(mixed[:-1] & ~mixed[1:])  # last cell of each run, in run order
-        run_target = gap_id[ends + 1]  # the gap right of each run
-        entry_run = run_id[row * nx + c0]
+        # Mixed cells, then each row cut into segments: gaps (clear) and runs (mixed).
+        n_cells = nx * ny
+        mixed = np.zeros(n_cells, dtype=bool)
+        mixed[_ranges(row * nx + c0, c1 - c0 + 1)] = True
+        change = np.empty(n_cells, dtype=bool)
+        change[0] = True
+        np.not_equal(mixed[1:], mixed[:-1], out=change[1:])
+        change[::nx] = True  # a row starts a segment; its first and last cells are clear
+        seg_start = np.flatnonzero(change)
+        del change
+        seg_len = np.diff(seg_start, append=n_cells)
+        seg_mixed = mixed[seg_start]
+        del mixed
+        seg_gap = np.cumsum(~seg_mixed) - 1
+        run_seg = np.flatnonzero(seg_mixed)
+        n_runs, n_gaps = len(run_seg), len(seg_mixed) - len(run_seg)
+        run_target = seg_gap[run_seg + 1]  # the gap right of each run
+        seg_run = np.cumsum(seg_mixed) - 1
+        entry_run = np.repeat(seg_run.astype(np.int32), seg_len)[row * nx + c0].astype(np.int64)
 
         # Covering set of every gap: per row and polygon, edges crossing the row's centre line
         # pair up (enter, leave); the polygon covers the gaps between the two runs of a pair.
@@ -191,36 +187,44 @@ class PolygonIndex:
 
         # The table: clear cell -> lowest covering polygon (-1 for none); mixed -> -2 - run.
         dtype = np.int32 if n_runs + 2 < 2**31 and self.n_polygons < 2**31 else np.int64
-        table = gap_min.astype(dtype)[gap_id]
-        table[mixed] = -2 - run_id[mixed]
-        self._table = table
-        self._cell_gap = np.where(mixed, -1, gap_id).astype(dtype) if multi else None
-        del table, run_id, gap_id, mixed
+        seg_code = gap_min[seg_gap]
+        seg_code[run_seg] = -2 - np.arange(n_runs)
+        self._table = np.repeat(seg_code.astype(dtype), seg_len)
+        self._cell_gap = None
+        if multi:
+            seg_code = seg_gap.copy()
+            seg_code[run_seg] = -1
+            self._cell_gap = np.repeat(seg_code.astype(dtype), seg_len)
 
         # Runs: their edges grouped by run and polygon ("slots"); each slot starts from whether
         # the polygon covers the run's target gap.
         npoly = max(self.n_polygons, 1)
         key = entry_run * npoly + owner[e]
-        order = np.argsort(key, kind="stable")
+        order = np.argsort(key)
         key = key[order]
-        e_sorted = e[order]
-        slot_keys = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
+        new_slot = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
+        slot_keys = key[new_slot]
         tcount = np.diff(self._gap_ptr)[run_target]
         t_run = np.repeat(np.arange(n_runs), tcount)
-        t_poly = self._gap_poly[_ranges(self._gap_ptr[run_target], tcount)]
-        t_keys = t_run * npoly + t_poly
-        missing = t_keys[~_isin_sorted(t_keys, slot_keys)]
-        if missing.size:
-            slot_keys = np.union1d(slot_keys, missing)
-        self._slot_base = _isin_sorted(slot_keys, np.sort(t_keys))
+        t_keys = t_run * npoly + self._gap_poly[_ranges(self._gap_ptr[run_target], tcount)]
+        found = _isin_sorted(t_keys, slot_keys)
+        if found.all():
+            entry_slot = np.cumsum(new_slot) - 1
+        else:  # overlaps: a run inside a polygon none of whose edges it holds
+            slot_keys = np.union1d(slot_keys, t_keys[~found])
+            entry_slot = np.searchsorted(slot_keys, key)
+        self._slot_base = np.zeros(len(slot_keys), dtype=bool)
+        self._slot_base[np.searchsorted(slot_keys, t_keys)] = True
         slot_run = slot_keys // npoly
         self._slot_poly = slot_keys % npoly
         self._slot_ptr = np.searchsorted(slot_run, np.arange(n_runs + 1))
-        self._run_ptr = np.searchsorted(entry_run[order], np.arange(n_runs + 1))
-        self._entry_slot = np.searchsorted(slot_keys, key) - self._slot_ptr[key // npoly]
-        self._ax, self._ay = ax[e_sorted], ay[e_sorted]
-        self._by = by[e_sorted]
-        self._dx, self._dy = bx[e_sorted] - self._ax, self._by - self._ay
+        self._run_ptr = np.searchsorted(slot_run[entry_slot], np.arange(n_runs + 1))
+        self._entry_slot = entry_slot - self._slot_ptr[slot_run[entry_slot]]
+        eax, eay, ebx, eby = eax[order], eay[order], ebx[order], eby[order]
+        self._eyy = np.column_stack([eay, eby])
+        self._ax, self._dx, self._dy = eax, ebx - eax, eby - eay
+        self._run_min = gap_min[run_target]
+        self._run_target = run_target
         self.cell_size = c
 
     # -- querying ---------------------------------------------------------------------------
@@ -245,14 +249,16 @@ class PolygonIndex:
         pts = np.flatnonzero(code <= -2)
         if not pts.size:
             return out
-        pt, poly, unsure = self._mixed(x[pts], y[pts], -2 - code[pts].astype(np.int64))
-        out[pts] = -1
-        first = np.r_[True, pt[1:] != pt[:-1]] if len(pt) else np.zeros(0, bool)
+        run = -2 - out[pts]
+        out[pts] = self._run_min[run]
+        crossed, pt, poly, unsure = self._mixed(x[pts], y[pts], run)
+        out[pts[crossed]] = -1
+        first = _firsts(pt)
         out[pts[pt[first]]] = poly[first]
         if unsure.size:
             upt, upoly = self._exact(x[pts[unsure]], y[pts[unsure]])
             out[pts[unsure]] = -1
-            first = np.r_[True, upt[1:] != upt[:-1]] if len(upt) else np.zeros(0, bool)
+            first = _firsts(upt)
             out[pts[unsure[upt[first]]]] = upoly[first]
         return out
 
@@ -272,19 +278,22 @@ class PolygonIndex:
             appears once per polygon; a point covered by none does not appear.
         """
         x, y = _xy(x, y)
-        code = self._codes(x, y)
+        code = self._codes(x, y).astype(np.int64)
         clear = np.flatnonzero(code >= 0)
+        parts = []
         if self._table is not None and self._cell_gap is not None:
-            gap = self._cell_gap[self._cell_of(x[clear], y[clear])].astype(np.int64)
-            cnt = self._gap_ptr[gap + 1] - self._gap_ptr[gap]
-            p_pt = np.repeat(clear, cnt)
-            p_poly = self._gap_poly[_ranges(self._gap_ptr[gap], cnt)]
+            parts.append(self._gap_sets(clear, self._cell_gap[self._cell_of(x[clear], y[clear])]))
         else:
-            p_pt, p_poly = clear, code[clear].astype(np.int64)
-        parts = [(p_pt, p_poly)]
+            parts.append((clear, code[clear]))
         pts = np.flatnonzero(code <= -2)
         if pts.size:
-            pt, poly, unsure = self._mixed(x[pts], y[pts], -2 - code[pts].astype(np.int64))
+            run = -2 - code[pts]
+            crossed, pt, poly, unsure = self._mixed(x[pts], y[pts], run)
+            plain = np.ones(len(pts), dtype=bool)
+            plain[crossed] = False
+            plain[unsure] = False
+            plain = np.flatnonzero(plain)
+            parts.append(self._gap_sets(pts[plain], self._run_target[run[plain]]))
             keep = ~np.isin(pt, unsure)
             parts.append((pts[pt[keep]], poly[keep]))
             if unsure.size:
@@ -294,6 +303,12 @@ class PolygonIndex:
         b = np.concatenate([q for _, q in parts]).astype(np.int64)
         order = np.lexsort((b, a))
         return a[order], b[order]
+
+    def _gap_sets(self, points: np.ndarray, gap: np.ndarray):
+        """(point, polygon) pairs for points lying in the given gaps."""
+        gap = gap.astype(np.int64)
+        cnt = self._gap_ptr[gap + 1] - self._gap_ptr[gap]
+        return np.repeat(points, cnt), self._gap_poly[_ranges(self._gap_ptr[gap], cnt)]
 
     def _cell_of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         ix = ((x - self._x0) * self._inv).astype(np.int64)
@@ -324,50 +339,56 @@ class PolygonIndex:
     def _mixed(self, x: np.ndarray, y: np.ndarray, run: np.ndarray):
         """Covering polygons of points in mixed cells, by ray crossing within their run.
 
-        Returns (point, polygon) pairs sorted by point then polygon, and the sorted positions
-        of the points whose answer is not certain in floating point.
+        Points whose ray crosses no edge have their run's target gap's set. Returns the sorted
+        positions of the points whose ray crosses an edge, (point, polygon) pairs for those
+        points sorted by point then polygon, and the sorted positions of the points whose
+        answer is not certain in floating point.
         """
         cnt = self._run_ptr[run + 1] - self._run_ptr[run]
         bounds = np.searchsorted(np.cumsum(cnt), np.arange(_CHUNK_PAIRS, cnt.sum(), _CHUNK_PAIRS))
-        out_pt, out_poly, out_unsure = [], [], []
+        res = [[], [], [], []]
         for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(x)], strict=True):
-            pt, poly, unsure = self._mixed_chunk(x[lo:hi], y[lo:hi], run[lo:hi], cnt[lo:hi])
-            out_pt.append(pt + lo)
-            out_poly.append(poly)
-            out_unsure.append(unsure + lo)
-        return np.concatenate(out_pt), np.concatenate(out_poly), np.concatenate(out_unsure)
+            parts = self._mixed_chunk(x[lo:hi], y[lo:hi], run[lo:hi], cnt[lo:hi])
+            for i, part in enumerate(parts):
+                res[i].append(part + lo if i != 2 else part)
+        return tuple(np.concatenate(r) for r in res)
 
     def _mixed_chunk(self, x, y, run, cnt):
-        n = len(x)
-        pair_pt = np.repeat(np.arange(n), cnt)
+        pair_pt = np.repeat(np.arange(len(x)), cnt)
         ent = _ranges(self._run_ptr[run], cnt)
         qy = y[pair_pt]
-        ay, by = self._ay[ent], self._by[ent]
+        yy = np.take(self._eyy, ent, axis=0)  # far faster than yy[ent] on 2-D arrays
         # Only edges spanning the point's y can be crossed by, or pass through, the point.
-        near = np.flatnonzero((qy >= ay) & (qy <= by))
-        pair_pt, ent, qy, ay, by = pair_pt[near], ent[near], qy[near], ay[near], by[near]
-        t = qy - ay
-        s = x[pair_pt] - self._ax[ent]
-        left = self._dx[ent] * t
-        right = self._dy[ent] * s
+        near = np.flatnonzero((qy >= yy[:, 0]) & (qy <= yy[:, 1]))
+        pair_pt, ent, qy, yy = pair_pt[near], ent[near], qy[near], yy[near]
+        left = qy - yy[:, 0]
+        left *= self._dx[ent]
+        right = x[pair_pt]
+        right -= self._ax[ent]
+        right *= self._dy[ent]
         det = left - right
         np.abs(left, out=left)
         np.abs(right, out=right)
         left += right
         left *= _ORIENT_ERR
-        unsure = np.abs(det) <= left
-        cross = (det > 0) & (by > qy)
-        # Parity of crossings per (point, slot); slots of a run are sorted by polygon.
+        unsure = pair_pt[np.abs(det) <= left]
+        hit = np.flatnonzero((det > 0) & (yy[:, 1] > qy))
+        unsure = unsure[_firsts(unsure)]
+        # Parity of crossings per (point, slot) for the points whose ray crosses an edge.
+        hit_pt = pair_pt[hit]
+        crossed = hit_pt[_firsts(hit_pt)]
+        run = run[crossed]
         base = self._slot_ptr[run]
         nslot = self._slot_ptr[run + 1] - base
         offset = np.cumsum(nslot) - nslot
-        hit = offset[pair_pt[cross]] + self._entry_slot[ent[cross]]
-        parity = (np.bincount(hit, minlength=int(nslot.sum())) & 1).astype(bool)
+        rank = np.searchsorted(crossed, hit_pt)
+        parity = np.bincount(
+            offset[rank] + self._entry_slot[ent[hit]], minlength=int(nslot.sum())
+        )
         slot = _ranges(base, nslot)
-        covered = np.flatnonzero(self._slot_base[slot] != parity)
-        point = np.repeat(np.arange(n), nslot)[covered]
-        unsure_pts = np.flatnonzero(np.bincount(pair_pt[unsure], minlength=n))
-        return point, self._slot_poly[slot[covered]], unsure_pts
+        covered = np.flatnonzero(self._slot_base[slot] != (parity & 1).astype(bool))
+        point = crossed[np.repeat(np.arange(len(crossed)), nslot)[covered]]
+        return crossed, point, self._slot_poly[slot[covered]], unsure
 
     def _exact(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Shapely's exact answer for a few points: (point, polygon) pairs, sorted."""
@@ -380,17 +401,33 @@ class PolygonIndex:
 
 def _edges(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every ring segment as (ax, ay, bx, by), lower end first, and its polygon's position."""
-    parts, part_of = shapely.get_parts(geoms, return_index=True)
-    rings, ring_of = shapely.get_rings(parts, return_index=True)
-    xy, coord_of = shapely.get_coordinates(rings, return_index=True)
-    same = coord_of[1:] == coord_of[:-1]
-    a, b = xy[:-1][same], xy[1:][same]
-    owner = part_of[ring_of[coord_of[:-1][same]]]
+    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    where = np.flatnonzero(present)
+    if not where.size:
+        return np.zeros((0, 4)), np.zeros(0, dtype=np.int64)
+    kind, xy, offsets = shapely.to_ragged_array(geoms[where])
+    ring_start = offsets[0]
+    ring_geom = np.repeat(np.arange(len(offsets[1]) - 1), np.diff(offsets[1]))
+    if kind == shapely.GeometryType.MULTIPOLYGON:
+        ring_geom = np.repeat(np.arange(len(offsets[2]) - 1), np.diff(offsets[2]))[ring_geom]
+    # Segment k joins coordinates k and k + 1 unless k closes its ring.
+    last = np.zeros(len(xy), dtype=bool)
+    last[ring_start[1:] - 1] = True
+    k = np.flatnonzero(~last[:-1])
+    owner = where[np.repeat(ring_geom, np.diff(ring_start))[k]]
+    a, b = xy[k], xy[k + 1]
     keep = (a != b).any(axis=1)
     a, b, owner = a[keep], b[keep], owner[keep]
     swap = b[:, 1] < a[:, 1]
     a[swap], b[swap] = b[swap], a[swap].copy()
     return np.column_stack([a, b]), owner.astype(np.int64)
+
+
+def _firsts(sorted_values: np.ndarray) -> np.ndarray:
+    """Mask of the first element of each run of equal values in a sorted array."""
+    first = np.ones(len(sorted_values), dtype=bool)
+    np.not_equal(sorted_values[1:], sorted_values[:-1], out=first[1:])
+    return first
 
 
 def _xy(x, y) -> tuple[np.ndarray, np.ndarray]:

@@ -100,14 +100,20 @@ def approximate_territories(
     cell_site = np.full(len(cells), -1)
     cell_site[cell_idx] = site_idx
     cells, cell_site = cells[cell_site >= 0], cell_site[cell_site >= 0]
-    # A kelurahan with one seed has an empty diagram: the seed's cell is the whole kelurahan.
-    counts = np.bincount(group, minlength=len(used))
-    lone = np.flatnonzero(counts == 1)
+    # Some GEOS versions return an empty diagram for a single seed: its cell is the kelurahan.
+    has_cells = np.zeros(len(used), dtype=bool)
+    has_cells[group[cell_site]] = True
+    lone = np.flatnonzero(~has_cells)
     lone_site = np.flatnonzero(np.isin(group, lone))
     cells = np.concatenate([cells, kel_geoms[site_kel[lone_site]]])
     cell_site = np.concatenate([cell_site, lone_site])
 
-    clipped = shapely.intersection(cells, kel_geoms[site_kel[cell_site]])
+    # Clip only the cells that cross the boundary: most lie wholly inside their kelurahan.
+    shapely.prepare(kel_geoms)
+    owner = kel_geoms[site_kel[cell_site]]
+    clipped = cells.copy()
+    crossing = ~shapely.contains(owner, cells)
+    clipped[crossing] = shapely.intersection(cells[crossing], owner[crossing])
     parts, part_cell = shapely.get_parts(clipped, return_index=True)
     polygonal = shapely.get_type_id(parts) == 3
     parts, part_site = parts[polygonal], cell_site[part_cell[polygonal]]
@@ -121,7 +127,13 @@ def approximate_territories(
         geometry=parts,
         crs=kelurahan.crs,
     )
-    joined = pieces.dissolve(by=["kelurahan_code", "rw", "rt"], method="unary", sort=True)
+    by = ["kelurahan_code", "rw", "rt"]
+    try:
+        # Voronoi cells share their edges exactly: a coverage union is ten times faster.
+        joined = pieces.dissolve(by=by, method="coverage", sort=True)
+    except shapely.errors.GEOSException:
+        # Clipping can leave a boundary vertex a hair off; the general union copes.
+        joined = pieces.dissolve(by=by, method="unary", sort=True)
     n_points = (
         seeds.assign(kelurahan_code=codes[site_kel])
         .groupby(["kelurahan_code", "rw", "rt"])

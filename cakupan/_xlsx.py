@@ -92,9 +92,9 @@ def _write_sheet(sheet, frame: pd.DataFrame):
         cell.font = Font(bold=True)
     columns = [_cells(frame[column]) for column in frame.columns]
     widths = [len(text) for text in header]
-    for row in zip(*columns):
+    for row in zip(*columns, strict=True):
         sheet.append(row)
-    for number, (values, series) in enumerate(zip(columns, frame.columns), start=1):
+    for number, (values, series) in enumerate(zip(columns, frame.columns, strict=True), start=1):
         letter = get_column_letter(number)
         kind = frame[series].dtype
         if pd.api.types.is_datetime64_any_dtype(kind):
@@ -106,8 +106,9 @@ def _write_sheet(sheet, frame: pd.DataFrame):
         for cell in sheet[letter][1:]:
             if cell.data_type == "f":  # a text starting with "=" from the data
                 cell.data_type = "s"
-        sheet.column_dimensions[letter].width = min(max(widths[number - 1], longest) + 2,
-                                                    _MAX_WIDTH)
+        sheet.column_dimensions[letter].width = min(
+            max(widths[number - 1], longest) + 2, _MAX_WIDTH
+        )
     sheet.freeze_panes = "A2"
     if header:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(len(frame), 0) + 1}"
@@ -120,14 +121,10 @@ def _cells(series: pd.Series) -> list:
         return [None if pd.isna(v) else v.to_pydatetime() for v in values]
     if pd.api.types.is_bool_dtype(series.dtype) and not isinstance(series.dtype, pd.BooleanDtype):
         return [bool(v) for v in series.to_numpy()]
-    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
-        series.dtype
-    ):
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         array = series.astype("float64").to_numpy(na_value=np.nan)
         integral = pd.api.types.is_integer_dtype(series.dtype)
-        return [
-            None if np.isnan(v) else (int(v) if integral else float(v)) for v in array.tolist()
-        ]
+        return [None if np.isnan(v) else (int(v) if integral else float(v)) for v in array.tolist()]
     out = []
     for value in series.astype("object").tolist():
         if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
@@ -142,9 +139,10 @@ def _cells(series: pd.Series) -> list:
 def _fixed_zip_times(data: bytes) -> bytes:
     """Rewrite a zip archive with every member dated ``_FIXED_TIME``."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(
-        out, "w", zipfile.ZIP_DEFLATED
-    ) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for info in source.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED

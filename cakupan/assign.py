@@ -193,10 +193,12 @@ def assign_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
         np.where(located, codes[np.maximum(where, 0)], None), index=out.index, dtype="string")
 
     crosswalk = crosswalk_by_location(out, set(codes))
-    declared_known = out["kelurahan_code"].where(out["kelurahan_code"].isin(codes))
-    matched = out["kelurahan_code"].map(crosswalk)
-    out["kelurahan_code"] = (declared_known.fillna(matched)
-                             .fillna(out["location_kelurahan_code"]).astype("string"))
+    declared_code = out["kelurahan_code"].astype(object)
+    matched = declared_code.map(dict(crosswalk.items()))
+    location_code = out["location_kelurahan_code"].astype(object)
+    chosen = np.where(declared_code.isin(codes), declared_code,
+                      np.where(matched.notna(), matched, location_code))
+    out["kelurahan_code"] = pd.Series(chosen, index=out.index, dtype="string")
     out.attrs["crosswalk"] = crosswalk
 
     out["location_rw"] = pd.Series(pd.NA, index=out.index, dtype="string")

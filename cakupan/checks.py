@@ -1,4 +1,4 @@
-"""Interview checks: is each interview where it says, and does it look like a real visit?
+"""Interview checks: is each interview where it says, and does it look like a real visit.
 
 Takes the interviews frame built by :mod:`cakupan.normalise` and :mod:`cakupan.assign` (one row
 per input row, metric ``x``/``y``, ``interviewed_at`` in local time) and returns new frames
@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
@@ -31,6 +32,7 @@ LOCATION_CLASSES = ("inside", "boundary_ambiguous", "neighbour", "far_outside", 
 FLAGS = (
     "invented_cluster",
     "too_fast_travel",
+    "route_detour",
     "duplicate_location",
     "duplicate_household_id",
     "near_duplicate_location",
@@ -44,6 +46,7 @@ FLAGS = (
 FLAG_WEIGHTS = {
     "invented_cluster": 1.0,
     "too_fast_travel": 1.0,
+    "route_detour": 0.5,
     "duplicate_location": 1.0,
     "duplicate_household_id": 1.0,
     "far_outside": 0.5,
@@ -174,16 +177,21 @@ def flag_interviews(interviews: pd.DataFrame, config) -> pd.DataFrame:
     - ``near_duplicate_location``: another lies within ``near_duplicate_m`` but not at the same
       point; genuine doors are at least 5 m apart, though GPS noise sometimes brings two fixes
       this close, so this asks for a look, not a rejection.
-    - ``invented_cluster``: many households at one spot in a short time. An interview with at
-      least ``cluster_min_households`` interviews of its enumerator (itself included) within
-      ``cluster_radius_m`` and ``cluster_minutes`` either side is a core; cores and every
-      interview within that radius and time of a core are flagged, and cores linked that way
-      form one cluster (``cluster_id``). Genuine dense housing (doors 5-10 m apart) rarely puts
-      that many visits in one such disc; an apartment block (rusun) can, so verify.
+    - ``invented_cluster``: many households at one spot. An interview is a core when at least
+      ``cluster_min_households`` interviews of its enumerator (itself included) lie within
+      ``cluster_radius_m`` and ``cluster_minutes`` either side of it (made up in one sitting),
+      or within ``spot_radius_m`` on at least ``spot_min_days`` days (made up day after day).
+      Cores, the interviews so linked to a core, and those within ``cluster_reach_m`` of a
+      cluster's centre in its time span are flagged; linked cores form one cluster
+      (``cluster_id``). Genuine dense housing (doors 5-10 m apart) rarely gives that many
+      visits at one spot; an apartment block (rusun) can, so verify before rejecting.
     - ``too_fast_travel``: the straight-line speed from the enumerator's previous interview
       exceeds ``max_speed_kmh``, after subtracting both fixes' accuracy radii (GPS noise; an
       unknown accuracy counts as ``max_accuracy_m``) and taking gaps shorter than
       ``min_gap_minutes`` as that long (same-minute clocks). The later interview is flagged.
+    - ``route_detour``: farther than ``detour_m`` (beyond GPS noise) from both the previous
+      and the next interview of its enumerator that day, while those two are closer to each
+      other than half that: a trip out and back, or more often a wrong fix.
     - ``outside_fieldwork_window``: interviewed before ``fieldwork_start`` or after
       ``fieldwork_end``.
     - ``night_time``: interviewed from ``night_start_hour`` to ``night_end_hour`` local time.
@@ -226,8 +234,7 @@ def flag_interviews(interviews: pd.DataFrame, config) -> pd.DataFrame:
     checks = _checks(config)
     frame = interviews
     n = len(frame)
-    x = frame["x"].to_numpy(dtype="float64", na_value=np.nan)
-    y = frame["y"].to_numpy(dtype="float64", na_value=np.nan)
+    x, y = _metric_xy(frame)
     acc = frame["gps_accuracy_m"].to_numpy(dtype="float64", na_value=np.nan)
     when = pd.to_datetime(frame["interviewed_at"])
     has_time = when.notna().to_numpy()
@@ -249,8 +256,9 @@ def flag_interviews(interviews: pd.DataFrame, config) -> pd.DataFrame:
     flags["duplicate_location"] = dup
     flags["near_duplicate_location"] = near_dup
     flags["invented_cluster"] = cluster_id > 0
-    speed, too_fast = _travel(x, y, acc, minutes, enumerator, located & has_time, checks)
+    speed, too_fast, detour = _travel(x, y, acc, minutes, enumerator, located & has_time, checks)
     flags["too_fast_travel"] = too_fast
+    flags["route_detour"] = detour
     flags["outside_fieldwork_window"], flags["night_time"] = _timing(when, checks)
     flags["duplicate_household_id"] = _duplicate_households(frame, status)
     flags["poor_gps"] = np.isfinite(x) & (acc > checks.good_accuracy_m)
@@ -270,6 +278,35 @@ def flag_interviews(interviews: pd.DataFrame, config) -> pd.DataFrame:
         },
         index=frame.index,
     )
+
+
+def _metric_xy(frame):
+    """Return ``x`` and ``y``, projecting valid ``lon``/``lat`` of rows that have none.
+
+    Rows outside the area keep a valid fix but no metric coordinates; a trip there and back
+    is exactly what the travel checks look for. They are projected into the UTM zone of the
+    other rows, once that zone is seen to reproduce their ``x`` and ``y``.
+    """
+    x = frame["x"].to_numpy(dtype="float64", na_value=np.nan).copy()
+    y = frame["y"].to_numpy(dtype="float64", na_value=np.nan).copy()
+    if "lon" not in frame or "lat" not in frame:
+        return x, y
+    lon = frame["lon"].to_numpy(dtype="float64", na_value=np.nan)
+    lat = frame["lat"].to_numpy(dtype="float64", na_value=np.nan)
+    valid = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+    both = np.flatnonzero(valid & np.isfinite(x) & np.isfinite(y))
+    fill = valid & ~(np.isfinite(x) & np.isfinite(y))
+    if not fill.any() or len(both) == 0:
+        return x, y
+    zone = int((np.median(lon[both]) + 180) // 6) % 60 + 1
+    epsg = (32700 if np.median(lat[both]) < 0 else 32600) + zone
+    to_metric = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
+    sample = both[:: max(1, len(both) // 100)]
+    sx, sy = to_metric.transform(lon[sample], lat[sample])
+    if np.nanmax(np.hypot(sx - x[sample], sy - y[sample])) > 1.0:
+        return x, y  # x/y are in another CRS: leave the rows without a fix
+    x[fill], y[fill] = to_metric.transform(lon[fill], lat[fill])
+    return x, y
 
 
 def _location_pairs(x, y, minutes, has_time, enumerator, located, checks):
@@ -316,12 +353,21 @@ def _clusters(tree, minutes, has_time, checks):
     if len(pairs) == 0:
         return ids, sizes
     a, b = pairs[:, 0], pairs[:, 1]
-    keep = has_time[a] & has_time[b] & (np.abs(minutes[a] - minutes[b]) <= checks.cluster_minutes)
-    a, b = a[keep], b[keep]
-    count = 1 + np.bincount(a, minlength=n) + np.bincount(b, minlength=n)
-    core = has_time & (count >= checks.cluster_min_households)
+    timed = has_time[a] & has_time[b]
+    a, b = a[timed], b[timed]
+    together = np.abs(minutes[a] - minutes[b]) <= checks.cluster_minutes
+    distance = np.hypot(*(tree.data[a, :2] - tree.data[b, :2]).T)
+    spot = distance <= checks.spot_radius_m
+    core = has_time & (_count(a[together], b[together], n) >= checks.cluster_min_households)
+    core |= (
+        has_time
+        & (_count(a[spot], b[spot], n) >= checks.cluster_min_households)
+        & (_days(a[spot], b[spot], minutes) >= checks.spot_min_days)
+    )
     if not core.any():
         return ids, sizes
+    keep = together | spot
+    a, b = a[keep], b[keep]
     # Components of cores; each border point joins the component of its lowest-numbered core.
     both = core[a] & core[b]
     graph = coo_matrix((np.ones(both.sum()), (a[both], b[both])), shape=(n, n))
@@ -348,6 +394,21 @@ def _clusters(tree, minutes, has_time, checks):
     return ids, sizes
 
 
+def _count(a, b, n):
+    """Return, per point, 1 + its number of pairs."""
+    return 1 + np.bincount(a, minlength=n) + np.bincount(b, minlength=n)
+
+
+def _days(a, b, minutes):
+    """Return, per point, the number of distinct days among itself and its pairs."""
+    day = (minutes // 1440).astype("int64")
+    day -= day.min()
+    width = day.max() + 1
+    point = np.concatenate([np.arange(len(day)), a, b])
+    seen = np.unique(point * width + np.concatenate([day, day[b], day[a]]))
+    return np.bincount(seen // width, minlength=len(day))
+
+
 def _reach(tree, member, core, minutes, has_time, checks):
     """Add to each cluster the interviews near its centre and in its time span, in place.
 
@@ -359,8 +420,11 @@ def _reach(tree, member, core, minutes, has_time, checks):
     frame["minutes"] = minutes[core]
     frame["label"] = member[core]
     spots = frame.groupby("label").agg(
-        x=("x", "median"), y=("y", "median"), plane=("plane", "first"),
-        start=("minutes", "min"), end=("minutes", "max"),
+        x=("x", "median"),
+        y=("y", "median"),
+        plane=("plane", "first"),
+        start=("minutes", "min"),
+        end=("minutes", "max"),
     )
     found = tree.query_ball_point(spots[["x", "y", "plane"]].to_numpy(), checks.cluster_reach_m)
     lengths = np.array([len(hits) for hits in found], dtype="int64")
@@ -379,25 +443,38 @@ def _reach(tree, member, core, minutes, has_time, checks):
 
 
 def _travel(x, y, acc, minutes, enumerator, usable, checks):
-    """Return the speed from each enumerator's previous interview and the too-fast mask."""
+    """Return the speed from the enumerator's previous interview, and too-fast and detour masks."""
     n = len(x)
     speed = np.full(n, np.nan)
     too_fast = np.zeros(n, dtype=bool)
+    detour = np.zeros(n, dtype=bool)
     rows = np.flatnonzero(usable)
     if len(rows) < 2:
-        return speed, too_fast
+        return speed, too_fast, detour
     rows = rows[np.lexsort((rows, minutes[rows], enumerator[rows]))]
+    allowance = np.fmin(np.nan_to_num(acc, nan=checks.max_accuracy_m), checks.max_accuracy_m)
+
+    def leg(a, b):
+        """Distance in metres beyond what GPS noise explains (never negative)."""
+        far = np.hypot(x[b] - x[a], y[b] - y[a]) - allowance[a] - allowance[b]
+        return np.maximum(far, 0.0)
+
     prev, this = rows[:-1], rows[1:]
     same = enumerator[prev] == enumerator[this]
     prev, this = prev[same], this[same]
-    allowance = np.fmin(np.nan_to_num(acc, nan=checks.max_accuracy_m), checks.max_accuracy_m)
-    gap_km = np.maximum(
-        np.hypot(x[this] - x[prev], y[this] - y[prev]) - allowance[this] - allowance[prev], 0.0
-    ) / 1000.0
     hours = np.maximum(minutes[this] - minutes[prev], checks.min_gap_minutes) / 60.0
-    speed[this] = gap_km / hours
+    speed[this] = leg(prev, this) / 1000.0 / hours
     too_fast[this] = speed[this] > checks.max_speed_kmh
-    return speed, too_fast
+
+    # A fix far from both neighbours on the route while they are close: out and back.
+    before, middle, after = rows[:-2], rows[1:-1], rows[2:]
+    day = minutes // 1440
+    same = (enumerator[before] == enumerator[after]) & (day[before] == day[after])
+    before, middle, after = before[same], middle[same], after[same]
+    shorter = np.minimum(leg(before, middle), leg(middle, after))
+    back = np.hypot(x[after] - x[before], y[after] - y[before])
+    detour[middle] = (shorter > checks.detour_m) & (back < shorter / 2)
+    return speed, too_fast, detour
 
 
 def _timing(when: pd.Series, checks):
@@ -479,14 +556,13 @@ def enumerator_scores(interviews: pd.DataFrame, flags: pd.DataFrame) -> pd.DataF
     out.insert(5, "share_flagged", (out["flagged"] / out["interviews"]).round(4))
     out["score"] = sum(out[name] * FLAG_WEIGHTS[name] for name in counts).round(2)
     out = out.reset_index()
-    order = np.lexsort(
-        (out["enumerator_id"].fillna("").to_numpy(), -out["flagged"], -out["score"])
-    )
+    order = np.lexsort((out["enumerator_id"].fillna("").to_numpy(), -out["flagged"], -out["score"]))
     return out.iloc[order].reset_index(drop=True)
 
 
 def _most_common(table, by, column):
-    """Return, per group of ``by``, the most frequent value of ``column`` (ties: smallest)."""
-    counts = table.groupby([by, column], dropna=False, sort=True).size().rename("n")
+    """Return, per group of ``by``, the most frequent known ``column`` (ties: smallest)."""
+    known = table[table[column].notna()]
+    counts = known.groupby([by, column], dropna=False, sort=True).size().rename("n")
     counts = counts.reset_index().sort_values([by, "n", column], ascending=[True, False, True])
     return counts.drop_duplicates(by).set_index(by)[column]

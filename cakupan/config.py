@@ -112,6 +112,13 @@ class Checks:
         of one of them and this many minutes either side of it.
     cluster_reach_m : float
         Interviews this close to a cluster's centre, in its time span, join it (GPS scatter).
+    spot_radius_m, spot_min_days : float, int
+        Also an invented cluster: ``cluster_min_households`` interviews of one enumerator within
+        this radius of one of them, on at least this many days (a "kitchen table" made up day
+        after day; genuine neighbours are visited within a day or two).
+    detour_m : float
+        An interview farther than this from both the previous and next interviews of its
+        enumerator that day, while those two are close together, is a ``route_detour``.
     max_speed_kmh : float
         Straight-line speed between consecutive interviews beyond which travel is implausible.
     min_gap_minutes : float
@@ -137,6 +144,9 @@ class Checks:
     cluster_minutes: float = 90.0
     cluster_min_households: int = 9
     cluster_reach_m: float = 13.0
+    spot_radius_m: float = 5.0
+    spot_min_days: int = 3
+    detour_m: float = 1000.0
     max_speed_kmh: float = 60.0
     min_gap_minutes: float = 1.0
     night_start_hour: int = 21

@@ -128,6 +128,11 @@ def _roll_up(rt, keys, kelurahan, level) -> pd.DataFrame:
     ).reset_index()
     up["expected_source"] = up["sources"].replace("", pd.NA).astype("string")
     up["gap"] = np.maximum(_gap(up), up["child_gap"])
+    if level in ("kelurahan", "kecamatan"):
+        # every unit of the boundaries is listed, even one with nothing counted or expected
+        every = kelurahan[keys].drop_duplicates()
+        up = every.merge(up, on=keys, how="outer")
+        up = up.fillna({"counted": 0, "doubtful": 0, "child_gap": 0.0, "gap": 0.0})
     if level == "kelurahan":
         up = up.merge(kelurahan[["kelurahan_code", "kecamatan_code"]], on="kelurahan_code",
                       how="left")

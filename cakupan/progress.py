@@ -93,11 +93,7 @@ def daily_progress(
     parent = parent.fillna(kecamatan_of(pd.Series(kel_codes, index=kel_codes, dtype="string")))
 
     calendar = pd.date_range(first, last, freq="D")
-    per_kel = (
-        pd.DataFrame({"code": kelurahan, "date": when[keep]})
-        .groupby(["code", "date"])
-        .size()
-    )
+    per_kel = pd.DataFrame({"code": kelurahan, "date": when[keep]}).groupby(["code", "date"]).size()
     per_kec = per_kel.rename(index=parent.to_dict(), level="code").groupby(level=[0, 1]).sum()
     kec_codes = pd.Index(expected.loc[expected["level"] == "kecamatan", "code"].astype("string"))
     kec_codes = kec_codes.union(pd.Index(parent.dropna().unique()))
@@ -113,8 +109,9 @@ def daily_progress(
         daily["cumulative"] = daily.groupby("code")["counted"].cumsum()
         daily.insert(0, "level", level)
         daily.insert(
-            2, "parent_code", parent.reindex(daily["code"]).to_numpy() if level == "kelurahan"
-            else pd.NA
+            2,
+            "parent_code",
+            parent.reindex(daily["code"]).to_numpy() if level == "kelurahan" else pd.NA,
         )
         frames.append(daily)
     out = pd.concat(frames, ignore_index=True)
@@ -209,10 +206,11 @@ def projection(daily: pd.DataFrame, config, as_of=None) -> pd.DataFrame:
     planned = expected / ((end - start).days + 1)
     threshold = checks.stalled_pace_share * planned * checks.stalled_days
     out["stalled"] = (
-        (out["remaining"] > 0) & (out["recent_counted"] < threshold)
-    ).fillna(False).astype(bool)
+        ((out["remaining"] > 0) & (out["recent_counted"] < threshold)).fillna(False).astype(bool)
+    )
     order = {level: rank for rank, level in enumerate(LEVELS)}
     out = out.reset_index()
-    out = out.sort_values(["level", "code"], key=lambda s: s.map(order) if s.name == "level"
-                          else s, kind="stable")
+    out = out.sort_values(
+        ["level", "code"], key=lambda s: s.map(order) if s.name == "level" else s, kind="stable"
+    )
     return out.reset_index(drop=True)

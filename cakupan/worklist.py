@@ -16,8 +16,6 @@ import pandas as pd
 
 from .checks import FLAG_WEIGHTS, FLAGS
 
-SHEETS = ("revisit", "verify", "call")
-
 LABELS = {
     "id": {
         "sheet": {
@@ -72,6 +70,7 @@ LABELS = {
             "unknown": "tidak diketahui",
             "invented_cluster": "klaster buatan",
             "too_fast_travel": "perpindahan terlalu cepat",
+            "route_detour": "menyimpang dari rute",
             "duplicate_location": "lokasi kembar",
             "duplicate_household_id": "ID ruta ganda",
             "near_duplicate_location": "lokasi hampir kembar",
@@ -87,6 +86,7 @@ LABELS = {
             "doubtful_in_rt": "; {n} wawancara diragukan",
             "invented_cluster": "klaster #{id}: {size} wawancara di satu titik",
             "too_fast_travel": "{speed} km/jam dari wawancara sebelumnya",
+            "route_detour": "jauh dari wawancara sebelum dan sesudahnya",
             "duplicate_location": "koordinat sama dengan wawancara lain",
             "near_duplicate_location": "{nearest} m dari wawancara lain",
             "duplicate_household_id": "ID ruta sama dengan wawancara lain di RT ini",
@@ -149,6 +149,7 @@ LABELS = {
             "unknown": "unknown",
             "invented_cluster": "invented cluster",
             "too_fast_travel": "too fast travel",
+            "route_detour": "route detour",
             "duplicate_location": "duplicate location",
             "duplicate_household_id": "duplicate household ID",
             "near_duplicate_location": "near duplicate location",
@@ -164,6 +165,7 @@ LABELS = {
             "doubtful_in_rt": "; {n} doubtful interviews",
             "invented_cluster": "cluster #{id}: {size} interviews at one spot",
             "too_fast_travel": "{speed} km/h from the previous interview",
+            "route_detour": "far from the interviews before and after it",
             "duplicate_location": "same coordinates as another interview",
             "near_duplicate_location": "{nearest} m from another interview",
             "duplicate_household_id": "same household ID as another interview in this RT",
@@ -260,8 +262,8 @@ def _revisit(coverage, interviews, labels):
     kecamatan = coverage[coverage["level"] == "kecamatan"].drop_duplicates("code")
     kecamatan_names = kecamatan.assign(code=kecamatan["code"].astype("string")).set_index("code")
     parent = names["parent_code"].astype("string").reindex(rts["kelurahan_code"]).to_numpy()
-    rts["kecamatan"] = kecamatan_names["name"].reindex(parent).to_numpy()
-    rts["kelurahan"] = names["name"].reindex(rts["kelurahan_code"]).to_numpy()
+    rts["kecamatan"] = pd.array(kecamatan_names["name"].reindex(parent), dtype="string")
+    rts["kelurahan"] = pd.array(names["name"].reindex(rts["kelurahan_code"]), dtype="string")
     rts["supervisor_id"] = _responsible(rts, interviews).fillna(values["no_supervisor"])
 
     expected = rts["expected_households"].astype("float64")
@@ -290,12 +292,16 @@ def _revisit(coverage, interviews, labels):
             "reason": reason.astype("string"),
         }
     )
-    return _grouped(out, "gap_households", ["gap_households", "kelurahan_code", "rw", "rt"],
-                    [False, True, True, True])
+    return _grouped(
+        out,
+        "gap_households",
+        ["gap_households", "kelurahan_code", "rw", "rt"],
+        [False, True, True, True],
+    )
 
 
 def _responsible(rts, interviews):
-    """The supervisor of most interviews declared in each RT, else in its kelurahan."""
+    """Return the supervisor of most interviews declared in each RT, else in its kelurahan."""
     frame = interviews[[*_RT_KEY, "supervisor_id"]].astype("string")
     frame = frame[frame["supervisor_id"].notna()]
     by_rt = _top(frame, _RT_KEY).reindex(pd.MultiIndex.from_frame(rts[_RT_KEY]))
@@ -307,8 +313,9 @@ def _responsible(rts, interviews):
 def _top(frame, keys):
     """Most frequent supervisor per key (ties: the smallest ID)."""
     counts = frame.groupby([*keys, "supervisor_id"]).size().rename("n").reset_index()
-    counts = counts.sort_values([*keys, "n", "supervisor_id"],
-                                ascending=[True] * len(keys) + [False, True])
+    counts = counts.sort_values(
+        [*keys, "n", "supervisor_id"], ascending=[True] * len(keys) + [False, True]
+    )
     return counts.drop_duplicates(keys).set_index(keys)["supervisor_id"]
 
 
@@ -336,7 +343,7 @@ def _verify(interviews, labels):
     def column(name, dtype="float64"):
         if name in rows:
             return rows[name].astype(dtype)
-        return pd.Series(pd.NA, index=rows.index, dtype=dtype)
+        return pd.Series(None, index=rows.index, dtype=dtype)
 
     has = {name: flags.str.contains(rf"(?:^|;){name}(?:;|$)", regex=True) for name in FLAGS}
     has["far_outside"] = far
@@ -378,17 +385,22 @@ def _verify(interviews, labels):
             "urgency": urgency.round(2),
         }
     )
-    return _grouped(out, "urgency", ["urgency", "enumerator_id", "interviewed_at", "interview_id"],
-                    [False, True, True, True])
+    return _grouped(
+        out,
+        "urgency",
+        ["urgency", "enumerator_id", "interviewed_at", "interview_id"],
+        [False, True, True, True],
+    )
 
 
 def _call(scores, labels):
-    """Enumerators with at least one flagged interview."""
+    """List enumerators with at least one flagged interview."""
     values = labels["value"]
     rows = scores[scores["flagged"] > 0] if len(scores) else scores
     counts = [name for name in [*FLAGS, "far_outside"] if name in rows]
-    weighted = pd.DataFrame({name: rows[name] * FLAG_WEIGHTS[name] for name in counts},
-                            index=rows.index)
+    weighted = pd.DataFrame(
+        {name: rows[name] * FLAG_WEIGHTS[name] for name in counts}, index=rows.index
+    )
     main = (
         weighted.idxmax(axis=1).map(values).astype("string")
         if len(rows) and counts
@@ -398,7 +410,7 @@ def _call(scores, labels):
     def column(name, dtype):
         if name in rows:
             return rows[name].astype(dtype)
-        return pd.Series(pd.NA, index=rows.index, dtype=dtype)
+        return pd.Series(None, index=rows.index, dtype=dtype)
 
     out = pd.DataFrame(
         {
@@ -423,8 +435,10 @@ def _grouped(frame, urgency, by, ascending):
     """Order rows by supervisor, the most urgent supervisor first, then by urgency within."""
     total = frame.groupby("supervisor_id", dropna=False)[urgency].transform("sum")
     ordered = frame.assign(_total=total.to_numpy()).sort_values(
-        ["_total", "supervisor_id", *by], ascending=[False, True, *ascending],
-        na_position="last", kind="stable",
+        ["_total", "supervisor_id", *by],
+        ascending=[False, True, *ascending],
+        na_position="last",
+        kind="stable",
     )
     return ordered.drop(columns="_total").reset_index(drop=True)
 

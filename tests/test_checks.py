@@ -60,7 +60,9 @@ def test_location_unknown_without_declared_unit():
 def test_location_empty_declared_unit_is_unknown():
     units = gpd.GeoSeries([box(0, 0, 100, 100), None, shapely.Polygon()], crs=32748)
     assert location_check([50] * 3, [50] * 3, [5] * 3, [0, 1, 2], units, CHECKS).tolist() == [
-        "inside", "unknown", "unknown"
+        "inside",
+        "unknown",
+        "unknown",
     ]
 
 
@@ -97,8 +99,7 @@ def test_location_matches_slow_oracle():
             elif unit.contains(point):
                 want = "inside"
             elif any(
-                other.distance(unit) <= CHECKS.adjacency_m
-                and other.distance(point) <= accuracy[k]
+                other.distance(unit) <= CHECKS.adjacency_m and other.distance(point) <= accuracy[k]
                 for m, other in enumerate(grid)
                 if m != declared[k]
             ):
@@ -127,8 +128,16 @@ def frame(rows, **defaults):
     if out["household_id"].isna().all():
         out["household_id"] = [f"h{k}" for k in range(len(out))]
     out["interviewed_at"] = pd.to_datetime(out.pop("t"))
-    for column in ("interview_id", "enumerator_id", "supervisor_id", "kelurahan_code", "rw",
-                   "rt", "household_id", "status"):
+    for column in (
+        "interview_id",
+        "enumerator_id",
+        "supervisor_id",
+        "kelurahan_code",
+        "rw",
+        "rt",
+        "household_id",
+        "status",
+    ):
         out[column] = out[column].astype("string")
     out["x"] = out["x"].astype("float64") + 650_000
     out["y"] = out["y"].astype("float64") + 9_300_000
@@ -146,14 +155,22 @@ def test_invented_cluster_flagged_genuine_street_not():
     angle = rng.uniform(0, 2 * np.pi, 20)
     radius = 5 * np.sqrt(rng.uniform(0, 1, 20))
     invented = [
-        {"x": r * np.cos(a), "y": r * np.sin(a), "t": start + pd.Timedelta(seconds=30 * k),
-         "enumerator_id": "liar"}
-        for k, (r, a) in enumerate(zip(radius, angle))
+        {
+            "x": r * np.cos(a),
+            "y": r * np.sin(a),
+            "t": start + pd.Timedelta(seconds=30 * k),
+            "enumerator_id": "liar",
+        }
+        for k, (r, a) in enumerate(zip(radius, angle, strict=True))
     ]
     steps = np.cumsum(rng.uniform(8, 15, 20))
     genuine = [
-        {"x": 5000 + s + rng.normal(0, 2), "y": rng.normal(0, 2),
-         "t": start + pd.Timedelta(minutes=12 * k), "enumerator_id": "honest"}
+        {
+            "x": 5000 + s + rng.normal(0, 2),
+            "y": rng.normal(0, 2),
+            "t": start + pd.Timedelta(minutes=12 * k),
+            "enumerator_id": "honest",
+        }
         for k, s in enumerate(steps)
     ]
     data = frame(invented + genuine)
@@ -172,11 +189,21 @@ def test_invented_cluster_flagged_genuine_street_not():
 def test_cluster_is_per_enumerator_and_needs_time_together():
     start = pd.Timestamp("2022-10-20 09:00")
     # 8 of one enumerator and 8 of another at one spot: neither reaches 9 on its own.
-    rows = [{"x": k * 0.5, "y": 0, "t": start + pd.Timedelta(minutes=k), "enumerator_id": e}
-            for e in ("p1", "p2") for k in range(8)]
+    rows = [
+        {"x": k * 0.5, "y": 0, "t": start + pd.Timedelta(minutes=k), "enumerator_id": e}
+        for e in ("p1", "p2")
+        for k in range(8)
+    ]
     # 12 at one spot but one per day: not together in time.
-    rows += [{"x": 3000 + k * 0.5, "y": 0, "t": start + pd.Timedelta(days=k, minutes=1),
-              "enumerator_id": "p3"} for k in range(12)]
+    rows += [
+        {
+            "x": 3000 + k * 0.5,
+            "y": 0,
+            "t": start + pd.Timedelta(days=k, minutes=1),
+            "enumerator_id": "p3",
+        }
+        for k in range(12)
+    ]
     result = flag_interviews(frame(rows), CHECKS)
     assert not any(has(result, "invented_cluster"))
     assert not result["doubtful"].any()
@@ -205,21 +232,40 @@ def test_invented_detection_rates_on_simulated_field():
         accuracy = np.clip(rng.lognormal(np.log(8), 0.4, gx.size), 3, 30)
         minutes = np.cumsum(rng.uniform(8, 22, gx.size))
         day = (minutes // 480).astype(int)
-        t = pd.Timestamp("2022-10-17 08:00") + pd.to_timedelta(day, "D") + pd.to_timedelta(
-            minutes % 480, "min")
-        parts.append(pd.DataFrame({"x": tx + rng.normal(0, accuracy / 2),
-                                   "y": ty + rng.normal(0, accuracy / 2),
-                                   "gps_accuracy_m": accuracy, "t": t, "enumerator_id": f"g{e}"}))
+        t = (
+            pd.Timestamp("2022-10-17 08:00")
+            + pd.to_timedelta(day, "D")
+            + pd.to_timedelta(minutes % 480, "min")
+        )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "x": tx + rng.normal(0, accuracy / 2),
+                    "y": ty + rng.normal(0, accuracy / 2),
+                    "gps_accuracy_m": accuracy,
+                    "t": t,
+                    "enumerator_id": f"g{e}",
+                }
+            )
+        )
         truth += [False] * gx.size
     for e in range(6):  # inventors: 10-40 fixes within ~5 m over 1-3 hours
         n = int(rng.integers(10, 41))
         accuracy = np.clip(rng.lognormal(np.log(8), 0.4, n), 3, 30)
         t = pd.Timestamp("2022-10-18 13:00") + pd.to_timedelta(
-            np.sort(rng.uniform(0, rng.uniform(60, 180), n)), "min")
-        parts.append(pd.DataFrame({"x": e * 10_000 + 5_000 + rng.normal(0, 2.5, n),
-                                   "y": 5_000 + rng.normal(0, 2.5, n),
-                                   "gps_accuracy_m": accuracy, "t": t,
-                                   "enumerator_id": f"i{e}"}))
+            np.sort(rng.uniform(0, rng.uniform(60, 180), n)), "min"
+        )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "x": e * 10_000 + 5_000 + rng.normal(0, 2.5, n),
+                    "y": 5_000 + rng.normal(0, 2.5, n),
+                    "gps_accuracy_m": accuracy,
+                    "t": t,
+                    "enumerator_id": f"i{e}",
+                }
+            )
+        )
         truth += [True] * n
     data = frame(pd.concat(parts).to_dict("records"))
     result = flag_interviews(data, CHECKS)
@@ -244,8 +290,7 @@ def test_too_fast_travel():
     ]
     data = frame(rows)
     result = flag_interviews(data, CHECKS)
-    assert has(result, "too_fast_travel") == [False, True, False, False, True, False, False,
-                                              False]
+    assert has(result, "too_fast_travel") == [False, True, False, False, True, False, False, False]
     assert result["speed_kmh"].iloc[1] == pytest.approx((20_000 - 10) / 1000 * 6)
     assert result["speed_kmh"].iloc[3] == 0.0
     assert np.isnan(result["speed_kmh"].iloc[0])
@@ -286,8 +331,9 @@ def test_window_and_night(when, outside, night):
 def test_night_window_that_does_not_wrap():
     checks = dataclasses.replace(CHECKS, night_start_hour=0, night_end_hour=5)
     times = ["2022-10-20 04:59", "2022-10-20 05:00", "2022-10-20 23:00"]
-    result = flag_interviews(frame([{"x": k * 100, "y": 0, "t": t}
-                                    for k, t in enumerate(times)]), checks)
+    result = flag_interviews(
+        frame([{"x": k * 100, "y": 0, "t": t} for k, t in enumerate(times)]), checks
+    )
     assert has(result, "night_time") == [True, False, False]
 
 
@@ -321,15 +367,26 @@ def test_duplicates_and_poor_gps():
 
 def test_result_is_aligned_and_input_untouched():
     t = pd.Timestamp("2022-10-20 10:00")
-    data = frame([{"x": 0, "y": 0, "t": t}, {"x": 0, "y": 0, "t": t + pd.Timedelta(hours=1)},
-                  {"x": np.nan, "y": np.nan, "t": None, "status": "no_coordinates"}])
+    data = frame(
+        [
+            {"x": 0, "y": 0, "t": t},
+            {"x": 0, "y": 0, "t": t + pd.Timedelta(hours=1)},
+            {"x": np.nan, "y": np.nan, "t": None, "status": "no_coordinates"},
+        ]
+    )
     data.index = [5, 2, 9]
     before = data.copy()
     result = flag_interviews(data, Config())
     pd.testing.assert_frame_equal(data, before)
     assert result.index.tolist() == [5, 2, 9]
-    assert list(result.columns) == ["flags", "cluster_id", "cluster_size", "nearest_m",
-                                    "speed_kmh", "doubtful"]
+    assert list(result.columns) == [
+        "flags",
+        "cluster_id",
+        "cluster_size",
+        "nearest_m",
+        "speed_kmh",
+        "doubtful",
+    ]
     assert result["flags"].tolist() == ["duplicate_location", "duplicate_location", ""]
 
 
@@ -342,30 +399,79 @@ def test_empty_frame():
 
 def test_enumerator_scores():
     t = pd.Timestamp("2022-10-20 10:00")
-    rows = [{"x": 0, "y": 0, "t": t + pd.Timedelta(minutes=k), "enumerator_id": "liar",
-             "supervisor_id": "s2"} for k in range(12)]
-    rows += [{"x": 100 * k, "y": 0, "t": t + pd.Timedelta(hours=k), "enumerator_id": "ok",
-              "supervisor_id": "s1"} for k in range(3)]
-    rows += [{"x": 5000, "y": 0, "t": "2022-10-20 22:00", "enumerator_id": "late",
-              "supervisor_id": "s1"},
-             {"x": 5500, "y": 0, "t": "2022-10-21 10:00", "enumerator_id": "late",
-              "supervisor_id": "s3"},
-             {"x": 6000, "y": 0, "t": "2022-10-21 12:00", "enumerator_id": "late",
-              "supervisor_id": "s3"}]
+    rows = [
+        {
+            "x": 0,
+            "y": 0,
+            "t": t + pd.Timedelta(minutes=k),
+            "enumerator_id": "liar",
+            "supervisor_id": "s2",
+        }
+        for k in range(12)
+    ]
+    rows += [
+        {
+            "x": 100 * k,
+            "y": 0,
+            "t": t + pd.Timedelta(hours=k),
+            "enumerator_id": "ok",
+            "supervisor_id": "s1",
+        }
+        for k in range(3)
+    ]
+    rows += [
+        {
+            "x": 5000,
+            "y": 0,
+            "t": "2022-10-20 22:00",
+            "enumerator_id": "late",
+            "supervisor_id": "s1",
+        },
+        {
+            "x": 5500,
+            "y": 0,
+            "t": "2022-10-21 10:00",
+            "enumerator_id": "late",
+            "supervisor_id": "s3",
+        },
+        {
+            "x": 6000,
+            "y": 0,
+            "t": "2022-10-21 12:00",
+            "enumerator_id": "late",
+            "supervisor_id": "s3",
+        },
+    ]
     data = frame(rows)
     data["location_check"] = "inside"
     data.loc[13, "location_check"] = "far_outside"
     scores = enumerator_scores(data, flag_interviews(data, CHECKS))
     assert scores["enumerator_id"].tolist() == ["liar", "ok", "late"]
     assert list(scores.columns) == [
-        "enumerator_id", "supervisor_id", "interviews", "counted", "doubtful", "flagged",
-        "share_flagged", *FLAGS, "far_outside", "score",
+        "enumerator_id",
+        "supervisor_id",
+        "interviews",
+        "counted",
+        "doubtful",
+        "flagged",
+        "share_flagged",
+        *FLAGS,
+        "far_outside",
+        "score",
     ]
     liar = scores.iloc[0]
     assert (liar.interviews, liar.doubtful, liar.invented_cluster, liar.duplicate_location) == (
-        12, 12, 12, 12)
+        12,
+        12,
+        12,
+        12,
+    )
     assert liar.score == 24.0
     late = scores.iloc[2]
     assert (late.supervisor_id, late.night_time, late.flagged, late.share_flagged) == (
-        "s3", 1, 1, round(1 / 3, 4))
+        "s3",
+        1,
+        1,
+        round(1 / 3, 4),
+    )
     assert scores.iloc[1].far_outside == 1

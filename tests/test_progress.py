@@ -14,35 +14,52 @@ def interviews(rows):
     records = []
     for kelurahan, day, count, status in rows:
         for k in range(count):
-            records.append({"kelurahan_code": kelurahan, "status": status,
-                            "interviewed_at": pd.Timestamp(day) + pd.Timedelta(hours=9, minutes=k)})
+            records.append(
+                {
+                    "kelurahan_code": kelurahan,
+                    "status": status,
+                    "interviewed_at": pd.Timestamp(day) + pd.Timedelta(hours=9, minutes=k),
+                }
+            )
     out = pd.DataFrame(records)
     out["kelurahan_code"] = out["kelurahan_code"].astype("string")
     out["status"] = out["status"].astype("string")
     return out
 
 
-EXPECTED = pd.DataFrame({
-    "level": ["kecamatan", "kecamatan", "kelurahan", "kelurahan", "kelurahan", "rt"],
-    "code": ["3671010", "3671020", KEL_A, KEL_B, KEL_C, "x"],
-    "parent_code": [pd.NA, pd.NA, "3671010", "3671010", "3671020", KEL_A],
-    "expected_households": [310.0, 62.0, 155.0, 155.0, 62.0, 5.0],
-})
+EXPECTED = pd.DataFrame(
+    {
+        "level": ["kecamatan", "kecamatan", "kelurahan", "kelurahan", "kelurahan", "rt"],
+        "code": ["3671010", "3671020", KEL_A, KEL_B, KEL_C, "x"],
+        "parent_code": [pd.NA, pd.NA, "3671010", "3671010", "3671020", KEL_A],
+        "expected_households": [310.0, 62.0, 155.0, 155.0, 62.0, 5.0],
+    }
+)
 
-DATA = interviews([
-    (KEL_A, "2022-10-15", 5, "counted"),
-    (KEL_A, "2022-10-16", 5, "counted"),
-    (KEL_A, "2022-10-16", 3, "duplicate"),  # not counted
-    (KEL_B, "2022-10-17", 2, "counted"),
-    (KEL_A, "2022-10-18", 5, "counted"),
-    (KEL_C, "2022-10-15", 62, "counted"),  # done on day one
-])
+DATA = interviews(
+    [
+        (KEL_A, "2022-10-15", 5, "counted"),
+        (KEL_A, "2022-10-16", 5, "counted"),
+        (KEL_A, "2022-10-16", 3, "duplicate"),  # not counted
+        (KEL_B, "2022-10-17", 2, "counted"),
+        (KEL_A, "2022-10-18", 5, "counted"),
+        (KEL_C, "2022-10-15", 62, "counted"),  # done on day one
+    ]
+)
 
 
 def test_daily_cumulative_per_kelurahan_and_kecamatan():
     daily = daily_progress(DATA, EXPECTED, CHECKS)
-    assert list(daily.columns) == ["level", "code", "parent_code", "date", "counted",
-                                   "cumulative", "expected_households", "share"]
+    assert list(daily.columns) == [
+        "level",
+        "code",
+        "parent_code",
+        "date",
+        "counted",
+        "cumulative",
+        "expected_households",
+        "share",
+    ]
     days = pd.date_range("2022-10-15", "2022-10-18")
     a = daily[(daily.level == "kelurahan") & (daily.code == KEL_A)]
     assert a["date"].tolist() == list(days)
@@ -69,8 +86,9 @@ def test_daily_as_of_cuts_later_interviews():
 
 
 def test_daily_unit_without_expected_and_kecamatan_from_code():
-    data = interviews([(KEL_A, "2022-10-15", 1, "counted"),
-                       ("3671030009", "2022-10-15", 2, "counted")])
+    data = interviews(
+        [(KEL_A, "2022-10-15", 1, "counted"), ("3671030009", "2022-10-15", 2, "counted")]
+    )
     expected = EXPECTED.drop(columns="parent_code")
     daily = daily_progress(data, expected, CHECKS)
     new = daily[daily.code == "3671030009"].iloc[0]

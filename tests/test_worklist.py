@@ -21,25 +21,103 @@ def coverage():
         ("kelurahan", KEL_A, "3671010", "Sukasari", KEL_A, pd.NA, pd.NA, 30, 60, 0.5, "under"),
         ("kelurahan", KEL_B, "3671010", "Babakan", KEL_B, pd.NA, pd.NA, 10, 40, 0.25, "under"),
         ("rw", KEL_A + "001", KEL_A, "RW 001", KEL_A, "001", pd.NA, 30, 60, 0.5, "under"),
-        ("rt", KEL_A + "001001", KEL_A + "001", "RT 001", KEL_A, "001", "001", 20, 20, 1.0,
-         "complete"),
-        ("rt", KEL_A + "001002", KEL_A + "001", "RT 002", KEL_A, "001", "002", 10, 25, 0.4,
-         "under"),
-        ("rt", KEL_A + "001003", KEL_A + "001", "RT 003", KEL_A, "001", "003", 0, 15, 0.0,
-         "not_started"),
-        ("rt", KEL_B + "002001", KEL_B + "002", "RT 001", KEL_B, "002", "001", 10, 50, 0.2,
-         "under"),
-        ("rt", KEL_B + "002002", KEL_B + "002", "RT 002", KEL_B, "002", "002", 0, np.nan,
-         np.nan, "no_expected"),
+        (
+            "rt",
+            KEL_A + "001001",
+            KEL_A + "001",
+            "RT 001",
+            KEL_A,
+            "001",
+            "001",
+            20,
+            20,
+            1.0,
+            "complete",
+        ),
+        (
+            "rt",
+            KEL_A + "001002",
+            KEL_A + "001",
+            "RT 002",
+            KEL_A,
+            "001",
+            "002",
+            10,
+            25,
+            0.4,
+            "under",
+        ),
+        (
+            "rt",
+            KEL_A + "001003",
+            KEL_A + "001",
+            "RT 003",
+            KEL_A,
+            "001",
+            "003",
+            0,
+            15,
+            0.0,
+            "not_started",
+        ),
+        (
+            "rt",
+            KEL_B + "002001",
+            KEL_B + "002",
+            "RT 001",
+            KEL_B,
+            "002",
+            "001",
+            10,
+            50,
+            0.2,
+            "under",
+        ),
+        (
+            "rt",
+            KEL_B + "002002",
+            KEL_B + "002",
+            "RT 002",
+            KEL_B,
+            "002",
+            "002",
+            0,
+            np.nan,
+            np.nan,
+            "no_expected",
+        ),
     ]
-    frame = pd.DataFrame(rows, columns=["level", "code", "parent_code", "name", "kelurahan_code",
-                                        "rw", "rt", "counted_households", "expected_households",
-                                        "coverage_ratio", "status"])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "level",
+            "code",
+            "parent_code",
+            "name",
+            "kelurahan_code",
+            "rw",
+            "rt",
+            "counted_households",
+            "expected_households",
+            "coverage_ratio",
+            "status",
+        ],
+    )
     frame["expected_source"] = "prelist"
     frame["gap_households"] = (frame["expected_households"] - frame["counted_households"]).clip(
-        lower=0)
-    for column in ("level", "code", "parent_code", "name", "kelurahan_code", "rw", "rt",
-                   "status", "expected_source"):
+        lower=0
+    )
+    for column in (
+        "level",
+        "code",
+        "parent_code",
+        "name",
+        "kelurahan_code",
+        "rw",
+        "rt",
+        "status",
+        "expected_source",
+    ):
         frame[column] = frame[column].astype("string")
     return frame
 
@@ -51,16 +129,29 @@ def interviews():
     for k in range(12):
         rows.append(("p1", "s1", KEL_A, "001", "002", k * 0.3, 0.0, t + pd.Timedelta(minutes=k)))
     for k in range(3):
-        rows.append(("p1", "s1", KEL_A, "001", "001", 500 + 50 * k, 0.0,
-                     t + pd.Timedelta(days=1, hours=k)))
+        rows.append(
+            ("p1", "s1", KEL_A, "001", "001", 500 + 50 * k, 0.0, t + pd.Timedelta(days=1, hours=k))
+        )
     # s2's enumerator p2 works in B RT 001; one interview at night, one far outside
     for k in range(4):
-        rows.append(("p2", "s2", KEL_B, "002", "001", 3000 + 40 * k, 0.0,
-                     t + pd.Timedelta(hours=k * 3)))
+        rows.append(
+            ("p2", "s2", KEL_B, "002", "001", 3000 + 40 * k, 0.0, t + pd.Timedelta(hours=k * 3))
+        )
     # one interview by s3 in A RT 001: s1 still has most there
     rows.append(("p3", "s3", KEL_A, "001", "001", 9000, 0.0, t))
-    frame = pd.DataFrame(rows, columns=["enumerator_id", "supervisor_id", "kelurahan_code", "rw",
-                                        "rt", "x", "y", "interviewed_at"])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "enumerator_id",
+            "supervisor_id",
+            "kelurahan_code",
+            "rw",
+            "rt",
+            "x",
+            "y",
+            "interviewed_at",
+        ],
+    )
     n = len(frame)
     frame.insert(0, "source_row", np.arange(1, n + 1))
     frame.insert(1, "interview_id", [f"W{k:03d}" for k in range(n)])
@@ -73,8 +164,17 @@ def interviews():
     frame["household_size"] = pd.array([4] * n, dtype="Float64")
     frame["status"] = "counted"
     frame["nama"] = "Budi"  # personal data that must never reach the worklist
-    for column in ("interview_id", "enumerator_id", "supervisor_id", "kelurahan_code", "rw", "rt",
-                   "household_id", "status", "nama"):
+    for column in (
+        "interview_id",
+        "enumerator_id",
+        "supervisor_id",
+        "kelurahan_code",
+        "rw",
+        "rt",
+        "household_id",
+        "status",
+        "nama",
+    ):
         frame[column] = frame[column].astype("string")
     frame["location_check"] = "inside"
     frame.loc[17, "location_check"] = "far_outside"
@@ -92,23 +192,38 @@ def sheets():
 
 
 def test_sheet_names_and_languages(sheets):
-    assert list(sheets["id"]) == ["RT dikunjungi ulang", "Wawancara diperiksa",
-                                  "Petugas dihubungi"]
+    assert list(sheets["id"]) == ["RT dikunjungi ulang", "Wawancara diperiksa", "Petugas dihubungi"]
     assert list(sheets["en"]) == ["RTs to revisit", "Interviews to verify", "Enumerators to call"]
-    for one, other in zip(sheets["id"].values(), sheets["en"].values()):
+    for one, other in zip(sheets["id"].values(), sheets["en"].values(), strict=True):
         assert one.shape == other.shape
 
 
 def test_rts_to_revisit(sheets):
     table = sheets["en"]["RTs to revisit"]
     assert list(table.columns) == [
-        "Supervisor (PML)", "Kecamatan", "Kelurahan code", "Kelurahan", "RW", "RT", "SLS name",
-        "Households counted", "Households expected", "Expected from", "Coverage (%)",
-        "Households missing", "Status", "Reason",
+        "Supervisor (PML)",
+        "Kecamatan",
+        "Kelurahan code",
+        "Kelurahan",
+        "RW",
+        "RT",
+        "SLS name",
+        "Households counted",
+        "Households expected",
+        "Expected from",
+        "Coverage (%)",
+        "Households missing",
+        "Status",
+        "Reason",
     ]
     # under and not_started RTs only; s2 (gap 40) before s1 (gaps 15 + 15 = 30), worst first
-    assert table[["Supervisor (PML)", "Kelurahan code", "RT", "Households missing"]].values.tolist(
-    ) == [["s2", KEL_B, "001", 40.0], ["s1", KEL_A, "002", 15.0], ["s1", KEL_A, "003", 15.0]]
+    assert table[
+        ["Supervisor (PML)", "Kelurahan code", "RT", "Households missing"]
+    ].values.tolist() == [
+        ["s2", KEL_B, "001", 40.0],
+        ["s1", KEL_A, "002", 15.0],
+        ["s1", KEL_A, "003", 15.0],
+    ]
     assert table["Kelurahan"].tolist() == ["Babakan", "Sukasari", "Sukasari"]
     assert table["Kecamatan"].tolist() == ["Tangerang"] * 3
     assert table["Reason"].tolist() == [
@@ -146,7 +261,10 @@ def test_interviews_to_verify(sheets):
     assert night["Evidence"] == "at 22:30"
     far = table[table["Interview ID"] == "W017"].iloc[0]
     assert (far["Location check"], far["Flags"], far["Doubtful"]) == (
-        "far outside", "far outside", "")
+        "far outside",
+        "far outside",
+        "",
+    )
     indonesian = sheets["id"]["Wawancara diperiksa"]
     assert "malam hari" in indonesian["Tanda"].tolist()
     assert "pukul 22:30" in indonesian["Bukti"].tolist()
@@ -192,19 +310,33 @@ def test_written_worklist_opens_and_converts_to_pdf(sheets, tmp_path):
         assert sheet.auto_filter.ref == f"A1:{last}{len(frame) + 1}"
         assert sheet.max_row == len(frame) + 1
         assert [c.value for c in sheet[1]] == list(frame.columns)
-        assert all(sheet.column_dimensions[openpyxl.utils.get_column_letter(k)].width >= 4
-                   for k in range(1, frame.shape[1] + 1))
+        assert all(
+            sheet.column_dimensions[openpyxl.utils.get_column_letter(k)].width >= 4
+            for k in range(1, frame.shape[1] + 1)
+        )
     verify = book["Wawancara diperiksa"]
     assert verify["C2"].value == sheets["id"]["Wawancara diperiksa"]["ID wawancara"].iloc[0]
 
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed: "
-                    "apt-get install -y --no-install-recommends libreoffice-calc-nogui")
+        pytest.skip(
+            "LibreOffice (soffice) is not installed: "
+            "apt-get install -y --no-install-recommends libreoffice-calc-nogui"
+        )
     done = subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to",
-         "pdf", "--outdir", str(tmp_path), str(path)],
-        capture_output=True, text=True, timeout=180,
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert done.returncode == 0, done.stderr
     pdf = tmp_path / "worklist.pdf"
@@ -212,13 +344,15 @@ def test_written_worklist_opens_and_converts_to_pdf(sheets, tmp_path):
 
 
 def test_write_xlsx_guards_cells(tmp_path):
-    frame = pd.DataFrame({
-        "text": pd.array(["=1+1", "bell\x07", None], dtype="string"),
-        "n": pd.array([1, None, 3], dtype="Int64"),
-        "f": [0.5, np.nan, 2.0],
-        "t": pd.to_datetime(["2022-10-15 10:00", None, "2022-10-16 08:30"]),
-        "b": [True, False, True],
-    })
+    frame = pd.DataFrame(
+        {
+            "text": pd.array(["=1+1", "bell\x07", None], dtype="string"),
+            "n": pd.array([1, None, 3], dtype="Int64"),
+            "f": [0.5, np.nan, 2.0],
+            "t": pd.to_datetime(["2022-10-15 10:00", None, "2022-10-16 08:30"]),
+            "b": [True, False, True],
+        }
+    )
     path = write_xlsx(tmp_path / "x.xlsx", {"a/b:c" * 10: frame, "empty": frame.iloc[:0]})
     book = openpyxl.load_workbook(path)
     sheet = book.worksheets[0]
@@ -229,3 +363,41 @@ def test_write_xlsx_guards_cells(tmp_path):
     assert sheet["D2"].value == pd.Timestamp("2022-10-15 10:00").to_pydatetime()
     assert sheet["E3"].value is False
     assert book.worksheets[1].max_row == 1
+
+
+def test_minimal_inputs_give_placeholders():
+    rts = coverage()
+    rts = rts[rts["level"] == "rt"]  # no kelurahan or kecamatan rows to name them
+    data = pd.DataFrame(
+        {
+            "interview_id": ["a", "b"],
+            "enumerator_id": ["p1", pd.NA],
+            "supervisor_id": [pd.NA, "s1"],
+            "kelurahan_code": KEL_A,
+            "rw": "001",
+            "rt": ["002", "003"],
+            "status": ["counted", "new"],
+            "flags": ["night_time;too_fast_travel", "invented_cluster"],
+        }
+    ).astype("string")
+    scores = pd.DataFrame(
+        {
+            "enumerator_id": ["p1"],
+            "supervisor_id": [pd.NA],
+            "flagged": [1],
+            "night_time": [1],
+            "score": [0.25],
+        }
+    )
+    sheets = build_worklist(rts, data, scores, lang="en")
+    revisit = sheets["RTs to revisit"]
+    assert revisit["Supervisor (PML)"].tolist() == ["(unknown)", "s1", "s1"]  # B: nobody
+    assert revisit["Kelurahan"].isna().all()
+    verify = sheets["Interviews to verify"]
+    assert verify["Evidence"].tolist() == [
+        "? km/h from the previous interview; at ?",
+        "cluster #?: ? interviews at one spot",
+    ]
+    assert verify["Status"].tolist() == ["counted", "new"]
+    assert verify["Supervisor (PML)"].tolist() == ["(unknown)", "s1"]
+    assert sheets["Enumerators to call"]["Main flag"].tolist() == ["night time"]

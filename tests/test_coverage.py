@@ -1,0 +1,76 @@
+"""Coverage statuses, gaps and roll-ups on a hand-built kelurahan."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cakupan.config import Coverage
+from cakupan.coverage import COLUMNS, measure
+
+KEL = pd.DataFrame({"kelurahan_code": ["3671011001", "3671011002"],
+                    "kelurahan_name": ["Sukarasa", "Sukaasih"],
+                    "kecamatan_code": ["367101", "367101"],
+                    "kecamatan_name": ["Tangerang", "Tangerang"]})
+
+
+def _interviews(counts, doubtful=None):
+    rows = []
+    for (kel, rw, rt), n in counts.items():
+        rows += [{"status": "counted", "kelurahan_code": kel, "rw": rw, "rt": rt}] * n
+    frame = pd.DataFrame(rows).astype("string")
+    frame["doubtful"] = False
+    for i in doubtful or []:
+        frame.loc[i, "doubtful"] = True
+    return frame
+
+
+def _expected(values):
+    return pd.DataFrame([{"kelurahan_code": k, "rw": w, "rt": t, "expected_households": float(v),
+                          "expected_source": "prelist"} for (k, w, t), v in values.items()])
+
+
+def test_every_status_and_gap():
+    counts = {("3671011001", "001", "001"): 100, ("3671011001", "001", "002"): 50,
+              ("3671011001", "002", "001"): 130, ("3671011001", "002", "003"): 5}
+    expected = {("3671011001", "001", "001"): 100, ("3671011001", "001", "002"): 100,
+                ("3671011001", "002", "001"): 100, ("3671011001", "002", "002"): 80}
+    table = measure(_interviews(counts), _expected(expected), KEL)
+    assert list(table.columns) == list(COLUMNS)
+    table = table.set_index("code")
+    rt = {code[-6:]: (row.status, row.gap_households) for code, row in table.iterrows()
+          if row.level == "rt"}
+    assert rt == {"001001": ("complete", 0), "001002": ("under", 50), "002001": ("over", 0),
+                  "002002": ("not_started", 80), "002003": ("no_expected", 0)}
+    kel = table.loc["3671011001"]
+    assert kel.counted_households == 285 and kel.expected_households == 380
+    assert kel.gap_households == 130  # 50 + 80: the over-counted RT hides nothing
+    assert table.loc["3671011002"].status == "no_expected"
+    assert table.loc["367101"].parent_code == "3671"
+    assert table.loc["3671011001002"].parent_code == "3671011001"
+
+
+def test_doubtful_households_do_not_complete_an_rt():
+    counts = {("3671011001", "001", "001"): 100}
+    expected = {("3671011001", "001", "001"): 100}
+    table = measure(_interviews(counts, doubtful=range(60)), _expected(expected), KEL)
+    rt = table[table["level"].eq("rt")].iloc[0]
+    assert (rt.counted_households, rt.doubtful_households) == (100, 60)
+    assert rt.coverage_ratio == pytest.approx(0.4)
+    assert (rt.status, rt.gap_households) == ("under", 60)
+
+
+@pytest.mark.parametrize("ratio, status", [(0.89, "under"), (0.9, "complete"),
+                                           (1.1, "complete"), (1.11, "over")])
+def test_threshold_edges(ratio, status):
+    counts = {("3671011001", "001", "001"): int(ratio * 100)}
+    table = measure(_interviews(counts), _expected({("3671011001", "001", "001"): 100}), KEL,
+                    Coverage(under_ratio=0.9, over_ratio=1.1))
+    assert table[table["level"].eq("rt")]["status"].item() == status
+
+
+def test_set_aside_rows_are_not_counted():
+    frame = _interviews({("3671011001", "001", "001"): 3})
+    frame.loc[0, "status"] = "duplicate"
+    table = measure(frame, None, KEL)
+    assert table[table["level"].eq("rt")]["counted_households"].item() == 2

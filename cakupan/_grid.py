@@ -29,7 +29,7 @@ __all__ = ["PolygonIndex"]
 # (3 + 16 eps) eps = 3.3e-16; three times that leaves room without changing the speed.
 _ORIENT_ERR = 1e-15
 # Grid cells per polygon edge when the caller gives no cell size (tuned on benchmarks/).
-_CELLS_PER_EDGE = 64.0
+_CELLS_PER_EDGE = 96.0
 _MAX_CELLS = 1 << 27
 # Points x edges pairs evaluated at once; bounds the memory of a query.
 _CHUNK_PAIRS = 1 << 16
@@ -82,108 +82,32 @@ class PolygonIndex:
         self.n_polygons = len(geoms)
         self._geoms = geoms
         self._tree = None
-        edges, owner = _edges(geoms)
+        edges, owners = _edges(geoms)
         if not len(edges):
             self._table = None
             return
-        self._build(edges, owner, cell_size)
+        self._build(edges, owners, cell_size)
 
     # -- building ---------------------------------------------------------------------------
 
-    def _build(self, edges: np.ndarray, owner: np.ndarray, cell_size: float | None) -> None:
-        ax, ay, bx, by = edges.T
-        xmin = min(ax.min(), bx.min())
-        xmax = max(ax.max(), bx.max())
-        ymin, ymax = ay.min(), by.max()  # edges are stored lower end first
-        w, h = xmax - xmin, ymax - ymin
-        if cell_size is None:
-            span = max(w, h, 1e-9 * max(abs(xmin), abs(ymin), 1.0))
-            area = max(w, span / 64) * max(h, span / 64)
-            c = np.sqrt(area / min(_CELLS_PER_EDGE * len(edges), _MAX_CELLS / 4))
-        else:
-            c = float(cell_size)
-            if not np.isfinite(c) or c <= 0:
-                raise ValueError(f"cell_size must be a positive number, got {cell_size!r}")
-        # Two clear cells of margin on the left and below, at least one on the other sides: every
-        # row then ends in a gap, and points off the grid are off every polygon.
-        x0, y0 = xmin - 2 * c, ymin - 2 * c
-        nx, ny = int((xmax - x0) / c) + 3, int((ymax - y0) / c) + 3
-        if nx * ny > _MAX_CELLS:
-            raise ValueError(
-                f"cell_size {c:g} gives a grid of {nx} x {ny} cells; use a larger cell_size"
-            )
-        # Margin for rasterising edges: far above the rounding of a point's cell computation
-        # (~1e-15 of the coordinates), far below a cell.
-        eps = 2e-11 * max(abs(xmin), abs(xmax), abs(ymin), abs(ymax)) + 1e-7 * c
-        inv = 1.0 / c
-        self._x0, self._y0, self._inv, self._nx, self._ny = x0, y0, inv, nx, ny
+    def _build(self, edges: np.ndarray, owners: np.ndarray, cell_size: float | None) -> None:
+        x0, y0, c, nx, ny, eps = _choose_grid(edges, cell_size)
+        self._x0, self._y0, self._inv, self._nx, self._ny = x0, y0, 1.0 / c, nx, ny
+        self.cell_size = c
+        e, row, c0, c1 = _rasterise(edges, x0, y0, c, eps)
+        ax, ay, bx, by = (col[e] for col in edges.T)
 
-        # One entry per (edge, row it touches), with the range of cells it touches there.
-        r0 = np.floor((ay - eps - y0) * inv).astype(np.int64)
-        r1 = np.floor((by + eps - y0) * inv).astype(np.int64)
-        nrow = r1 - r0 + 1
-        e = np.repeat(np.arange(len(ax)), nrow)
-        row = np.arange(len(e)) - np.repeat(np.cumsum(nrow) - nrow - r0, nrow)
-        eax, eay, ebx, eby = ax[e], ay[e], bx[e], by[e]
-        lo = np.maximum(y0 + row * c - eps, eay)
-        hi = np.minimum(y0 + (row + 1) * c + eps, eby)
-        dy = eby - eay
-        slope = (ebx - eax) / np.where(dy > 0, dy, 1.0)
-        xa = eax + (lo - eay) * slope
-        xb = eax + (hi - eay) * slope
-        exlo, exhi = np.minimum(eax, ebx), np.maximum(eax, ebx)
-        whole = (nrow[e] == 1) | (dy <= 0)
-        xlo = np.where(whole, exlo, np.maximum(np.minimum(xa, xb), exlo))
-        xhi = np.where(whole, exhi, np.minimum(np.maximum(xa, xb), exhi))
-        c0 = np.floor((xlo - eps - x0) * inv).astype(np.int64)
-        c1 = np.floor((xhi + eps - x0) * inv).astype(np.int64)
+        seg_len, seg_gap, run_seg, run_target, entry_run = _segments(row, c0, c1, nx, ny)
+        n_runs, n_gaps = len(run_seg), len(seg_len) - len(run_seg)
 
-        # Mixed cells, then each row cut into segments: gaps (clear) and runs (mixed).
-        n_cells = nx * ny
-        mixed = np.zeros(n_cells, dtype=bool)
-        mixed[_ranges(row * nx + c0, c1 - c0 + 1)] = True
-        change = np.empty(n_cells, dtype=bool)
-        change[0] = True
-        np.not_equal(mixed[1:], mixed[:-1], out=change[1:])
-        change[::nx] = True  # a row starts a segment; its first and last cells are clear
-        seg_start = np.flatnonzero(change)
-        del change
-        seg_len = np.diff(seg_start, append=n_cells)
-        seg_mixed = mixed[seg_start]
-        del mixed
-        seg_gap = np.cumsum(~seg_mixed) - 1
-        run_seg = np.flatnonzero(seg_mixed)
-        n_runs, n_gaps = len(run_seg), len(seg_mixed) - len(run_seg)
-        run_target = seg_gap[run_seg + 1]  # the gap right of each run
-        seg_run = np.cumsum(seg_mixed) - 1
-        entry_run = np.repeat(seg_run.astype(np.int32), seg_len)[row * nx + c0].astype(np.int64)
-
-        # Covering set of every gap: per row and polygon, edges crossing the row's centre line
-        # pair up (enter, leave); the polygon covers the gaps between the two runs of a pair.
+        # Covering sets of the gaps, from edges crossing each row's centre line (both owners).
         yc = y0 + (row + 0.5) * c
-        crosses = (eay <= yc) & (eby > yc)
-        cr_run = entry_run[crosses]
-        cr_poly = owner[e[crosses]]
-        order = np.argsort(cr_poly * max(n_runs, 1) + cr_run)
-        enter, leave = cr_run[order[0::2]], cr_run[order[1::2]]
-        span_poly = cr_poly[order[0::2]]
-        first, stop = run_target[enter], run_target[leave]
-        length = stop - first
-        gap_poly = np.repeat(span_poly, length)
-        gap = np.arange(len(gap_poly)) - np.repeat(np.cumsum(length) - length - first, length)
-        gap_min = np.full(n_gaps, np.iinfo(np.int64).max)
-        np.minimum.at(gap_min, gap, gap_poly)
-        gap_min[gap_min == np.iinfo(np.int64).max] = -1
-        # Gap covering sets as CSR, kept for locate_all and for runs' target sets.
-        multi = len(gap) > np.count_nonzero(gap_min >= 0)
-        if multi:
-            o = np.lexsort((gap_poly, gap))
-            self._gap_poly = gap_poly[o]
-            self._gap_ptr = np.searchsorted(gap[o], np.arange(n_gaps + 1))
-        else:
-            has = gap_min >= 0
-            self._gap_poly = gap_min[has]
-            self._gap_ptr = np.concatenate([[0], np.cumsum(has)])
+        crosses = np.flatnonzero((ay <= yc) & (by > yc))
+        first, second = owners[e[crosses], 0], owners[e[crosses], 1]
+        cr_run = np.concatenate([entry_run[crosses], entry_run[crosses][second >= 0]])
+        cr_poly = np.concatenate([first, second[second >= 0]])
+        gap_min, self._gap_poly, self._gap_ptr = _cover_gaps(cr_run, cr_poly, run_target, n_gaps)
+        multi = len(self._gap_poly) > np.count_nonzero(gap_min >= 0)
 
         # The table: clear cell -> lowest covering polygon (-1 for none); mixed -> -2 - run.
         dtype = np.int32 if n_runs + 2 < 2**31 and self.n_polygons < 2**31 else np.int64
@@ -196,36 +120,57 @@ class PolygonIndex:
             seg_code[run_seg] = -1
             self._cell_gap = np.repeat(seg_code.astype(dtype), seg_len)
 
-        # Runs: their edges grouped by run and polygon ("slots"); each slot starts from whether
-        # the polygon covers the run's target gap.
+        self._index_runs(edges[e], owners[e], entry_run, run_target)
+        self._run_min = gap_min[run_target]
+        self._run_target = run_target
+
+    def _index_runs(self, edges, owners, entry_run, run_target) -> None:
+        """Group the run entries by run and polygon ("slots").
+
+        Each slot starts from whether its polygon covers the run's target gap; a ray's
+        crossings flip it.
+        """
+        n_runs = len(run_target)
+        e = np.arange(len(edges))
+        ax, ay, bx, by = edges.T
         npoly = max(self.n_polygons, 1)
-        key = entry_run * npoly + owner[e]
+        n_ent = len(e)
+        second = owners[e, 1]
+        two = np.flatnonzero(second >= 0)
+        key = np.concatenate(
+            [entry_run * npoly + owners[e, 0], entry_run[two] * npoly + second[two]]
+        )
         order = np.argsort(key)
         key = key[order]
-        new_slot = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
+        new_slot = np.ones(len(key), dtype=bool)
+        np.not_equal(key[1:], key[:-1], out=new_slot[1:])
         slot_keys = key[new_slot]
         tcount = np.diff(self._gap_ptr)[run_target]
         t_run = np.repeat(np.arange(n_runs), tcount)
         t_keys = t_run * npoly + self._gap_poly[_ranges(self._gap_ptr[run_target], tcount)]
         found = _isin_sorted(t_keys, slot_keys)
         if found.all():
-            entry_slot = np.cumsum(new_slot) - 1
+            sorted_slot = np.cumsum(new_slot) - 1
         else:  # overlaps: a run inside a polygon none of whose edges it holds
             slot_keys = np.union1d(slot_keys, t_keys[~found])
-            entry_slot = np.searchsorted(slot_keys, key)
+            sorted_slot = np.searchsorted(slot_keys, key)
+        key_slot = np.empty_like(sorted_slot)
+        key_slot[order] = sorted_slot
         self._slot_base = np.zeros(len(slot_keys), dtype=bool)
         self._slot_base[np.searchsorted(slot_keys, t_keys)] = True
         slot_run = slot_keys // npoly
         self._slot_poly = slot_keys % npoly
         self._slot_ptr = np.searchsorted(slot_run, np.arange(n_runs + 1))
-        self._run_ptr = np.searchsorted(slot_run[entry_slot], np.arange(n_runs + 1))
-        self._entry_slot = entry_slot - self._slot_ptr[slot_run[entry_slot]]
-        eax, eay, ebx, eby = eax[order], eay[order], ebx[order], eby[order]
-        self._eyy = np.column_stack([eay, eby])
-        self._ax, self._dx, self._dy = eax, ebx - eax, eby - eay
-        self._run_min = gap_min[run_target]
-        self._run_target = run_target
-        self.cell_size = c
+        # Entries grouped by run: their first-owner keys, in sorted order.
+        ent = order[order < n_ent]
+        self._run_ptr = np.searchsorted(entry_run[ent], np.arange(n_runs + 1))
+        local = key_slot - self._slot_ptr[np.concatenate([entry_run, entry_run[two]])]
+        slot2 = np.full(n_ent, -1)
+        slot2[two] = local[n_ent:]
+        self._entry_slot = np.column_stack([local[:n_ent][ent], slot2[ent]])
+        ax, ay, bx, by = ax[ent], ay[ent], bx[ent], by[ent]
+        self._eyy = np.column_stack([ay, by])
+        self._ax, self._dx, self._dy = ax, bx - ax, by - ay
 
     # -- querying ---------------------------------------------------------------------------
 
@@ -382,9 +327,9 @@ class PolygonIndex:
         nslot = self._slot_ptr[run + 1] - base
         offset = np.cumsum(nslot) - nslot
         rank = np.searchsorted(crossed, hit_pt)
-        parity = np.bincount(
-            offset[rank] + self._entry_slot[ent[hit]], minlength=int(nslot.sum())
-        )
+        slots = np.take(self._entry_slot, ent[hit], axis=0)
+        idx = slots + offset[rank][:, None]
+        parity = np.bincount(idx[slots >= 0], minlength=int(nslot.sum()))
         slot = _ranges(base, nslot)
         covered = np.flatnonzero(self._slot_base[slot] != (parity & 1).astype(bool))
         point = crossed[np.repeat(np.arange(len(crossed)), nslot)[covered]]
@@ -399,12 +344,124 @@ class PolygonIndex:
         return pt[order].astype(np.int64), poly[order].astype(np.int64)
 
 
+def _choose_grid(edges: np.ndarray, cell_size: float | None):
+    """Grid origin, cell size, columns, rows and rasterising margin for these edges."""
+    ax, ay, bx, by = edges.T
+    xmin = min(ax.min(), bx.min())
+    xmax = max(ax.max(), bx.max())
+    ymin, ymax = ay.min(), by.max()  # edges are stored lower end first
+    w, h = xmax - xmin, ymax - ymin
+    if cell_size is None:
+        span = max(w, h, 1e-9 * max(abs(xmin), abs(ymin), 1.0))
+        area = max(w, span / 64) * max(h, span / 64)
+        c = float(np.sqrt(area / min(_CELLS_PER_EDGE * len(edges), _MAX_CELLS / 4)))
+    else:
+        c = float(cell_size)
+        if not np.isfinite(c) or c <= 0:
+            raise ValueError(f"cell_size must be a positive number, got {cell_size!r}")
+    # Two clear cells of margin on the left and below, at least one on the other sides: every
+    # row then starts and ends in a gap, and points off the grid are off every polygon.
+    x0, y0 = xmin - 2 * c, ymin - 2 * c
+    nx, ny = int((xmax - x0) / c) + 3, int((ymax - y0) / c) + 3
+    if nx * ny > _MAX_CELLS:
+        raise ValueError(
+            f"cell_size {c:g} gives a grid of {nx} x {ny} cells; use a larger cell_size"
+        )
+    # Margin for rasterising edges: far above the rounding of a point's cell computation
+    # (~1e-15 of the coordinates), far below a cell.
+    eps = 2e-11 * max(abs(xmin), abs(xmax), abs(ymin), abs(ymax)) + 1e-7 * c
+    return x0, y0, c, nx, ny, eps
+
+
+def _rasterise(edges: np.ndarray, x0: float, y0: float, c: float, eps: float):
+    """One entry per (edge, grid row it touches): edge, row and first and last column touched.
+
+    Conservative: every cell whose box, grown by `eps`, meets the edge is included.
+    """
+    ax, ay, bx, by = edges.T
+    inv = 1.0 / c
+    r0 = np.floor((ay - eps - y0) * inv).astype(np.int64)
+    r1 = np.floor((by + eps - y0) * inv).astype(np.int64)
+    nrow = r1 - r0 + 1
+    e = np.repeat(np.arange(len(ax)), nrow)
+    row = np.arange(len(e)) - np.repeat(np.cumsum(nrow) - nrow - r0, nrow)
+    eax, eay, ebx, eby = ax[e], ay[e], bx[e], by[e]
+    # The part of the edge inside the row's band, grown by eps.
+    lo = np.maximum(y0 + row * c - eps, eay)
+    hi = np.minimum(y0 + (row + 1) * c + eps, eby)
+    dy = eby - eay
+    slope = (ebx - eax) / np.where(dy > 0, dy, 1.0)
+    xa = eax + (lo - eay) * slope
+    xb = eax + (hi - eay) * slope
+    exlo, exhi = np.minimum(eax, ebx), np.maximum(eax, ebx)
+    whole = (nrow[e] == 1) | (dy <= 0)
+    xlo = np.where(whole, exlo, np.maximum(np.minimum(xa, xb), exlo))
+    xhi = np.where(whole, exhi, np.minimum(np.maximum(xa, xb), exhi))
+    c0 = np.floor((xlo - eps - x0) * inv).astype(np.int64)
+    c1 = np.floor((xhi + eps - x0) * inv).astype(np.int64)
+    return e, row, c0, c1
+
+
+def _segments(row, c0, c1, nx: int, ny: int):
+    """Cut each grid row into gaps (clear cells) and runs (cells an edge touches).
+
+    Returns segment lengths (row-major order), each segment's gap number, the segment
+    positions of the runs, the gap right of each run, and the run of each entry.
+    """
+    n_cells = nx * ny
+    mixed = np.zeros(n_cells, dtype=bool)
+    mixed[_ranges(row * nx + c0, c1 - c0 + 1)] = True
+    change = np.empty(n_cells, dtype=bool)
+    change[0] = True
+    np.not_equal(mixed[1:], mixed[:-1], out=change[1:])
+    change[::nx] = True  # a row starts a segment; its first and last cells are clear
+    seg_start = np.flatnonzero(change)
+    del change
+    seg_len = np.diff(seg_start, append=n_cells)
+    seg_mixed = mixed[seg_start]
+    del mixed
+    seg_gap = np.cumsum(~seg_mixed) - 1
+    run_seg = np.flatnonzero(seg_mixed)
+    run_target = seg_gap[run_seg + 1]  # the gap right of each run
+    seg_run = np.cumsum(seg_mixed) - 1
+    entry_run = np.repeat(seg_run.astype(np.int32), seg_len)[row * nx + c0].astype(np.int64)
+    return seg_len, seg_gap, run_seg, run_target, entry_run
+
+
+def _cover_gaps(cr_run, cr_poly, run_target, n_gaps):
+    """Polygons covering each gap, from the edges crossing row centre lines in each run.
+
+    Per row and polygon the crossings pair up (enter, leave) along the row; the polygon
+    covers the gaps between the two runs of a pair. Returns the lowest covering polygon per
+    gap (-1 for none) and all covering polygons as CSR (polygons, pointers).
+    """
+    order = np.argsort(cr_poly * max(len(run_target), 1) + cr_run)
+    enter, leave = cr_run[order[0::2]], cr_run[order[1::2]]
+    first = run_target[enter]
+    length = run_target[leave] - first
+    gap_poly = np.repeat(cr_poly[order[0::2]], length)
+    gap = _ranges(first, length)
+    big = np.iinfo(np.int64).max
+    gap_min = np.full(n_gaps, big)
+    np.minimum.at(gap_min, gap, gap_poly)
+    gap_min[gap_min == big] = -1
+    has = gap_min >= 0
+    if len(gap) == np.count_nonzero(has):  # no overlaps: at most one polygon per gap
+        return gap_min, gap_min[has], np.r_[0, np.cumsum(has)]
+    o = np.lexsort((gap_poly, gap))
+    return gap_min, gap_poly[o], np.searchsorted(gap[o], np.arange(n_gaps + 1))
+
+
 def _edges(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every ring segment as (ax, ay, bx, by), lower end first, and its polygon's position."""
+    """Ring segments as (ax, ay, bx, by), lower end first, and the positions of their polygons.
+
+    A segment shared by two polygons appears once with both positions; the second is -1 for a
+    segment of one polygon.
+    """
     present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     where = np.flatnonzero(present)
     if not where.size:
-        return np.zeros((0, 4)), np.zeros(0, dtype=np.int64)
+        return np.zeros((0, 4)), np.zeros((0, 2), dtype=np.int64)
     kind, xy, offsets = shapely.to_ragged_array(geoms[where])
     ring_start = offsets[0]
     ring_geom = np.repeat(np.arange(len(offsets[1]) - 1), np.diff(offsets[1]))
@@ -417,10 +474,20 @@ def _edges(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     owner = where[np.repeat(ring_geom, np.diff(ring_start))[k]]
     a, b = xy[k], xy[k + 1]
     keep = (a != b).any(axis=1)
-    a, b, owner = a[keep], b[keep], owner[keep]
-    swap = b[:, 1] < a[:, 1]
+    a, b, owner = a[keep], b[keep], owner[keep].astype(np.int64)
+    swap = (b[:, 1] < a[:, 1]) | ((b[:, 1] == a[:, 1]) & (b[:, 0] < a[:, 0]))
     a[swap], b[swap] = b[swap], a[swap].copy()
-    return np.column_stack([a, b]), owner.astype(np.int64)
+    # An edge shared by two polygons is kept once, with both owners: half the work later.
+    seg = np.column_stack([a, b])
+    order = np.lexsort(seg.T[::-1])
+    seg, owner = seg[order], owner[order]
+    same = (seg[1:] == seg[:-1]).all(axis=1)
+    pair = np.flatnonzero(same & ~np.r_[False, same[:-1]] & ~np.r_[same[1:], False])
+    owners = np.column_stack([owner, np.full(len(owner), -1)])
+    owners[pair, 1] = owner[pair + 1]
+    keep = np.ones(len(seg), dtype=bool)
+    keep[pair + 1] = False
+    return seg[keep], owners[keep]
 
 
 def _firsts(sorted_values: np.ndarray) -> np.ndarray:

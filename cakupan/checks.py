@@ -188,10 +188,11 @@ def flag_interviews(interviews: pd.DataFrame, config) -> pd.DataFrame:
     - ``too_fast_travel``: the straight-line speed from the enumerator's previous interview
       exceeds ``max_speed_kmh``, after subtracting both fixes' accuracy radii (GPS noise; an
       unknown accuracy counts as ``max_accuracy_m``) and taking gaps shorter than
-      ``min_gap_minutes`` as that long (same-minute clocks). The later interview is flagged.
+      ``min_gap_minutes`` as that long (same-minute clocks). The trip is blamed on its odd
+      end (a ``route_detour``, or too fast on both sides), else on its later interview.
     - ``route_detour``: farther than ``detour_m`` (beyond GPS noise) from both the previous
-      and the next interview of its enumerator that day, while those two are closer to each
-      other than half that: a trip out and back, or more often a wrong fix.
+      and the next interview of its enumerator, while those two are closer to each other
+      than half that: a trip out and back, or more often a wrong fix.
     - ``outside_fieldwork_window``: interviewed before ``fieldwork_start`` or after
       ``fieldwork_end``.
     - ``night_time``: interviewed from ``night_start_hour`` to ``night_end_hour`` local time.
@@ -464,16 +465,25 @@ def _travel(x, y, acc, minutes, enumerator, usable, checks):
     prev, this = prev[same], this[same]
     hours = np.maximum(minutes[this] - minutes[prev], checks.min_gap_minutes) / 60.0
     speed[this] = leg(prev, this) / 1000.0 / hours
-    too_fast[this] = speed[this] > checks.max_speed_kmh
+    fast = speed[this] > checks.max_speed_kmh
 
-    # A fix far from both neighbours on the route while they are close: out and back.
+    # A fix far from both its neighbours on the route while they are close: out and back.
     before, middle, after = rows[:-2], rows[1:-1], rows[2:]
-    day = minutes // 1440
-    same = (enumerator[before] == enumerator[after]) & (day[before] == day[after])
+    same = enumerator[before] == enumerator[after]
     before, middle, after = before[same], middle[same], after[same]
     shorter = np.minimum(leg(before, middle), leg(middle, after))
     back = np.hypot(x[after] - x[before], y[after] - y[before])
     detour[middle] = (shorter > checks.detour_m) & (back < shorter / 2)
+
+    # Blame a too-fast leg on its odd end (a detour, or fast on both sides); else its arrival.
+    fast_in = np.zeros(n, dtype=bool)
+    fast_out = np.zeros(n, dtype=bool)
+    fast_in[this[fast]] = True
+    fast_out[prev[fast]] = True
+    odd = detour | (fast_in & fast_out)
+    start, end = prev[fast], this[fast]
+    too_fast[start[odd[start]]] = True
+    too_fast[end[odd[end] | ~odd[start]]] = True
     return speed, too_fast, detour
 
 

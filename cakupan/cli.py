@@ -88,8 +88,9 @@ def demo(out, size, seed, audience, lang, quiet):
     """Run cakupan on a simulated registration of Kota Tangerang.
 
     Builds a sample world on the real kelurahan boundaries (RT polygons, households, a
-    prelist, interviews with known faults), writes its input files to OUT/input and its
-    ground truth to OUT/truth, then writes every output to OUT.
+    prelist, a population raster, building footprints, interviews with known faults), writes
+    its input files to OUT/input and its ground truth to OUT/truth, then writes every output
+    to OUT.
     """
     from .pipeline import Inputs, run
     from .sample import make_world, write_world
@@ -97,8 +98,8 @@ def demo(out, size, seed, audience, lang, quiet):
     step, close = _progress(not quiet and sys.stderr.isatty())
     try:
         paths = write_world(make_world(size, seed), out)
-        inputs = Inputs(boundaries=paths["boundaries"], interviews=paths["interviews"],
-                        units=paths["units"], prelist=paths["prelist"])
+        inputs = Inputs(**{name: paths[name] for name in (
+            "boundaries", "interviews", "units", "prelist", "population", "buildings")})
         result = run(inputs, out, audience=audience, lang=lang, progress=step)
     except CakupanError as error:
         raise UsageProblem(str(error)) from None

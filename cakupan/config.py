@@ -106,7 +106,7 @@ class Checks:
         Two interviews of one enumerator closer than this are at the same point.
     near_duplicate_m : float
         Closer than this (not the same point): a near duplicate, worth a look (GPS noise can
-        bring genuine neighbours 5 m apart this close: about 1 in 20 in dense housing at 1 m).
+        bring genuine neighbours this close: about 6% of interviews where doors are 7 m apart).
     cluster_radius_m, cluster_minutes, cluster_min_households : float, float, int
         An invented cluster: at least this many interviews of one enumerator within this radius
         of one of them and this many minutes either side of it.
@@ -118,7 +118,7 @@ class Checks:
         after day; genuine neighbours are visited within a day or two).
     detour_m : float
         An interview farther than this from both the previous and next interviews of its
-        enumerator that day, while those two are close together, is a ``route_detour``.
+        enumerator, while those two are close together, is a ``route_detour``.
     max_speed_kmh : float
         Straight-line speed between consecutive interviews beyond which travel is implausible.
     min_gap_minutes : float
@@ -144,7 +144,7 @@ class Checks:
     cluster_minutes: float = 90.0
     cluster_min_households: int = 9
     cluster_reach_m: float = 13.0
-    spot_radius_m: float = 5.0
+    spot_radius_m: float = 4.0
     spot_min_days: int = 3
     detour_m: float = 1000.0
     max_speed_kmh: float = 60.0
@@ -170,13 +170,14 @@ class Expected:
     min_building_area_m2 : float
         Footprints smaller than this (sheds, kiosks, slivers) are not counted as homes.
     disagreement_share : float
-        Sources of one unit disagree when they differ by more than this share of the larger.
+        A unit is flagged when its raster and building counts (scaled to the prelist's total
+        in its kelurahan) both differ from its prelist by more than this share, the same way.
     """
 
     household_size: float = 3.8
     households_per_building: float = 1.0
     min_building_area_m2: float = 20.0
-    disagreement_share: float = 0.5
+    disagreement_share: float = 0.2
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ COLUMNS = (
     "counted_households", "doubtful_households", "expected_households", "expected_source",
     "coverage_ratio", "gap_households", "status",
 )
+#: Columns kept beside the contract when independent expected counts are given.
+SOURCES = ("expected_prelist", "expected_raster", "expected_buildings")
 _RT = ["kelurahan_code", "rw", "rt"]
 
 
@@ -83,7 +85,7 @@ def measure(interviews: pd.DataFrame, expected: pd.DataFrame | None,
     table["level"] = pd.Categorical(table["level"], categories=LEVELS, ordered=True)
     table = table.sort_values(["level", "code"], kind="stable").reset_index(drop=True)
     table["level"] = table["level"].astype("string")
-    return table[list(COLUMNS)]
+    return table[[*COLUMNS, *SOURCES, "sources_disagree"]]
 
 
 def _rt_table(interviews, expected, rt_names) -> pd.DataFrame:
@@ -95,7 +97,8 @@ def _rt_table(interviews, expected, rt_names) -> pd.DataFrame:
                                           doubtful=("doubtful", "sum")).reset_index())
     frames = [tally]
     if expected is not None and len(expected):
-        frames.append(expected[[*_RT, "expected_households", "expected_source"]])
+        extra = [c for c in (*SOURCES, "sources_disagree") if c in expected]
+        frames.append(expected[[*_RT, "expected_households", "expected_source", *extra]])
     if rt_names is not None and len(rt_names):
         frames.append(rt_names.dropna(subset=_RT)[[*_RT, "sls_name"]])
     keys = pd.concat([f[_RT] for f in frames]).drop_duplicates()
@@ -109,6 +112,11 @@ def _rt_table(interviews, expected, rt_names) -> pd.DataFrame:
         if column not in rt:
             rt[column] = pd.Series(np.nan if dtype == "float64" else pd.NA, index=rt.index,
                                    dtype=dtype)
+    for column in SOURCES:
+        if column not in rt:
+            rt[column] = np.nan
+    rt["sources_disagree"] = rt.get("sources_disagree", pd.Series(False, index=rt.index))
+    rt["sources_disagree"] = rt["sources_disagree"].fillna(False).astype(bool)
     return rt.astype({c: "string" for c in _RT})
 
 
@@ -125,6 +133,8 @@ def _roll_up(rt, keys, kelurahan, level) -> pd.DataFrame:
         expected_households=("expected_households", lambda s: s.sum(min_count=1)),
         child_gap=("gap", "sum"),
         sources=("expected_source", lambda s: ";".join(sorted(set(s.dropna())))),
+        **{c: (c, lambda s: s.sum(min_count=1)) for c in SOURCES},
+        sources_disagree=("sources_disagree", "sum"),
     ).reset_index()
     up["expected_source"] = up["sources"].replace("", pd.NA).astype("string")
     up["gap"] = np.maximum(_gap(up), up["child_gap"])
@@ -132,7 +142,8 @@ def _roll_up(rt, keys, kelurahan, level) -> pd.DataFrame:
         # every unit of the boundaries is listed, even one with nothing counted or expected
         every = kelurahan[keys].drop_duplicates()
         up = every.merge(up, on=keys, how="outer")
-        up = up.fillna({"counted": 0, "doubtful": 0, "child_gap": 0.0, "gap": 0.0})
+        up = up.fillna({"counted": 0, "doubtful": 0, "child_gap": 0.0, "gap": 0.0,
+                        "sources_disagree": 0})
     if level == "kelurahan":
         up = up.merge(kelurahan[["kelurahan_code", "kecamatan_code"]], on="kelurahan_code",
                       how="left")
@@ -180,6 +191,10 @@ def _level_rows(level, frame, settings) -> pd.DataFrame:
     out["coverage_ratio"] = ratio.round(4)
     out["gap_households"] = frame["gap"].round(1)
     out["status"] = status
+    for column in SOURCES:
+        out[column] = frame[column].round(1)
+    # an RT's own flag; above the RT, how many RTs below are flagged
+    out["sources_disagree"] = frame["sources_disagree"].astype("int64")
     return out.astype({"code": "string", "parent_code": "string", "name": "string",
                        "kelurahan_code": "string", "rw": "string", "rt": "string",
                        "status": "string"})

@@ -192,12 +192,8 @@ def households_from_buildings(
     [3.0]
     """
     require_same_metric_crs(units, buildings, "units", "buildings")
-    geoms = buildings.geometry.to_numpy()
-    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    is_point = np.isin(shapely.get_type_id(geoms), [0, 4])
-    keep &= is_point | (shapely.area(geoms) >= min_area_m2)
-    keep &= _residential(buildings)
-    points = shapely.point_on_surface(geoms[keep])
+    homes = residential_buildings(buildings, min_area_m2)
+    points = shapely.point_on_surface(homes.geometry.to_numpy())
     tree = shapely.STRtree(units.geometry.to_numpy())
     point_idx, unit_idx = tree.query(points, predicate="intersects")
     # A point on a shared edge hits two units: keep the first unit in row order.
@@ -210,19 +206,37 @@ def households_from_buildings(
     return out
 
 
+def residential_buildings(buildings: gpd.GeoDataFrame, min_area_m2: float = 20.0
+                          ) -> gpd.GeoDataFrame:
+    """Return the buildings that count as homes: residential, and points or footprints of at
+    least ``min_area_m2`` (metric CRS)."""
+    geoms = buildings.geometry.to_numpy()
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    is_point = np.isin(shapely.get_type_id(geoms), [0, 4])
+    keep &= is_point | (shapely.area(geoms) >= min_area_m2)
+    keep &= _residential(buildings)
+    return buildings[keep]
+
+
 def combine_expected(
     prelist: pd.Series | None = None,
     raster: pd.Series | None = None,
     buildings: pd.Series | None = None,
-    disagreement_share: float = 0.5,
+    disagreement_share: float = 0.2,
+    calibrate_by: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Combine expected households from up to three sources into one count per unit.
 
     Rule: the prelist sets the expected count where it has a value (it is the count BPS itself
     planned the fieldwork with); else the building count (it resolves single houses); else the
-    raster (a model at 100 m, the coarsest). ``sources_disagree`` is True where at least two
-    sources have a value and the largest and smallest differ by more than
-    ``disagreement_share`` of the largest.
+    raster (a model at 100 m, the coarsest). But where every independent source sees more
+    homes than the prelist lists (by more than ``disagreement_share``, after calibration),
+    the prelist missed some: the building count (else the raster), calibrated, sets the
+    expected count instead. ``sources_disagree`` is True where every
+    independent source differs from the prelist by more than ``disagreement_share`` of the
+    larger, in the same direction (a block missing from the prelist raises both raster and
+    buildings; noise in one source alone flags nothing); without a prelist, where the
+    independent sources differ from each other by more than that share.
 
     Parameters
     ----------
@@ -230,6 +244,11 @@ def combine_expected(
         Households per unit, aligned on one unique index (missing units are NaN).
     disagreement_share : float
         ``Config().expected.disagreement_share``.
+    calibrate_by : pandas.Series, optional
+        A group per unit (e.g. its kelurahan). Before comparing, the raster and building
+        counts of each group are scaled to the prelist's total in that group, so a bias common
+        to the whole area (household size, households per building) flags nothing; only a unit
+        whose share of its group differs is flagged.
 
     Returns
     -------
@@ -243,7 +262,7 @@ def combine_expected(
     --------
     >>> out = combine_expected(pd.Series([10.0, None]), pd.Series([30.0, 8.0]))
     >>> out[["expected_households", "expected_source", "sources_disagree"]].values.tolist()
-    [[10.0, 'prelist', True], [8.0, 'raster', False]]
+    [[30.0, 'raster', True], [8.0, 'raster', False]]
     """
     given = {"prelist": prelist, "raster": raster, "buildings": buildings}
     present = [s for s in given.values() if s is not None]
@@ -265,14 +284,52 @@ def combine_expected(
     has = ~np.isnan(values)
     chosen = np.where(has.any(axis=1), has.argmax(axis=1), -1)
     rows = np.arange(len(out))
-    out["expected_households"] = np.where(chosen >= 0, values[rows, chosen.clip(0)], np.nan)
+    expected_values = np.where(chosen >= 0, values[rows, chosen.clip(0)], np.nan)
+    if calibrate_by is not None and prelist is not None:
+        values = _calibrated(values, has, calibrate_by.reindex(index).to_numpy())
+    direction = _direction(values, has, disagreement_share)
+    # both independent sources see more homes than the prelist lists: they set the count
+    other = np.where(has[:, 1:].any(axis=1), has[:, 1:].argmax(axis=1) + 1, 0)
+    raise_it = (direction > 0) & (chosen == 0)
+    expected_values = np.where(raise_it, values[rows, other], expected_values)
+    chosen = np.where(raise_it, other, chosen)
+    out["expected_households"] = expected_values
     source = np.array(SOURCE_PRIORITY, dtype=object)[chosen.clip(0)]
     out["expected_source"] = pd.array(np.where(chosen >= 0, source, None), dtype="string")
-    high = np.where(has, values, -np.inf).max(axis=1)
-    low = np.where(has, values, np.inf).min(axis=1)
+    out["sources_disagree"] = direction != 0
+    return out
+
+
+def _direction(values: np.ndarray, has: np.ndarray, share: float) -> np.ndarray:
+    """Return +1 where every independent source exceeds the prelist by more than ``share`` of
+    the larger, -1 where every one falls short by that much, else 0; without a prelist, 1
+    where the independent sources differ from each other by more than ``share``."""
+    prelist, independent = values[:, 0], values[:, 1:]
+    has_prelist, has_other = has[:, 0], has[:, 1:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        larger = np.maximum(independent, prelist[:, None])
+        relative = (independent - prelist[:, None]) / np.where(larger > 0, larger, np.nan)
+    compared = has_prelist & has_other.any(axis=1)
+    above = compared & np.where(has_other, relative > share, True).all(axis=1)
+    below = compared & np.where(has_other, relative < -share, True).all(axis=1)
+    high = np.where(has_other, independent, -np.inf).max(axis=1)
+    low = np.where(has_other, independent, np.inf).min(axis=1)
     with np.errstate(invalid="ignore"):
-        disagree = (has.sum(axis=1) >= 2) & (high - low > disagreement_share * high)
-    out["sources_disagree"] = disagree
+        between = ~has_prelist & (has_other.sum(axis=1) >= 2) & (high - low > share * high)
+    return np.select([above, below, between], [1, -1, 1], 0)
+
+
+def _calibrated(values: np.ndarray, has: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Scale the independent columns so each group's total matches the prelist's."""
+    out = values.copy()
+    codes, group_index = np.unique(group.astype(str), return_inverse=True)
+    prelist = 0
+    for column in range(1, values.shape[1]):
+        both = has[:, prelist] & has[:, column]
+        top = np.bincount(group_index[both], values[both, prelist], len(codes))
+        bottom = np.bincount(group_index[both], values[both, column], len(codes))
+        factor = np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1), 1.0)
+        out[:, column] = values[:, column] * factor[group_index]
     return out
 
 

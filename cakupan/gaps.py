@@ -82,6 +82,11 @@ def raster_cells(raster: PopulationRaster, household_size: float) -> gpd.GeoData
     )
 
 
+#: Pieces smaller than this (buildings, points) are buffered into an area; larger ones (raster
+#: cells) are areas already.
+SMALL_PIECE_M2 = 2500.0
+
+
 def find_blind_spots(
     populated: gpd.GeoDataFrame,
     counted_xy,
@@ -148,7 +153,9 @@ def find_blind_spots(
         far = np.ones(len(geoms), dtype=bool)
         far[interviews.query(geoms, predicate="contains")[0]] = False
         rest = np.flatnonzero(far)
-        near = interviews.query_nearest(geoms[rest], max_distance=distance_m, all_matches=False)
+        # distance from the place's centre: a household is where its building or cell is
+        near = interviews.query_nearest(shapely.centroid(geoms[rest]), max_distance=distance_m,
+                                        all_matches=False)
         far[rest[near[0]]] = False
         geoms, households = geoms[far], households[far]
     if not len(geoms):
@@ -157,10 +164,10 @@ def find_blind_spots(
     pieces = shapely.STRtree(geoms)
     left, right = pieces.query(geoms, predicate="dwithin", distance=merge_distance_m)
     labels = _components(len(geoms), left, right)
-    is_point_or_line = ~np.isin(shapely.get_type_id(geoms), [3, 6])
-    shapes = np.where(
-        is_point_or_line, shapely.buffer(geoms, max(merge_distance_m / 2, 5.0)), geoms
-    )
+    # points, lines and building footprints grow into the place around them (yards, lanes);
+    # raster cells are places already
+    small = shapely.area(geoms) < SMALL_PIECE_M2
+    shapes = np.where(small, shapely.buffer(geoms, max(merge_distance_m / 2, 5.0)), geoms)
     areas = (
         gpd.GeoDataFrame({"label": labels}, geometry=shapes, crs=populated.crs)
         .dissolve(by="label", method="unary")

@@ -15,7 +15,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import assign, checks, coverage, normalise, read
+from . import _territories, assign, checks, coverage, expected, normalise, read
+from . import gaps as gaps_module
 from .config import Config
 
 Progress = Callable[[str], None]
@@ -49,6 +50,8 @@ class Loaded:
     units: gpd.GeoDataFrame | None = None
     prelist: pd.DataFrame | None = None
     personal_columns: tuple[str, ...] = ()
+    population: read.PopulationRaster | None = None
+    buildings: gpd.GeoDataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -57,11 +60,14 @@ class Result:
 
     kelurahan: gpd.GeoDataFrame
     units: gpd.GeoDataFrame | None
+    """RT polygons: the SLS polygons given, else territories drawn from interviews
+    (``rt_source`` says which)."""
     interviews: pd.DataFrame
     coverage: pd.DataFrame
     gaps: gpd.GeoDataFrame
     accounting: dict
     crosswalk: dict = field(default_factory=dict)
+    rt_source: str = "sls"
 
 
 def load(inputs: Inputs, config: Config = Config()) -> Loaded:
@@ -82,9 +88,12 @@ def load(inputs: Inputs, config: Config = Config()) -> Loaded:
     if inputs.prelist is not None:
         prelist = normalise.prelist(read.read_table(inputs.prelist, config.input.sheet),
                                     config.prelist, inputs.prelist)
+    population = None if inputs.population is None else read.read_population_raster(
+        inputs.population)
+    buildings = None if inputs.buildings is None else read.read_buildings(inputs.buildings)
     return Loaded(kelurahan.to_crs(assign.WGS84), interviews,
                   None if units is None else units.to_crs(assign.WGS84), prelist,
-                  tuple(normalise.personal_columns(raw)))
+                  tuple(normalise.personal_columns(raw)), population, buildings)
 
 
 def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None = None
@@ -113,12 +122,17 @@ def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None
     prelist = loaded.prelist
     if prelist is not None and units is not None:
         prelist = normalise.resolve_sls(prelist, units)
-    expected = _expected_from_prelist(prelist, crosswalk)
+    rt_shapes, rt_source = _rt_shapes(placed, kelurahan, units)
+    expected = _expected(prelist, crosswalk, rt_shapes, loaded, config, crs)
     rt_names = None if units is None else units[["kelurahan_code", "rw", "rt", "sls_name"]]
     table = coverage.measure(placed, expected, kelurahan, config.coverage, rt_names)
 
     step("gaps")
-    gaps = _unvisited(table, units)
+    if loaded.buildings is not None or loaded.population is not None:
+        gaps = _blind_spots(placed, rt_shapes if rt_shapes is not None else kelurahan, loaded,
+                            config, crs)
+    else:
+        gaps = _unvisited(table, units)
     accounting = {"interviews": _account(placed["status"])}
     if prelist is not None:
         accounting["prelist"] = _account(prelist["status"])
@@ -127,12 +141,13 @@ def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None
         accounting["units"] = _account_polygons(loaded.units)
     return Result(
         kelurahan=kelurahan.to_crs(assign.WGS84),
-        units=None if units is None else units.to_crs(assign.WGS84),
+        units=None if rt_shapes is None else rt_shapes.to_crs(assign.WGS84),
         interviews=placed,
         coverage=table,
         gaps=gaps,
         accounting=accounting,
         crosswalk=dict(crosswalk.items()),
+        rt_source=rt_source,
     )
 
 
@@ -155,13 +170,70 @@ def _location_check(placed, kelurahan, units, config) -> pd.Series:
                                  declared, polygons, config.checks)
 
 
-def _expected_from_prelist(prelist, crosswalk) -> pd.DataFrame | None:
-    if prelist is None:
+_KEY = ["kelurahan_code", "rw", "rt"]
+
+
+def _rt_shapes(placed, kelurahan, units) -> tuple[gpd.GeoDataFrame | None, str]:
+    """Return one polygon per RT (metric): the SLS polygons, else approximate territories."""
+    if units is not None:
+        labelled = units.dropna(subset=_KEY)
+        return labelled.dissolve(by=_KEY, as_index=False, sort=True)[[*_KEY, "geometry"]], "sls"
+    counted = placed[placed["status"].eq("counted")].dropna(subset=[*_KEY, "x", "y"])
+    if counted.empty:
+        return None, "none"
+    points = gpd.GeoDataFrame(counted[_KEY], geometry=gpd.points_from_xy(counted["x"],
+                                                                         counted["y"]),
+                              crs=kelurahan.crs)
+    shapes = _territories.approximate_territories(points, kelurahan)
+    return shapes.sort_values(_KEY).reset_index(drop=True)[[*_KEY, "geometry"]], "territories"
+
+
+def _expected(prelist, crosswalk, rt_shapes, loaded, config, crs) -> pd.DataFrame | None:
+    """Expected households per RT from every source given, combined (see
+    :func:`cakupan.expected.combine_expected`)."""
+    sources = {}
+    if prelist is not None:
+        rows = prelist[prelist["status"].eq("counted")].copy()
+        rows["kelurahan_code"] = rows["kelurahan_code"].replace(dict(crosswalk.items()))
+        sources["prelist"] = rows.set_index(_KEY)["expected_households"]
+    if rt_shapes is not None and len(rt_shapes):
+        index = pd.MultiIndex.from_frame(rt_shapes[_KEY])
+        if loaded.population is not None:
+            raster = expected.households_from_raster(rt_shapes, loaded.population,
+                                                     config.expected.household_size)
+            sources["raster"] = pd.Series(raster.to_numpy(), index=index)
+        if loaded.buildings is not None:
+            homes = expected.households_from_buildings(
+                rt_shapes, loaded.buildings.to_crs(crs),
+                config.expected.households_per_building, config.expected.min_building_area_m2)
+            sources["buildings"] = pd.Series(homes.to_numpy(), index=index)
+    if not sources:
         return None
-    rows = prelist[prelist["status"].eq("counted")].copy()
-    rows["kelurahan_code"] = rows["kelurahan_code"].replace(dict(crosswalk.items()))
-    rows["expected_source"] = "prelist"
-    return rows[["kelurahan_code", "rw", "rt", "expected_households", "expected_source"]]
+    for name, series in sources.items():
+        series.index = series.index.set_names(_KEY)
+    every = pd.MultiIndex.from_frame(pd.concat([s.index.to_frame(index=False)
+                                                for s in sources.values()]).drop_duplicates())
+    combined = expected.combine_expected(
+        **{name: series.reindex(every) for name, series in sources.items()},
+        disagreement_share=config.expected.disagreement_share,
+        calibrate_by=pd.Series(every.get_level_values(0), index=every))
+    return combined.reset_index().rename(columns={"level_0": "kelurahan_code"})
+
+
+def _blind_spots(placed, units, loaded, config, crs) -> gpd.GeoDataFrame:
+    """Populated buildings (or raster cells) far from every counted interview."""
+    if loaded.buildings is not None:
+        populated = expected.residential_buildings(loaded.buildings.to_crs(crs),
+                                                   config.expected.min_building_area_m2)
+        populated = populated.assign(households=config.expected.households_per_building)
+    else:
+        populated = gaps_module.raster_cells(loaded.population,
+                                             config.expected.household_size).to_crs(crs)
+    sure = placed["status"].eq("counted") & ~placed.get("doubtful", False)
+    spots = gaps_module.find_blind_spots(
+        populated, (placed.loc[sure, "x"].to_numpy(), placed.loc[sure, "y"].to_numpy()),
+        units, config.gaps.distance_m, config.gaps.min_households, config.gaps.merge_distance_m)
+    return spots.to_crs(assign.WGS84)
 
 
 def _unvisited(table: pd.DataFrame, units) -> gpd.GeoDataFrame:

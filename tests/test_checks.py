@@ -194,12 +194,12 @@ def test_cluster_is_per_enumerator_and_needs_time_together():
         for e in ("p1", "p2")
         for k in range(8)
     ]
-    # 12 at one spot but one per day: not together in time.
+    # 12 at one spot, 2 hours apart over two days: neither one sitting nor day after day.
     rows += [
         {
             "x": 3000 + k * 0.5,
             "y": 0,
-            "t": start + pd.Timedelta(days=k, minutes=1),
+            "t": start + pd.Timedelta(days=k // 6, hours=2 * (k % 6)),
             "enumerator_id": "p3",
         }
         for k in range(12)
@@ -475,3 +475,73 @@ def test_enumerator_scores():
         round(1 / 3, 4),
     )
     assert scores.iloc[1].far_outside == 1
+
+
+def test_spot_used_day_after_day_is_invented():
+    """The sample world's inventor: a few a day at one spot, on many days."""
+    rng = np.random.default_rng(5)
+    rows = [
+        {
+            "x": rng.normal(0, 2.5),
+            "y": rng.normal(0, 2.5),
+            "t": pd.Timestamp("2022-10-15 08:00") + pd.Timedelta(days=day, minutes=3 * k),
+            "enumerator_id": "liar",
+        }
+        for day in range(6)
+        for k in range(4)
+    ]
+    # a genuine neighbour visited on every one of those days, 30 m away: not in the cluster
+    rows += [
+        {
+            "x": 30.0 + 6 * k,
+            "y": 0.0,
+            "t": pd.Timestamp("2022-10-15 13:00") + pd.Timedelta(days=k),
+            "enumerator_id": "liar",
+        }
+        for k in range(6)
+    ]
+    result = flag_interviews(frame(rows), CHECKS)
+    assert has(result, "invented_cluster") == [True] * 24 + [False] * 6
+    assert result["cluster_size"].iloc[0] == 24
+    # two days only is not enough
+    two_days = flag_interviews(frame(rows[:8]), CHECKS)
+    assert not any(has(two_days, "invented_cluster"))
+
+
+def test_detour_blames_the_odd_interview():
+    t = pd.Timestamp("2022-10-20 09:00")
+    minute = pd.Timedelta(minutes=1)
+    rows = [
+        {"x": 0, "y": 0, "t": t},
+        {"x": 10, "y": 0, "t": t + 20 * minute},
+        {"x": 4000, "y": 0, "t": t + 22 * minute},  # out and back within minutes: too fast
+        {"x": 20, "y": 0, "t": t + 40 * minute},
+        {"x": 30, "y": 0, "t": t + 60 * minute},
+        {"x": 34, "y": 4000, "t": t + 90 * minute},  # out and back, slowly: a detour only
+        {"x": 40, "y": 0, "t": t + 24 * 60 * minute},  # next day, back at work
+        {"x": 9000, "y": 0, "t": t + 24 * 60 * minute + minute},  # a jump with no return
+        {"x": 9010, "y": 0, "t": t + 24 * 60 * minute + 30 * minute},
+    ]
+    result = flag_interviews(frame(rows), CHECKS)
+    assert has(result, "route_detour") == [False, False, True, False, False, True] + [False] * 3
+    assert has(result, "too_fast_travel") == [False, False, True] + [False] * 4 + [True, False]
+
+
+def test_fix_outside_the_area_is_projected_for_travel():
+    """Rows outside the area have lon/lat but no x/y; the travel checks still see them."""
+    from pyproj import Transformer
+
+    to_lonlat = Transformer.from_crs("EPSG:32748", "EPSG:4326", always_xy=True)
+    t = pd.Timestamp("2022-10-20 09:00")
+    rows = [{"x": 10 * k, "y": 0, "t": t + pd.Timedelta(minutes=20 * k)} for k in range(3)]
+    rows[1]["x"] = 5000  # 5 km out, 20 minutes each way: a detour
+    data = frame(rows)
+    data["lon"], data["lat"] = to_lonlat.transform(data["x"].to_numpy(), data["y"].to_numpy())
+    data.loc[1, ["x", "y"]] = np.nan
+    data.loc[1, "status"] = "outside_area"
+    result = flag_interviews(data, CHECKS)
+    assert has(result, "route_detour") == [False, True, False]
+    assert result["speed_kmh"].iloc[1] == pytest.approx((5000 - 10) / 1000 * 3, rel=1e-3)
+    # x/y in another CRS than the UTM zone: the row is left without a fix
+    shifted = data.assign(x=data["x"] + 1000)
+    assert has(flag_interviews(shifted, CHECKS), "route_detour") == [False] * 3

@@ -36,7 +36,7 @@ def test_every_status_and_gap():
     expected = {("3671011001", "001", "001"): 100, ("3671011001", "001", "002"): 100,
                 ("3671011001", "002", "001"): 100, ("3671011001", "002", "002"): 80}
     table = measure(_interviews(counts), _expected(expected), KEL)
-    assert list(table.columns) == list(COLUMNS)
+    assert list(table.columns[: len(COLUMNS)]) == list(COLUMNS)
     table = table.set_index("code")
     rt = {code[-6:]: (row.status, row.gap_households) for code, row in table.iterrows()
           if row.level == "rt"}

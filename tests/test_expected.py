@@ -229,20 +229,27 @@ def test_read_buildings_keeps_type_column(tmp_path):
 
 
 def test_combine_expected_priority_and_disagreement():
-    index = pd.Index(["r1", "r2", "r3", "r4"], name="unit")
-    prelist = pd.Series([100, None, None, 50], index=index, dtype="Int64")
-    raster = pd.Series([180.0, 40.0, None, 48.0], index=index)
-    buildings = pd.Series([110.0, 50.0, None, np.nan], index=index)
+    index = pd.Index(["r1", "r2", "r3", "r4", "r5", "r6"], name="unit")
+    prelist = pd.Series([100, None, None, 50, 100, None], index=index, dtype="Int64")
+    raster = pd.Series([180.0, 40.0, None, 48.0, 180.0, 40.0], index=index)
+    buildings = pd.Series([150.0, 50.0, None, np.nan, 105.0, 80.0], index=index)
     out = combine_expected(prelist, raster, buildings, 0.3)
     assert out.columns.tolist() == [
         "expected_prelist", "expected_raster", "expected_buildings",
         "expected_households", "expected_source", "sources_disagree",
     ]  # fmt: skip
-    assert out["expected_households"].tolist()[:2] == [100.0, 50.0]
+    # r1: both independent sources see more homes: buildings set the count
+    assert out["expected_households"].tolist()[:2] == [150.0, 50.0]
     assert np.isnan(out.loc["r3", "expected_households"])
-    assert out["expected_source"].tolist() == ["prelist", "buildings", pd.NA, "prelist"]
-    # r1: 180 vs 100 differ by 44% of 180; r2: 40 vs 50 by 20%; r3: no source; r4: 4%.
-    assert out["sources_disagree"].tolist() == [True, False, False, False]
+    assert out["expected_source"].tolist() == ["buildings", "buildings", pd.NA, "prelist",
+                                               "prelist", "buildings"]
+    # r1: raster and buildings both over 30% above the prelist; r2: 40 vs 50, 20% apart, no
+    # prelist; r3: no source; r4: 4%; r5: the raster alone is off; r6: 40 vs 80, no prelist.
+    assert out["sources_disagree"].tolist() == [True, False, False, False, False, True]
+    # calibrated per group: a raster twice as high everywhere flags nothing
+    group = pd.Series(["a"] * 6, index=index)
+    twice = combine_expected(prelist, prelist.astype(float) * 2, None, 0.3, calibrate_by=group)
+    assert not twice["sources_disagree"].any()
     only_raster = combine_expected(raster=raster)
     assert only_raster["expected_source"].tolist()[:2] == ["raster", "raster"]
     with pytest.raises(ValueError, match="at least one"):

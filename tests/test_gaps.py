@@ -80,11 +80,12 @@ def test_far_patch_found_near_patch_not():
 def test_distance_threshold_and_min_households():
     raster, units, xy = world()
     cells = raster_cells(raster, 3.8)
-    # At 300 m the western column of patch A is near enough; at 400 m all of it.
-    half = find_blind_spots(cells, xy, units, distance_m=300.0)
+    # Distances run to cell centres: at 360 m the western column of patch A is near enough;
+    # at 460 m all of it.
+    half = find_blind_spots(cells, xy, units, distance_m=360.0)
     assert half["estimated_households"].tolist() == pytest.approx([20.0])
     assert half["distance_to_interview_m"].tolist() == pytest.approx([400.0])
-    assert find_blind_spots(cells, xy, units, distance_m=400.0).empty
+    assert find_blind_spots(cells, xy, units, distance_m=460.0).empty
     assert find_blind_spots(cells, xy, units, 100.0, min_households=41.0).empty
 
 

@@ -27,6 +27,9 @@ import shapely
 from scipy.cluster.vq import kmeans2
 from scipy.spatial import cKDTree
 
+from ..read.raster import PopulationRaster
+from . import layers
+
 METRIC = "EPSG:32748"
 HOUSEHOLDS_PER_KM2_CITY = 498_812  # 1,895,486 people / 3.8
 HOUSEHOLDS_PER_RT = 103.5
@@ -77,6 +80,10 @@ class World:
         Per RT: ``true_households``, ``genuinely_interviewed``, ``missed_share``, ``fault``.
     truth_interviews : DataFrame
         Per interview row: ``interview_id``, ``fault`` (empty when genuine).
+    population : PopulationRaster
+        Persons per 100 m cell made from the true households, with noise (WorldPop style).
+    buildings : GeoDataFrame
+        Building footprints around the true households, some missing, some not homes.
     """
 
     kelurahan: gpd.GeoDataFrame
@@ -86,6 +93,8 @@ class World:
     interviews: pd.DataFrame
     truth_rt: pd.DataFrame
     truth_interviews: pd.DataFrame
+    population: PopulationRaster
+    buildings: gpd.GeoDataFrame
 
 
 def bundled_boundaries() -> Path:
@@ -129,10 +138,16 @@ def make_world(size: str = "city", seed: int = 2022) -> World:
         households.append(_household_frame(code, xy, rt_of, rw_of_rt, sub))
     units = gpd.GeoDataFrame(pd.concat(units, ignore_index=True), crs=METRIC)
     households = pd.concat(households, ignore_index=True)
+    households = _new_blocks(units, households, rng)
     truth_rt, households = _rt_faults(units, households, rng)
     prelist = _prelist(truth_rt, rng)
     interviews, truth_interviews = _interviews(households, truth_rt, rng)
     households = _with_lonlat(households)
+    layer_rng = np.random.default_rng([seed, 7])
+    x, y = households["x"].to_numpy(), households["y"].to_numpy()
+    population = layers.population_raster(x, y, households["household_size"].to_numpy(),
+                                          metric, layer_rng)
+    buildings = layers.building_footprints(x, y, layer_rng)
     return World(
         kelurahan=kelurahan.drop(columns="code").reset_index(drop=True),
         units=units.to_crs("EPSG:4326"),
@@ -141,24 +156,26 @@ def make_world(size: str = "city", seed: int = 2022) -> World:
         interviews=interviews,
         truth_rt=truth_rt,
         truth_interviews=truth_interviews,
+        population=population,
+        buildings=buildings,
     )
 
 
 def _place_households(polygon, n, rng) -> np.ndarray:
     """Return ``n`` household points in settlements: clustered, at least ~4 m apart."""
     west, south, east, north = polygon.bounds
-    n_centres = max(3, int(polygon.area / 1e6 * 8))
+    n_centres = max(3, int(polygon.area / 1e6 * 4))
     centres = np.column_stack([rng.uniform(west, east, n_centres * 4),
                                rng.uniform(south, north, n_centres * 4)])
     centres = centres[shapely.contains_xy(polygon, centres[:, 0], centres[:, 1])][:n_centres]
-    spread = rng.uniform(80, 300, len(centres))
+    spread = rng.uniform(60, 220, len(centres))
     cells = np.empty((0, 2), dtype=np.int64)
     step = 7.0
     while len(cells) < n:
         m = 3 * (n - len(cells)) + 100
         pick = rng.integers(0, len(centres), m)
         pts = centres[pick] + rng.normal(0, 1, (m, 2)) * spread[pick, None]
-        uniform = rng.random(m) < 0.15
+        uniform = rng.random(m) < 0.02
         pts[uniform] = np.column_stack([rng.uniform(west, east, uniform.sum()),
                                         rng.uniform(south, north, uniform.sum())])
         pts = pts[shapely.contains_xy(polygon, pts[:, 0], pts[:, 1])]
@@ -229,20 +246,62 @@ def _household_frame(code, xy, rt_of, rw_of_rt, rng) -> pd.DataFrame:
     return frame
 
 
+def _new_blocks(units, households, rng) -> pd.DataFrame:
+    """Add new housing estates on empty land in a few RTs, built after the prelist was made.
+
+    An estate of 20-60 houses on an 8 m grid goes where the RT has land far from
+    any household (140 m); nobody knows of it, so it is missing from both prelist and fieldwork.
+    """
+    households = households.merge(units[["kelurahan_code", "rw", "rt", "sls_code"]],
+                                  on=["kelurahan_code", "rw", "rt"], how="left")
+    geoms = units.geometry.to_numpy()
+    n, k = len(units), 40
+    west, south, east, north = shapely.bounds(geoms).T
+    cx = west[:, None] + rng.random((n, k)) * (east - west)[:, None]
+    cy = south[:, None] + rng.random((n, k)) * (north - south)[:, None]
+    inside = shapely.contains_xy(np.repeat(geoms, k), cx.ravel(), cy.ravel()).reshape(n, k)
+    distance, _ = cKDTree(households[["x", "y"]].to_numpy()).query(
+        np.column_stack([cx.ravel(), cy.ravel()]))
+    distance = np.where(inside, distance.reshape(n, k), 0.0)
+    best = distance.argmax(axis=1)
+    eligible = np.flatnonzero(distance.max(axis=1) >= 140)
+    count = min(len(eligible), int(round(n * FAULTS["rt_new_block"])))
+    blocks = []
+    for i in np.sort(rng.choice(eligible, count, replace=False)):  # about 2% of RTs
+        size = int(rng.integers(20, 61))
+        side = int(np.ceil(np.sqrt(size)))
+        grid = np.stack(np.meshgrid(np.arange(side), np.arange(side)), -1).reshape(-1, 2)
+        xy = (grid[:size] - (side - 1) / 2) * 8.0 + [cx[i, best[i]], cy[i, best[i]]]
+        xy = xy[shapely.contains_xy(geoms[i], xy[:, 0], xy[:, 1])]
+        unit = units.iloc[i]
+        blocks.append(pd.DataFrame({
+            "kelurahan_code": unit["kelurahan_code"], "rw": unit["rw"], "rt": unit["rt"],
+            "x": xy[:, 0], "y": xy[:, 1],
+            "household_size": np.clip(rng.poisson(2.8, len(xy)) + 1, 1, 12),
+            "household_id": [f"{unit['sls_code']}-B{j + 1:03d}" for j in range(len(xy))],
+            "sls_code": unit["sls_code"],
+        }))
+    households["new_block"] = False
+    if blocks:
+        households = pd.concat([households, pd.concat(blocks).assign(new_block=True)],
+                               ignore_index=True)
+    return households
+
+
 def _rt_faults(units, households, rng):
     """Choose each RT's fault and which households are missed."""
     rts = units[["sls_code", "kelurahan_code", "rw", "rt"]].copy()
     n = len(rts)
     draw = rng.random(n)
     edges = np.cumsum([FAULTS["rt_skipped"], FAULTS["rt_partly_skipped"],
-                       FAULTS["rt_few_missed"], FAULTS["rt_new_block"]])
-    fault = np.select([draw < edges[0], draw < edges[1], draw < edges[2], draw < edges[3]],
-                      ["skipped", "partly_skipped", "few_missed", "new_block"], "")
+                       FAULTS["rt_few_missed"]])
+    fault = np.select([draw < edges[0], draw < edges[1], draw < edges[2]],
+                      ["skipped", "partly_skipped", "few_missed"], "")
+    with_block = rts["sls_code"].isin(households.loc[households["new_block"], "sls_code"])
+    fault = np.where(with_block.to_numpy(), "new_block", fault)
     rts["fault"] = fault
     share = np.select([fault == "skipped", fault == "partly_skipped", fault == "few_missed"],
                       [1.0, rng.uniform(0.4, 0.8, n), rng.uniform(0.05, 0.25, n)], 0.0)
-    households = households.merge(rts[["kelurahan_code", "rw", "rt", "sls_code"]],
-                                  on=["kelurahan_code", "rw", "rt"], how="left")
     rt_share = households["sls_code"].map(pd.Series(share, index=rts["sls_code"]))
     # a contiguous block: the households furthest along a random direction in the RT
     angle = households["sls_code"].map(pd.Series(rng.uniform(0, 2 * np.pi, n),
@@ -251,11 +310,9 @@ def _rt_faults(units, households, rng):
     rank = along.groupby(households["sls_code"]).rank(pct=True, method="first")
     missed = rank > 1 - rt_share
     missed |= rng.random(len(households)) < FAULTS["household_missed"]
-    households["in_prelist"] = True
-    new_block = households["sls_code"].map(pd.Series(fault == "new_block", index=rts["sls_code"]))
-    block = new_block & (rank > 0.8)  # a fifth of the RT: built after the prelist was made
-    households.loc[block, "in_prelist"] = False
-    missed |= block
+    missed &= ~households["new_block"]  # faults of the old houses only
+    households["in_prelist"] = ~households["new_block"]
+    missed |= households["new_block"]
     households["interviewed"] = ~missed
     tally = households.groupby("sls_code").agg(
         true_households=("interviewed", "size"),
@@ -421,6 +478,8 @@ def write_world(world: World, folder) -> dict[str, Path]:
     paths = {
         "boundaries": folder / "input" / "kelurahan.geojson",
         "units": folder / "input" / "rt.gpkg",
+        "population": folder / "input" / "population.tif",
+        "buildings": folder / "input" / "buildings.gpkg",
         "prelist": folder / "input" / "prelist.csv",
         "interviews": folder / "input" / "interviews.csv",
         "truth_rt": folder / "truth" / "rt.csv",
@@ -433,6 +492,9 @@ def write_world(world: World, folder) -> dict[str, Path]:
     world.units.to_file(paths["units"], driver="GPKG", layer="rt")
     world.prelist.to_csv(paths["prelist"], index=False)
     world.interviews.to_csv(paths["interviews"], index=False)
+    layers.write_population_raster(paths["population"], world.population)
+    world.buildings.drop(columns="true_households").to_file(paths["buildings"], driver="GPKG",
+                                                            layer="buildings")
     world.truth_rt.to_csv(paths["truth_rt"], index=False)
     world.truth_interviews.to_csv(paths["truth_interviews"], index=False)
     world.households.to_parquet(paths["truth_households"], index=False)

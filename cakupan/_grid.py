@@ -48,6 +48,13 @@ class PolygonIndex:
         Side of the grid cells, in CRS units. By default chosen from the extent and the number
         of polygon edges.
 
+    Attributes
+    ----------
+    n_polygons : int
+        Number of input geometries.
+    cell_size : float or None
+        Grid cell side in use (None when no polygon has an edge).
+
     Notes
     -----
     **Rule.** A point belongs to the polygons that *cover* it, boundary included (shapely's
@@ -83,6 +90,7 @@ class PolygonIndex:
         self._geoms = geoms
         self._tree = None
         edges, owners = _edges(geoms)
+        self.cell_size = None
         if not len(edges):
             self._table = None
             return
@@ -95,7 +103,8 @@ class PolygonIndex:
         self._x0, self._y0, self._inv, self._nx, self._ny = x0, y0, 1.0 / c, nx, ny
         self.cell_size = c
         e, row, c0, c1 = _rasterise(edges, x0, y0, c, eps)
-        ax, ay, bx, by = (col[e] for col in edges.T)
+        ent_edges = np.take(edges, e, axis=0)
+        ay, by = ent_edges[:, 1], ent_edges[:, 3]
 
         seg_len, seg_gap, run_seg, run_target, entry_run = _segments(row, c0, c1, nx, ny)
         n_runs, n_gaps = len(run_seg), len(seg_len) - len(run_seg)
@@ -120,7 +129,7 @@ class PolygonIndex:
             seg_code[run_seg] = -1
             self._cell_gap = np.repeat(seg_code.astype(dtype), seg_len)
 
-        self._index_runs(edges[e], owners[e], entry_run, run_target)
+        self._index_runs(ent_edges, np.take(owners, e, axis=0), entry_run, run_target)
         self._run_min = gap_min[run_target]
         self._run_target = run_target
 
@@ -130,15 +139,13 @@ class PolygonIndex:
         Each slot starts from whether its polygon covers the run's target gap; a ray's
         crossings flip it.
         """
-        n_runs = len(run_target)
-        e = np.arange(len(edges))
+        n_runs, n_ent = len(run_target), len(edges)
         ax, ay, bx, by = edges.T
         npoly = max(self.n_polygons, 1)
-        n_ent = len(e)
-        second = owners[e, 1]
+        second = owners[:, 1]
         two = np.flatnonzero(second >= 0)
         key = np.concatenate(
-            [entry_run * npoly + owners[e, 0], entry_run[two] * npoly + second[two]]
+            [entry_run * npoly + owners[:, 0], entry_run[two] * npoly + second[two]]
         )
         order = np.argsort(key)
         key = key[order]
@@ -473,13 +480,15 @@ def _edges(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     k = np.flatnonzero(~last[:-1])
     owner = where[np.repeat(ring_geom, np.diff(ring_start))[k]]
     a, b = xy[k], xy[k + 1]
-    keep = (a != b).any(axis=1)
+    keep = (a != b).any(axis=1) & np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
     a, b, owner = a[keep], b[keep], owner[keep].astype(np.int64)
     swap = (b[:, 1] < a[:, 1]) | ((b[:, 1] == a[:, 1]) & (b[:, 0] < a[:, 0]))
     a[swap], b[swap] = b[swap], a[swap].copy()
     # An edge shared by two polygons is kept once, with both owners: half the work later.
     seg = np.column_stack([a, b])
-    order = np.lexsort(seg.T[::-1])
+    # Sort by (a, b), each compared as a complex number (x, then y): two sorts, not four.
+    order = np.argsort(b[:, 0] + 1j * b[:, 1], kind="stable")
+    order = order[np.argsort(a[order, 0] + 1j * a[order, 1], kind="stable")]
     seg, owner = seg[order], owner[order]
     same = (seg[1:] == seg[:-1]).all(axis=1)
     pair = np.flatnonzero(same & ~np.r_[False, same[:-1]] & ~np.r_[same[1:], False])

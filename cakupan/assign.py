@@ -31,6 +31,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from ._grid import PolygonIndex
 from .errors import CRSMismatchError
 
 WGS84 = "EPSG:4326"
@@ -67,13 +68,12 @@ def check_same_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, a_name: str, b_name
 def locate(x: np.ndarray, y: np.ndarray, polygons) -> tuple[np.ndarray, np.ndarray]:
     """Return every (point, polygon) pair where the polygon covers the point.
 
-    Points on an edge are covered by every polygon sharing the edge; callers break ties.
-    NaN coordinates are in no polygon.
+    ``polygons`` is an array of polygons or a :class:`~cakupan._grid.PolygonIndex` built on
+    them (build it once when locating several times). Points on an edge are covered by every
+    polygon sharing the edge; callers break ties. NaN coordinates are in no polygon.
     """
-    ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-    tree = shapely.STRtree(np.asarray(polygons))
-    point, polygon = tree.query(shapely.points(x[ok], y[ok]), predicate="intersects")
-    return ok[point], polygon
+    index = polygons if isinstance(polygons, PolygonIndex) else PolygonIndex(polygons)
+    return index.locate_all(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
 
 
 def first_per_point(point: np.ndarray, polygon: np.ndarray, n: int,
@@ -148,6 +148,7 @@ def assign_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
         check_same_crs(kelurahan, units, "kelurahan", "units")
     crs = kelurahan.crs
     polygons = kelurahan.geometry.to_numpy()
+    index = PolygonIndex(polygons)
     codes = kelurahan["kelurahan_code"].to_numpy(dtype=object)
     out = interviews.copy()
     usable = out["status"].eq("counted").to_numpy()
@@ -159,24 +160,25 @@ def assign_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
 
     in_range = (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
     x, y = _project(np.where(in_range, lon, np.nan), np.where(in_range, lat, np.nan), crs)
-    where = _place(x, y, polygons, declared, sliver_tolerance_m)
+    where = _place(x, y, index, polygons, declared, sliver_tolerance_m)
     repairs = out["repairs"].fillna("").to_numpy(dtype=object)
 
     # Tries for points in no kelurahan: swapped axes, then UTM metres in the area's zone.
     lost = usable & (where < 0)
     sx, sy = _project(np.where(lost & (np.abs(lat) <= 180) & (np.abs(lon) <= 90), lat, np.nan),
                       np.where(lost, lon, np.nan), crs)
-    swapped = _place(sx, sy, polygons, declared, sliver_tolerance_m) >= 0
+    swapped = _place(sx, sy, index, polygons, declared, sliver_tolerance_m) >= 0
     utm = lost & ~swapped & ~in_range
     ux, uy = np.where(utm, lon, np.nan), np.where(utm, lat, np.nan)
-    utm_ok = _place(ux, uy, polygons, declared, sliver_tolerance_m) >= 0
+    utm_ok = _place(ux, uy, index, polygons, declared, sliver_tolerance_m) >= 0
     for mask, nx, ny, name in ((swapped, sx, sy, "swapped_lat_lon"),
                                (utm_ok, ux, uy, "utm_coordinates")):
         x, y = np.where(mask, nx, x), np.where(mask, ny, y)
         repairs = np.where(mask, np.char.add(repairs.astype(str), ";" + name), repairs)
     fixed = swapped | utm_ok
     if fixed.any():
-        where[fixed] = _place(x[fixed], y[fixed], polygons, declared[fixed], sliver_tolerance_m)
+        where[fixed] = _place(x[fixed], y[fixed], index, polygons, declared[fixed],
+                              sliver_tolerance_m)
         back = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
         lon[fixed], lat[fixed] = back.transform(x[fixed], y[fixed])
 
@@ -208,8 +210,8 @@ def assign_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     return out
 
 
-def _place(x, y, polygons, declared, tolerance) -> np.ndarray:
-    point, polygon = locate(x, y, polygons)
+def _place(x, y, index, polygons, declared, tolerance) -> np.ndarray:
+    point, polygon = locate(x, y, index)
     where = first_per_point(point, polygon, len(x), preferred=declared)
     sliver = (where < 0) & np.isfinite(x) & np.isfinite(y)
     if sliver.any():
@@ -242,13 +244,32 @@ def crosswalk_by_location(interviews: pd.DataFrame, known: set) -> pd.Series:
                      index=best["kelurahan_code"].to_numpy(), dtype="string")
 
 
+def unit_positions(frame: pd.DataFrame, units: pd.DataFrame,
+                   keys=("kelurahan_code", "rw", "rt")) -> np.ndarray:
+    """Return the position in ``units`` of the unit each row of ``frame`` names, -1 for none.
+
+    Examples
+    --------
+    >>> units = pd.DataFrame({"kelurahan_code": ["1", "1"], "rw": ["001"] * 2,
+    ...                       "rt": ["001", "002"]})
+    >>> frame = pd.DataFrame({"kelurahan_code": ["1", "1", None], "rw": ["001"] * 3,
+    ...                       "rt": ["002", "009", "001"]})
+    >>> unit_positions(frame, units).tolist()
+    [1, -1, -1]
+    """
+    columns = list(keys)
+    labelled = units[columns].notna().all(axis=1).to_numpy()
+    positions = np.flatnonzero(labelled)
+    index = pd.MultiIndex.from_frame(units.loc[labelled, columns].astype(object))
+    first = ~index.duplicated()
+    index, positions = index[first], positions[first]
+    found = index.get_indexer(pd.MultiIndex.from_frame(frame[columns].astype(object)))
+    return np.where(found >= 0, positions[np.maximum(found, 0)], -1).astype(np.int64)
+
+
 def _place_in_units(out: pd.DataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
     x, y = out["x"].to_numpy(), out["y"].to_numpy()
-    keys = units["kelurahan_code"] + "|" + units["rw"] + "|" + units["rt"]
-    index = pd.Series(np.arange(len(units)), index=keys.to_numpy())
-    index = index[~index.index.duplicated()]
-    declared_key = out["kelurahan_code"] + "|" + out["rw"] + "|" + out["rt"]
-    declared = declared_key.map(index).fillna(-1).to_numpy(dtype=np.int64)
+    declared = unit_positions(out, units)
     point, polygon = locate(x, y, units.geometry.to_numpy())
     where = first_per_point(point, polygon, len(x), preferred=declared)
     found = where >= 0

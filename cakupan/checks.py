@@ -42,7 +42,8 @@ FLAGS = (
 )
 
 #: Weight of one flagged interview in an enumerator's score (and a worklist row's urgency):
-#: signs of invented interviews weigh most, doubtful timing or GPS quality least.
+#: signs of invented interviews weigh most; GPS quality, night visits and near duplicates (which
+#: GPS noise alone produces now and then) least. Flags of weight 0.5 or more are serious.
 FLAG_WEIGHTS = {
     "invented_cluster": 1.0,
     "too_fast_travel": 1.0,
@@ -50,7 +51,7 @@ FLAG_WEIGHTS = {
     "duplicate_location": 1.0,
     "duplicate_household_id": 1.0,
     "far_outside": 0.5,
-    "near_duplicate_location": 0.5,
+    "near_duplicate_location": 0.25,
     "outside_fieldwork_window": 0.5,
     "night_time": 0.25,
     "poor_gps": 0.25,

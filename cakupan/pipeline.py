@@ -152,18 +152,13 @@ def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None
 
 
 def _location_check(placed, kelurahan, units, config) -> pd.Series:
+    # the declared RT, in the kelurahan the interview is counted in (crosswalk applied)
     if units is not None:
-        keys = units["kelurahan_code"] + "|" + units["rw"] + "|" + units["rt"]
-        index = pd.Series(np.arange(len(units)), index=keys.to_numpy())
-        index = index[~index.index.duplicated()]
-        declared = (placed["declared_kelurahan_code"] + "|" + placed["rw"] + "|"
-                    + placed["rt"]).map(index)
+        declared = assign.unit_positions(placed, units)
         polygons = units.geometry
     else:
-        index = pd.Series(np.arange(len(kelurahan)), index=kelurahan["kelurahan_code"].to_numpy())
-        declared = placed["kelurahan_code"].map(index)
+        declared = assign.unit_positions(placed, kelurahan, keys=("kelurahan_code",))
         polygons = kelurahan.geometry
-    declared = declared.fillna(-1).to_numpy(dtype=np.int64)
     usable = placed["status"].isin(["counted", "duplicate"]).to_numpy()
     x = np.where(usable, placed["x"].to_numpy(), np.nan)
     return checks.location_check(x, placed["y"].to_numpy(), placed["gps_accuracy_m"].to_numpy(),

@@ -178,6 +178,9 @@ LABELS = {
 }
 
 _RT_KEY = ["kelurahan_code", "rw", "rt"]
+# An enumerator is worth a call for one serious flag, or for minor ones on this share of work.
+_SERIOUS = 0.5
+_CALL_SHARE = 0.5
 
 
 def build_worklist(
@@ -214,8 +217,10 @@ def build_worklist(
           declared in that RT, else in its kelurahan. Urgency: households missing.
         - ``Wawancara diperiksa`` / ``Interviews to verify``: interviews with a flag or
           ``far_outside``, with the evidence. Urgency: the flags' weights.
-        - ``Petugas dihubungi`` / ``Enumerators to call``: enumerators with a flagged
-          interview. Urgency: their score.
+        - ``Petugas dihubungi`` / ``Enumerators to call``: enumerators with an interview
+          flagged seriously (a flag weighing 0.5 or more in
+          :data:`cakupan.checks.FLAG_WEIGHTS`) or with half their interviews flagged.
+          Urgency: their score.
 
     Examples
     --------
@@ -394,10 +399,14 @@ def _verify(interviews, labels):
 
 
 def _call(scores, labels):
-    """List enumerators with at least one flagged interview."""
+    """List enumerators with a serious flag, or with half their interviews flagged."""
     values = labels["value"]
-    rows = scores[scores["flagged"] > 0] if len(scores) else scores
-    counts = [name for name in [*FLAGS, "far_outside"] if name in rows]
+    counts = [name for name in [*FLAGS, "far_outside"] if name in scores]
+    serious = [name for name in counts if FLAG_WEIGHTS[name] >= _SERIOUS]
+    call = scores[serious].sum(axis=1) > 0 if serious else pd.Series(False, index=scores.index)
+    if "share_flagged" in scores:
+        call |= scores["share_flagged"] >= _CALL_SHARE
+    rows = scores[call & (scores["flagged"] > 0)] if len(scores) else scores
     weighted = pd.DataFrame(
         {name: rows[name] * FLAG_WEIGHTS[name] for name in counts}, index=rows.index
     )

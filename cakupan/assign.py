@@ -220,8 +220,10 @@ def _place(x, y, index, polygons, declared, tolerance) -> np.ndarray:
 
 
 def crosswalk_by_location(interviews: pd.DataFrame, known: set) -> pd.Series:
-    """Return a map from declared kelurahan codes not in ``known`` to the boundary code where
-    most of their located interviews lie.
+    """Return a map from unknown declared kelurahan codes to a boundary code, by location.
+
+    Each declared code not in ``known`` maps to the kelurahan where most of its located
+    interviews lie.
 
     Examples
     --------

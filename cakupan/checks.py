@@ -205,7 +205,9 @@ def flag_interviews(interviews: pd.DataFrame, config) -> pd.DataFrame:
     ----------
     interviews : pandas.DataFrame
         Normalised interviews: ``x``, ``y``, ``gps_accuracy_m``, ``interviewed_at``,
-        ``enumerator_id``, ``kelurahan_code``, ``rw``, ``rt``, ``household_id``, ``status``.
+        ``enumerator_id``, ``kelurahan_code``, ``rw``, ``rt``, ``household_id``, ``status``;
+        optionally ``lon``/``lat``, projected for rows with a valid fix but no ``x``/``y``
+        (outside the area) so that travel checks see them.
     config : Checks or Config
         Thresholds.
 

@@ -163,7 +163,7 @@ def _summary(result, out: Path) -> None:
     click.echo(
         f"{len(rt):,} RT: {counts.get('complete', 0):,} complete, {counts.get('under', 0):,} "
         f"under, {counts.get('not_started', 0):,} not started, {counts.get('over', 0):,} over.")
-    click.echo(f"Outputs in {out}/ ; open {out / 'report.html'} and {out / 'map.html'}.")
+    click.echo(f"Outputs are in {out}: open {out / 'report.html'} and {out / 'map.html'}.")
 
 
 if __name__ == "__main__":  # pragma: no cover

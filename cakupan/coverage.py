@@ -66,7 +66,9 @@ def measure(interviews: pd.DataFrame, expected: pd.DataFrame | None,
     ...                    "expected_source": ["prelist"] * 2})
     >>> table = measure(iv, ex, kel)
     >>> table[["level", "counted_households", "gap_households", "status"]].values.tolist()
-    [['kecamatan', 3, 3.0, 'under'], ['kelurahan', 3, 3.0, 'under'], ['rw', 3, 3.0, 'under'], ['rt', 2, 0.0, 'complete'], ['rt', 1, 3.0, 'under']]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [['kecamatan', 3, 3.0, 'under'], ['kelurahan', 3, 3.0, 'under'], ['rw', 3, 3.0, 'under'],
+     ['rt', 2, 0.0, 'complete'], ['rt', 1, 3.0, 'under']]
     """
     rt = _rt_table(interviews, expected, rt_names)
     rt = rt.merge(kelurahan[["kelurahan_code", "kecamatan_code"]], on="kelurahan_code",

@@ -184,8 +184,10 @@ def _rt_shapes(placed, kelurahan, units) -> tuple[gpd.GeoDataFrame | None, str]:
 
 
 def _expected(prelist, crosswalk, rt_shapes, loaded, config, crs) -> pd.DataFrame | None:
-    """Expected households per RT from every source given, combined (see
-    :func:`cakupan.expected.combine_expected`)."""
+    """Return expected households per RT from every source given, combined.
+
+    See :func:`cakupan.expected.combine_expected` for the rule.
+    """
     sources = {}
     if prelist is not None:
         rows = prelist[prelist["status"].eq("counted")].copy()
@@ -204,7 +206,7 @@ def _expected(prelist, crosswalk, rt_shapes, loaded, config, crs) -> pd.DataFram
             sources["buildings"] = pd.Series(homes.to_numpy(), index=index)
     if not sources:
         return None
-    for name, series in sources.items():
+    for series in sources.values():
         series.index = series.index.set_names(_KEY)
     every = pd.MultiIndex.from_frame(pd.concat([s.index.to_frame(index=False)
                                                 for s in sources.values()]).drop_duplicates())
@@ -216,7 +218,7 @@ def _expected(prelist, crosswalk, rt_shapes, loaded, config, crs) -> pd.DataFram
 
 
 def _blind_spots(placed, units, loaded, config, crs) -> gpd.GeoDataFrame:
-    """Populated buildings (or raster cells) far from every counted interview."""
+    """Return populated buildings (or raster cells) far from every counted interview."""
     if loaded.buildings is not None:
         populated = expected.residential_buildings(loaded.buildings.to_crs(crs),
                                                    config.expected.min_building_area_m2)

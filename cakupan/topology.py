@@ -16,6 +16,9 @@ import shapely
 
 #: Overlaps smaller than this (m²) are rounding noise between shared vertices, not overlaps.
 MIN_OVERLAP_M2 = 1.0
+#: Holes smaller than this (m²) are floating-point noise of the union (about 1e-8 m² at
+#: Tangerang's coordinates; how many such specks appear depends on the GEOS version).
+MIN_GAP_M2 = 0.01
 #: How far (m) from a gap a unit may be and still count as its neighbour (the union moves
 #: vertices by floating-point noise).
 _TOUCH_M = 0.01
@@ -23,7 +26,7 @@ _TOUCH_M = 0.01
 
 def overlaps_and_gaps(polygons: gpd.GeoDataFrame, code: str,
                       min_overlap_m2: float = MIN_OVERLAP_M2,
-                      max_gap_m2: float | None = None
+                      min_gap_m2: float = MIN_GAP_M2, max_gap_m2: float | None = None
                       ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Return the overlaps between neighbouring units and the gaps between them.
 
@@ -35,6 +38,8 @@ def overlaps_and_gaps(polygons: gpd.GeoDataFrame, code: str,
         Column naming the unit; pieces sharing a code never overlap each other.
     min_overlap_m2 : float
         Overlaps smaller than this are ignored.
+    min_gap_m2 : float
+        Holes smaller than this are ignored.
     max_gap_m2 : float, optional
         Holes of the union larger than this are left out (a lake, a district that is not
         part of the layer); default: every hole.
@@ -58,14 +63,14 @@ def overlaps_and_gaps(polygons: gpd.GeoDataFrame, code: str,
     >>> overlaps[["code_a", "code_b", "area_m2"]].values.tolist()
     [['a', 'b', 10.0]]
     >>> gaps[["area_m2", "neighbours"]].values.tolist()
-    []
+    [[4.0, 'b;c']]
     """
     if polygons.crs is not None and not polygons.crs.is_projected:
         raise ValueError(f"polygons must be in a metric CRS to measure areas, not {polygons.crs}")
     geometry = shapely.make_valid(polygons.geometry.to_numpy())
     codes = polygons[code].astype("string").to_numpy(dtype=object)
     return (_overlaps(geometry, codes, min_overlap_m2, polygons.crs),
-            _gaps(geometry, codes, max_gap_m2, polygons.crs))
+            _gaps(geometry, codes, min_gap_m2, max_gap_m2, polygons.crs))
 
 
 def _overlaps(geometry, codes, min_area, crs) -> gpd.GeoDataFrame:
@@ -73,7 +78,7 @@ def _overlaps(geometry, codes, min_area, crs) -> gpd.GeoDataFrame:
     left, right = tree.query(geometry, predicate="intersects")
     keep = (left < right) & (codes[left] != codes[right])
     left, right = left[keep], right[keep]
-    shared = shapely.intersection(geometry[left], geometry[right])
+    shared = _polygonal(shapely.intersection(geometry[left], geometry[right]))
     area = shapely.area(shared)
     big = area >= min_area
     frame = pd.DataFrame({"a": codes[left[big]], "b": codes[right[big]], "area_m2": area[big]})
@@ -88,7 +93,19 @@ def _overlaps(geometry, codes, min_area, crs) -> gpd.GeoDataFrame:
         {"code_a": "string", "code_b": "string"}), geometry="geometry", crs=crs)
 
 
-def _gaps(geometry, codes, max_area, crs) -> gpd.GeoDataFrame:
+def _polygonal(geometries: np.ndarray) -> np.ndarray:
+    """Return the polygonal parts of each geometry (lines and points where edges touch go)."""
+    parts, index = shapely.get_parts(geometries, return_index=True)
+    keep = shapely.get_type_id(parts) == 3
+    out = np.array([shapely.MultiPolygon()] * len(geometries), dtype=object)
+    if keep.any():
+        owners = np.unique(index[keep])
+        rank = np.searchsorted(owners, index[keep])
+        out[owners] = shapely.multipolygons(parts[keep], indices=rank)
+    return out
+
+
+def _gaps(geometry, codes, min_area, max_area, crs) -> gpd.GeoDataFrame:
     union = shapely.union_all(geometry)
     parts = shapely.get_parts(union)
     parts = parts[np.isin(shapely.get_type_id(parts), (3,))]
@@ -96,8 +113,8 @@ def _gaps(geometry, codes, max_area, crs) -> gpd.GeoDataFrame:
     rings = [shapely.get_interior_ring(parts[n > k], k) for k in range(int(n.max(initial=0)))]
     holes = shapely.polygons(np.concatenate(rings)) if rings else np.array([], dtype=object)
     area = shapely.area(holes)
-    if max_area is not None:
-        holes, area = holes[area <= max_area], area[area <= max_area]
+    keep = (area >= min_area) & (area <= (np.inf if max_area is None else max_area))
+    holes, area = holes[keep], area[keep]
     tree = shapely.STRtree(geometry)
     hole, unit = tree.query(holes, predicate="dwithin", distance=_TOUCH_M)
     pairs = pd.DataFrame({"hole": hole, "code": codes[unit]}).drop_duplicates()

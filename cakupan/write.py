@@ -54,7 +54,7 @@ def write_text(path: Path, text: str) -> None:
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> None:
-    """Write a CSV atomically, with ``\\n`` line ends."""
+    """Write a CSV atomically, with LF line ends."""
     with atomic(path) as tmp:
         frame.to_csv(tmp, index=False, lineterminator="\n")
 
@@ -112,9 +112,9 @@ def levels(result, crs="EPSG:4326") -> dict[str, gpd.GeoDataFrame]:
 def write_outputs(result, out: Path, inputs=None, config: Config = Config(),
                   audience: str = "supervisor", lang: str = "id") -> dict[str, Path]:
     """Write every contract file of a run to ``out`` and return their paths."""
-    from .worklist import build_worklist
     from ._xlsx import write_xlsx
     from .checks import enumerator_scores
+    from .worklist import build_worklist
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

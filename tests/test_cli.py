@@ -87,3 +87,16 @@ def test_bad_usage_exits_2(tmp_path):
     done = cakupan("run", "--out", tmp_path)
     assert done.returncode == 2
     assert "--boundaries" in done.stderr
+
+
+def test_run_off_a_terminal_is_quiet_and_says_where_to_look(tmp_path, tiny_world):
+    paths = tiny_world[1]
+    out = tmp_path / "hasil"
+    done = cakupan("run", "--boundaries", paths["boundaries"], "--interviews",
+                   paths["interviews"], "--prelist", paths["prelist"], "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no progress bar off a terminal, no warnings
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 3
+    assert "interview rows read" in lines[0]
+    assert lines[2] == f"Outputs are in {out}: open {out / 'report.html'} and {out / 'map.html'}."

@@ -7,7 +7,6 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cakupan import normalise
 from cakupan.pipeline import Inputs, analyse, load
 
 #: Cells a broken export can hold in a coordinate column.

@@ -253,7 +253,7 @@ def test_interviews_to_verify(sheets):
     assert table["Supervisor (PML)"].tolist() == ["s1"] * 12 + ["s2"] * 2
     cluster = table[table["Supervisor (PML)"] == "s1"]
     assert set(cluster["Flags"]) == {"invented cluster; near duplicate location"}
-    assert cluster["Urgency"].tolist() == [1.5] * 12
+    assert cluster["Urgency"].tolist() == [1.25] * 12
     assert cluster["Evidence"].str.startswith("cluster #1: 12 interviews at one spot").all()
     assert (cluster["Doubtful"] == "yes").all()
     night = table[table["Interview ID"] == "W016"].iloc[0]
@@ -386,6 +386,7 @@ def test_minimal_inputs_give_placeholders():
             "supervisor_id": [pd.NA],
             "flagged": [1],
             "night_time": [1],
+            "share_flagged": [1.0],  # minor flags only, but on all its work: call
             "score": [0.25],
         }
     )
@@ -401,3 +402,22 @@ def test_minimal_inputs_give_placeholders():
     assert verify["Status"].tolist() == ["counted", "new"]
     assert verify["Supervisor (PML)"].tolist() == ["(unknown)", "s1"]
     assert sheets["Enumerators to call"]["Main flag"].tolist() == ["night time"]
+
+
+def test_minor_flags_alone_do_not_call_an_enumerator():
+    scores = pd.DataFrame(
+        {
+            "enumerator_id": ["gps", "gps_all", "late_far"],
+            "supervisor_id": "s1",
+            "interviews": [10, 4, 10],
+            "flagged": [3, 4, 2],
+            "share_flagged": [0.3, 1.0, 0.2],
+            "poor_gps": [3, 4, 0],
+            "night_time": [0, 0, 1],
+            "far_outside": [0, 0, 1],
+            "score": [0.75, 1.0, 0.75],
+        }
+    )
+    data = interviews().assign(flags="")
+    table = build_worklist(coverage(), data, scores, lang="en")["Enumerators to call"]
+    assert table["Enumerator (PPL)"].tolist() == ["gps_all", "late_far"]

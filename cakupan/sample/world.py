@@ -130,7 +130,8 @@ def make_world(size: str = "city", seed: int = 2022) -> World:
     kelurahan, metric, n_households = kelurahan.iloc[keep], metric.iloc[keep], n_households[keep]
 
     units, households = [], []
-    for i, (code, polygon, n) in enumerate(zip(metric["code"], metric.geometry, n_households)):
+    kelurahan_parts = zip(metric["code"], metric.geometry, n_households, strict=True)
+    for i, (code, polygon, n) in enumerate(kelurahan_parts):
         sub = np.random.default_rng([seed, i])
         xy = _place_households(polygon, n, sub)
         rt_polygons, rt_of, rw_of_rt = _subdivide(polygon, xy, sub)

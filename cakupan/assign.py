@@ -187,7 +187,8 @@ def assign_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     status[outside] = np.where(in_range[outside], "outside_area", "invalid_coordinates")
     located = where >= 0
     out["lon"], out["lat"] = np.where(located, lon, out["lon"]), np.where(located, lat, out["lat"])
-    out["x"], out["y"] = np.where(located, x, np.nan), np.where(located, y, np.nan)
+    # points outside the area keep their metric position: the checks still use it
+    out["x"], out["y"] = x, y
     out["status"] = pd.Series(status, index=out.index, dtype="string")
     out["repairs"] = pd.Series(repairs, index=out.index, dtype="string").str.strip(";")
     out["declared_kelurahan_code"] = out["kelurahan_code"]

@@ -121,6 +121,8 @@ class Checks:
         enumerator, while those two are close together, is a ``route_detour``.
     max_speed_kmh : float
         Straight-line speed between consecutive interviews beyond which travel is implausible.
+        The time between two interviews includes the interview itself (15 minutes or more),
+        so even a motorbike's 40-60 km/h in city traffic averages well below 30.
     min_gap_minutes : float
         Shorter time gaps (minute-rounded clocks, batch syncs) are taken as this long.
     night_start_hour, night_end_hour : int
@@ -147,7 +149,7 @@ class Checks:
     spot_radius_m: float = 4.0
     spot_min_days: int = 3
     detour_m: float = 1000.0
-    max_speed_kmh: float = 60.0
+    max_speed_kmh: float = 30.0
     min_gap_minutes: float = 1.0
     night_start_hour: int = 21
     night_end_hour: int = 6

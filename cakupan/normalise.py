@@ -18,6 +18,7 @@ import shapely
 from . import codes
 from .columns import ALIASES, PERSONAL, simplify
 from .errors import InputError
+from .read.tables import PROBLEM
 
 #: Single-column geopoints (ODK "lat lon alt acc", Kobo "[lat, lon]").
 _GEOPOINT = r"^\s*\[?\s*(-?\d+(?:\.\d+)?)[\s,;]+(-?\d+(?:\.\d+)?)(?:[\s,;]+(-?\d+(?:\.\d+)?))?(?:[\s,;]+(-?\d+(?:\.\d+)?))?\s*\]?\s*$"
@@ -32,7 +33,9 @@ def find_columns(
 
     A column named in the config wins; otherwise the first alias present (see
     :data:`cakupan.columns.ALIASES`), then a name ending like an ODK/Kobo geopoint part
-    (``lokasi-Latitude``). Each source column is used once.
+    (``lokasi-Latitude``). Each source column is used once. Aliases are compared in the
+    simplified form (:func:`cakupan.columns.simplify`), so Kobo's ``_submission_time``
+    matches.
 
     Examples
     --------
@@ -54,12 +57,12 @@ def find_columns(
                     column=source,
                 )
             found[name] = source
-    used = set(found.values()) | {"source_row"}
+    used = set(found.values()) | {"source_row", PROBLEM}
     for name in wanted:
         if name in found:
             continue
         for alias in ALIASES.get(name, (name,)):
-            column = by_simple.get(alias)
+            column = by_simple.get(simplify(alias))
             if column is not None and column not in used:
                 found[name] = column
                 used.add(column)
@@ -134,7 +137,7 @@ def parse_time(values: pd.Series, timezone: str = "Asia/Jakarta") -> pd.Series:
 def _split_geopoint(frame: pd.DataFrame, source: dict[str, str]) -> pd.DataFrame | None:
     """Find a single geopoint column (ODK, Kobo) and return lat, lon, accuracy from it."""
     for column in frame.columns:
-        if column in source.values() or column == "source_row":
+        if column in source.values() or column in ("source_row", PROBLEM):
             continue
         sample = frame[column].dropna().astype("string").head(50)
         if len(sample) == 0:
@@ -165,7 +168,9 @@ def interviews(raw: pd.DataFrame, columns: Mapping[str, str], path=None,
     DataFrame
         One row per input row, same order: ``source_row``, the canonical interview columns,
         ``status`` (``counted`` until a later stage says otherwise, or ``no_coordinates``,
-        ``invalid_coordinates``) and ``repairs`` (``;``-separated).
+        ``invalid_coordinates``, or the reader's ``source_problem`` such as ``extra_cells``)
+        and ``repairs`` (``;``-separated: ``decimal_comma``; ``unreadable_time_dropped``
+        when a time is given but cannot be read, the row is still counted).
 
     Raises
     ------
@@ -206,11 +211,16 @@ def interviews(raw: pd.DataFrame, columns: Mapping[str, str], path=None,
     out = out.join(declared_rt(raw, source))
     missing = lon_text.isna() | lat_text.isna()
     bad = ~missing & (lon.isna() | lat.isna() | ((lon == 0) & (lat == 0)))
-    out["status"] = np.select([missing, bad], ["no_coordinates", "invalid_coordinates"],
-                              "counted")
+    problem = _text(raw, {PROBLEM: PROBLEM} if PROBLEM in raw else {}, PROBLEM)
+    out["status"] = np.select([problem.notna().to_numpy(), missing, bad],
+                              [problem.fillna("").to_numpy(), "no_coordinates",
+                               "invalid_coordinates"], "counted")
     out["status"] = out["status"].astype("string")
-    out["repairs"] = np.where(lon_comma | lat_comma, "decimal_comma", "")
-    out["repairs"] = out["repairs"].astype("string")
+    time_text = _text(raw, source, "interviewed_at")
+    unreadable_time = (time_text.notna() & out["interviewed_at"].isna()).to_numpy()
+    repairs = pd.Series(np.where(lon_comma | lat_comma, "decimal_comma", ""), index=out.index,
+                        dtype="string")
+    out["repairs"] = repairs.mask(unreadable_time, _add_repair(repairs, "unreadable_time_dropped"))
     return out
 
 
@@ -240,7 +250,7 @@ def prelist(raw: pd.DataFrame, columns: Mapping[str, str], path=None) -> pd.Data
 
     ``status`` is ``counted`` for a usable row, else ``no_code`` (no RT can be read),
     ``invalid_count`` (not a whole number of zero or more) or ``duplicate`` (an RT already
-    listed above; the first row wins).
+    listed above in a usable row; the first usable row wins).
     """
     wanted = ("sls_code", "kelurahan_code", "rw", "rt", "expected_households")
     source = find_columns(raw, wanted, columns, path)
@@ -256,9 +266,13 @@ def prelist(raw: pd.DataFrame, columns: Mapping[str, str], path=None) -> pd.Data
     out["expected_households"] = count
     no_code = out[["kelurahan_code", "rw", "rt"]].isna().any(axis=1)
     invalid = count.isna() | (count < 0) | (count != np.floor(count))
-    duplicate = ~no_code & out.duplicated(["kelurahan_code", "rw", "rt"])
+    problem = _text(raw, {PROBLEM: PROBLEM} if PROBLEM in raw else {}, PROBLEM)
+    # the first usable row of an RT wins; an unusable one does not hide a later good one
+    usable = ~no_code & ~invalid & problem.isna()
+    duplicate = usable & out[["kelurahan_code", "rw", "rt"]].where(usable).duplicated()
     out["status"] = pd.Series(
-        np.select([no_code, invalid, duplicate], ["no_code", "invalid_count", "duplicate"],
+        np.select([problem.notna().to_numpy(), no_code, invalid, duplicate],
+                  [problem.fillna("").to_numpy(), "no_code", "invalid_count", "duplicate"],
                   "counted"), index=out.index, dtype="string")
     return out
 
@@ -294,7 +308,8 @@ def boundaries(raw: gpd.GeoDataFrame, columns: Mapping[str, str], path=None) -> 
     )
     frame["kecamatan_name"] = frame["kecamatan_name"].fillna(frame["kecamatan_code"])
     polygons = gpd.GeoDataFrame(frame, geometry=raw.geometry.values, crs=raw.crs)
-    return _merge_pieces(_repair_polygons(polygons), ["kelurahan_code"])
+    return _merge_pieces(_repair_polygons(polygons, raw["source_row"], path),
+                         ["kelurahan_code"])
 
 
 def units(raw: gpd.GeoDataFrame, columns: Mapping[str, str], path=None) -> gpd.GeoDataFrame:
@@ -308,7 +323,7 @@ def units(raw: gpd.GeoDataFrame, columns: Mapping[str, str], path=None) -> gpd.G
     declared = declared_rt(raw, source)
     frame = declared.assign(sls_name=_text(raw, source, "sls_name"))
     polygons = gpd.GeoDataFrame(frame, geometry=raw.geometry.values, crs=raw.crs)
-    polygons = _repair_polygons(polygons)
+    polygons = _repair_polygons(polygons, raw["source_row"], path)
     unlabelled = polygons[["rw", "rt"]].isna().any(axis=1)
     polygons.loc[unlabelled, "repairs"] = _add_repair(polygons.loc[unlabelled, "repairs"],
                                                       "no_rt_label")
@@ -320,10 +335,21 @@ def _add_repair(repairs: pd.Series, name: str) -> pd.Series:
     return (repairs.fillna("") + ";" + name).str.strip(";")
 
 
-def _repair_polygons(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Return polygons made valid (polygonal parts kept), with ``repairs`` naming the fix."""
-    geometry = frame.geometry.to_numpy()
-    invalid = ~shapely.is_valid(geometry)
+def _repair_polygons(frame: gpd.GeoDataFrame, source_row=None, path=None) -> gpd.GeoDataFrame:
+    """Return polygons made valid (polygonal parts kept, Z dropped), with ``repairs`` naming
+    the fix. A feature with no polygon (missing or empty geometry, a point or a line) is an
+    error naming its row: a unit without a shape cannot be counted or mapped."""
+    geometry = shapely.force_2d(frame.geometry.to_numpy())
+    kind = shapely.get_type_id(geometry)
+    no_polygon = ~np.isin(kind, (3, 6, 7)) | shapely.is_empty(geometry)
+    if no_polygon.any():
+        first = int(np.flatnonzero(no_polygon)[0])
+        found = "no geometry" if geometry[first] is None or shapely.is_empty(
+            geometry[first]) else f"a {geometry[first].geom_type}"
+        row = None if source_row is None else int(np.asarray(source_row)[first])
+        raise InputError(f"feature has {found}, not a polygon ({int(no_polygon.sum())} such "
+                         "features); fix or delete it", path=path, row=row)
+    invalid = ~shapely.is_valid(geometry) | (kind == 7)
     fixed = geometry.copy()
     if invalid.any():
         made = shapely.make_valid(geometry[invalid])

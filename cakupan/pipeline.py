@@ -82,7 +82,8 @@ def load(inputs: Inputs, config: Config = Config()) -> Loaded:
     units = None
     if inputs.units is not None:
         units = normalise.units(
-            read.read_vector(inputs.units, config.input.units_layer, config.input.units_crs),
+            read.read_vector(inputs.units, config.input.units_layer, config.input.units_crs,
+                             kind="units"),
             config.units, inputs.units)
     prelist = None
     if inputs.prelist is not None:

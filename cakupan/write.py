@@ -109,6 +109,20 @@ def levels(result, crs="EPSG:4326") -> dict[str, gpd.GeoDataFrame]:
     return out
 
 
+def worklist_sheets(result, audience: str = "supervisor", lang: str = "id") -> dict:
+    """Return the worklist's sheets; planners get the RTs to revisit only, without officers."""
+    from .checks import enumerator_scores
+    from .worklist import LABELS, build_worklist
+
+    sheets = build_worklist(result.coverage, result.interviews,
+                            enumerator_scores(result.interviews, result.interviews), lang=lang)
+    if audience == "planner":
+        name = LABELS[lang]["sheet"]["revisit"]
+        officers = [LABELS[lang]["column"][c] for c in ("supervisor_id", "enumerator_id")]
+        sheets = {name: sheets[name].drop(columns=officers, errors="ignore")}
+    return sheets
+
+
 def write_outputs(result, out: Path, inputs=None, config: Config = Config(),
                   audience: str = "supervisor", lang: str = "id") -> dict[str, Path]:
     """Write every contract file of a run to ``out`` and return their paths."""
@@ -135,9 +149,7 @@ def write_outputs(result, out: Path, inputs=None, config: Config = Config(),
     write_text(paths["map.html"], stable_ids(fmap.get_root().render()))
     write_text(paths["report.html"], report.render_report(result.coverage, result.accounting,
                                                           lang))
-    scores = enumerator_scores(result.interviews, result.interviews)
-    write_xlsx(paths["worklist.xlsx"],
-               build_worklist(result.coverage, result.interviews, scores, lang=lang))
+    write_xlsx(paths["worklist.xlsx"], worklist_sheets(result, audience, lang))
     write_text(paths["manifest.json"], json.dumps(
         manifest(result, inputs, config, audience, lang, paths), indent=2, ensure_ascii=False)
         + "\n")

@@ -79,7 +79,9 @@ def test_swapped_and_utm_coordinates_are_repaired():
 def test_points_that_cannot_be_placed(lonlat, status):
     out = _run([(0, 0)], lonlat=[lonlat])
     assert out["status"].tolist() == [status]
-    assert np.isnan(out["x"].iloc[0])
+    assert out["location_kelurahan_code"].isna().all()
+    # a valid fix elsewhere keeps its metric position for the checks
+    assert np.isfinite(out["x"].iloc[0]) == (status == "outside_area")
 
 
 def test_unknown_declared_code_is_matched_by_location():

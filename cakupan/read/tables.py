@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import pandas as pd
 import shapely
 
@@ -21,6 +22,13 @@ _VECTOR = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml", ".kmz", ".fgb")
 _KNOWN_HEADERS = {alias for aliases in ALIASES.values() for alias in aliases}
 
 
+#: Column a reader adds when a row cannot be read as the header says (e.g. too many cells);
+#: :mod:`cakupan.normalise` turns it into the row's ``status``.
+PROBLEM = "source_problem"
+
+_ZIP, _PARQUET, _OLE = b"PK\x03\x04", b"PAR1", b"\xd0\xcf\x11\xe0"
+
+
 def read_table(path, sheet: str = "") -> pd.DataFrame:
     """Read a table of interviews or prelist rows, every value as text.
 
@@ -29,7 +37,8 @@ def read_table(path, sheet: str = "") -> pd.DataFrame:
     path : str or Path
         CSV (any delimiter, UTF-8 with or without BOM, or Windows-1252), Excel (the header row
         is found below any title rows), Parquet, or a point layer GDAL reads (GeoJSON,
-        GeoPackage, ...), whose points become ``lon`` and ``lat`` columns.
+        GeoPackage, ...), whose points become ``lon`` and ``lat`` columns. The content
+        decides, not the name: a CSV saved as ``.xlsx`` is read as CSV.
     sheet : str
         Excel sheet; empty: the first.
 
@@ -37,26 +46,48 @@ def read_table(path, sheet: str = "") -> pd.DataFrame:
     -------
     DataFrame
         The file's columns as strings and ``source_row``: the row number a person sees when
-        opening the file (spreadsheet row for CSV and Excel, header = 1; feature or record
-        number for other formats).
+        opening the file: for CSV the line number a text editor shows (header = 1; blank
+        lines are skipped but counted; a quoted value spanning lines gives the row its first
+        line), for Excel the spreadsheet row, for other formats the feature or record number
+        (1-based). A CSV row with more cells than the header has a ``source_problem``
+        (``extra_cells``); its values are not used.
     """
     path = Path(path)
+    if path.is_dir():
+        raise InputFileError("is a folder, not a file", path=path)
     if not path.is_file():
         raise InputFileError("file not found; check the path", path=path)
     if path.stat().st_size == 0:
         raise InputError("is empty", path=path)
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
     suffix = path.suffix.lower()
-    if suffix in _EXCEL:
+    if head.startswith(_OLE):
+        raise InputError("is an old Excel .xls file; save it as .xlsx or CSV", path=path)
+    if head.startswith(_ZIP) and suffix not in (".zip", ".kmz"):
         frame = _read_excel(path, sheet)
-    elif suffix in (".parquet", ".pq"):
+    elif head.startswith(_PARQUET):
         frame = _read_parquet(path)
     elif suffix in _VECTOR:
         frame = _read_points(path)
+    elif suffix in _EXCEL + (".parquet", ".pq") and not _is_text(head):
+        raise InputError(f"is not a readable {suffix} file", path=path)
     else:
+        if not _is_text(head):
+            raise InputError("is not a text table (binary data); give CSV, Excel or Parquet",
+                             path=path)
         frame = _read_csv(path)
     if len(frame) == 0:
         raise InputError("has a header but no rows", path=path)
     return frame
+
+
+def _is_text(head: bytes) -> bool:
+    """Return False for content with NUL or many control bytes (not a text table)."""
+    if b"\x00" in head:
+        return False
+    control = sum(b < 32 and b not in (9, 10, 13) for b in head)
+    return control <= len(head) // 100
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -68,9 +99,27 @@ def _read_csv(path: Path) -> pd.DataFrame:
     except csv.Error:
         delimiter = ","
     header = next(csv.reader(io.StringIO(sample), delimiter=delimiter), [])
-    if not header:
-        raise InputError("is empty", path=path)
+    if not "".join(header).strip():
+        raise InputError("is empty" if not sample.strip() else "has an empty first line; "
+                         "the first line must hold the column names", path=path)
     names = _unique(header)
+    frame = _read_csv_fast(path, names, delimiter, encoding)
+    if frame is None:  # blank lines, values spanning lines or ragged rows: exact, slower
+        frame = _read_csv_exact(path, names, delimiter, encoding)
+    values = frame.drop(columns=["source_row", PROBLEM], errors="ignore")
+    blank = (values.isna() | values.apply(lambda c: c.str.strip().eq(""))).all(axis=1)
+    return frame[~blank].reset_index(drop=True)
+
+
+def _physical_lines(path: Path) -> int:
+    with open(path, "rb") as handle:
+        data = handle.read()
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+def _read_csv_fast(path, names, delimiter, encoding) -> pd.DataFrame | None:
+    """Read with Arrow when every record is one line; return None when line numbers would
+    not match the records (blank lines, values with line breaks) or rows are ragged."""
     try:
         table = pacsv.read_csv(
             path,
@@ -80,16 +129,39 @@ def _read_csv(path: Path) -> pd.DataFrame:
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False),
         )
-    except pa.ArrowInvalid as error:
-        raise InputError(f"is not a readable CSV table ({_arrow_message(error)})",
-                         path=path) from None
+    except pa.ArrowInvalid:
+        return None
+    if table.num_rows + 1 != _physical_lines(path):
+        return None
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
-    if encoding == "utf-8-sig" and len(frame.columns):
-        frame = frame.rename(columns={frame.columns[0]: frame.columns[0].lstrip("\ufeff")})
     frame.insert(0, "source_row", np.arange(2, len(frame) + 2))
-    values = frame.drop(columns="source_row")
-    blank = (values.isna() | values.apply(lambda c: c.str.strip().eq(""))).all(axis=1)
-    return frame[~blank].reset_index(drop=True)
+    return frame
+
+
+def _read_csv_exact(path, names, delimiter, encoding) -> pd.DataFrame:
+    """Read with the csv module, keeping the editor line where each record starts."""
+    rows, lines, problems = [], [], []
+    width = len(names)
+    with open(path, encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            next(reader)
+            start = reader.line_num + 1
+            for record in reader:
+                if record and any(cell.strip() for cell in record):
+                    extra = [c for c in record[width:] if c.strip()]
+                    problems.append("extra_cells" if extra else None)
+                    rows.append((record + [""] * width)[:width])
+                    lines.append(start)
+                start = reader.line_num + 1
+        except csv.Error as error:
+            raise InputError(f"is not a readable CSV table ({error})", path=path,
+                             row=reader.line_num) from None
+    frame = pd.DataFrame(rows, columns=names, dtype="string")
+    frame.insert(0, "source_row", np.asarray(lines, dtype=np.int64))
+    if any(p is not None for p in problems):
+        frame[PROBLEM] = pd.Series(problems, dtype="string")
+    return frame
 
 
 def _encoding(path: Path) -> str:
@@ -119,16 +191,12 @@ def _unique(header: list[str]) -> list[str]:
     return names
 
 
-def _arrow_message(error: Exception) -> str:
-    text = str(error).strip().splitlines()[0]
-    return text.replace("CSV parse error: ", "")
-
-
 def _read_excel(path: Path, sheet: str) -> pd.DataFrame:
     try:
         raw = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=object)
     except ValueError as error:
-        raise InputError(f"cannot read sheet ({error})", path=path) from None
+        raise InputError(f"cannot read sheet {sheet or 1!r} ({error}); sheets: "
+                         f"{', '.join(_sheets(path))}", path=path) from None
     except Exception as error:
         raise InputFileError(f"is not a readable Excel file ({error})", path=path) from None
     header_at = _find_header(raw)
@@ -141,6 +209,13 @@ def _read_excel(path: Path, sheet: str) -> pd.DataFrame:
     frame.insert(0, "source_row", body.index.to_numpy() + 1)
     empty = frame.drop(columns="source_row").isna().all(axis=1)
     return frame[~empty].reset_index(drop=True)
+
+
+def _sheets(path: Path) -> list[str]:
+    try:
+        return [str(name) for name in pd.ExcelFile(path).sheet_names]
+    except Exception:  # the sheet list is only a hint in an error message
+        return []
 
 
 def _find_header(raw: pd.DataFrame) -> int:
@@ -166,6 +241,12 @@ def _excel_text(value):
 
 def _read_parquet(path: Path) -> pd.DataFrame:
     try:
+        geo = b"geo" in (pq.read_schema(path).metadata or {})
+    except Exception as error:  # pyarrow raises many kinds for a damaged file
+        raise InputFileError(f"is not a readable Parquet file ({error})", path=path) from None
+    if geo:
+        return _read_points(path)
+    try:
         frame = pd.read_parquet(path)
     except Exception as error:
         raise InputFileError(f"is not a readable Parquet file ({error})", path=path) from None
@@ -177,7 +258,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 
 def _read_points(path: Path) -> pd.DataFrame:
-    layer = read_vector(path, crs="EPSG:4326").to_crs("EPSG:4326")
+    layer = read_vector(path, crs="EPSG:4326", kind="interviews").to_crs("EPSG:4326")
     geometry = layer.geometry.to_numpy()
     frame = pd.DataFrame(layer.drop(columns="geometry"))
     is_point = shapely.get_type_id(geometry) == 0

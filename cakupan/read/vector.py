@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -9,14 +10,28 @@ import pyogrio
 
 from ..errors import InputError, InputFileError
 
-_ZIPPED = (".zip", ".kmz")
+_ZIPPED = (".zip",)
+_PARQUET = (".parquet", ".geoparquet", ".pq")
+
+
+_IN_ZIP = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".fgb")
 
 
 def gdal_path(path: Path) -> str:
-    """Return the path GDAL opens: zipped shapefiles and KMZ through ``/vsizip/``."""
-    if path.suffix.lower() in _ZIPPED:
+    """Return the path GDAL opens: a zip through ``/vsizip/``, down to the one vector file
+    inside it when there is one, in whatever folder (KMZ is read by the LIBKML driver as it
+    is)."""
+    if path.suffix.lower() not in _ZIPPED:
+        return str(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.namelist() if m.lower().endswith(_IN_ZIP)
+                       and not m.startswith("__MACOSX")]
+    except (zipfile.BadZipFile, OSError):
         return f"/vsizip/{path}"
-    return str(path)
+    if len(members) == 1:
+        return f"/vsizip/{path}/{members[0]}"
+    return f"/vsizip/{path}"
 
 
 def list_layers(path: str | Path) -> list[str]:
@@ -24,19 +39,22 @@ def list_layers(path: str | Path) -> list[str]:
     return [str(name) for name, _ in pyogrio.list_layers(gdal_path(Path(path)))]
 
 
-def read_vector(path, layer: str = "", crs: str = "") -> gpd.GeoDataFrame:
+def read_vector(path, layer: str = "", crs: str = "", kind: str = "boundaries"
+                ) -> gpd.GeoDataFrame:
     """Read one layer of a vector file as a GeoDataFrame in its own CRS.
 
     Parameters
     ----------
     path : str or Path
         Any format GDAL reads: Shapefile (also zipped), GeoPackage, GeoJSON, KML/KMZ,
-        GeoParquet, FlatGeobuf.
+        GeoParquet (through pyarrow), FlatGeobuf.
     layer : str
         Layer to read; empty: the only layer (a file with several layers is an error that lists
         them).
     crs : str
         CRS to assume when the file carries none; empty: such a file is an error.
+    kind : str
+        ``boundaries`` or ``units``: the input, to name its ``[input]`` settings in errors.
 
     Returns
     -------
@@ -44,29 +62,16 @@ def read_vector(path, layer: str = "", crs: str = "") -> gpd.GeoDataFrame:
         The file's columns as text, ``source_row`` (1-based feature number) and geometry.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise InputFileError("file not found; check the path", path=path)
-    source = gdal_path(path)
-    try:
-        layers = pyogrio.list_layers(source)
-    except Exception as error:  # GDAL raises its own many kinds for unreadable files
-        raise InputFileError(f"not a vector file GDAL can read ({_first_line(error)})", path=path)
-    names = [str(name) for name, _ in layers]
-    if layer and layer not in names:
-        raise InputError(f"no layer {layer!r}; layers: {', '.join(names)}", path=path)
-    if not layer:
-        with_geometry = [str(n) for n, kind in layers if kind is not None] or names
-        if len(with_geometry) > 1 and path.suffix.lower() not in (".kml", ".kmz"):
-            raise InputError(
-                f"has {len(with_geometry)} layers ({', '.join(with_geometry)}); "
-                "choose one with [input] boundaries_layer / units_layer in the config",
-                path=path,
-            )
-        layer = with_geometry[0] if with_geometry else None
-    try:
-        frame = pyogrio.read_dataframe(source, layer=layer)
-    except Exception as error:
-        raise InputFileError(f"cannot be read ({_first_line(error)})", path=path) from None
+    if path.is_dir() and path.suffix.lower() != ".gdb":
+        raise InputFileError("is a folder, not a file; give the file itself", path=path)
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError("is empty", path=path)
+    if path.suffix.lower() in _PARQUET:
+        frame = _read_geoparquet(path)
+    else:
+        frame = _read_gdal(path, layer, kind)
     if len(frame) == 0:
         raise InputError("has no features", path=path)
     if "geometry" not in frame or frame.geometry.isna().all():
@@ -75,15 +80,53 @@ def read_vector(path, layer: str = "", crs: str = "") -> gpd.GeoDataFrame:
         if not crs:
             raise InputError(
                 "has no coordinate reference system (a shapefile without .prj?); "
-                'name it with [input] boundaries_crs = "EPSG:4326" in the config',
+                f'name it with [input] {kind}_crs = "EPSG:4326" in the config',
                 path=path,
             )
-        frame = frame.set_crs(crs)
-    columns = [c for c in frame.columns if c != "geometry"]
+        try:
+            frame = frame.set_crs(crs)
+        except Exception as error:  # pyproj's CRSError and friends
+            raise InputError(f"the config's CRS {crs!r} is not one pyproj knows "
+                             f"({_first_line(error)})", path=path) from None
+    columns = [c for c in frame.columns if c != frame.geometry.name]
     text = frame[columns].astype("string")
     out = gpd.GeoDataFrame(text, geometry=frame.geometry.values, crs=frame.crs)
     out.insert(0, "source_row", range(1, len(out) + 1))
     return out
+
+
+def _read_geoparquet(path: Path) -> gpd.GeoDataFrame:
+    try:
+        return gpd.read_parquet(path)
+    except Exception as error:  # pyarrow and geopandas raise many kinds for a bad file
+        raise InputFileError(f"is not a readable GeoParquet file ({_first_line(error)})",
+                             path=path) from None
+
+
+def _read_gdal(path: Path, layer: str, kind: str) -> gpd.GeoDataFrame:
+    source = gdal_path(path)
+    try:
+        layers = pyogrio.list_layers(source)
+    except Exception as error:  # GDAL raises its own many kinds for unreadable files
+        raise InputFileError(f"not a vector file GDAL can read ({_first_line(error)})",
+                             path=path) from None
+    names = [str(name) for name, _ in layers]
+    if layer and layer not in names:
+        raise InputError(f"no layer {layer!r}; layers: {', '.join(names)}", path=path)
+    if not layer:
+        with_geometry = [str(n) for n, shape in layers if shape is not None] or names
+        # KML folders are layers; the first is the one most files have
+        if len(with_geometry) > 1 and path.suffix.lower() not in (".kml", ".kmz"):
+            raise InputError(
+                f"has {len(with_geometry)} layers ({', '.join(with_geometry)}); "
+                f'choose one with [input] {kind}_layer = "..." in the config',
+                path=path,
+            )
+        layer = with_geometry[0] if with_geometry else None
+    try:
+        return pyogrio.read_dataframe(source, layer=layer)
+    except Exception as error:
+        raise InputFileError(f"cannot be read ({_first_line(error)})", path=path) from None
 
 
 def _first_line(error: Exception) -> str:

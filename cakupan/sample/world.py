@@ -371,11 +371,18 @@ def _interviews(households, truth_rt, rng):
     repeats["fault"] = "repeat_submission"
     rows = pd.concat([rows, repeats], ignore_index=True)
 
-    too_fast = rows.index[rows["fault"].eq("") & (rng.random(len(rows))
-                                                  < FAULTS["too_fast_trip"])]
+    # a trip too fast to be real: 4 km from the interview before, 2-5 minutes later
+    rows = rows.sort_values(["enumerator", "interviewed_at"], kind="stable").reset_index(drop=True)
+    after = rows["enumerator"].eq(rows["enumerator"].shift()) & rows["fault"].eq("") & rows[
+        "fault"].shift().eq("")
+    too_fast = rows.index[after & (rng.random(len(rows)) < FAULTS["too_fast_trip"])]
+    too_fast = too_fast[~np.isin(too_fast - 1, too_fast)]
     angle = rng.uniform(0, 2 * np.pi, len(too_fast))
-    rows.loc[too_fast, "x"] += 4000 * np.cos(angle)
-    rows.loc[too_fast, "y"] += 4000 * np.sin(angle)
+    rows.loc[too_fast, "x"] = rows.loc[too_fast - 1, "x"].to_numpy() + 4000 * np.cos(angle)
+    rows.loc[too_fast, "y"] = rows.loc[too_fast - 1, "y"].to_numpy() + 4000 * np.sin(angle)
+    rows.loc[too_fast, "interviewed_at"] = (rows.loc[too_fast - 1, "interviewed_at"].to_numpy()
+                                            + pd.to_timedelta(rng.uniform(2, 5, len(too_fast)),
+                                                              unit="min")).round("s")
     rows.loc[too_fast, "fault"] = "too_fast_trip"
 
     rows = rows.sort_values(["interviewed_at", "enumerator"], kind="stable").reset_index(
@@ -445,19 +452,29 @@ def _invented(households, truth_rt, enumerator_of_rt, rng) -> pd.DataFrame:
 
 
 def _timestamps(rows, rng) -> pd.DataFrame:
-    """Spread each enumerator's interviews over fieldwork days, 15-45 minutes apart."""
-    k = rows.groupby("enumerator").cumcount().to_numpy()
-    total = rows.groupby("enumerator")["enumerator"].transform("size").to_numpy()
+    """Spread each enumerator's interviews over fieldwork days, 15-45 minutes apart.
+
+    Invented interviews come in one sitting: one afternoon, 1-4 minutes apart.
+    """
+    invented = rows["fault"].eq("invented").to_numpy()
+    genuine = rows[~invented]
+    k = genuine.groupby("enumerator").cumcount().to_numpy()
+    total = genuine.groupby("enumerator")["enumerator"].transform("size").to_numpy()
     per_day = np.maximum(4, np.ceil(total / 24)).astype(int)
-    day = k // per_day
-    slot = k % per_day
-    gap = np.where(rows["fault"].eq("invented"), rng.uniform(1, 4, len(rows)),
-                   rng.uniform(15, 45, len(rows)))
-    start_offset = rng.integers(0, 60, len(rows))
-    minutes = pd.Series(gap).groupby([rows["enumerator"], day]).cumsum().to_numpy()
-    start = START + pd.to_timedelta(day, unit="D")
-    rows["interviewed_at"] = (start + pd.to_timedelta(start_offset * (slot == 0) + minutes,
-                                                      unit="min")).round("s")
+    day, slot = k // per_day, k % per_day
+    gap = rng.uniform(15, 45, len(genuine))
+    minutes = pd.Series(gap).groupby([genuine["enumerator"].to_numpy(), day]).cumsum()
+    offset = rng.integers(0, 60, len(genuine)) * (slot == 0) + minutes.to_numpy()
+    when = np.empty(len(rows), dtype="datetime64[ns]")
+    when[~invented] = START + pd.to_timedelta(day, unit="D") + pd.to_timedelta(offset, unit="min")
+    sitting = rows[invented]
+    if len(sitting):
+        day = rng.integers(3, 20)
+        minutes = pd.Series(rng.uniform(1, 4, len(sitting))).groupby(
+            sitting["enumerator"].to_numpy()).cumsum().to_numpy()
+        when[invented] = (START + pd.Timedelta(days=int(day), hours=5)
+                          + pd.to_timedelta(minutes, unit="min"))
+    rows["interviewed_at"] = pd.Series(when, index=rows.index).dt.round("s")
     return rows
 
 

@@ -100,6 +100,9 @@ class Checks:
         A fix poorer than this cannot be located: ``location_check`` is ``unknown``.
     fieldwork_start, fieldwork_end : str
         ISO dates of the fieldwork window (inclusive).
+    timezone : str
+        Times written with a zone (ODK's ``+07:00``, ``Z``) are turned into this zone's local
+        time; times without one are taken as local already.
     adjacency_m : float
         Units closer than this are adjacent (``neighbour``): digitised edges rarely meet exactly.
     duplicate_m : float

@@ -8,6 +8,7 @@ that says why, and a repaired value is named in ``repairs``. Nothing here touche
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import geopandas as gpd
@@ -33,7 +34,8 @@ def find_columns(
 
     A column named in the config wins; otherwise the first alias present (see
     :data:`cakupan.columns.ALIASES`), then a name ending like an ODK/Kobo geopoint part
-    (``lokasi-Latitude``). Each source column is used once. Aliases are compared in the
+    (``lokasi-Latitude``); then the same on the last part of a grouped ODK/Kobo name
+    (``grp-identitas-idsls``). Each source column is used once. Aliases are compared in the
     simplified form (:func:`cakupan.columns.simplify`), so Kobo's ``_submission_time``
     matches.
 
@@ -44,29 +46,37 @@ def find_columns(
     {'interview_id': 'ID', 'lon': 'gps-Longitude', 'lat': 'Lintang'}
     """
     by_simple: dict[str, str] = {}
+    by_last: dict[str, str] = {}
     for column in frame.columns:
+        if column in ("source_row", PROBLEM):
+            continue
         by_simple.setdefault(simplify(column), column)
+        # ODK Central writes groups as "grp-lokasi-Latitude", Kobo as "grp_lokasi/latitude"
+        by_last.setdefault(simplify(re.split(r"[-/]", str(column))[-1]), column)
     found: dict[str, str] = {}
     for name, source in explicit.items():
         if name in wanted:
             if source not in frame.columns:
+                have = [str(c) for c in frame.columns if c not in ("source_row", PROBLEM)
+                        and c != getattr(frame, "_geometry_column_name", None)]
                 raise InputError(
                     f"config names column {source!r} for {name}, but the file has "
-                    f"{', '.join(map(str, frame.columns))}",
+                    f"{', '.join(have)}",
                     path=path,
                     column=source,
                 )
             found[name] = source
     used = set(found.values()) | {"source_row", PROBLEM}
-    for name in wanted:
-        if name in found:
-            continue
-        for alias in ALIASES.get(name, (name,)):
-            column = by_simple.get(simplify(alias))
-            if column is not None and column not in used:
-                found[name] = column
-                used.add(column)
-                break
+    for lookup in (by_simple, by_last):
+        for name in wanted:
+            if name in found:
+                continue
+            for alias in ALIASES.get(name, (name,)):
+                column = lookup.get(simplify(alias))
+                if column is not None and column not in used:
+                    found[name] = column
+                    used.add(column)
+                    break
     for name, endings in _SUFFIXES.items():
         if name in wanted and name not in found:
             for simple, column in by_simple.items():
@@ -134,7 +144,14 @@ def parse_time(values: pd.Series, timezone: str = "Asia/Jakarta") -> pd.Series:
     return out
 
 
-def _split_geopoint(frame: pd.DataFrame, source: dict[str, str]) -> pd.DataFrame | None:
+def geopoint_column(frame: pd.DataFrame, source: Mapping[str, str]) -> str | None:
+    """Return the single geopoint column (ODK ``lat lon alt acc``, Kobo ``[lat, lon]``)
+    that :func:`interviews` reads coordinates from when there are no lon/lat columns."""
+    found = _split_geopoint(frame, source)
+    return None if found is None else str(found["column"].iloc[0])
+
+
+def _split_geopoint(frame: pd.DataFrame, source: Mapping[str, str]) -> pd.DataFrame | None:
     """Find a single geopoint column (ODK, Kobo) and return lat, lon, accuracy from it."""
     for column in frame.columns:
         if column in source.values() or column in ("source_row", PROBLEM):

@@ -77,7 +77,7 @@ def validate(inputs, config: Config = Config()) -> pd.DataFrame:
                                           config.assign.sliver_tolerance_m)
         placed["status"] = assign.mark_duplicates(placed)
         rows.append(_table_row("interviews", inputs.interviews, raw, placed,
-                               _interview_columns(raw, frame, config.interviews)))
+                               _interview_columns(raw, config.interviews)))
     if inputs.prelist is not None:
         raw = read.read_table(inputs.prelist, config.input.sheet)
         frame = normalise.prelist(raw, config.prelist, inputs.prelist)
@@ -86,11 +86,12 @@ def validate(inputs, config: Config = Config()) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 
-def _interview_columns(raw, frame, explicit) -> dict[str, str]:
+def _interview_columns(raw, explicit) -> dict[str, str]:
     found = normalise.find_columns(raw, INTERVIEWS, explicit)
-    geopoint = frame.attrs.get("geopoint_column")
-    if geopoint and "lon" not in found:
-        found = {**found, "lon": geopoint, "lat": geopoint}
+    if "lon" not in found or "lat" not in found:
+        geopoint = normalise.geopoint_column(raw, found)
+        if geopoint is not None:
+            found = {**found, "lon": geopoint, "lat": geopoint}
     return found
 
 

@@ -10,7 +10,7 @@ import pyogrio
 
 from ..errors import InputError, InputFileError
 
-_ZIPPED = (".zip",)
+_ZIPPED = (".zip", ".kmz")
 _PARQUET = (".parquet", ".geoparquet", ".pq")
 
 
@@ -18,9 +18,9 @@ _IN_ZIP = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".fgb")
 
 
 def gdal_path(path: Path) -> str:
-    """Return the path GDAL opens: a zip through ``/vsizip/``, down to the one vector file
-    inside it when there is one, in whatever folder (KMZ is read by the LIBKML driver as it
-    is)."""
+    """Return the path GDAL opens: a zip (or KMZ) through ``/vsizip/``, down to the one
+    vector file inside it when there is one, in whatever folder (a KMZ opened whole loses
+    the KML's attribute schema, so its ``doc.kml`` is opened)."""
     if path.suffix.lower() not in _ZIPPED:
         return str(path)
     try:
@@ -29,6 +29,8 @@ def gdal_path(path: Path) -> str:
                        and not m.startswith("__MACOSX")]
     except (zipfile.BadZipFile, OSError):
         return f"/vsizip/{path}"
+    if path.suffix.lower() == ".kmz":
+        members = sorted(members, key=lambda m: m.lower() != "doc.kml")[:1]
     if len(members) == 1:
         return f"/vsizip/{path}/{members[0]}"
     return f"/vsizip/{path}"

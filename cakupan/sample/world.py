@@ -384,6 +384,9 @@ def _interviews(households, truth_rt, rng):
                                             + pd.to_timedelta(rng.uniform(2, 5, len(too_fast)),
                                                               unit="min")).round("s")
     rows.loc[too_fast, "fault"] = "too_fast_trip"
+    # the trip must stay measurable: no coordinate fault on the interview before it
+    rows["before_trip"] = False
+    rows.loc[too_fast - 1, "before_trip"] = True
 
     rows = rows.sort_values(["interviewed_at", "enumerator"], kind="stable").reset_index(
         drop=True)
@@ -391,7 +394,7 @@ def _interviews(households, truth_rt, rng):
         rows["x"].to_numpy(), rows["y"].to_numpy())
     lon_text = pd.Series(np.round(lon, 7)).astype(str)
     lat_text = pd.Series(np.round(lat, 7)).astype(str)
-    free = rows["fault"].eq("").to_numpy().copy()
+    free = (rows["fault"].eq("") & ~rows["before_trip"]).to_numpy().copy()
     for name, rate in (("swapped_lat_lon", "swapped_lat_lon"), ("no_coordinates",
                        "no_coordinates"), ("decimal_comma", "decimal_comma")):
         pick = free & (rng.random(len(rows)) < FAULTS[rate])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import re
-from functools import lru_cache
+from functools import cache, partial
 from importlib import resources
 
 #: Library versions inlined into the page, as vendored in ``cakupan/static``.
@@ -47,7 +47,7 @@ def _clean(text: str) -> str:
     return re.sub(r"</(script|style)", r"<\\/\1", text, flags=re.IGNORECASE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def inline_css() -> str:
     """Return every vendored stylesheet as one ``<style>`` element, images inlined.
 
@@ -61,12 +61,12 @@ def inline_css() -> str:
     for name in CSS:
         folder = name.rsplit("/", 1)[0]
         text = _read(name).decode("utf-8")
-        text = re.sub(r"""url\((['"]?)([^'")]+)\1\)""", lambda m: _data_uri(folder, m), text)
+        text = re.sub(r"""url\((['"]?)([^'")]+)\1\)""", partial(_data_uri, folder), text)
         parts.append(f"/* {name} */\n{_clean(text)}")
     return "<style>\n" + "\n".join(parts) + "\n</style>"
 
 
-@lru_cache(maxsize=None)
+@cache
 def inline_js() -> str:
     """Return every vendored script as ``<script>`` elements, in load order.
 

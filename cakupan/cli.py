@@ -58,6 +58,34 @@ quiet_option = click.option(
     "--quiet", is_flag=True, help="No progress bar (it is hidden anyway when not on a terminal).")
 
 
+def scale_options(command):
+    """Add ``--workers``, ``--scheduler`` and ``--no-html``: large runs (needs cakupan[dask])."""
+    command = click.option(
+        "--no-html", "no_html", is_flag=True,
+        help="Skip map.html and report.html (the slowest outputs of a province-size run).")(
+        command)
+    command = click.option(
+        "--scheduler", metavar="ADDRESS",
+        help="Run on the dask cluster at ADDRESS (tcp://host:port, or a scheduler file); the "
+             "outputs are the same as without it.")(command)
+    return click.option(
+        "--workers", type=click.IntRange(min=1), metavar="N",
+        help="Run on a local dask cluster of N worker processes; the outputs are the same "
+             "as without it.")(command)
+
+
+def _run(inputs, out, config, audience, lang, step, workers, scheduler, no_html):
+    """Call :func:`cakupan.pipeline.run`, or :func:`cakupan.distributed.run` when asked for."""
+    if workers or scheduler or no_html:
+        from .distributed import run as run_scaled
+
+        return run_scaled(inputs, out, config, audience, lang, progress=step, workers=workers,
+                          scheduler=scheduler, html=not no_html)
+    from .pipeline import run as run_pipeline
+
+    return run_pipeline(inputs, out, config, audience, lang, progress=step)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cakupan")
 def main():
@@ -84,7 +112,8 @@ def main():
 @audience_option
 @lang_option
 @quiet_option
-def demo(out, size, seed, audience, lang, quiet):
+@scale_options
+def demo(out, size, seed, audience, lang, quiet, workers, scheduler, no_html):
     """Run cakupan on a simulated registration of Kota Tangerang.
 
     Builds a sample world on the real kelurahan boundaries (RT polygons, households, a
@@ -92,7 +121,8 @@ def demo(out, size, seed, audience, lang, quiet):
     its input files to OUT/input and its ground truth to OUT/truth, then writes every output
     to OUT.
     """
-    from .pipeline import Inputs, run
+    from .config import Config
+    from .pipeline import Inputs
     from .sample import make_world, write_world
 
     step, close = _progress(not quiet and sys.stderr.isatty())
@@ -100,7 +130,8 @@ def demo(out, size, seed, audience, lang, quiet):
         paths = write_world(make_world(size, seed), out)
         inputs = Inputs(**{name: paths[name] for name in (
             "boundaries", "interviews", "units", "prelist", "population", "buildings")})
-        result = run(inputs, out, audience=audience, lang=lang, progress=step)
+        result = _run(inputs, out, Config(), audience, lang, step, workers, scheduler,
+                      no_html)
     except CakupanError as error:
         raise UsageProblem(str(error)) from None
     finally:
@@ -128,8 +159,9 @@ def demo(out, size, seed, audience, lang, quiet):
 @audience_option
 @lang_option
 @quiet_option
+@scale_options
 def run(boundaries, interviews, units, prelist, population, buildings, config_path, out,
-        audience, lang, quiet):
+        audience, lang, quiet, workers, scheduler, no_html):
     """Measure coverage of your registration and write maps, report and worklist.
 
     \b
@@ -139,13 +171,12 @@ def run(boundaries, interviews, units, prelist, population, buildings, config_pa
     """
     from .config import load_config
     from .pipeline import Inputs
-    from .pipeline import run as run_pipeline
 
     step, close = _progress(not quiet and sys.stderr.isatty())
     try:
         config = load_config(config_path)
         inputs = Inputs(boundaries, interviews, units, prelist, population, buildings)
-        result = run_pipeline(inputs, out, config, audience, lang, progress=step)
+        result = _run(inputs, out, config, audience, lang, step, workers, scheduler, no_html)
     except CakupanError as error:
         raise UsageProblem(str(error)) from None
     finally:
@@ -197,7 +228,10 @@ def _summary(result, out: Path) -> None:
     click.echo(
         f"{len(rt):,} RT: {counts.get('complete', 0):,} complete, {counts.get('under', 0):,} "
         f"under, {counts.get('not_started', 0):,} not started, {counts.get('over', 0):,} over.")
-    click.echo(f"Outputs are in {out}: open {out / 'report.html'} and {out / 'map.html'}.")
+    if (out / "report.html").exists():
+        click.echo(f"Outputs are in {out}: open {out / 'report.html'} and {out / 'map.html'}.")
+    else:
+        click.echo(f"Outputs are in {out} (no HTML: --no-html).")
 
 
 if __name__ == "__main__":  # pragma: no cover

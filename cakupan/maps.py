@@ -1,130 +1,295 @@
-"""Maps: coverage choropleths as a :class:`folium.Map`.
+"""Maps: coverage choropleths, blind spots and (for supervisors) interviews, as a folium.Map.
 
-Takes the coverage table and polygons (EPSG:4326) and returns a map; saving it is
-:mod:`cakupan.write`'s job. Every text from the data is HTML-escaped before it enters the
-page. The planner audience gets polygons and aggregates only, never interview points.
+Takes the coverage table, polygons (EPSG:4326) and interviews and returns a map that opens
+with no network; saving it is :mod:`cakupan.write`'s job. Leaflet and its plugins are inlined
+from ``cakupan/static`` (:mod:`cakupan._assets`); the polygons of every level travel as one
+TopoJSON (:mod:`cakupan._topo`, shared edges once), simplified with
+``shapely.coverage_simplify`` so neighbours still meet, and their figures as columns. The page
+script (``templates/map.js``) builds tooltips, popups, legend and search with ``textContent``
+only, and the data reaches it as JSON with ``<``, ``>`` and ``&`` escaped, so no text from the
+data is ever parsed as HTML.
+
+The planner audience gets polygons and aggregates only. Supervisors also get flagged
+interviews as points (at most ``max_flagged``, the most serious first) and a clustered layer
+of counted interviews: every point when there are at most ``max_points``, otherwise one point
+per RT (at the mean position of its interviews, weighted by its count), which keeps the
+city's 467,000 interviews within the page's size budget.
 """
 
 from __future__ import annotations
 
-import html
+import json
+from importlib import resources
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
+from branca.element import MacroElement
+from jinja2 import Template
 
+from . import _assets, _topo
 from .labels import STATUS_COLOURS, labels
 
-_FIELDS = ("name", "code", "counted_households", "expected_households", "coverage_ratio",
-           "gap_households", "status", "expected_source")
+LEVELS = ("kecamatan", "kelurahan", "rw", "rt")
+#: Columns of the coverage table carried to the page for every unit.
+UNIT_COLUMNS = ("name", "code", "parent_code", "counted_households", "expected_households",
+                "coverage_ratio", "gap_households", "status", "expected_source")
 
 
-def layer_frame(coverage: pd.DataFrame, shapes: gpd.GeoDataFrame, level: str,
-                keys: list[str], lang: str = "id", simplify_m: float = 5.0) -> gpd.GeoDataFrame:
-    """Return the polygons of one level joined to their coverage rows, ready to draw.
+def script_json(value) -> str:
+    r"""Return ``value`` as JSON safe inside a ``<script>`` element.
 
-    Shared edges are simplified together (``shapely.coverage_simplify``) so neighbours still
-    meet, and every text value is HTML-escaped.
+    ``<``, ``>`` and ``&`` are written as ``\\u`` escapes, so neither ``</script>`` nor
+    ``<!--`` can appear, and JSON.parse gives the original text back.
+
+    Examples
+    --------
+    >>> script_json({"name": "</script><!--"})
+    '{"name":"\\u003c/script\\u003e\\u003c!--"}'
     """
-    rows = coverage[coverage["level"].eq(level)]
-    shapes = shapes.dissolve(by=keys, as_index=False, sort=True)[[*keys, "geometry"]]
-    frame = shapes.merge(rows, on=keys, how="inner")
-    metric = frame.to_crs(frame.estimate_utm_crs())
-    simple = shapely.coverage_simplify(metric.geometry.to_numpy(), simplify_m)
-    frame = frame.set_geometry(gpd.GeoSeries(simple, crs=metric.crs).to_crs(4326).values)
-    words = labels(lang)
-    out = gpd.GeoDataFrame(
-        {
-            "name": frame["name"].astype(str).map(html.escape),
-            "code": frame["code"].astype(str).map(html.escape),
-            "counted_households": frame["counted_households"].astype(int),
-            "expected_households": frame["expected_households"].fillna(-1).round(0),
-            "coverage_ratio": frame["coverage_ratio"].fillna(-1).round(3),
-            "gap_households": frame["gap_households"].round(0),
-            "status": frame["status"].map(words).fillna(frame["status"]).map(html.escape),
-            "expected_source": frame["expected_source"].fillna("").astype(str).map(html.escape),
-            "_colour": frame["status"].map(STATUS_COLOURS).fillna("#9e9e9e"),
-        },
-        geometry=frame.geometry.values,
-        crs=4326,
-    )
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, code in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
+                       ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, code)
+    return text
+
+
+def level_shapes(kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None = None
+                 ) -> dict[str, gpd.GeoDataFrame]:
+    """Return ``code`` and geometry of every level that has polygons, sorted by code."""
+    kel = kelurahan[["kelurahan_code", "kecamatan_code", "geometry"]]
+    shapes = {
+        "kecamatan": kel.dissolve(by="kecamatan_code", as_index=False, sort=True)
+        .rename(columns={"kecamatan_code": "code"}),
+        "kelurahan": kel.rename(columns={"kelurahan_code": "code"}),
+    }
+    if units is not None:
+        rts = units.dropna(subset=["kelurahan_code", "rw", "rt"])
+        rts = rts.assign(rw_code=rts["kelurahan_code"] + rts["rw"],
+                         code=rts["kelurahan_code"] + rts["rw"] + rts["rt"])
+        shapes["rw"] = rts.dissolve(by="rw_code", as_index=False, sort=True).rename(
+            columns={"code": "_", "rw_code": "code"})
+        shapes["rt"] = rts.dissolve(by="code", as_index=False, sort=True)
+    return {level: gpd.GeoDataFrame(frame[["code"]].astype(str), geometry=frame.geometry.values,
+                                    crs=frame.crs).to_crs(4326).sort_values("code",
+                                                                            kind="stable")
+            .reset_index(drop=True) for level, frame in shapes.items()}
+
+
+def simplify(shapes: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoSeries:
+    """Simplify a level's polygons together, keeping shared edges, in a metric CRS."""
+    metric = shapes.to_crs(shapes.estimate_utm_crs())
+    simple = shapely.coverage_simplify(shapely.make_valid(metric.geometry.to_numpy()),
+                                       tolerance_m)
+    return gpd.GeoSeries(simple, crs=metric.crs).to_crs(4326)
+
+
+def unit_columns(coverage: pd.DataFrame, level: str, codes: pd.Series) -> dict[str, list]:
+    """Return the coverage figures of ``codes`` (one level) as columns, in the order given."""
+    rows = coverage[coverage["level"].eq(level)].drop_duplicates("code").set_index("code")
+    rows = rows.reindex(codes.astype(str).to_numpy())
+    out = {}
+    for column in UNIT_COLUMNS:
+        values = rows.index.to_series() if column == "code" else rows[column]
+        values = values.astype(object).where(values.notna(), None)
+        out[column] = [v if v is None or isinstance(v, str) else
+                       (int(v) if float(v).is_integer() else float(v)) for v in values]
     return out
+
+
+def flagged_points(interviews: pd.DataFrame, max_flagged: int = 8000) -> dict:
+    """Return flagged interviews with coordinates as columns, the most serious first.
+
+    Serious means doubtful first, then more flags, then flags other than ``poor_gps``;
+    ties keep the input order. ``total`` is the number before the cap.
+    """
+    flags = interviews["flags"].fillna("").astype(str)
+    where = interviews["lon"].notna() & interviews["lat"].notna() & flags.ne("")
+    rows = interviews[where]
+    flags = flags[where]
+    doubtful = rows.get("doubtful", pd.Series(False, index=rows.index)).fillna(False)
+    key = pd.DataFrame({"d": ~doubtful.astype(bool), "n": -flags.str.count(";"),
+                        "gps": flags.eq("poor_gps"), "row": np.arange(len(rows))},
+                       index=rows.index)
+    order = key.sort_values(["d", "n", "gps", "row"], kind="stable").index[:max_flagged]
+    rows = rows.loc[order]
+    when = pd.to_datetime(rows["interviewed_at"], errors="coerce")
+    return {
+        "total": int(where.sum()),
+        "lon": rows["lon"].round(5).tolist(),
+        "lat": rows["lat"].round(5).tolist(),
+        "interview_id": _texts(rows.get("interview_id")),
+        "enumerator_id": _texts(rows.get("enumerator_id")),
+        "flags": flags.loc[order].tolist(),
+        "location_check": _texts(rows.get("location_check")),
+        "interviewed_at": when.dt.strftime("%Y-%m-%d %H:%M").fillna("").tolist(),
+    }
+
+
+def counted_points(interviews: pd.DataFrame, max_points: int = 20000) -> dict:
+    """Return counted interviews as points, or one weighted point per RT past ``max_points``.
+
+    Each point carries ``n``, the households it stands for, and ``rt``, its RT code.
+    """
+    rows = interviews[interviews["status"].eq("counted") & interviews["lon"].notna()
+                      & interviews["lat"].notna()]
+    rt = (rows["kelurahan_code"].fillna("") + rows["rw"].fillna("")
+          + rows["rt"].fillna("")).astype(str)
+    if len(rows) > max_points:
+        grouped = pd.DataFrame({"rt": rt, "lon": rows["lon"], "lat": rows["lat"]}).groupby(
+            "rt", sort=True)
+        rows = grouped.agg(lon=("lon", "mean"), lat=("lat", "mean"), n=("lon", "size"))
+        rt = rows.index.to_series()
+        n = rows["n"]
+    else:
+        n = pd.Series(1, index=rows.index)
+    return {"aggregated": bool(len(rt) and n.max() > 1) or False, "total": int(n.sum()),
+            "lon": rows["lon"].round(5).tolist(), "lat": rows["lat"].round(5).tolist(),
+            "n": n.astype(int).tolist(), "rt": rt.tolist()}
+
+
+def _texts(values) -> list:
+    if values is None:
+        return []
+    return values.astype(object).where(values.notna(), "").astype(str).tolist()
+
+
+def legend_items(lang: str, under_ratio: float = 0.9, over_ratio: float = 1.1) -> list[dict]:
+    """Return the legend: status, colour and what the colour means, in ``lang``."""
+    words = labels(lang)
+    ratio = words["ratio_class"]
+    meaning = {
+        "complete": f"{ratio} {under_ratio:.0%}–{over_ratio:.0%}",
+        "over": f"{ratio} > {over_ratio:.0%}",
+        "under": f"{ratio} < {under_ratio:.0%}",
+        "not_started": f"{words['counted_households']} = 0",
+        "no_expected": "",
+    }
+    return [{"status": status, "colour": colour, "label": words[status],
+             "meaning": meaning[status]} for status, colour in STATUS_COLOURS.items()]
+
+
+def page_data(coverage, kelurahan, units=None, gaps=None, interviews=None,
+              audience: str = "supervisor", lang: str = "id", simplify_m: float = 5.0,
+              max_flagged: int = 8000, max_points: int = 20000,
+              thresholds: tuple[float, float] = (0.9, 1.1)) -> dict:
+    """Return everything the page script needs, as one JSON-ready dict."""
+    if audience not in ("supervisor", "planner"):
+        raise ValueError(f"audience must be 'supervisor' or 'planner', not {audience!r}")
+    shapes = level_shapes(kelurahan, units)
+    layers = {level: simplify(frame, simplify_m) for level, frame in shapes.items()}
+    gap_codes: list[str] = []
+    if gaps is not None and len(gaps):
+        gap_codes = (gaps["kelurahan_code"] + gaps["rw"] + gaps["rt"]).astype(str).tolist()
+        layers["gaps"] = simplify(gaps.to_crs(4326), simplify_m)
+    data = {
+        "lang": lang,
+        "locale": "id-ID" if lang == "id" else "en-GB",
+        "audience": audience,
+        "labels": labels(lang),
+        "legend": legend_items(lang, *thresholds),
+        "levels": list(shapes),
+        "topology": _topo.topology(layers),
+        "units": {level: unit_columns(coverage, level, frame["code"])
+                  for level, frame in shapes.items()},
+        "gaps": {"code": gap_codes,
+                 "estimated_households": [] if not gap_codes else
+                 gaps["estimated_households"].round(1).tolist()},
+    }
+    if audience == "supervisor" and interviews is not None:
+        data["flagged"] = flagged_points(interviews, max_flagged)
+        data["counted"] = counted_points(interviews, max_points)
+    return data
+
+
+class OfflineMap(folium.Map):
+    """A :class:`folium.Map` whose Leaflet and plugins are inlined instead of fetched."""
+
+    default_js: list = []
+    default_css: list = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        header = self.get_root().header
+        header.add_child(folium.Element(_assets.inline_css()), name="cakupan_css")
+        header.add_child(folium.Element(_assets.inline_js()), name="cakupan_js")
+        header.add_child(folium.Element(f"<style>{_template('map.css')}</style>"),
+                         name="cakupan_style")
+
+
+class CoverageLayers(MacroElement):
+    """The page's data (one JSON script element) and the script drawing it on the map."""
+
+    _template = Template("""
+{% macro html(this, kwargs) %}
+<script type="application/json" id="cakupan-data">{{ this.data }}</script>
+{% endmacro %}
+{% macro script(this, kwargs) %}
+{{ this.code }}
+window.cakupan = cakupanMap({{ this._parent.get_name() }},
+    JSON.parse(document.getElementById("cakupan-data").textContent));
+{% endmacro %}
+""")
+
+    def __init__(self, data: dict):
+        super().__init__()
+        self._name = "CoverageLayers"
+        self.data = script_json(data)
+        self.code = _template("map.js")
+
+
+def _template(name: str) -> str:
+    return resources.files("cakupan").joinpath("templates", name).read_text("utf-8")
 
 
 def coverage_map(coverage: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
                  units: gpd.GeoDataFrame | None = None, gaps: gpd.GeoDataFrame | None = None,
-                 lang: str = "id", simplify_m: float = 5.0) -> folium.Map:
-    """Return a map of kelurahan (and RT) coverage coloured by status, with a legend.
+                 lang: str = "id", simplify_m: float = 5.0, *,
+                 interviews: pd.DataFrame | None = None, audience: str = "supervisor",
+                 tiles: str | None = "OpenStreetMap", max_flagged: int = 8000,
+                 max_points: int = 20000, thresholds: tuple[float, float] = (0.9, 1.1)
+                 ) -> folium.Map:
+    """Return the coverage map: choropleths per level, legend, search, blind spots, points.
 
     Parameters
     ----------
     coverage : DataFrame
         The coverage table (:func:`cakupan.coverage.measure`).
     kelurahan : GeoDataFrame
-        Kelurahan polygons with ``kelurahan_code``.
+        Kelurahan polygons with ``kelurahan_code`` and ``kecamatan_code``.
     units : GeoDataFrame, optional
-        RT polygons with ``kelurahan_code``, ``rw``, ``rt``.
+        RT polygons with ``kelurahan_code``, ``rw``, ``rt``: adds the RW and RT levels.
     gaps : GeoDataFrame, optional
-        Blind spots with ``estimated_households``.
+        Blind spots (:attr:`cakupan.pipeline.Result.gaps`).
     lang : {"id", "en"}
         Language of labels.
+    simplify_m : float
+        Tolerance of the shared-edge simplification, in metres.
+    interviews : DataFrame, optional
+        Assigned interviews (``lon``, ``lat``, ``status``, ``flags``); drawn for supervisors.
+    audience : {"supervisor", "planner"}
+        ``planner`` gets aggregates only: no points and no identifiers.
+    tiles : str or None
+        Background tiles (need the internet; a plain background shows when they fail).
+    max_flagged, max_points : int
+        Caps on flagged points and on counted points before they are aggregated per RT.
+    thresholds : (float, float)
+        ``under_ratio`` and ``over_ratio`` of the status classes, for the legend.
     """
-    words = labels(lang)
+    data = page_data(coverage, kelurahan, units, gaps, interviews, audience, lang, simplify_m,
+                     max_flagged, max_points, thresholds)
     west, south, east, north = kelurahan.to_crs(4326).total_bounds
-    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=12,
-                      tiles="OpenStreetMap", control_scale=True)
+    fmap = OfflineMap(location=[(south + north) / 2, (west + east) / 2], zoom_start=12,
+                      tiles=tiles, control_scale=True)
     fmap.fit_bounds([[south, west], [north, east]])
-    layers = [("kelurahan", kelurahan, ["kelurahan_code"], True)]
-    if units is not None:
-        layers.append(("rt", units.dropna(subset=["rt"]), ["kelurahan_code", "rw", "rt"], False))
-    for level, shapes, keys, show in layers:
-        frame = layer_frame(coverage, shapes, level, keys, lang, simplify_m)
-        _add_polygons(fmap, frame, words[level], words, show)
-    if gaps is not None and len(gaps):
-        folium.GeoJson(
-            gaps[["estimated_households", "geometry"]].to_crs(4326),
-            name=html.escape(words["gaps"]),
-            style_function=lambda _: {"color": "#000000", "weight": 2, "dashArray": "4 4",
-                                      "fillOpacity": 0.0},
-            tooltip=folium.GeoJsonTooltip(fields=["estimated_households"],
-                                          aliases=[words["gap_households"]]),
-        ).add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.get_root().html.add_child(folium.Element(legend_html(lang)))
+    fmap.add_child(CoverageLayers(data))
     return fmap
 
 
-def _add_polygons(fmap, frame, name, words, show):
-    fields = list(_FIELDS)
-    folium.GeoJson(
-        frame,
-        name=html.escape(name),
-        show=show,
-        style_function=lambda feature: {
-            "fillColor": feature["properties"]["_colour"],
-            "color": "#333333",
-            "weight": 0.6,
-            "fillOpacity": 0.6,
-        },
-        highlight_function=lambda _: {"weight": 2.5, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[words[f] for f in fields],
-                                      localize=True, sticky=False),
-        popup=folium.GeoJsonPopup(fields=fields, aliases=[words[f] for f in fields],
-                                  localize=True),
-    ).add_to(fmap)
+def render(fmap: folium.Map) -> str:
+    """Return the page of ``fmap`` as text, Folium's random ids numbered in order."""
+    from .write import stable_ids
 
-
-def legend_html(lang: str) -> str:
-    """Return the legend box: one swatch per status, with what it means."""
-    words = labels(lang)
-    items = "".join(
-        f'<div><span style="display:inline-block;width:14px;height:14px;margin-right:6px;'
-        f'background:{colour};border:1px solid #333"></span>{html.escape(words[status])}</div>'
-        for status, colour in STATUS_COLOURS.items()
-    )
-    return (
-        '<div id="cakupan-legend" style="position:fixed;bottom:24px;left:12px;z-index:9999;'
-        'background:white;padding:8px 10px;border:1px solid #999;border-radius:4px;'
-        f'font:13px sans-serif"><b>{html.escape(words["legend"])}</b>{items}</div>'
-    )
+    return stable_ids(fmap.get_root().render())

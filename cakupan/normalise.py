@@ -22,7 +22,9 @@ from .errors import InputError
 from .read.tables import PROBLEM
 
 #: Single-column geopoints (ODK "lat lon alt acc", Kobo "[lat, lon]").
-_GEOPOINT = r"^\s*\[?\s*(-?\d+(?:\.\d+)?)[\s,;]+(-?\d+(?:\.\d+)?)(?:[\s,;]+(-?\d+(?:\.\d+)?))?(?:[\s,;]+(-?\d+(?:\.\d+)?))?\s*\]?\s*$"
+_NUMBER = r"(-?\d+(?:\.\d+)?)"
+_GEOPOINT = (rf"^\s*\[?\s*{_NUMBER}[\s,;]+{_NUMBER}(?:[\s,;]+{_NUMBER})?(?:[\s,;]+{_NUMBER})?"
+             r"\s*\]?\s*$")
 _SUFFIXES = {"lon": ("_longitude", "_lng", "_lon"), "lat": ("_latitude", "_lat"),
              "gps_accuracy_m": ("_accuracy", "_precision")}
 
@@ -118,35 +120,48 @@ def parse_time(values: pd.Series, timezone: str = "Asia/Jakarta") -> pd.Series:
     """Return local times without zone; times with a zone are converted to ``timezone``.
 
     Day-first dates (``15/10/2022``) are read as Indonesian forms write them. Unreadable
-    times become ``NaT``.
+    times, and times before 1900 or after 2199, become ``NaT``.
 
     Examples
     --------
     >>> times = parse_time(pd.Series(["2022-10-15 08:30", "2022-10-15T01:30:00Z",
-    ...                               "15/10/2022 09:00", "15 Okt 2022", "kemarin"]))
+    ...                               "15/10/2022 09:00", "15 Okt 2022", "kemarin", "-2"]))
     >>> [str(t) for t in times]
-    ['2022-10-15 08:30:00', '2022-10-15 08:30:00', '2022-10-15 09:00:00', 'NaT', 'NaT']
+    ['2022-10-15 08:30:00', '2022-10-15 08:30:00', '2022-10-15 09:00:00', 'NaT', 'NaT', 'NaT']
     """
     text = values.astype("string").str.strip()
     zoned = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).fillna(False).astype(bool)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     if zoned.any():
         parsed = pd.to_datetime(text[zoned], errors="coerce", utc=True, format="ISO8601")
-        out[zoned] = parsed.dt.tz_convert(timezone).dt.tz_localize(None).astype("datetime64[ns]")
+        parsed = _plausible(parsed.dt.tz_convert(timezone).dt.tz_localize(None))
+        out[parsed.index] = parsed
     todo = ~zoned & text.notna()
     for form in _TIME_FORMATS:
         if not todo.any():
             break
-        parsed = pd.to_datetime(text[todo], errors="coerce", format=form)
-        parsed = parsed[parsed.notna()]
-        out[parsed.index] = parsed.astype("datetime64[ns]")
+        parsed = _plausible(pd.to_datetime(text[todo], errors="coerce", format=form))
+        out[parsed.index] = parsed
         todo[parsed.index] = False
     return out
 
 
+def _plausible(times: pd.Series) -> pd.Series:
+    """Return the times from 1900 to 2199 in nanoseconds.
+
+    ``"-2"`` read as year -2 is not the time of an interview (and does not fit in
+    nanoseconds).
+    """
+    ok = times.notna() & (times >= pd.Timestamp("1900-01-01")) & (
+        times < pd.Timestamp("2200-01-01"))
+    return times[ok].astype("datetime64[ns]")
+
+
 def geopoint_column(frame: pd.DataFrame, source: Mapping[str, str]) -> str | None:
-    """Return the single geopoint column (ODK ``lat lon alt acc``, Kobo ``[lat, lon]``)
-    that :func:`interviews` reads coordinates from when there are no lon/lat columns."""
+    """Return the single geopoint column (ODK ``lat lon alt acc``, Kobo ``[lat, lon]``).
+
+    :func:`interviews` reads coordinates from it when there are no lon/lat columns.
+    """
     found = _split_geopoint(frame, source)
     return None if found is None else str(found["column"].iloc[0])
 
@@ -282,7 +297,7 @@ def prelist(raw: pd.DataFrame, columns: Mapping[str, str], path=None) -> pd.Data
     count, _ = parse_number(_text(raw, source, "expected_households"))
     out["expected_households"] = count
     no_code = out[["kelurahan_code", "rw", "rt"]].isna().any(axis=1)
-    invalid = count.isna() | (count < 0) | (count != np.floor(count))
+    invalid = ~np.isfinite(count) | (count < 0) | (count != np.floor(count))
     problem = _text(raw, {PROBLEM: PROBLEM} if PROBLEM in raw else {}, PROBLEM)
     # the first usable row of an RT wins; an unusable one does not hide a later good one
     usable = ~no_code & ~invalid & problem.isna()
@@ -353,9 +368,11 @@ def _add_repair(repairs: pd.Series, name: str) -> pd.Series:
 
 
 def _repair_polygons(frame: gpd.GeoDataFrame, source_row=None, path=None) -> gpd.GeoDataFrame:
-    """Return polygons made valid (polygonal parts kept, Z dropped), with ``repairs`` naming
-    the fix. A feature with no polygon (missing or empty geometry, a point or a line) is an
-    error naming its row: a unit without a shape cannot be counted or mapped."""
+    """Return polygons made valid (polygonal parts kept, Z dropped), ``repairs`` naming the fix.
+
+    A feature with no polygon (missing or empty geometry, a point or a line) is an error
+    naming its row: a unit without a shape cannot be counted or mapped.
+    """
     geometry = shapely.force_2d(frame.geometry.to_numpy())
     kind = shapely.get_type_id(geometry)
     no_polygon = ~np.isin(kind, (3, 6, 7)) | shapely.is_empty(geometry)

@@ -97,9 +97,13 @@ def load(inputs: Inputs, config: Config = Config()) -> Loaded:
                   tuple(normalise.personal_columns(raw)), population, buildings)
 
 
-def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None = None
-            ) -> Result:
-    """Compute assignment, coverage, checks and blind spots from loaded inputs."""
+def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None = None,
+            place: Callable | None = None) -> Result:
+    """Compute assignment, coverage, checks and blind spots from loaded inputs.
+
+    ``place`` replaces :func:`cakupan.assign.assign_interviews` (same arguments and result);
+    :mod:`cakupan.distributed` passes one that runs it on dask, partitioned by area.
+    """
     step = progress or (lambda name: None)
     crs = assign.metric_crs(loaded.kelurahan)
     kelurahan = loaded.kelurahan.to_crs(crs).sort_values("kelurahan_code").reset_index(drop=True)
@@ -110,8 +114,8 @@ def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None
     if units is not None:
         interviews = normalise.resolve_sls(interviews, units)
     step("assign")
-    placed = assign.assign_interviews(interviews, kelurahan, units,
-                                      config.assign.sliver_tolerance_m)
+    placed = (place or assign.assign_interviews)(interviews, kelurahan, units,
+                                                 config.assign.sliver_tolerance_m)
     placed["status"] = assign.mark_duplicates(placed)
     crosswalk = placed.attrs.get("crosswalk", pd.Series(dtype="string"))
 

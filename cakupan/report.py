@@ -1,13 +1,17 @@
 """Report: the HTML summary of a run, aggregates only.
 
-Takes the coverage table and row accounting and returns the page as text; writing it is
-:mod:`cakupan.write`'s job. Rendered through Jinja2 with autoescaping, so every text from the
-data reaches the page escaped. It holds no interview, household or enumerator.
+Takes the coverage table, row accounting and (optionally) the interviews and returns the page
+as text; writing it is :mod:`cakupan.write`'s job. Rendered through Jinja2 with autoescaping,
+so every text from the data reaches the page escaped. From the interviews it takes only the
+day of each counted one, for the progress chart: the page holds no interview, household,
+coordinate or enumerator. Charts are inline SVG and the sorting script is inline, so the page
+needs no network and prints cleanly.
 """
 
 from __future__ import annotations
 
 import jinja2
+import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -15,6 +19,9 @@ from .labels import STATUS_COLOURS, labels
 
 COLUMNS = ("code", "name", "counted_households", "expected_households", "coverage_ratio",
            "gap_households", "status")
+#: Upper edges of the coverage-ratio classes of the histogram (the last class is open).
+RATIO_EDGES = tuple(round(x, 1) for x in np.arange(0.1, 1.6, 0.1))
+CHART = {"width": 640, "height": 220, "left": 48, "bottom": 28, "top": 10, "right": 10}
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("cakupan", "templates"),
@@ -24,19 +31,128 @@ _ENV = jinja2.Environment(
 
 
 def _rows(frame: pd.DataFrame) -> list[dict]:
-    shown = frame[list(COLUMNS)].copy()
-    shown["expected_households"] = shown["expected_households"].map(
-        lambda v: "" if pd.isna(v) else f"{v:,.0f}")
-    shown["coverage_ratio"] = shown["coverage_ratio"].map(
-        lambda v: "" if pd.isna(v) else f"{v:.1%}")
-    shown["gap_households"] = shown["gap_households"].map(lambda v: f"{v:,.0f}")
-    shown = shown.astype(object).where(shown.notna(), "")
-    return shown.to_dict("records")
+    """Rows of a table: shown text plus a ``sort`` value per column for the sorting script."""
+    out = []
+    for record in frame[list(COLUMNS)].to_dict("records"):
+        row = {}
+        for column, value in record.items():
+            missing = value is None or value is pd.NA or (isinstance(value, float)
+                                                           and np.isnan(value))
+            if missing:
+                row[column] = {"text": "", "sort": ""}
+            elif column == "coverage_ratio":
+                row[column] = {"text": f"{value:.1%}", "sort": f"{value:.6f}"}
+            elif column in ("expected_households", "gap_households", "counted_households"):
+                row[column] = {"text": f"{value:,.0f}", "sort": f"{float(value):.3f}"}
+            else:
+                row[column] = {"text": str(value), "sort": str(value)}
+        out.append(row)
+    return out
+
+
+def ratio_histogram(coverage: pd.DataFrame, under: float = 0.9, over: float = 1.1) -> dict:
+    """Return the bars of the histogram of RT coverage ratios, in chart pixels.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"level": ["rt"] * 3, "coverage_ratio": [0.5, 1.0, 2.0]})
+    >>> [bar["count"] for bar in ratio_histogram(table)["bars"] if bar["count"]]
+    [1, 1, 1]
+    """
+    ratios = coverage.loc[coverage["level"].eq("rt"), "coverage_ratio"].dropna().to_numpy()
+    edges = np.array(RATIO_EDGES)
+    counts = np.bincount(np.searchsorted(edges, ratios, side="right"),
+                         minlength=len(edges) + 1)
+    c = CHART
+    plot_w = c["width"] - c["left"] - c["right"]
+    plot_h = c["height"] - c["top"] - c["bottom"]
+    top = max(int(counts.max(initial=0)), 1)
+    width = plot_w / len(counts)
+    bars = []
+    for i, count in enumerate(counts.tolist()):
+        low = 0.0 if i == 0 else edges[i - 1]
+        mid = low + 0.05
+        status = "under" if mid < under else "over" if mid > over else "complete"
+        h = plot_h * count / top
+        label = f"≥{low:.0%}" if i == len(edges) else f"{low:.0%}"
+        bars.append({"x": round(c["left"] + i * width, 1), "y": round(c["top"] + plot_h - h, 1),
+                     "w": round(width - 2, 1), "h": round(h, 1), "count": count,
+                     "label": label, "colour": STATUS_COLOURS[status]})
+    return {"bars": bars, "max": top, "chart": c, "n": int(len(ratios))}
+
+
+def daily_series(interviews: pd.DataFrame | None) -> pd.DataFrame:
+    """Return counted households per day and cumulatively (``date``, ``counted``, ``cumulative``).
+
+    Examples
+    --------
+    >>> iv = pd.DataFrame({"status": ["counted", "counted", "duplicate"],
+    ...                    "interviewed_at": pd.to_datetime(["2022-10-15 09:00",
+    ...                                     "2022-10-17 10:00", "2022-10-17 11:00"])})
+    >>> daily_series(iv)["cumulative"].tolist()
+    [1, 1, 2]
+    """
+    if interviews is None or "interviewed_at" not in interviews:
+        return pd.DataFrame({"date": [], "counted": [], "cumulative": []})
+    when = pd.to_datetime(interviews["interviewed_at"], errors="coerce").dt.normalize()
+    days = when[interviews["status"].eq("counted").fillna(False) & when.notna()]
+    if days.empty:
+        return pd.DataFrame({"date": [], "counted": [], "cumulative": []})
+    per_day = days.value_counts().sort_index()
+    every = pd.date_range(per_day.index.min(), per_day.index.max(), freq="D")
+    per_day = per_day.reindex(every, fill_value=0)
+    return pd.DataFrame({"date": every, "counted": per_day.to_numpy(dtype=int),
+                         "cumulative": per_day.cumsum().to_numpy(dtype=int)})
+
+
+def progress_chart(series: pd.DataFrame, expected: float | None) -> dict | None:
+    """Return the cumulative line, daily bars and expected line of the progress chart."""
+    if series.empty:
+        return None
+    c = CHART
+    plot_w = c["width"] - c["left"] - c["right"]
+    plot_h = c["height"] - c["top"] - c["bottom"]
+    top = max(float(series["cumulative"].max()), float(expected or 0), 1.0)
+    n = len(series)
+    step = plot_w / n
+
+    def y(value):
+        return round(c["top"] + plot_h * (1 - value / top), 1)
+
+    points = " ".join(f"{round(c['left'] + (i + 0.5) * step, 1)},{y(v)}"
+                      for i, v in enumerate(series["cumulative"].tolist()))
+    bars = [{"x": round(c["left"] + i * step + 1, 1), "y": y(v), "w": round(max(step - 2, 1), 1),
+             "h": round(plot_h * v / top, 1), "count": v,
+             "date": day.strftime("%Y-%m-%d")}
+            for i, (day, v) in enumerate(zip(series["date"], series["counted"].tolist(),
+                                             strict=True))]
+    return {"points": points, "bars": bars, "chart": c, "top": f"{top:,.0f}",
+            "expected_y": None if not expected else y(expected),
+            "expected": None if not expected else f"{expected:,.0f}",
+            "first": bars[0]["date"], "last": bars[-1]["date"],
+            "final": f"{int(series['cumulative'].iloc[-1]):,}"}
 
 
 def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
-                  revisit_limit: int = 200) -> str:
-    """Return ``report.html``: summary figures, row accounting, tables and RTs to revisit."""
+                  revisit_limit: int = 200, interviews: pd.DataFrame | None = None,
+                  thresholds: tuple[float, float] = (0.9, 1.1)) -> str:
+    """Return ``report.html``: summary figures, row accounting, charts and sortable tables.
+
+    Parameters
+    ----------
+    coverage : DataFrame
+        The coverage table.
+    accounting : dict
+        Row accounting per input (:attr:`cakupan.pipeline.Result.accounting`).
+    lang : {"id", "en"}
+        Language of labels.
+    revisit_limit : int
+        Most RTs listed to revisit (largest gap first).
+    interviews : DataFrame, optional
+        Interviews (``status``, ``interviewed_at``): only the days of counted ones are used.
+    thresholds : (float, float)
+        ``under_ratio`` and ``over_ratio``, for the colours of the histogram.
+    """
     top = coverage[coverage["level"].eq("kecamatan")]
     expected = top["expected_households"].sum(min_count=1)
     counted = int(top["counted_households"].sum())
@@ -60,5 +176,8 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
         columns=COLUMNS,
         revisit=_rows(rts.head(revisit_limit)),
         colours=STATUS_COLOURS,
+        histogram=ratio_histogram(coverage, *thresholds),
+        progress=progress_chart(daily_series(interviews),
+                                None if pd.isna(expected) else float(expected)),
         version=__version__,
     )

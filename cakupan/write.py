@@ -64,8 +64,9 @@ def stable_ids(page: str) -> str:
 
     Examples
     --------
-    >>> stable_ids("map_0123456789abcdef0123456789abcdef x map_0123456789abcdef0123456789abcdef")
-    'map_00000000000000000000000000000001 x map_00000000000000000000000000000001'
+    >>> stable_ids("map_0123456789abcdef0123456789abcdef x "
+    ...            "geo_json_0123456789abcdef0123456789abcdef_styler")
+    'map_00000000000000000000000000000001 x geo_json_00000000000000000000000000000001_styler'
     """
     numbers: dict[str, str] = {}
 
@@ -74,7 +75,7 @@ def stable_ids(page: str) -> str:
         numbers.setdefault(key, f"{len(numbers) + 1:032d}")
         return "_" + numbers[key]
 
-    return re.sub(r"_([0-9a-f]{32})\b", number, page)
+    return re.sub(r"_([0-9a-f]{32})(?![0-9a-f])", number, page)
 
 
 def interviews_table(interviews: pd.DataFrame, audience: str = "supervisor") -> pd.DataFrame:
@@ -124,17 +125,20 @@ def worklist_sheets(result, audience: str = "supervisor", lang: str = "id") -> d
 
 
 def write_outputs(result, out: Path, inputs=None, config: Config = Config(),
-                  audience: str = "supervisor", lang: str = "id") -> dict[str, Path]:
-    """Write every contract file of a run to ``out`` and return their paths."""
+                  audience: str = "supervisor", lang: str = "id", html: bool = True
+                  ) -> dict[str, Path]:
+    """Write every contract file of a run to ``out`` and return their paths.
+
+    ``html=False`` leaves out ``map.html`` and ``report.html`` (the slowest to build at
+    province size); a stale copy from an earlier run in ``out`` is removed.
+    """
     from ._xlsx import write_xlsx
-    from .checks import enumerator_scores
-    from .worklist import build_worklist
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in (
         "coverage.csv", "interviews.csv", "gaps.geojson", "coverage.gpkg", "map.html",
-        "report.html", "worklist.xlsx", "manifest.json")}
+        "report.html", "worklist.xlsx", "manifest.json") if html or not name.endswith(".html")}
     write_csv(paths["coverage.csv"], result.coverage)
     write_csv(paths["interviews.csv"], interviews_table(result.interviews, audience))
     with atomic(paths["gaps.geojson"]) as tmp:
@@ -144,16 +148,33 @@ def write_outputs(result, out: Path, inputs=None, config: Config = Config(),
             frame.to_file(tmp, layer=level, driver="GPKG", engine="pyogrio")
         if len(result.gaps):
             result.gaps.to_file(tmp, layer="gaps", driver="GPKG", engine="pyogrio")
-    fmap = maps.coverage_map(result.coverage, result.kelurahan, result.units, result.gaps,
-                             lang=lang, simplify_m=config.map.simplify_m)
-    write_text(paths["map.html"], stable_ids(fmap.get_root().render()))
-    write_text(paths["report.html"], report.render_report(result.coverage, result.accounting,
-                                                          lang))
+    if not html:
+        for name in ("map.html", "report.html"):
+            (out / name).unlink(missing_ok=True)
+    else:
+        _write_html(result, paths, config, audience, lang)
     write_xlsx(paths["worklist.xlsx"], worklist_sheets(result, audience, lang))
     write_text(paths["manifest.json"], json.dumps(
         manifest(result, inputs, config, audience, lang, paths), indent=2, ensure_ascii=False)
         + "\n")
     return paths
+
+
+def result_map(result, config: Config = Config(), audience: str = "supervisor",
+               lang: str = "id"):
+    """Return the coverage map of a run as a :class:`folium.Map` (what ``map.html`` holds)."""
+    return maps.coverage_map(result.coverage, result.kelurahan, result.units, result.gaps,
+                             lang=lang, simplify_m=config.map.simplify_m,
+                             interviews=result.interviews, audience=audience,
+                             thresholds=(config.coverage.under_ratio, config.coverage.over_ratio))
+
+
+def _write_html(result, paths, config, audience, lang) -> None:
+    page = result_map(result, config, audience, lang).get_root().render()
+    write_text(paths["map.html"], stable_ids(page))
+    write_text(paths["report.html"], report.render_report(
+        result.coverage, result.accounting, lang, interviews=result.interviews,
+        thresholds=(config.coverage.under_ratio, config.coverage.over_ratio)))
 
 
 def sha256(path: Path) -> str:

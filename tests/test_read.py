@@ -71,11 +71,12 @@ def test_row_with_more_cells_than_the_header_is_marked(tmp_path):
                                                  ("cp1252", "\t"), ("utf-8", "|")])
 def test_csv_encodings_and_delimiters(tmp_path, encoding, delimiter):
     path = tmp_path / "w.csv"
-    path.write_bytes(delimiter.join(["id", "nama", "lon"]).encode(encoding) + b"\n"
-                     + delimiter.join(["1", "Andrés", "106,6"]).encode(encoding) + b"\n")
+    lon = "106,6" if delimiter != "," else "106.6"
+    path.write_bytes((delimiter.join(["id", "nama", "lon"]) + "\n"
+                      + delimiter.join(["1", "Andrés", lon]) + "\n").encode(encoding))
     frame = read_table(path)
     assert frame.columns.tolist() == ["source_row", "id", "nama", "lon"]
-    assert frame.iloc[0][["id", "nama", "lon"]].tolist() == ["1", "Andrés", "106,6"]
+    assert frame.iloc[0][["id", "nama", "lon"]].tolist() == ["1", "Andrés", lon]
 
 
 # --- Excel -----------------------------------------------------------------------------------
@@ -162,7 +163,8 @@ def test_zip_with_two_shapefiles_is_a_choice_of_layers(tmp_path):
 def test_every_polygon_format(tmp_path, name, options):
     path = c.write_boundaries(tmp_path, name, **options)
     frame = read_vector(path)
-    assert frame["kode"].tolist() == list(c.CODES)
+    # FlatGeobuf stores features in spatial-index order: the row number is the file's order
+    assert sorted(frame["kode"]) == list(c.CODES)
     assert frame["source_row"].tolist() == [1, 2]
     assert frame.crs.to_epsg() == 4326
 
@@ -196,7 +198,8 @@ def test_random_broken_excel_rows_are_accounted_for(tiny_world, tmp_path_factory
         column = data.draw(st.sampled_from(["lon", "lat", "interview_id", "household_id",
                                             "interviewed_at", "rt", "kelurahan_code"]))
         rows.loc[i, column] = data.draw(BROKEN) if column in ("lon", "lat") else data.draw(
-            st.one_of(st.none(), st.text(max_size=6), st.integers(-5, 5)))
+            st.one_of(st.none(), st.integers(-5, 5), st.text(
+                st.characters(blacklist_categories=("Cc", "Cs")), max_size=6)))
     rows = pd.concat([rows, rows.iloc[data.draw(st.lists(st.integers(0, n - 1),
                                                          max_size=5))]], ignore_index=True)
     titles = data.draw(st.integers(0, 2))

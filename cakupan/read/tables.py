@@ -7,10 +7,10 @@ import io
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-import pandas as pd
 import shapely
 
 from ..columns import ALIASES, simplify
@@ -26,6 +26,8 @@ _KNOWN_HEADERS = {alias for aliases in ALIASES.values() for alias in aliases}
 #: :mod:`cakupan.normalise` turns it into the row's ``status``.
 PROBLEM = "source_problem"
 
+#: Byte-order marks of UTF-16, which Excel's "Unicode Text" export writes.
+_UTF16 = (b"\xff\xfe", b"\xfe\xff")
 _ZIP, _PARQUET, _OLE = b"PK\x03\x04", b"PAR1", b"\xd0\xcf\x11\xe0"
 
 
@@ -35,7 +37,8 @@ def read_table(path, sheet: str = "") -> pd.DataFrame:
     Parameters
     ----------
     path : str or Path
-        CSV (any delimiter, UTF-8 with or without BOM, or Windows-1252), Excel (the header row
+        CSV (any delimiter; UTF-8 with or without BOM, UTF-16 with BOM, or Windows-1252: a
+        file that is not UTF-8 is read as Windows-1252), Excel (the header row
         is found below any title rows), Parquet, or a point layer GDAL reads (GeoJSON,
         GeoPackage, ...), whose points become ``lon`` and ``lat`` columns. The content
         decides, not the name: a CSV saved as ``.xlsx`` is read as CSV.
@@ -84,6 +87,8 @@ def read_table(path, sheet: str = "") -> pd.DataFrame:
 
 def _is_text(head: bytes) -> bool:
     """Return False for content with NUL or many control bytes (not a text table)."""
+    if head.startswith(_UTF16):
+        return True
     if b"\x00" in head:
         return False
     control = sum(b < 32 and b not in (9, 10, 13) for b in head)
@@ -106,8 +111,15 @@ def _read_csv(path: Path) -> pd.DataFrame:
     frame = _read_csv_fast(path, names, delimiter, encoding)
     if frame is None:  # blank lines, values spanning lines or ragged rows: exact, slower
         frame = _read_csv_exact(path, names, delimiter, encoding)
-    values = frame.drop(columns=["source_row", PROBLEM], errors="ignore")
-    blank = (values.isna() | values.apply(lambda c: c.str.strip().eq(""))).all(axis=1)
+    return _drop_blank(frame)
+
+
+def _drop_blank(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` without rows whose every value is missing or blank."""
+    blank = np.ones(len(frame), dtype=bool)
+    for name in frame.columns.drop(["source_row", PROBLEM], errors="ignore"):
+        text = frame[name].astype("string").str.strip()
+        blank &= text.isna().to_numpy() | text.eq("").fillna(True).to_numpy(dtype=bool)
     return frame[~blank].reset_index(drop=True)
 
 
@@ -118,13 +130,17 @@ def _physical_lines(path: Path) -> int:
 
 
 def _read_csv_fast(path, names, delimiter, encoding) -> pd.DataFrame | None:
-    """Read with Arrow when every record is one line; return None when line numbers would
-    not match the records (blank lines, values with line breaks) or rows are ragged."""
+    """Read with Arrow when every record is one line.
+
+    Return None when line numbers would not match the records (blank lines, values with line
+    breaks) or rows are ragged: :func:`_read_csv_exact` reads those.
+    """
     try:
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
-                                           encoding="utf8" if encoding == "utf-8-sig" else encoding),
+            read_options=pacsv.ReadOptions(
+                column_names=names, skip_rows=1,
+                encoding="utf8" if encoding == "utf-8-sig" else encoding),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False),
@@ -165,9 +181,11 @@ def _read_csv_exact(path, names, delimiter, encoding) -> pd.DataFrame:
 
 
 def _encoding(path: Path) -> str:
-    """Return UTF-8 (with or without BOM) when the file decodes as such, else Windows-1252."""
+    """Return the encoding: UTF-16 after its BOM, UTF-8 if the file decodes, else cp1252."""
     with open(path, "rb") as handle:
         head = handle.read(1 << 20)
+    if head.startswith(_UTF16):
+        return "utf-16"
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -207,13 +225,13 @@ def _read_excel(path: Path, sheet: str) -> pd.DataFrame:
     body = raw.iloc[header_at + 1 :]
     frame = pd.DataFrame(body.to_numpy(), columns=header).map(_excel_text).astype("string")
     frame.insert(0, "source_row", body.index.to_numpy() + 1)
-    empty = frame.drop(columns="source_row").isna().all(axis=1)
-    return frame[~empty].reset_index(drop=True)
+    return _drop_blank(frame)
 
 
 def _sheets(path: Path) -> list[str]:
     try:
-        return [str(name) for name in pd.ExcelFile(path).sheet_names]
+        with pd.ExcelFile(path) as book:
+            return [str(name) for name in book.sheet_names]
     except Exception:  # the sheet list is only a hint in an error message
         return []
 

@@ -18,9 +18,11 @@ _IN_ZIP = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".fgb")
 
 
 def gdal_path(path: Path) -> str:
-    """Return the path GDAL opens: a zip (or KMZ) through ``/vsizip/``, down to the one
-    vector file inside it when there is one, in whatever folder (a KMZ opened whole loses
-    the KML's attribute schema, so its ``doc.kml`` is opened)."""
+    """Return the path GDAL opens: a zip (or KMZ) through ``/vsizip/``.
+
+    The path goes down to the one vector file inside the zip when there is one, in whatever
+    folder (a KMZ opened whole loses the KML's attribute schema, so its ``doc.kml`` is opened).
+    """
     if path.suffix.lower() not in _ZIPPED:
         return str(path)
     try:

@@ -1,0 +1,162 @@
+"""Run the pipeline on dask: interviews placed on workers, partitioned by declared area.
+
+Takes the same inputs as :func:`cakupan.pipeline.run` and a dask cluster (a local one of
+``workers`` processes, or a running scheduler's address) and writes the same files, byte for
+byte. Needs the ``dask`` extra: ``pip install 'cakupan[dask]'``.
+
+What runs where, and why the outputs cannot differ:
+
+- Workers place interviews (:func:`cakupan.assign.assign_interviews`, the costly point in
+  polygon work), one partition per group of declared kelurahan. Every row that declares a
+  code is in one partition with all the other rows declaring it: the crosswalk, which matches
+  an unknown declared code to the kelurahan where most of its rows lie, sees the same rows as
+  a single process. Kelurahan are packed into partitions in code order, so a partition holds
+  neighbouring kelurahan (a kecamatan or a run of them) as far as the sizes allow. Rows that declare no code are split into chunks of any size (their
+  placement depends on nothing but themselves). Each worker gets every polygon, so a point
+  outside its declared kecamatan is still found.
+- The client concatenates the partitions in input order and runs the rest of
+  :func:`cakupan.pipeline.analyse` unchanged: duplicates (an interview ID anywhere in the
+  file), the checks (per enumerator, and enumerators cross kecamatan), coverage (roll-ups above
+  the RT) and blind spots. These are cheap beside placement, and global by nature.
+
+Nothing here reads or writes files but through :mod:`cakupan.pipeline` and
+:mod:`cakupan.write`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import assign, pipeline
+from .config import Config
+
+#: Partitions per worker: a few, so a slow partition does not leave other workers idle.
+PARTITIONS_PER_WORKER = 4
+
+
+def partition_keys(interviews: pd.DataFrame) -> pd.Series:
+    """Return the key that keeps rows together: the declared kelurahan, ``<NA>`` for none.
+
+    Examples
+    --------
+    >>> partition_keys(pd.DataFrame({"kelurahan_code": ["3671011001", None]})).tolist()
+    ['3671011001', <NA>]
+    """
+    return interviews["kelurahan_code"].astype("string")
+
+
+def partitions(interviews: pd.DataFrame, n: int) -> list[np.ndarray]:
+    """Return up to ``n`` arrays of row positions, balanced by rows, each sorted.
+
+    Rows of one declared kelurahan stay in one array, and kelurahan are cut into ``n`` runs
+    of consecutive codes of about equal rows (so a partition is one area, not a scatter);
+    rows declaring nothing are spread evenly. Every row is in exactly one array.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"kelurahan_code": ["1111111001"] * 3 + ["2222222001", None]})
+    >>> [p.tolist() for p in partitions(frame, 2)]
+    [[0, 1, 2], [3, 4]]
+    """
+    n = max(int(n), 1)
+    key = partition_keys(interviews)
+    codes, uniques = pd.factorize(key, sort=True, use_na_sentinel=True)
+    sizes = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    loose = np.flatnonzero(codes < 0)
+    total = len(interviews)
+    # consecutive codes up to each n-th of all rows (the loose ones counted too)
+    ends = np.cumsum(sizes)
+    bin_of = np.minimum((n * (ends - sizes / 2)) // max(total, 1), n - 1).astype(np.int64)
+    row_bin = np.where(codes >= 0, bin_of[np.maximum(codes, 0)], -1)
+    loads = np.bincount(bin_of, weights=sizes, minlength=n)
+    for part in np.array_split(loose, n) if len(loose) else []:
+        if len(part):
+            target = int(np.argmin(loads))
+            row_bin[part] = target
+            loads[target] += len(part)
+    return [rows for rows in (np.flatnonzero(row_bin == b) for b in range(n)) if len(rows)]
+
+
+def _place_part(interviews, kelurahan, units, tolerance):
+    return assign.assign_interviews(interviews, kelurahan, units, tolerance)
+
+
+def place_on_dask(client, interviews: pd.DataFrame, kelurahan, units=None,
+                  sliver_tolerance_m: float = 30.0) -> pd.DataFrame:
+    """Return :func:`cakupan.assign.assign_interviews`'s result, computed on ``client``.
+
+    Same arguments (after ``client``) and the same frame, row for row, as the single-process
+    function, with the crosswalk in ``attrs`` gathered from every partition.
+    """
+    workers = max(len(client.scheduler_info().get("workers", {})), 1)
+    parts = partitions(interviews, workers * PARTITIONS_PER_WORKER)
+    if len(parts) <= 1:
+        return assign.assign_interviews(interviews, kelurahan, units, sliver_tolerance_m)
+    # every worker needs the polygons: send them once, not once per partition
+    shared = client.scatter([kelurahan, units], broadcast=True)
+    futures = [client.submit(_place_part, interviews.iloc[rows], shared[0], shared[1],
+                             sliver_tolerance_m, pure=False) for rows in parts]
+    placed = client.gather(futures)
+    crosswalks = [p.attrs.get("crosswalk") for p in placed]
+    crosswalks = [c for c in crosswalks if c is not None and len(c)]
+    for frame in placed:
+        frame.attrs = {}
+    out = pd.concat(placed).reindex(interviews.index)
+    out.attrs["crosswalk"] = (pd.concat(crosswalks).sort_index() if crosswalks
+                              else pd.Series(dtype="string")).astype("string")
+    return out
+
+
+@contextlib.contextmanager
+def connect(workers: int | None = None, scheduler: str | None = None):
+    """Yield a dask client: to the scheduler at ``scheduler`` (an address or a scheduler
+    file), else to a local cluster of ``workers`` processes (one thread each) started here."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as error:  # pragma: no cover - the extra is installed in tests
+        from .errors import CakupanError
+
+        raise CakupanError("--workers and --scheduler need dask: "
+                           "pip install 'cakupan[dask]'") from error
+    if scheduler:
+        if Path(scheduler).is_file():
+            client = Client(scheduler_file=str(scheduler))
+        else:
+            client = Client(scheduler)
+        with client:
+            yield client
+        return
+    with LocalCluster(n_workers=int(workers or 1), threads_per_worker=1, processes=True,
+                      host="127.0.0.1", dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+def run(inputs: pipeline.Inputs, out: Path, config: Config = Config(),
+        audience: str = "supervisor", lang: str = "id", progress=None, *,
+        workers: int | None = None, scheduler: str | None = None,
+        html: bool = True) -> pipeline.Result:
+    """Do what :func:`cakupan.pipeline.run` does, placing interviews on a dask cluster.
+
+    Without ``workers`` and ``scheduler`` everything runs in this process (``html=False``
+    then is the only difference from :func:`cakupan.pipeline.run`).
+    """
+    from . import write
+
+    step = progress or (lambda name: None)
+    step("read")
+    loaded = pipeline.load(inputs, config)
+    if workers or scheduler:
+        with connect(workers, scheduler) as client:
+            result = pipeline.analyse(loaded, config, step, place=partial(place_on_dask, client))
+    else:
+        result = pipeline.analyse(loaded, config, step)
+    step("write")
+    write.write_outputs(result, Path(out), inputs=inputs, config=config, audience=audience,
+                        lang=lang, html=html)
+    return result

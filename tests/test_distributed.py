@@ -1,0 +1,120 @@
+"""The dask run (cakupan.distributed): the same bytes as one process, on a real cluster.
+
+A scheduler and two workers are started here as separate processes on 127.0.0.1, the way
+BPS would start them on a cluster; the run reaches them only through ``--scheduler``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from cakupan import assign, distributed, pipeline
+from cakupan.config import Config
+
+from .conftest import cakupan
+
+def _wait_for_workers(scheduler_file, n, timeout=40.0):
+    deadline = time.monotonic() + timeout
+    from distributed import Client
+
+    while not scheduler_file.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the scheduler wrote no scheduler file")
+        time.sleep(0.1)
+    with Client(scheduler_file=str(scheduler_file), timeout=timeout) as client:
+        client.wait_for_workers(n, timeout=timeout)
+    return json.loads(scheduler_file.read_text())["address"]
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory):
+    """Address of a dask scheduler with two single-thread workers, all separate processes."""
+    folder = tmp_path_factory.mktemp("dask")
+    scheduler_file = folder / "scheduler.json"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env,
+             "cwd": folder}
+    processes = [subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+         "--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file)], **quiet)]
+    try:
+        for _ in range(2):
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file",
+                 str(scheduler_file), "--host", "127.0.0.1", "--nthreads", "1",
+                 "--no-dashboard", "--local-directory", str(folder)], **quiet))
+        yield _wait_for_workers(scheduler_file, 2)
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in reversed(processes):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _args(inputs):
+    return ["run", "--boundaries", inputs.boundaries, "--interviews", inputs.interviews,
+            "--units", inputs.units, "--prelist", inputs.prelist, "--quiet"]
+
+
+def test_scheduler_run_is_byte_identical(scheduler, tiny_inputs, tmp_path):
+    alone, spread = tmp_path / "alone", tmp_path / "spread"
+    done = cakupan(*_args(tiny_inputs), "--out", alone, "--no-html")
+    assert done.returncode == 0, done.stderr
+    done = cakupan(*_args(tiny_inputs), "--out", spread, "--no-html", "--scheduler", scheduler)
+    assert done.returncode == 0, done.stderr
+    for name in ("coverage.csv", "interviews.csv", "gaps.geojson", "coverage.gpkg",
+                 "worklist.xlsx"):
+        assert (alone / name).read_bytes() == (spread / name).read_bytes(), name
+    assert not (spread / "map.html").exists() and not (spread / "report.html").exists()
+
+
+def test_placement_is_split_and_identical_with_a_crosswalk(scheduler, tiny_inputs):
+    """Partitions really are several, and an unknown declared code (crosswalk) is matched
+    as in one process."""
+    from distributed import Client
+
+    loaded = pipeline.load(tiny_inputs)
+    interviews = loaded.interviews.copy()
+    # a BPS code the boundaries do not know, declared by some rows of one kelurahan
+    first = interviews["kelurahan_code"].dropna().iloc[0]
+    renamed = interviews["kelurahan_code"].eq(first) & (interviews.index % 3 == 0)
+    interviews.loc[renamed, "kelurahan_code"] = "9999999001"
+    crs = assign.metric_crs(loaded.kelurahan)
+    kelurahan = loaded.kelurahan.to_crs(crs).sort_values("kelurahan_code").reset_index(drop=True)
+    units = assign.attach_units(loaded.units.to_crs(crs), kelurahan)
+    assert len(distributed.partitions(interviews, 8)) >= 3
+    expected = assign.assign_interviews(interviews, kelurahan, units)
+    with Client(scheduler) as client:
+        got = distributed.place_on_dask(client, interviews, kelurahan, units)
+    pd.testing.assert_frame_equal(got, expected)
+    assert dict(got.attrs["crosswalk"].items()) == dict(expected.attrs["crosswalk"].items())
+    assert dict(expected.attrs["crosswalk"].items()) == {"9999999001": first}
+
+
+def test_partitions_keep_each_declared_code_together():
+    frame = pd.DataFrame({"kelurahan_code": ["b", "a", None, "b", "c", None, "a", "c"]})
+    parts = distributed.partitions(frame, 3)
+    rows = sorted(i for p in parts for i in p.tolist())
+    assert rows == list(range(len(frame)))
+    for code in ("a", "b", "c"):
+        holding = [i for i, p in enumerate(parts)
+                   if frame["kelurahan_code"].iloc[p].eq(code).any()]
+        assert len(holding) == 1
+
+
+def test_in_process_run_without_html(tiny_inputs, tmp_path):
+    result = distributed.run(tiny_inputs, tmp_path, Config(), html=False)
+    assert (tmp_path / "coverage.csv").exists() and not (tmp_path / "map.html").exists()
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert "map.html" not in manifest["outputs"]
+    assert result.accounting["interviews"]["rows_read"] == len(result.interviews)

@@ -1,0 +1,190 @@
+"""map.html in a real browser, offline: polygons, popups, legend, search, escaping, privacy."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pandas as pd
+import pytest
+
+from cakupan import maps, write
+from cakupan.labels import STATUS_COLOURS
+from cakupan.pipeline import Inputs, run
+from cakupan.sample import make_world, write_world
+
+from .browser import available, browser, offline_page
+
+EVIL = "<img src=x onerror=alert(1)>"
+pytestmark = pytest.mark.skipif(not available(), reason="needs playwright and /usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    """The tiny world, one kelurahan renamed to an HTML injection, written for both audiences."""
+    world = make_world("tiny")
+    kelurahan = world.kelurahan.copy()
+    kelurahan.loc[kelurahan.index[0], "nama"] = EVIL
+    world = dataclasses.replace(world, kelurahan=kelurahan)
+    folder = tmp_path_factory.mktemp("maps")
+    paths = write_world(world, folder / "world")
+    inputs = Inputs(boundaries=paths["boundaries"], interviews=paths["interviews"],
+                    units=paths["units"], prelist=paths["prelist"])
+    result = run(inputs, folder / "supervisor")
+    write.write_outputs(result, folder / "planner", inputs=inputs, audience="planner")
+    return {"result": result, "supervisor": folder / "supervisor", "planner": folder / "planner"}
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with browser() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(outputs, chromium):
+    with offline_page(chromium, outputs["supervisor"] / "map.html") as (opened, watch):
+        opened.wait_for_function("window.cakupan !== undefined")
+        yield opened
+        assert watch.errors == []
+        assert watch.dialogs == []
+        assert all(not url.startswith("file:") for url in watch.blocked)
+
+
+def coverage_csv(folder):
+    return pd.read_csv(folder / "coverage.csv", dtype={"code": str, "parent_code": str})
+
+
+def popup_figures(page) -> dict[str, str]:
+    rows = page.locator(".leaflet-popup-content tr")
+    rows.first.wait_for()
+    return {rows.nth(i).get_attribute("data-field"): rows.nth(i).locator("td").inner_text()
+            for i in range(rows.count())}
+
+
+def number(text: str) -> float:
+    """Parse an Indonesian-formatted number ("1.234,5" or "95,3%")."""
+    return float(text.replace("%", "").replace(".", "").replace(",", ".").strip())
+
+
+def test_page_asks_for_nothing_but_tiles(outputs):
+    page = (outputs["supervisor"] / "map.html").read_text("utf-8")
+    assert not re.search(r"<script[^>]+src=|<link[^>]+href=", page)
+    assert "jquery" not in page.lower() and "bootstrap" not in page.lower()
+    assert "cdn" not in " ".join(re.findall(r"https?://[^\s\"'<>]+", page))
+
+
+@pytest.mark.parametrize("level", ["kecamatan", "kelurahan", "rw", "rt"])
+def test_one_polygon_per_unit(outputs, page, level):
+    table = coverage_csv(outputs["supervisor"])
+    page.evaluate(f"window.cakupan.setLevel('{level}')")
+    drawn = page.locator(f".leaflet-cakupan-{level}-pane path").count()
+    assert drawn == int(table["level"].eq(level).sum())
+
+
+def test_clicking_an_rt_shows_its_row(outputs, page, tmp_path):
+    table = coverage_csv(outputs["supervisor"])
+    rt = table[table["level"].eq("rt") & table["status"].eq("under")].iloc[0]
+    page.locator(".cakupan-search input").fill(rt["code"])
+    page.locator(".cakupan-search li").first.click()
+    page.locator(".leaflet-popup-close-button").click()
+    shapes = maps.level_shapes(outputs["result"].kelurahan, outputs["result"].units)["rt"]
+    inside = shapes.loc[shapes["code"].eq(rt["code"]), "geometry"].iloc[0].point_on_surface()
+    x, y = page.evaluate(
+        f"(() => {{ const p = window.cakupan.map.latLngToContainerPoint([{inside.y}, {inside.x}]);"
+        f" const r = window.cakupan.map.getContainer().getBoundingClientRect();"
+        f" return [p.x + r.left, p.y + r.top]; }})()")
+    page.mouse.click(x, y)
+    shown = popup_figures(page)
+    assert shown["code"] == rt["code"]
+    assert shown["name"] == rt["name"]
+    assert number(shown["counted_households"]) == rt["counted_households"]
+    expected = rt["expected_households"]
+    assert number(shown["expected_households"]) == pytest.approx(expected, abs=0.05)
+    assert number(shown["coverage_ratio"]) == pytest.approx(100 * rt["coverage_ratio"], abs=0.05)
+    assert number(shown["gap_households"]) == pytest.approx(rt["gap_households"], abs=0.05)
+    assert shown["status"] == "Kurang"
+    assert shown["expected_source"] == rt["expected_source"]
+    page.screenshot(path=tmp_path / "map.png")
+    assert (tmp_path / "map.png").stat().st_size > 10_000
+
+
+def test_legend_names_colours_and_hides_a_class(outputs, page):
+    table = coverage_csv(outputs["supervisor"])
+    page.evaluate("window.cakupan.setLevel('rt')")
+    items = page.locator(".cakupan-legend .item")
+    assert items.count() == len(STATUS_COLOURS)
+    counts = table[table["level"].eq("rt")]["status"].value_counts()
+    for i, status in enumerate(STATUS_COLOURS):
+        item = items.nth(i)
+        assert item.get_attribute("data-status") == status
+        assert int(item.locator(".count").inner_text()) == counts.get(status, 0)
+    under = page.locator(".cakupan-legend .item[data-status=under]")
+    fills = page.locator(".leaflet-cakupan-rt-pane path[fill='#fc8d59']")
+    assert fills.count() == counts["under"]
+    assert fills.first.get_attribute("fill-opacity") == "0.6"
+    under.click()
+    assert fills.first.get_attribute("fill-opacity") == "0"
+    assert "off" in page.locator(".cakupan-legend .item[data-status=under]").get_attribute("class")
+
+
+def test_search_finds_kelurahan_by_name_and_escapes_it(outputs, page):
+    box = page.locator(".cakupan-search input")
+    box.fill("onerror")
+    found = page.locator(".cakupan-search li")
+    assert found.count() == 1
+    assert EVIL in found.first.inner_text()
+    found.first.click()
+    shown = popup_figures(page)
+    assert shown["name"] == EVIL
+    page.locator(".leaflet-cakupan-kelurahan-pane path").first.hover()
+    assert page.locator("img[src=x]").count() == 0
+    assert page.evaluate("window.cakupan.map.getZoom()") >= 12
+
+
+def test_supervisor_map_has_points(outputs, page):
+    result = outputs["result"]
+    flagged = result.interviews["flags"].fillna("").ne("") & result.interviews["lon"].notna()
+    names = page.evaluate("Object.keys(window.cakupan.overlays)")
+    assert "Wawancara bermasalah" in names and any("klaster" in n for n in names)
+    html = (outputs["supervisor"] / "map.html").read_text("utf-8")
+    first = result.interviews.loc[flagged, "interview_id"].iloc[0]
+    assert first in html
+
+
+# ---- privacy of the planner's pages ------------------------------------------------------
+
+PAIR = re.compile(r"(-?\d{1,3}\.\d+)\s*,\s*(-?\d{1,3}\.\d+)")
+
+
+def coordinate_pairs(text: str) -> set[tuple[float, float]]:
+    pairs = set()
+    for a, b in PAIR.findall(text):
+        a, b = round(float(a), 5), round(float(b), 5)
+        pairs.update({(a, b), (b, a)})
+    return pairs
+
+
+@pytest.mark.parametrize("name", ["map.html", "report.html"])
+def test_planner_pages_hold_no_interview_points_or_ids(outputs, name):
+    text = (outputs["planner"] / name).read_text("utf-8")
+    interviews = outputs["result"].interviews.dropna(subset=["lon", "lat"])
+    points = set(zip(interviews["lon"].round(5), interviews["lat"].round(5), strict=True))
+    assert not coordinate_pairs(text) & points
+    assert not re.search(r"\bW\d{7}\b", text)
+    assert not re.search(r"\bP[PM]L\d+", text)
+    supervisor = (outputs["supervisor"] / "map.html").read_text("utf-8")
+    assert re.search(r"\bW\d{7}\b", supervisor)  # the check can see what it looks for
+
+
+def test_script_json_cannot_close_the_script():
+    text = maps.script_json({"a": "</script><!-- & \u2028"})
+    assert "<" not in text and ">" not in text and "\u2028" not in text
+
+
+def test_same_inputs_same_bytes(outputs):
+    result = outputs["result"]
+    pages = [maps.render(maps.coverage_map(result.coverage, result.kelurahan, result.units,
+                                           result.gaps, interviews=result.interviews))
+             for _ in range(2)]
+    assert pages[0] == pages[1]

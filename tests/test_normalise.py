@@ -1,0 +1,144 @@
+"""Normalise: columns found, values cleaned, rows set aside with a reason and never dropped."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point, Polygon, box
+
+from cakupan import normalise
+from cakupan.columns import INTERVIEWS
+from cakupan.errors import InputError
+
+
+def _raw(**columns):
+    n = len(next(iter(columns.values())))
+    frame = pd.DataFrame({k: pd.Series(v, dtype="string") for k, v in columns.items()})
+    frame.insert(0, "source_row", np.arange(2, n + 2))
+    return frame
+
+
+def test_odk_central_group_prefixed_columns():
+    raw = pd.DataFrame(columns=["SubmissionDate", "grp-identitas-idsls", "grp-identitas-nurt",
+                                "grp-lokasi-Latitude", "grp-lokasi-Longitude",
+                                "grp-lokasi-Altitude", "grp-lokasi-Accuracy", "KEY",
+                                "SubmitterID", "SubmitterName"])
+    found = normalise.find_columns(raw, INTERVIEWS, {})
+    assert found == {"interview_id": "KEY", "lon": "grp-lokasi-Longitude",
+                     "lat": "grp-lokasi-Latitude", "gps_accuracy_m": "grp-lokasi-Accuracy",
+                     "interviewed_at": "SubmissionDate", "enumerator_id": "SubmitterID",
+                     "sls_code": "grp-identitas-idsls", "household_id": "grp-identitas-nurt"}
+
+
+def test_kobo_columns_with_leading_underscores():
+    raw = pd.DataFrame(columns=["_uuid", "_submission_time", "_submitted_by",
+                                "_lokasi_latitude", "_lokasi_longitude", "_lokasi_precision",
+                                "identitas/idsls"])
+    found = normalise.find_columns(raw, INTERVIEWS, {})
+    assert found["interview_id"] == "_uuid"
+    assert found["interviewed_at"] == "_submission_time"
+    assert found["enumerator_id"] == "_submitted_by"
+    assert found["gps_accuracy_m"] == "_lokasi_precision"
+    assert found["sls_code"] == "identitas/idsls"
+
+
+def test_config_names_win_and_a_missing_one_lists_the_columns():
+    raw = _raw(lat=["1"], Y=["2"])
+    assert normalise.find_columns(raw, ("lat",), {"lat": "Y"}) == {"lat": "Y"}
+    with pytest.raises(InputError) as error:
+        normalise.find_columns(raw, ("lat",), {"lat": "GPS"}, path="w.csv")
+    assert str(error.value) == ("w.csv, column GPS: config names column 'GPS' for lat, but "
+                                "the file has lat, Y")
+
+
+def test_rows_are_kept_in_order_with_reasons():
+    raw = _raw(id=["a", "b", "c", "d", "e", "f"],
+               lon=["106,6", "", "x", "0", "106.6", "106.6"],
+               lat=["-6,2", "-6.2", "-6.2", "0", "-6.2", "-6.2"],
+               waktu=["2022-10-16 09:00", None, None, None, "kemarin", "2022-10-16T02:00Z"])
+    raw["source_problem"] = pd.Series([None, None, None, None, None, "extra_cells"],
+                                      dtype="string")
+    out = normalise.interviews(raw, {})
+    assert out["source_row"].tolist() == [2, 3, 4, 5, 6, 7]
+    assert out["status"].tolist() == ["counted", "no_coordinates", "invalid_coordinates",
+                                      "invalid_coordinates", "counted", "extra_cells"]
+    assert out["repairs"].tolist() == ["decimal_comma", "", "", "", "unreadable_time_dropped",
+                                       ""]
+    assert str(out["interviewed_at"].iloc[5]) == "2022-10-16 09:00:00"
+
+
+@pytest.mark.parametrize("text", ["-2", "0", "99999", "12-0530", "2022-13-45"])
+def test_impossible_times_are_not_read(text):
+    assert normalise.parse_time(pd.Series([text])).isna().all()
+
+
+def test_polygon_z_is_flattened_and_collections_keep_their_polygons():
+    raw = gpd.GeoDataFrame(
+        {"source_row": [1, 2], "kode": ["1", "2"]},
+        geometry=[shapely.force_3d(box(0, 0, 1, 1)),
+                  shapely.GeometryCollection([box(1, 0, 2, 1), Point(5, 5)])], crs=32748)
+    out = normalise.boundaries(raw, {})
+    assert not shapely.has_z(out.geometry.to_numpy()).any()
+    assert out["repairs"].tolist() == ["", "make_valid"]
+    assert out.geometry.iloc[1].equals(box(1, 0, 2, 1))
+
+
+def test_bowtie_becomes_two_triangles():
+    raw = gpd.GeoDataFrame({"source_row": [1], "kode": ["1"]}, crs=32748,
+                           geometry=[Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])])
+    out = normalise.boundaries(raw, {})
+    assert out["repairs"].tolist() == ["make_valid"]
+    assert out.geometry.iloc[0].area == pytest.approx(2.0)
+
+
+def test_missing_geometry_names_its_row():
+    raw = gpd.GeoDataFrame({"source_row": [1, 2], "kode": ["1", "2"]}, crs=32748,
+                           geometry=[box(0, 0, 1, 1), None])
+    with pytest.raises(InputError, match="no geometry") as error:
+        normalise.boundaries(raw, {}, path="k.gpkg")
+    assert error.value.row == 2
+
+
+def test_units_labels_in_every_style():
+    raw = gpd.GeoDataFrame(
+        {"source_row": [1, 2, 3, 4], "KDEPUM": ["3172041003"] * 4,
+         "WADMRW": ["RW 003", "003", "3", "003.0"], "RT": ["RT 001", "1", "001.0", None]},
+        geometry=[box(i, 0, i + 1, 1) for i in range(4)], crs=32748)
+    out = normalise.units(raw, {})
+    assert out[["rw", "rt"]].astype(object).values.tolist() == [["003", "001"],
+                                                                 ["003", pd.NA]]
+    assert out["repairs"].tolist() == ["merged_pieces", "no_rt_label"]
+
+
+COUNTS = st.one_of(st.integers(-3, 200).map(str), st.sampled_from(
+    ["", "2.5", "abc", "7,0", "1e3", "-", " 12 ", "NaN", "inf"]), st.text(max_size=4))
+LABELS = st.one_of(st.integers(0, 12).map(str), st.sampled_from(
+    ["RT 001", "001.0", "", "x", "RT", "RT 02", " 3 "]), st.none())
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["36.71.01.1001", "3671011002", "", "x",
+                                                "3671011001.0"]), LABELS, LABELS, COUNTS),
+                     min_size=1, max_size=40))
+def test_random_prelist_rows_are_all_accounted_for(rows):
+    raw = _raw(kode_desa=[r[0] for r in rows], rw=[r[1] for r in rows],
+               rt=[r[2] for r in rows], jumlah_ruta=[r[3] for r in rows])
+    out = normalise.prelist(raw, {})
+    assert len(out) == len(rows)
+    assert out["source_row"].tolist() == raw["source_row"].tolist()
+    assert set(out["status"]) <= {"counted", "no_code", "invalid_count", "duplicate"}
+    counted = out[out["status"].eq("counted")]
+    # every RT is counted once, by its first usable row, with a whole count of zero or more
+    assert not counted.duplicated(["kelurahan_code", "rw", "rt"]).any()
+    assert (counted["expected_households"] >= 0).all()
+    assert (counted["expected_households"] % 1 == 0).all()
+    usable = out[out["status"].isin(["counted", "duplicate"])]
+    first = usable.drop_duplicates(["kelurahan_code", "rw", "rt"])
+    assert first.index.tolist() == counted.index.tolist()
+    accounted = out["status"].value_counts()
+    assert int(accounted.sum()) == len(rows)

@@ -129,7 +129,7 @@ def build(size: str) -> dict[str, Path]:
         "household_size": pa.array(rng.integers(1, 8, n)),
         "lon": pa.array(np.round(lon, 7)),
         "lat": pa.array(np.round(lat, 7)),
-        "gps_accuracy_m": pa.array(np.round(rng.gamma(2.0, 4.0, n) + 2, 1)),
+        "gps_accuracy_m": pa.array(np.round(rng.gamma(2.0, 2.5, n) + 2, 1)),
         "interviewed_at": pc.strftime(pa.array(when), format="%Y-%m-%d %H:%M:%S"),
         "enumerator_id": pc.binary_join_element_wise(
             "PPL", pc.cast(pa.array(where), pa.string()), ""),

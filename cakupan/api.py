@@ -35,25 +35,6 @@ from .config import Config
 from .read import PopulationRaster
 from .sample import world as sample_world
 
-__all__ = [
-    "Config",
-    "analyse",
-    "assign_interviews",
-    "check_interviews",
-    "coverage_layers",
-    "coverage_map",
-    "find_blind_spots",
-    "load",
-    "load_config",
-    "make_world",
-    "measure_coverage",
-    "read_inputs",
-    "run",
-    "worklist_sheets",
-    "write_outputs",
-    "write_world",
-]
-
 AUDIENCES = ("supervisor", "planner")
 LANGS = ("id", "en")
 

@@ -43,7 +43,8 @@ def _progress(enabled: bool):
     return step, bar.close
 
 
-FILE = click.Path(dir_okay=False, path_type=Path)
+# existence and kind are checked by the readers, which say so in one line
+FILE = click.Path(path_type=Path)
 
 
 audience_option = click.option(

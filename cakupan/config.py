@@ -43,9 +43,6 @@ class Input:
         CRS to assume when a boundary file carries none (e.g. ``"EPSG:4326"``); empty: error.
     sheet : str
         Excel sheet of the interviews and prelist; empty: the first.
-    sls_layout : str
-        ``"rwrt"``: the 4 digits after the kelurahan in an SLS code are RW (2) and RT (2).
-        ``"units"``: look the SLS code up in the units file only.
     """
 
     boundaries_layer: str = ""
@@ -53,7 +50,6 @@ class Input:
     boundaries_crs: str = ""
     units_crs: str = ""
     sheet: str = ""
-    sls_layout: str = "rwrt"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import _territories, assign, checks, coverage, expected, normalise, read
+from . import _territories, assign, checks, coverage, expected, normalise, read, topology
 from . import gaps as gaps_module
 from .config import Config
 
@@ -141,9 +141,9 @@ def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None
     accounting = {"interviews": _account(placed["status"])}
     if prelist is not None:
         accounting["prelist"] = _account(prelist["status"])
-    accounting["boundaries"] = _account_polygons(loaded.kelurahan)
-    if loaded.units is not None:
-        accounting["units"] = _account_polygons(loaded.units)
+    accounting["boundaries"] = _account_polygons(kelurahan, "kelurahan_code")
+    if units is not None:
+        accounting["units"] = _account_polygons(units, "sls_code")
     return Result(
         kelurahan=kelurahan.to_crs(assign.WGS84),
         units=None if rt_shapes is None else rt_shapes.to_crs(assign.WGS84),
@@ -264,11 +264,14 @@ def _account(status: pd.Series) -> dict:
             "rows_set_aside": int(sum(aside.values())), "set_aside_by_reason": aside}
 
 
-def _account_polygons(frame: gpd.GeoDataFrame) -> dict:
-    """Polygons read, used, set aside (no RT label) and repaired (``repairs`` not empty)."""
+def _account_polygons(frame: gpd.GeoDataFrame, code: str) -> dict:
+    """Polygons read, used, set aside (no RT label) and repaired, and the overlaps and gaps
+    between neighbours (metric CRS)."""
     repairs = frame["repairs"].fillna("")
     status = pd.Series(np.where(repairs.str.contains("no_rt_label"), "no_rt_label", "counted"))
-    return {**_account(status), "repaired": int(repairs.ne("").sum())}
+    shapes = frame.assign(**{code: frame[code].fillna("")})
+    return {**_account(status), "repaired": int(repairs.ne("").sum()),
+            "overlaps_and_gaps": topology.summary(*topology.overlaps_and_gaps(shapes, code))}
 
 
 def run(inputs: Inputs, out: Path, config: Config = Config(), audience: str = "supervisor",

@@ -201,6 +201,10 @@ CASES = [
          check=statuses(("counted", ""), ("counted", ""))),
     Case("crlf-line-ends", csv(A1, A2, newline="\r\n"),
          check=source_rows(2, 3, status=["counted"] * 2)),
+    Case("stray-carriage-return-in-a-value", csv(A1.replace("A1,", "A1\r,"), A2),
+         check=source_rows(2, 3, status=["counted"] * 2)),
+    Case("old-mac-cr-line-ends", csv(A1, A2, newline="\r"),
+         check=source_rows(2, 3, status=["counted"] * 2)),
     Case("excel-two-title-rows",
          lambda d: {"interviews": c.excel(d, {"Data": [
              ["Hasil Regsosek 2022"], ["Kota Tangerang", None, "per 16 Oktober"],

@@ -60,6 +60,19 @@ def test_csv_row_numbers_survive_blank_lines_and_line_breaks(tmp_path_factory, l
     assert list(zip(frame["id"], frame["source_row"], strict=True)) == expected
 
 
+@pytest.mark.parametrize("content", [b"id,lon\r\nA,1\r\nB\r,2\r\n", b"id,lon\nA,1\nB\r,2\n",
+                                     b"id,lon\rA,1\rB,2\r"])
+def test_carriage_returns(tmp_path, content):
+    # a lone CR inside a line is a stray character (pandas writes it unquoted), not a new row;
+    # a file whose lines all end in CR (old Mac) is read line by line
+    path = tmp_path / "w.csv"
+    path.write_bytes(content)
+    frame = read_table(path)
+    assert frame["source_row"].tolist() == [2, 3]
+    assert frame["id"].str.strip().tolist() == ["A", "B"]
+    assert frame["lon"].tolist() == ["1", "2"]
+
+
 def test_row_with_more_cells_than_the_header_is_marked(tmp_path):
     path = tmp_path / "w.csv"
     path.write_text("id,lon,lat\nA,1,2\nB,3,4,5\nC,6,7,,\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ PROBLEM = "source_problem"
 
 #: Byte-order marks of UTF-16, which Excel's "Unicode Text" export writes.
 _UTF16 = (b"\xff\xfe", b"\xfe\xff")
+_LONE_CR = re.compile(rb"\r(?!\n)")
 _ZIP, _PARQUET, _OLE = b"PK\x03\x04", b"PAR1", b"\xd0\xcf\x11\xe0"
 
 
@@ -103,7 +105,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
-    header = next(csv.reader(io.StringIO(sample), delimiter=delimiter), [])
+    header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
     if not "".join(header).strip():
         raise InputError("is empty" if not sample.strip() else "has an empty first line; "
                          "the first line must hold the column names", path=path)
@@ -123,10 +125,12 @@ def _drop_blank(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[~blank].reset_index(drop=True)
 
 
-def _physical_lines(path: Path) -> int:
+def _one_record_per_line(path: Path, records: int) -> bool:
+    """Return True when ``records`` (header included) fill the file's lines one to one."""
     with open(path, "rb") as handle:
         data = handle.read()
-    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    return records == lines and _LONE_CR.search(data) is None
 
 
 def _read_csv_fast(path, names, delimiter, encoding) -> pd.DataFrame | None:
@@ -147,7 +151,7 @@ def _read_csv_fast(path, names, delimiter, encoding) -> pd.DataFrame | None:
         )
     except pa.ArrowInvalid:
         return None
-    if table.num_rows + 1 != _physical_lines(path):
+    if not _one_record_per_line(path, table.num_rows + 1):
         return None
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
     frame.insert(0, "source_row", np.arange(2, len(frame) + 2))
@@ -155,10 +159,18 @@ def _read_csv_fast(path, names, delimiter, encoding) -> pd.DataFrame | None:
 
 
 def _read_csv_exact(path, names, delimiter, encoding) -> pd.DataFrame:
-    """Read with the csv module, keeping the editor line where each record starts."""
+    """Read with the csv module, keeping the editor line where each record starts.
+
+    A carriage return alone inside a line of a file whose lines end in LF or CRLF (a stray
+    character in a value, which pandas writes unquoted) is read as a space, not a line break.
+    """
     rows, lines, problems = [], [], []
     width = len(names)
     with open(path, encoding=encoding, newline="") as handle:
+        text = handle.read()
+    if "\n" in text:  # lines end in LF or CRLF: a lone CR is junk inside a value
+        text = re.sub("\r(?!\n)", " ", text)
+    with io.StringIO(text, newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         try:
             next(reader)

@@ -93,7 +93,7 @@ def build(size: str) -> dict[str, Path]:
                          f"{k % KELURAHAN_PER_KECAMATAN + 1:03d}" for k in range(n_kel)])
     rw = order_in // 5 + 1
     rt = order_in % 5 + 1
-    sls = np.array([f"{kel_code[k]}{w:02d}{t:02d}" for k, w, t in zip(kel_of, rw, rt)])
+    sls = np.array([f"{kel_code[k]}{w:02d}{t:02d}" for k, w, t in zip(kel_of, rw, rt, strict=True)])
     rt_frame = gpd.GeoDataFrame(
         {"sls_code": sls, "kelurahan_code": kel_code[kel_of], "rw": [f"{w:03d}" for w in rw],
          "rt": [f"{t:03d}" for t in rt], "sls_name": [f"RT {t:03d} RW {w:03d}"

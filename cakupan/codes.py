@@ -25,6 +25,10 @@ def clean_code(values: pd.Series) -> pd.Series:
     ['3671011001', '3671011001', '3671', <NA>]
     """
     text = values.astype("string").str.strip()
+    # fast path: codes already plain digits (the usual export) need none of the regexes below,
+    # which pandas runs row by row in Python
+    if (text.isna() | text.str.fullmatch(r"\d+").fillna(False)).all():
+        return text
     text = text.str.replace(r"\.0$", "", regex=True)
     text = text.str.replace(r"[.\s\-/]", "", regex=True)
     return text.mask(text.str.lower().isin(_MISSING))

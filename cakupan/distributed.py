@@ -11,9 +11,10 @@ What runs where, and why the outputs cannot differ:
   code is in one partition with all the other rows declaring it: the crosswalk, which matches
   an unknown declared code to the kelurahan where most of its rows lie, sees the same rows as
   a single process. Kelurahan are packed into partitions in code order, so a partition holds
-  neighbouring kelurahan (a kecamatan or a run of them) as far as the sizes allow. Rows that declare no code are split into chunks of any size (their
-  placement depends on nothing but themselves). Each worker gets every polygon, so a point
-  outside its declared kecamatan is still found.
+  neighbouring kelurahan (a kecamatan or a run of them) as far as the sizes allow. Rows
+  that declare no code are split into chunks of any size (their placement depends on
+  nothing but themselves). Each worker gets every polygon, so a point outside its declared
+  area is still found.
 - The client concatenates the partitions in input order and runs the rest of
   :func:`cakupan.pipeline.analyse` unchanged: duplicates (an interview ID anywhere in the
   file), the checks (per enumerator, and enumerators cross kecamatan), coverage (roll-ups above
@@ -114,8 +115,11 @@ def place_on_dask(client, interviews: pd.DataFrame, kelurahan, units=None,
 
 @contextlib.contextmanager
 def connect(workers: int | None = None, scheduler: str | None = None):
-    """Yield a dask client: to the scheduler at ``scheduler`` (an address or a scheduler
-    file), else to a local cluster of ``workers`` processes (one thread each) started here."""
+    """Yield a dask client to ``scheduler``, else to a local cluster started here.
+
+    ``scheduler`` is an address (``tcp://host:port``) or a scheduler file; the local cluster
+    has ``workers`` processes of one thread each, on 127.0.0.1.
+    """
     try:
         from distributed import Client, LocalCluster
     except ImportError as error:  # pragma: no cover - the extra is installed in tests

@@ -266,7 +266,8 @@ def _account(status: pd.Series) -> dict:
 
 def _account_polygons(frame: gpd.GeoDataFrame, code: str) -> dict:
     """Polygons read, used, set aside (no RT label) and repaired, and the overlaps and gaps
-    between neighbours (metric CRS)."""
+    between neighbours (metric CRS).
+    """
     repairs = frame["repairs"].fillna("")
     status = pd.Series(np.where(repairs.str.contains("no_rt_label"), "no_rt_label", "counted"))
     shapes = frame.assign(**{code: frame[code].fillna("")})

@@ -20,6 +20,7 @@ from cakupan.config import Config
 
 from .conftest import cakupan
 
+
 def _wait_for_workers(scheduler_file, n, timeout=40.0):
     deadline = time.monotonic() + timeout
     from distributed import Client

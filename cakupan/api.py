@@ -28,9 +28,8 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from . import assign, checks, normalise, pipeline, write
 from . import config as config_module
-from . import coverage as coverage_module
+from . import pipeline, write
 from .config import Config
 from .read import PopulationRaster
 from .sample import world as sample_world
@@ -375,15 +374,6 @@ def write_outputs(result: pipeline.Result, out: PathType, *,
                                audience=audience, lang=lang)
 
 
-def _metric(kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None):
-    """Return (crs, kelurahan, units) as :func:`cakupan.pipeline.analyse` prepares them."""
-    crs = assign.metric_crs(kelurahan)
-    kelurahan = kelurahan.to_crs(crs).sort_values("kelurahan_code").reset_index(drop=True)
-    if units is not None:
-        units = assign.attach_units(units.to_crs(crs), kelurahan)
-    return crs, kelurahan, units
-
-
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], made_by: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -434,14 +424,8 @@ def assign_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     ['counted', 'duplicate', 'no_coordinates', 'outside_area']
     >>> tmp.cleanup()
     """
-    settings = _config(config)
-    _, kelurahan, units = _metric(kelurahan, units)
-    if units is not None:
-        interviews = normalise.resolve_sls(interviews, units)
-    placed = assign.assign_interviews(interviews, kelurahan, units,
-                                      settings.assign.sliver_tolerance_m)
-    placed["status"] = assign.mark_duplicates(placed)
-    return placed
+    _, kelurahan, units = pipeline.project(kelurahan, units)
+    return pipeline.place_interviews(interviews, kelurahan, units, _config(config))
 
 
 def check_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
@@ -486,23 +470,8 @@ def check_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     >>> tmp.cleanup()
     """
     _require(interviews, ("x", "y", "status"), "assign_interviews")
-    settings = _config(config)
-    _, kelurahan, units = _metric(kelurahan, units)
-    out = interviews.copy()
-    out["location_check"] = pipeline._location_check(out, kelurahan, units, settings)
-    return out.join(checks.flag_interviews(out, settings.checks))
-
-
-def _loaded(kelurahan, interviews, units, prelist, population, buildings) -> pipeline.Loaded:
-    return pipeline.Loaded(kelurahan=kelurahan, interviews=interviews, units=units,
-                           prelist=prelist, population=population, buildings=buildings)
-
-
-def _crosswalk(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame) -> pd.Series:
-    # The same match assign_interviews made: recomputed from the columns it leaves, so it
-    # survives filtering and joins (pandas drops ``attrs`` on a join).
-    declared = interviews.assign(kelurahan_code=interviews["declared_kelurahan_code"])
-    return assign.crosswalk_by_location(declared, set(kelurahan["kelurahan_code"]))
+    _, kelurahan, units = pipeline.project(kelurahan, units)
+    return pipeline.check_interviews(interviews, kelurahan, units, _config(config))
 
 
 def measure_coverage(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
@@ -556,17 +525,10 @@ def measure_coverage(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     >>> tmp.cleanup()
     """
     _require(interviews, ("x", "y", "status", "declared_kelurahan_code"), "assign_interviews")
-    settings = _config(config)
-    crs, kelurahan, units = _metric(kelurahan, units)
-    if prelist is not None and units is not None:
-        prelist = normalise.resolve_sls(prelist, units)
-    rt_shapes, _ = pipeline._rt_shapes(interviews, kelurahan, units)
-    loaded = _loaded(kelurahan, interviews, units, prelist, population, buildings)
-    expected = pipeline._expected(prelist, _crosswalk(interviews, kelurahan), rt_shapes,
-                                  loaded, settings, crs)
-    rt_names = None if units is None else units[["kelurahan_code", "rw", "rt", "sls_name"]]
-    return coverage_module.measure(interviews, expected, kelurahan, settings.coverage,
-                                   rt_names)
+    _, kelurahan, units = pipeline.project(kelurahan, units)
+    table, _, _ = pipeline.measure_coverage(interviews, kelurahan, units, prelist, population,
+                                            buildings, _config(config))
+    return table
 
 
 def find_blind_spots(interviews: pd.DataFrame, coverage: pd.DataFrame,
@@ -624,14 +586,9 @@ def find_blind_spots(interviews: pd.DataFrame, coverage: pd.DataFrame,
     >>> tmp.cleanup()
     """
     _require(interviews, ("x", "y", "status"), "assign_interviews")
-    settings = _config(config)
-    crs, kelurahan, units = _metric(kelurahan, units)
-    if buildings is None and population is None:
-        return pipeline._unvisited(coverage, units)
-    rt_shapes, _ = pipeline._rt_shapes(interviews, kelurahan, units)
-    loaded = _loaded(kelurahan, interviews, units, None, population, buildings)
-    return pipeline._blind_spots(interviews, kelurahan if rt_shapes is None else rt_shapes,
-                                 loaded, settings, crs)
+    _, kelurahan, units = pipeline.project(kelurahan, units)
+    return pipeline.find_blind_spots(interviews, coverage, kelurahan, units, None, population,
+                                     buildings, _config(config))
 
 
 def coverage_map(result: pipeline.Result, audience: str = "supervisor", lang: str = "id",

@@ -101,59 +101,125 @@ def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None
             place: Callable | None = None) -> Result:
     """Compute assignment, coverage, checks and blind spots from loaded inputs.
 
-    ``place`` replaces :func:`cakupan.assign.assign_interviews` (same arguments and result);
+    Runs :func:`project`, :func:`place_interviews`, :func:`check_interviews`,
+    :func:`measure_coverage` and :func:`find_blind_spots` in turn. ``place`` replaces
+    :func:`cakupan.assign.assign_interviews` (same arguments and result);
     :mod:`cakupan.distributed` passes one that runs it on dask, partitioned by area.
     """
     step = progress or (lambda name: None)
-    crs = assign.metric_crs(loaded.kelurahan)
-    kelurahan = loaded.kelurahan.to_crs(crs).sort_values("kelurahan_code").reset_index(drop=True)
-    units = None
-    if loaded.units is not None:
-        units = assign.attach_units(loaded.units.to_crs(crs), kelurahan)
-    interviews = loaded.interviews
-    if units is not None:
-        interviews = normalise.resolve_sls(interviews, units)
+    _, kelurahan, units = project(loaded.kelurahan, loaded.units)
     step("assign")
-    placed = (place or assign.assign_interviews)(interviews, kelurahan, units,
-                                                 config.assign.sliver_tolerance_m)
-    placed["status"] = assign.mark_duplicates(placed)
-    crosswalk = placed.attrs.get("crosswalk", pd.Series(dtype="string"))
-
+    placed = place_interviews(loaded.interviews, kelurahan, units, config, place)
     step("check")
-    placed["location_check"] = _location_check(placed, kelurahan, units, config)
-    placed = placed.join(checks.flag_interviews(placed, config.checks))
-
+    checked = check_interviews(placed, kelurahan, units, config)
     step("measure")
-    prelist = loaded.prelist
-    if prelist is not None and units is not None:
-        prelist = normalise.resolve_sls(prelist, units)
-    rt_shapes, rt_source = _rt_shapes(placed, kelurahan, units)
-    expected = _expected(prelist, crosswalk, rt_shapes, loaded, config, crs)
-    rt_names = None if units is None else units[["kelurahan_code", "rw", "rt", "sls_name"]]
-    table = coverage.measure(placed, expected, kelurahan, config.coverage, rt_names)
-
+    table, rt_shapes, rt_source = measure_coverage(checked, kelurahan, units, loaded.prelist,
+                                                   loaded.population, loaded.buildings, config)
     step("gaps")
-    if loaded.buildings is not None or loaded.population is not None:
-        gaps = _blind_spots(placed, rt_shapes if rt_shapes is not None else kelurahan, loaded,
-                            config, crs)
-    else:
-        gaps = _unvisited(table, units)
-    accounting = {"interviews": _account(placed["status"])}
-    if prelist is not None:
-        accounting["prelist"] = _account(prelist["status"])
+    gaps = find_blind_spots(checked, table, kelurahan, units, rt_shapes, loaded.population,
+                            loaded.buildings, config)
+    accounting = {"interviews": _account(checked["status"])}
+    if loaded.prelist is not None:
+        accounting["prelist"] = _account(loaded.prelist["status"])
     accounting["boundaries"] = _account_polygons(kelurahan, "kelurahan_code")
     if units is not None:
         accounting["units"] = _account_polygons(units, "sls_code")
     return Result(
         kelurahan=kelurahan.to_crs(assign.WGS84),
         units=None if rt_shapes is None else rt_shapes.to_crs(assign.WGS84),
-        interviews=placed,
+        interviews=checked,
         coverage=table,
         gaps=gaps,
         accounting=accounting,
-        crosswalk=dict(crosswalk.items()),
+        crosswalk=dict(crosswalk(checked, kelurahan).items()),
         rt_source=rt_source,
     )
+
+
+def project(kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None = None):
+    """Return (metric CRS, kelurahan, units) as the stages need them.
+
+    The CRS is the UTM zone of the area; kelurahan are sorted by code (ties in assignment go
+    to the lowest); units missing a kelurahan code get the one they lie in.
+    """
+    crs = assign.metric_crs(kelurahan)
+    kelurahan = kelurahan.to_crs(crs).sort_values("kelurahan_code").reset_index(drop=True)
+    if units is not None:
+        units = assign.attach_units(units.to_crs(crs), kelurahan)
+    return crs, kelurahan, units
+
+
+def place_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
+                     units: gpd.GeoDataFrame | None = None, config: Config = Config(),
+                     place: Callable | None = None) -> pd.DataFrame:
+    """Return interviews placed in kelurahan and RTs, repeats set aside as ``duplicate``.
+
+    Frames as :func:`project` returns them; SLS codes the units list take their RT from
+    the units (:func:`cakupan.normalise.resolve_sls`).
+    """
+    if units is not None:
+        interviews = normalise.resolve_sls(interviews, units)
+    placed = (place or assign.assign_interviews)(interviews, kelurahan, units,
+                                                 config.assign.sliver_tolerance_m)
+    placed["status"] = assign.mark_duplicates(placed)
+    return placed
+
+
+def check_interviews(placed: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
+                     units: gpd.GeoDataFrame | None = None, config: Config = Config()
+                     ) -> pd.DataFrame:
+    """Return placed interviews with ``location_check``, ``flags`` and ``doubtful``."""
+    out = placed.copy()
+    out["location_check"] = _location_check(out, kelurahan, units, config)
+    return out.join(checks.flag_interviews(out, config.checks))
+
+
+def crosswalk(placed: pd.DataFrame, kelurahan: gpd.GeoDataFrame) -> pd.Series:
+    """Return the declared kelurahan codes matched to boundary codes by location.
+
+    The match :func:`cakupan.assign.assign_interviews` made, recomputed from the columns it
+    leaves (``declared_kelurahan_code``, ``location_kelurahan_code``).
+    """
+    declared = placed.assign(kelurahan_code=placed["declared_kelurahan_code"])
+    return assign.crosswalk_by_location(declared, set(kelurahan["kelurahan_code"]))
+
+
+def measure_coverage(checked: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
+                     units: gpd.GeoDataFrame | None = None, prelist: pd.DataFrame | None = None,
+                     population: read.PopulationRaster | None = None,
+                     buildings: gpd.GeoDataFrame | None = None, config: Config = Config()):
+    """Return (coverage table, RT polygons, where the RT polygons come from).
+
+    The RT polygons are the units given, else territories drawn from the interviews
+    (``"territories"``), else None (``"none"``).
+    """
+    if prelist is not None and units is not None:
+        prelist = normalise.resolve_sls(prelist, units)
+    rt_shapes, rt_source = _rt_shapes(checked, kelurahan, units)
+    expected = _expected(prelist, crosswalk(checked, kelurahan), rt_shapes, population,
+                         buildings, config, kelurahan.crs)
+    rt_names = None if units is None else units[["kelurahan_code", "rw", "rt", "sls_name"]]
+    table = coverage.measure(checked, expected, kelurahan, config.coverage, rt_names)
+    return table, rt_shapes, rt_source
+
+
+def find_blind_spots(checked: pd.DataFrame, table: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
+                     units: gpd.GeoDataFrame | None = None,
+                     rt_shapes: gpd.GeoDataFrame | None = None,
+                     population: read.PopulationRaster | None = None,
+                     buildings: gpd.GeoDataFrame | None = None, config: Config = Config()
+                     ) -> gpd.GeoDataFrame:
+    """Return ``gaps.geojson``'s rows: populated places far from every counted interview.
+
+    Without a raster or buildings, the RTs where households are expected and none was
+    counted. ``rt_shapes`` as :func:`measure_coverage` returns them (drawn again if None).
+    """
+    if buildings is None and population is None:
+        return _unvisited(table, units)
+    if rt_shapes is None:
+        rt_shapes, _ = _rt_shapes(checked, kelurahan, units)
+    return _blind_spots(checked, kelurahan if rt_shapes is None else rt_shapes, population,
+                        buildings, config, kelurahan.crs)
 
 
 def _location_check(placed, kelurahan, units, config) -> pd.Series:
@@ -188,7 +254,8 @@ def _rt_shapes(placed, kelurahan, units) -> tuple[gpd.GeoDataFrame | None, str]:
     return shapes.sort_values(_KEY).reset_index(drop=True)[[*_KEY, "geometry"]], "territories"
 
 
-def _expected(prelist, crosswalk, rt_shapes, loaded, config, crs) -> pd.DataFrame | None:
+def _expected(prelist, matched, rt_shapes, population, buildings, config, crs
+              ) -> pd.DataFrame | None:
     """Return expected households per RT from every source given, combined.
 
     See :func:`cakupan.expected.combine_expected` for the rule.
@@ -196,17 +263,17 @@ def _expected(prelist, crosswalk, rt_shapes, loaded, config, crs) -> pd.DataFram
     sources = {}
     if prelist is not None:
         rows = prelist[prelist["status"].eq("counted")].copy()
-        rows["kelurahan_code"] = rows["kelurahan_code"].replace(dict(crosswalk.items()))
+        rows["kelurahan_code"] = rows["kelurahan_code"].replace(dict(matched.items()))
         sources["prelist"] = rows.set_index(_KEY)["expected_households"]
     if rt_shapes is not None and len(rt_shapes):
         index = pd.MultiIndex.from_frame(rt_shapes[_KEY])
-        if loaded.population is not None:
-            raster = expected.households_from_raster(rt_shapes, loaded.population,
+        if population is not None:
+            raster = expected.households_from_raster(rt_shapes, population,
                                                      config.expected.household_size)
             sources["raster"] = pd.Series(raster.to_numpy(), index=index)
-        if loaded.buildings is not None:
+        if buildings is not None:
             homes = expected.households_from_buildings(
-                rt_shapes, loaded.buildings.to_crs(crs),
+                rt_shapes, buildings.to_crs(crs),
                 config.expected.households_per_building, config.expected.min_building_area_m2)
             sources["buildings"] = pd.Series(homes.to_numpy(), index=index)
     if not sources:
@@ -222,14 +289,14 @@ def _expected(prelist, crosswalk, rt_shapes, loaded, config, crs) -> pd.DataFram
     return combined.reset_index().rename(columns={"level_0": "kelurahan_code"})
 
 
-def _blind_spots(placed, units, loaded, config, crs) -> gpd.GeoDataFrame:
+def _blind_spots(placed, units, population, buildings, config, crs) -> gpd.GeoDataFrame:
     """Return populated buildings (or raster cells) far from every counted interview."""
-    if loaded.buildings is not None:
-        populated = expected.residential_buildings(loaded.buildings.to_crs(crs),
+    if buildings is not None:
+        populated = expected.residential_buildings(buildings.to_crs(crs),
                                                    config.expected.min_building_area_m2)
         populated = populated.assign(households=config.expected.households_per_building)
     else:
-        populated = gaps_module.raster_cells(loaded.population,
+        populated = gaps_module.raster_cells(population,
                                              config.expected.household_size).to_crs(crs)
     sure = placed["status"].eq("counted") & ~placed.get("doubtful", False)
     spots = gaps_module.find_blind_spots(
@@ -265,8 +332,10 @@ def _account(status: pd.Series) -> dict:
 
 
 def _account_polygons(frame: gpd.GeoDataFrame, code: str) -> dict:
-    """Polygons read, used, set aside (no RT label) and repaired, and the overlaps and gaps
-    between neighbours (metric CRS).
+    """Return the accounting of a polygon layer (metric CRS).
+
+    Polygons read, used, set aside (no RT label) and repaired, and the overlaps and gaps
+    between neighbours.
     """
     repairs = frame["repairs"].fillna("")
     status = pd.Series(np.where(repairs.str.contains("no_rt_label"), "no_rt_label", "counted"))

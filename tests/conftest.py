@@ -42,12 +42,3 @@ def city_demo(tmp_path_factory) -> Path:
     done = cakupan("demo", "--out", out)
     assert done.returncode == 0, done.stderr
     return out
-
-
-@pytest.fixture(scope="session")
-def city_demo_planner(tmp_path_factory) -> Path:
-    """The demo's city for the planner audience."""
-    out = tmp_path_factory.mktemp("planner") / "demo"
-    done = cakupan("demo", "--out", out, "--audience", "planner")
-    assert done.returncode == 0, done.stderr
-    return out

@@ -47,7 +47,9 @@ def test_random_broken_rows_are_accounted_for(tiny_world, tmp_path_factory, data
                                  prelist=paths["prelist"])))
     out = result.interviews
     assert len(out) == len(rows)
-    assert out["source_row"].tolist() == list(range(2, len(rows) + 2))
+    # the line each row starts on: a value holding a line break pushes the next rows down
+    lines = out["source_row"].to_numpy()
+    assert lines[0] == 2 and (np.diff(lines) >= 1).all()
     account = result.accounting["interviews"]
     assert account["rows_read"] == len(rows)
     assert account["rows_counted"] + account["rows_set_aside"] == len(rows)

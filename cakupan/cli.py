@@ -7,6 +7,7 @@ one line on stderr with exit status 2. Heavy imports happen inside the commands,
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -25,6 +26,18 @@ class UsageProblem(click.ClickException):
     def show(self, file=None):
         """Print ``cakupan: <message>`` on stderr."""
         click.echo(f"cakupan: {self.format_message()}", err=True)
+
+
+@contextlib.contextmanager
+def _reported(quiet: bool = True):
+    """Yield a progress callback; turn cakupan's errors into one line and exit status 2."""
+    step, close = _progress(not quiet and sys.stderr.isatty())
+    try:
+        yield step
+    except CakupanError as error:
+        raise UsageProblem(str(error)) from None
+    finally:
+        close()
 
 
 def _progress(enabled: bool):
@@ -126,17 +139,12 @@ def demo(out, size, seed, audience, lang, quiet, workers, scheduler, no_html):
     from .pipeline import Inputs
     from .sample import make_world, write_world
 
-    step, close = _progress(not quiet and sys.stderr.isatty())
-    try:
+    with _reported(quiet) as step:
         paths = write_world(make_world(size, seed), out)
         inputs = Inputs(**{name: paths[name] for name in (
             "boundaries", "interviews", "units", "prelist", "population", "buildings")})
         result = _run(inputs, out, Config(), audience, lang, step, workers, scheduler,
                       no_html)
-    except CakupanError as error:
-        raise UsageProblem(str(error)) from None
-    finally:
-        close()
     _summary(result, out)
 
 
@@ -173,15 +181,10 @@ def run(boundaries, interviews, units, prelist, population, buildings, config_pa
     from .config import load_config
     from .pipeline import Inputs
 
-    step, close = _progress(not quiet and sys.stderr.isatty())
-    try:
+    with _reported(quiet) as step:
         config = load_config(config_path)
         inputs = Inputs(boundaries, interviews, units, prelist, population, buildings)
         result = _run(inputs, out, config, audience, lang, step, workers, scheduler, no_html)
-    except CakupanError as error:
-        raise UsageProblem(str(error)) from None
-    finally:
-        close()
     _summary(result, out)
 
 
@@ -211,11 +214,9 @@ def validate(boundaries, interviews, units, prelist, config_path):
     from .validate import format_summary
     from .validate import validate as validate_inputs
 
-    try:
+    with _reported():
         config = load_config(config_path)
         table = validate_inputs(Inputs(boundaries, interviews, units, prelist), config)
-    except CakupanError as error:
-        raise UsageProblem(str(error)) from None
     click.echo(format_summary(table))
 
 

@@ -100,3 +100,38 @@ def test_run_off_a_terminal_is_quiet_and_says_where_to_look(tmp_path, tiny_world
     assert len(lines) == 3
     assert "interview rows read" in lines[0]
     assert lines[2] == f"Outputs are in {out}: open {out / 'report.html'} and {out / 'map.html'}."
+
+
+def test_progress_bar_on_a_terminal(tmp_path, tiny_world):
+    """On a terminal (a pseudo-terminal of 100 columns here) each step shows in a bar."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    paths = tiny_world[1]
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "cakupan", "run", "--boundaries", str(paths["boundaries"]),
+         "--interviews", str(paths["interviews"]), "--out", str(tmp_path / "out")],
+        stdin=follower, stdout=follower, stderr=follower, close_fds=True)
+    os.close(follower)
+    output = bytearray()
+    while True:
+        try:
+            data = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        output.extend(data)
+    os.close(leader)
+    assert child.wait() == 0
+    text = output.decode("utf-8", "replace")
+    for step in ("read", "assign", "check", "measure", "write"):
+        assert step in text
+    assert "/6" in text

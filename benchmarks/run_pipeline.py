@@ -97,7 +97,7 @@ def build(size: str) -> dict[str, Path]:
     rt_frame = gpd.GeoDataFrame(
         {"sls_code": sls, "kelurahan_code": kel_code[kel_of], "rw": [f"{w:03d}" for w in rw],
          "rt": [f"{t:03d}" for t in rt], "sls_name": [f"RT {t:03d} RW {w:03d}"
-                                                      for w, t in zip(rw, rt)]},
+                                                      for w, t in zip(rw, rt, strict=True)]},
         geometry=units.geometry.to_numpy(), crs=units.crs).sort_values("sls_code")
     kel_geoms = [shapely.coverage_union_all(units.geometry.to_numpy()[ids]) for ids in groups]
     kel_frame = gpd.GeoDataFrame(

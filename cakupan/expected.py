@@ -208,8 +208,11 @@ def households_from_buildings(
 
 def residential_buildings(buildings: gpd.GeoDataFrame, min_area_m2: float = 20.0
                           ) -> gpd.GeoDataFrame:
-    """Return the buildings that count as homes: residential, and points or footprints of at
-    least ``min_area_m2`` (metric CRS)."""
+    """Return the buildings that count as homes.
+
+    Residential ones (see :func:`households_from_buildings`) that are points or footprints of
+    at least ``min_area_m2`` (metric CRS).
+    """
     geoms = buildings.geometry.to_numpy()
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     is_point = np.isin(shapely.get_type_id(geoms), [0, 4])

@@ -68,7 +68,7 @@ def test_worklist_rows_match_the_csv_outputs(city_demo):
     listed = {(r[header.index("Kode kelurahan")], r[header.index("RW")], r[header.index("RT")])
               for r in rts[1:]}
     assert len(rts) - 1 == len(listed) == len(revisit)
-    assert listed == set(zip(revisit["kelurahan_code"], revisit["rw"], revisit["rt"]))
+    assert listed == set(zip(revisit["kelurahan_code"], revisit["rw"], revisit["rt"], strict=True))
     out = pd.read_csv(city_demo / "interviews.csv", dtype=str, keep_default_na=False)
     to_check = out[(out["flags"] != "") | (out["location_check"] == "far_outside")]
     column = verify[0].index("ID wawancara")

@@ -304,9 +304,11 @@ def combine_expected(
 
 
 def _direction(values: np.ndarray, has: np.ndarray, share: float) -> np.ndarray:
-    """Return +1 where every independent source exceeds the prelist by more than ``share`` of
-    the larger, -1 where every one falls short by that much, else 0; without a prelist, 1
-    where the independent sources differ from each other by more than ``share``.
+    """Return +1, -1 or 0 per unit: how every independent source compares with the prelist.
+
+    +1 where each exceeds it by more than ``share`` of the larger, -1 where each falls short by
+    that much, else 0; without a prelist, 1 where the independent sources differ from each
+    other by more than ``share``.
     """
     prelist, independent = values[:, 0], values[:, 1:]
     has_prelist, has_other = has[:, 0], has[:, 1:]

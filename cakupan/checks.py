@@ -17,7 +17,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
@@ -238,7 +237,9 @@ def flag_interviews(interviews: pd.DataFrame, config) -> pd.DataFrame:
     checks = _checks(config)
     frame = interviews
     n = len(frame)
-    x, y = _metric_xy(frame)
+    # assign keeps the metric position of a valid fix outside the area: trips there count
+    x = frame["x"].to_numpy(dtype="float64", na_value=np.nan)
+    y = frame["y"].to_numpy(dtype="float64", na_value=np.nan)
     acc = frame["gps_accuracy_m"].to_numpy(dtype="float64", na_value=np.nan)
     when = pd.to_datetime(frame["interviewed_at"])
     has_time = when.notna().to_numpy()
@@ -282,35 +283,6 @@ def flag_interviews(interviews: pd.DataFrame, config) -> pd.DataFrame:
         },
         index=frame.index,
     )
-
-
-def _metric_xy(frame):
-    """Return ``x`` and ``y``, projecting valid ``lon``/``lat`` of rows that have none.
-
-    Rows outside the area keep a valid fix but no metric coordinates; a trip there and back
-    is exactly what the travel checks look for. They are projected into the UTM zone of the
-    other rows, once that zone is seen to reproduce their ``x`` and ``y``.
-    """
-    x = frame["x"].to_numpy(dtype="float64", na_value=np.nan).copy()
-    y = frame["y"].to_numpy(dtype="float64", na_value=np.nan).copy()
-    if "lon" not in frame or "lat" not in frame:
-        return x, y
-    lon = frame["lon"].to_numpy(dtype="float64", na_value=np.nan)
-    lat = frame["lat"].to_numpy(dtype="float64", na_value=np.nan)
-    valid = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
-    both = np.flatnonzero(valid & np.isfinite(x) & np.isfinite(y))
-    fill = valid & ~(np.isfinite(x) & np.isfinite(y))
-    if not fill.any() or len(both) == 0:
-        return x, y
-    zone = int((np.median(lon[both]) + 180) // 6) % 60 + 1
-    epsg = (32700 if np.median(lat[both]) < 0 else 32600) + zone
-    to_metric = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
-    sample = both[:: max(1, len(both) // 100)]
-    sx, sy = to_metric.transform(lon[sample], lat[sample])
-    if np.nanmax(np.hypot(sx - x[sample], sy - y[sample])) > 1.0:
-        return x, y  # x/y are in another CRS: leave the rows without a fix
-    x[fill], y[fill] = to_metric.transform(lon[fill], lat[fill])
-    return x, y
 
 
 def _location_pairs(x, y, minutes, has_time, enumerator, located, checks):

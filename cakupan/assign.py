@@ -28,6 +28,8 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyproj
 import shapely
 
@@ -263,11 +265,19 @@ def unit_positions(frame: pd.DataFrame, units: pd.DataFrame,
     columns = list(keys)
     labelled = units[columns].notna().all(axis=1).to_numpy()
     positions = np.flatnonzero(labelled)
-    index = pd.MultiIndex.from_frame(units.loc[labelled, columns].astype(object))
-    first = ~index.duplicated()
-    index, positions = index[first], positions[first]
-    found = index.get_indexer(pd.MultiIndex.from_frame(frame[columns].astype(object)))
-    return np.where(found >= 0, positions[np.maximum(found, 0)], -1).astype(np.int64)
+    listed = pd.Series(_joined_keys(units.loc[labelled, columns]))
+    first = ~listed.duplicated().to_numpy()
+    found = pc.index_in(_joined_keys(frame[columns]),
+                        value_set=pa.array(listed[first], type=pa.string()))
+    found = found.fill_null(-1).to_numpy()
+    return np.where(found >= 0, positions[first][np.maximum(found, 0)], -1).astype(np.int64)
+
+
+def _joined_keys(frame: pd.DataFrame) -> pa.Array:
+    """Return each row's values joined into one text key (Arrow); null where one is missing."""
+    parts = [pa.array(frame[name].astype("string"), type=pa.string(), from_pandas=True)
+             for name in frame.columns]
+    return pc.binary_join_element_wise(*parts, "\x1f")
 
 
 def _place_in_units(out: pd.DataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -218,7 +218,8 @@ def flag_interviews(interviews: pd.DataFrame, config) -> pd.DataFrame:
         - ``flags``: flag names, sorted, ``;``-joined; empty string when none.
         - ``cluster_id`` (Int64): the invented cluster, numbered from 1 in input order.
         - ``cluster_size`` (Int64): interviews in that cluster.
-        - ``nearest_m`` (float): distance to the enumerator's nearest other interview.
+        - ``nearest_m`` (float): distance to the enumerator's nearest other interview, when
+          within :func:`nearest_radius` (9 m by default); NaN when farther.
         - ``speed_kmh`` (float): speed from the enumerator's previous interview, after the
           GPS allowance (0 when within it).
         - ``doubtful`` (bool): counted but in an invented cluster.
@@ -286,7 +287,12 @@ def flag_interviews(interviews: pd.DataFrame, config) -> pd.DataFrame:
 
 
 def _location_pairs(x, y, minutes, has_time, enumerator, located, checks):
-    """Return nearest distance, duplicate masks and invented clusters from one KD-tree."""
+    """Return nearest distance, duplicate masks and invented clusters from one KD-tree.
+
+    One search finds every pair of an enumerator's interviews within the largest radius any
+    rule needs; the nearest distance is measured within that radius only (farther: NaN), as
+    a nearest-neighbour query over millions of points costs ten times the pair search.
+    """
     n = len(x)
     nearest = np.full(n, np.nan)
     dup = np.zeros(n, dtype=bool)
@@ -300,39 +306,47 @@ def _location_pairs(x, y, minutes, has_time, enumerator, located, checks):
     points = np.column_stack(
         [x[rows] - x[rows].mean(), y[rows] - y[rows].mean(), enumerator[rows] * _PLANE_M]
     )
-    tree = cKDTree(points)
-    distance, _ = tree.query(points, k=2)
-    second = distance[:, 1]
-    nearest[rows] = np.where(second < _PLANE_M / 2, second, np.nan)
-
-    radius = max(checks.near_duplicate_m, checks.duplicate_m)
+    tree = cKDTree(points, balanced_tree=False, compact_nodes=False)
+    radius = nearest_radius(checks)
     pairs = tree.query_pairs(radius, output_type="ndarray")
-    if len(pairs):
-        a, b = pairs[:, 0], pairs[:, 1]
-        d = np.hypot(*(points[a, :2] - points[b, :2]).T)
-        same = d <= checks.duplicate_m
-        dup[rows[np.concatenate([a[same], b[same]])]] = True
-        near = ~same & (d <= checks.near_duplicate_m)
-        near_dup[rows[np.concatenate([a[near], b[near]])]] = True
+    a, b = pairs[:, 0], pairs[:, 1]
+    d = np.hypot(*(points[a, :2] - points[b, :2]).T)
+    closest = np.full(len(rows), np.inf)
+    np.minimum.at(closest, a, d)
+    np.minimum.at(closest, b, d)
+    nearest[rows] = np.where(np.isfinite(closest), closest, np.nan)
 
-    ids, sizes = _clusters(tree, minutes[rows], has_time[rows], checks)
+    same = d <= checks.duplicate_m
+    dup[rows[np.concatenate([a[same], b[same]])]] = True
+    near = ~same & (d <= checks.near_duplicate_m)
+    near_dup[rows[np.concatenate([a[near], b[near]])]] = True
+
+    within = d <= checks.cluster_radius_m
+    ids, sizes = _clusters(tree, a[within], b[within], d[within], minutes[rows], has_time[rows],
+                           checks)
     cluster_id[rows], cluster_size[rows] = ids, sizes
     return nearest, dup, near_dup, (cluster_id, cluster_size)
 
 
-def _clusters(tree, minutes, has_time, checks):
-    """Label invented clusters among the points of ``tree``; 0 = none."""
+def nearest_radius(checks) -> float:
+    """Return how far ``nearest_m`` looks: the largest radius of the location rules."""
+    checks = _checks(checks)
+    return max(checks.cluster_radius_m, checks.near_duplicate_m, checks.duplicate_m)
+
+
+def _clusters(tree, a, b, distance, minutes, has_time, checks):
+    """Label invented clusters among the points of ``tree``; 0 = none.
+
+    ``a``, ``b`` and ``distance`` are the pairs within ``cluster_radius_m``.
+    """
     n = len(minutes)
     ids = np.zeros(n, dtype="int64")
     sizes = np.zeros(n, dtype="int64")
-    pairs = tree.query_pairs(checks.cluster_radius_m, output_type="ndarray")
-    if len(pairs) == 0:
+    if len(a) == 0:
         return ids, sizes
-    a, b = pairs[:, 0], pairs[:, 1]
     timed = has_time[a] & has_time[b]
-    a, b = a[timed], b[timed]
+    a, b, distance = a[timed], b[timed], distance[timed]
     together = np.abs(minutes[a] - minutes[b]) <= checks.cluster_minutes
-    distance = np.hypot(*(tree.data[a, :2] - tree.data[b, :2]).T)
     spot = distance <= checks.spot_radius_m
     core = has_time & (_count(a[together], b[together], n) >= checks.cluster_min_households)
     core |= (

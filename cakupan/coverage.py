@@ -129,16 +129,15 @@ def _gap(frame: pd.DataFrame) -> pd.Series:
 
 def _roll_up(rt, keys, kelurahan, level) -> pd.DataFrame:
     grouped = rt.groupby(keys, sort=True, dropna=False)
-    up = grouped.agg(
-        counted=("counted", "sum"),
-        doubtful=("doubtful", "sum"),
-        expected_households=("expected_households", lambda s: s.sum(min_count=1)),
-        child_gap=("gap", "sum"),
-        sources=("expected_source", lambda s: ";".join(sorted(set(s.dropna())))),
-        **{c: (c, lambda s: s.sum(min_count=1)) for c in SOURCES},
-        sources_disagree=("sources_disagree", "sum"),
-    ).reset_index()
-    up["expected_source"] = up["sources"].replace("", pd.NA).astype("string")
+    up = grouped[["counted", "doubtful"]].sum()
+    up["child_gap"] = grouped["gap"].sum()
+    up = up.join(grouped[["expected_households", *SOURCES]].sum(min_count=1))
+    up["sources_disagree"] = grouped["sources_disagree"].sum()
+    named = rt[[*keys, "expected_source"]].dropna(subset=["expected_source"]).drop_duplicates()
+    named = named.sort_values("expected_source", kind="stable")
+    sources = named.groupby(keys, sort=True, dropna=False)["expected_source"].agg(";".join)
+    up["expected_source"] = sources.reindex(up.index).astype("string")
+    up = up.reset_index()
     up["gap"] = np.maximum(_gap(up), up["child_gap"])
     if level in ("kelurahan", "kecamatan"):
         # every unit of the boundaries is listed, even one with nothing counted or expected

@@ -29,7 +29,7 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from . import _assets, _topo
+from . import _assets, _topo, topology
 from .labels import STATUS_COLOURS, labels
 
 LEVELS = ("kecamatan", "kelurahan", "rw", "rt")
@@ -61,7 +61,7 @@ def level_shapes(kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None = N
     """Return ``code`` and geometry of every level that has polygons, sorted by code."""
     kel = kelurahan[["kelurahan_code", "kecamatan_code", "geometry"]]
     shapes = {
-        "kecamatan": kel.dissolve(by="kecamatan_code", as_index=False, sort=True)
+        "kecamatan": topology.dissolve(kel, "kecamatan_code")
         .rename(columns={"kecamatan_code": "code"}),
         "kelurahan": kel.rename(columns={"kelurahan_code": "code"}),
     }
@@ -69,9 +69,8 @@ def level_shapes(kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None = N
         rts = units.dropna(subset=["kelurahan_code", "rw", "rt"])
         rts = rts.assign(rw_code=rts["kelurahan_code"] + rts["rw"],
                          code=rts["kelurahan_code"] + rts["rw"] + rts["rt"])
-        shapes["rw"] = rts.dissolve(by="rw_code", as_index=False, sort=True).rename(
-            columns={"code": "_", "rw_code": "code"})
-        shapes["rt"] = rts.dissolve(by="code", as_index=False, sort=True)
+        shapes["rw"] = topology.dissolve(rts, "rw_code").rename(columns={"rw_code": "code"})
+        shapes["rt"] = topology.dissolve(rts, "code")
     return {level: gpd.GeoDataFrame(frame[["code"]].astype(str), geometry=frame.geometry.values,
                                     crs=frame.crs).to_crs(4326).sort_values("code",
                                                                             kind="stable")

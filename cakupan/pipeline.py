@@ -243,7 +243,7 @@ def _rt_shapes(placed, kelurahan, units) -> tuple[gpd.GeoDataFrame | None, str]:
     """Return one polygon per RT (metric): the SLS polygons, else approximate territories."""
     if units is not None:
         labelled = units.dropna(subset=_KEY)
-        return labelled.dissolve(by=_KEY, as_index=False, sort=True)[[*_KEY, "geometry"]], "sls"
+        return topology.dissolve(labelled, _KEY), "sls"
     counted = placed[placed["status"].eq("counted")].dropna(subset=[*_KEY, "x", "y"])
     if counted.empty:
         return None, "none"
@@ -312,7 +312,7 @@ def _unvisited(table: pd.DataFrame, units) -> gpd.GeoDataFrame:
         return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry",
                                 crs=assign.WGS84)
     rts = table[table["level"].eq("rt") & table["status"].eq("not_started")]
-    shapes = units.dissolve(by=["kelurahan_code", "rw", "rt"], as_index=False, sort=True)
+    shapes = topology.dissolve(units, _KEY)
     gaps = shapes.merge(rts, on=["kelurahan_code", "rw", "rt"])
     gaps = gaps.rename(columns={"gap_households": "estimated_households"})
     gaps["source"] = "rt_not_started"

@@ -24,6 +24,37 @@ MIN_GAP_M2 = 0.01
 _TOUCH_M = 0.01
 
 
+def dissolve(frame: gpd.GeoDataFrame, by) -> gpd.GeoDataFrame:
+    """Return one polygon per value of ``by``, sorted: the union of its rows.
+
+    What ``frame.dissolve(by, as_index=False, sort=True)[[*by, "geometry"]]`` gives (rows
+    missing a key are left out), but a group of one row keeps its polygon as it is: most RTs
+    are one polygon, and unioning 60,000 of them one by one takes seconds.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> frame = gpd.GeoDataFrame({"rt": ["2", "1", "1", None]}, geometry=[
+    ...     box(5, 0, 6, 1), box(0, 0, 1, 1), box(1, 0, 2, 1), box(9, 9, 10, 10)])
+    >>> [(rt, shape.area) for rt, shape in dissolve(frame, "rt").to_numpy()]
+    [('1', 2.0), ('2', 1.0)]
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    group = frame.groupby(by, sort=True, dropna=True).ngroup()
+    group = group.fillna(-1).to_numpy(dtype=np.int64)
+    keep = np.flatnonzero(group >= 0)
+    order = keep[np.argsort(group[keep], kind="stable")]
+    sizes = np.bincount(group[keep])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    geoms = frame.geometry.to_numpy()
+    shapes = geoms[order[starts]].copy()
+    for number in np.flatnonzero(sizes > 1):
+        shapes[number] = shapely.union_all(geoms[order[starts[number]:starts[number]
+                                                       + sizes[number]]])
+    out = frame.iloc[order[starts]][by].reset_index(drop=True)
+    return gpd.GeoDataFrame(out, geometry=shapes, crs=frame.crs)
+
+
 def overlaps_and_gaps(polygons: gpd.GeoDataFrame, code: str,
                       min_overlap_m2: float = MIN_OVERLAP_M2,
                       min_gap_m2: float = MIN_GAP_M2, max_gap_m2: float | None = None

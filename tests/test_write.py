@@ -1,0 +1,45 @@
+"""The CSV writer gives pandas' bytes, a million rows at a time."""
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cakupan import write
+
+texts = st.one_of(st.none(), st.text(alphabet=st.characters(blacklist_characters="\r",
+                                                            blacklist_categories=("Cs",)),
+                                     max_size=8))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(texts, st.integers(-10**12, 10**12), st.booleans(),
+                          st.one_of(st.none(), st.floats(allow_nan=False, width=64)),
+                          st.one_of(st.none(), st.integers(0, 99))), max_size=30))
+def test_csv_bytes_equal_pandas(tmp_path_factory, rows):
+    frame = pd.DataFrame(rows, columns=["text, quoted", "n", "flag", "x", "maybe"])
+    frame = frame.astype({"text, quoted": "string", "n": "int64", "flag": "bool",
+                          "x": "float64", "maybe": "Int64"})
+    frame["code"] = pd.Categorical(frame["text, quoted"].astype(object))
+    path = tmp_path_factory.mktemp("csv") / "out.csv"
+    write.write_csv(path, frame)
+    assert path.read_bytes() == frame.to_csv(index=False, lineterminator="\n").encode()
+
+
+def test_csv_in_parts(tmp_path, monkeypatch):
+    monkeypatch.setattr(write, "_CSV_ROWS", 3)
+    frame = pd.DataFrame({"id": pd.array([f"W{i}" for i in range(10)], dtype="string"),
+                          "n": np.arange(10)})
+    write.write_csv(tmp_path / "out.csv", frame)
+    assert (tmp_path / "out.csv").read_text() == frame.to_csv(index=False, lineterminator="\n")
+
+
+def test_csv_quotes_a_carriage_return(tmp_path):
+    write.write_csv(tmp_path / "out.csv", pd.DataFrame({"a": ["x\ry", "z"], "b": [1, 2]}))
+    assert (tmp_path / "out.csv").read_bytes() == b'a,b\n"x\ry",1\nz,2\n'
+
+
+def test_other_columns_use_pandas(tmp_path):
+    frame = pd.DataFrame({"when": pd.to_datetime(["2022-10-15 08:00", None]), "n": [1, 2]})
+    write.write_csv(tmp_path / "out.csv", frame)
+    assert (tmp_path / "out.csv").read_text() == frame.to_csv(index=False, lineterminator="\n")

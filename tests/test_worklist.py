@@ -343,28 +343,6 @@ def test_written_worklist_opens_and_converts_to_pdf(sheets, tmp_path):
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
 
 
-def test_write_xlsx_guards_cells(tmp_path):
-    frame = pd.DataFrame(
-        {
-            "text": pd.array(["=1+1", "bell\x07", None], dtype="string"),
-            "n": pd.array([1, None, 3], dtype="Int64"),
-            "f": [0.5, np.nan, 2.0],
-            "t": pd.to_datetime(["2022-10-15 10:00", None, "2022-10-16 08:30"]),
-            "b": [True, False, True],
-        }
-    )
-    path = write_xlsx(tmp_path / "x.xlsx", {"a/b:c" * 10: frame, "empty": frame.iloc[:0]})
-    book = openpyxl.load_workbook(path)
-    sheet = book.worksheets[0]
-    assert len(sheet.title) == 31 and "/" not in sheet.title
-    assert [c.value for c in sheet["A"]][1:] == ["=1+1", "bell", None]
-    assert sheet["A2"].data_type == "s"
-    assert [c.value for c in sheet["B"]][1:] == [1, None, 3]
-    assert sheet["D2"].value == pd.Timestamp("2022-10-15 10:00").to_pydatetime()
-    assert sheet["E3"].value is False
-    assert book.worksheets[1].max_row == 1
-
-
 def test_minimal_inputs_give_placeholders():
     rts = coverage()
     rts = rts[rts["level"] == "rt"]  # no kelurahan or kecamatan rows to name them

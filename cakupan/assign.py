@@ -151,19 +151,18 @@ def assign_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     crs = kelurahan.crs
     polygons = kelurahan.geometry.to_numpy()
     index = PolygonIndex(polygons)
-    codes = kelurahan["kelurahan_code"].to_numpy(dtype=object)
-    out = interviews.copy()
+    codes = kelurahan["kelurahan_code"].astype("string")
+    out = interviews.copy(deep=False)
     usable = out["status"].eq("counted").to_numpy()
     lon = out["lon"].to_numpy(dtype=float).copy()
     lat = out["lat"].to_numpy(dtype=float).copy()
     lon[~usable], lat[~usable] = np.nan, np.nan
-    declared = out["kelurahan_code"].map(pd.Series(np.arange(len(codes)), index=codes))
-    declared = declared.fillna(-1).to_numpy(dtype=np.int64)
+    declared = positions_in(out["kelurahan_code"], codes)
 
     in_range = (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
     x, y = _project(np.where(in_range, lon, np.nan), np.where(in_range, lat, np.nan), crs)
     where = _place(x, y, index, polygons, declared, sliver_tolerance_m)
-    repairs = out["repairs"].fillna("").to_numpy(dtype=object)
+    repairs = out["repairs"].fillna("")
 
     # Tries for points in no kelurahan: swapped axes, then UTM metres in the area's zone.
     lost = usable & (where < 0)
@@ -176,7 +175,7 @@ def assign_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     for mask, nx, ny, name in ((swapped, sx, sy, "swapped_lat_lon"),
                                (utm_ok, ux, uy, "utm_coordinates")):
         x, y = np.where(mask, nx, x), np.where(mask, ny, y)
-        repairs = np.where(mask, np.char.add(repairs.astype(str), ";" + name), repairs)
+        repairs = repairs.mask(mask, repairs[mask] + ";" + name)
     fixed = swapped | utm_ok
     if fixed.any():
         where[fixed] = _place(x[fixed], y[fixed], index, polygons, declared[fixed],
@@ -184,26 +183,25 @@ def assign_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
         back = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
         lon[fixed], lat[fixed] = back.transform(x[fixed], y[fixed])
 
-    status = out["status"].to_numpy(dtype=object).copy()
     outside = usable & (where < 0)
-    status[outside] = np.where(in_range[outside], "outside_area", "invalid_coordinates")
+    status = out["status"].mask(outside & in_range, "outside_area")
+    status = status.mask(outside & ~in_range, "invalid_coordinates")
     located = where >= 0
     out["lon"], out["lat"] = np.where(located, lon, out["lon"]), np.where(located, lat, out["lat"])
     # points outside the area keep their metric position: the checks still use it
     out["x"], out["y"] = x, y
-    out["status"] = pd.Series(status, index=out.index, dtype="string")
-    out["repairs"] = pd.Series(repairs, index=out.index, dtype="string").str.strip(";")
+    out["status"] = status.astype("string")
+    out["repairs"] = repairs.astype("string").str.strip(";")
     out["declared_kelurahan_code"] = out["kelurahan_code"]
-    out["location_kelurahan_code"] = pd.Series(
-        np.where(located, codes[np.maximum(where, 0)], None), index=out.index, dtype="string")
+    out["location_kelurahan_code"] = take_text(codes, where, out.index)
 
     crosswalk = crosswalk_by_location(out, set(codes))
-    declared_code = out["kelurahan_code"].astype(object)
-    matched = declared_code.map(dict(crosswalk.items()))
-    location_code = out["location_kelurahan_code"].astype(object)
-    chosen = np.where(declared_code.isin(codes), declared_code,
-                      np.where(matched.notna(), matched, location_code))
-    out["kelurahan_code"] = pd.Series(chosen, index=out.index, dtype="string")
+    declared_code = out["kelurahan_code"]
+    chosen = declared_code.where(declared >= 0, out["location_kelurahan_code"])
+    unknown = (declared < 0) & declared_code.notna().to_numpy()
+    if len(crosswalk) and unknown.any():
+        chosen[unknown] = declared_code[unknown].map(crosswalk).fillna(chosen[unknown])
+    out["kelurahan_code"] = chosen.astype("string")
     out.attrs["crosswalk"] = crosswalk
 
     out["location_rw"] = pd.Series(pd.NA, index=out.index, dtype="string")
@@ -211,6 +209,33 @@ def assign_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     if units is not None and len(units):
         out = _place_in_units(out, units)
     return out
+
+
+def positions_in(values: pd.Series, listed: pd.Series) -> np.ndarray:
+    """Return the position of each value in ``listed`` (its first), -1 where it is not listed.
+
+    Examples
+    --------
+    >>> positions_in(pd.Series(["b", None, "c", "a"]), pd.Series(["a", "b", "a"])).tolist()
+    [1, -1, -1, 0]
+    """
+    found = pc.index_in(pa.array(values.astype("string"), type=pa.string(), from_pandas=True),
+                        value_set=pa.array(listed.astype("string"), type=pa.string(),
+                                           from_pandas=True))
+    return found.fill_null(-1).to_numpy().astype(np.int64)
+
+
+def take_text(values: pd.Series, positions: np.ndarray, index=None) -> pd.Series:
+    """Return ``values`` (text) at ``positions``, missing where a position is -1.
+
+    Examples
+    --------
+    >>> take_text(pd.Series(["a", "b"]), np.array([1, -1, 0])).tolist()
+    ['b', <NA>, 'a']
+    """
+    text = pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
+    taken = text.take(pa.array(np.maximum(positions, 0), mask=np.asarray(positions) < 0))
+    return pd.Series(pd.arrays.ArrowStringArray(taken), index=index)
 
 
 def _place(x, y, index, polygons, declared, tolerance) -> np.ndarray:
@@ -288,11 +313,9 @@ def _place_in_units(out: pd.DataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
     found = where >= 0
     take = np.maximum(where, 0)
     for name in ("rw", "rt"):
-        values = units[name].to_numpy(dtype=object)[take]
-        out[f"location_{name}"] = pd.Series(np.where(found, values, None), index=out.index,
-                                            dtype="string")
-    same_kelurahan = units["kelurahan_code"].to_numpy(dtype=object)[take] == out[
-        "kelurahan_code"].to_numpy(dtype=object)
+        out[f"location_{name}"] = take_text(units[name], where, out.index)
+    unit_kelurahan = take_text(units["kelurahan_code"], take, out.index)
+    same_kelurahan = unit_kelurahan.eq(out["kelurahan_code"]).fillna(False).to_numpy(bool)
     use_location = out["rt"].isna().to_numpy() & found & same_kelurahan
     for name in ("rw", "rt"):
         out[name] = out[name].mask(use_location, out[f"location_{name}"])

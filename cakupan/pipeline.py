@@ -169,7 +169,7 @@ def check_interviews(placed: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
                      units: gpd.GeoDataFrame | None = None, config: Config = Config()
                      ) -> pd.DataFrame:
     """Return placed interviews with ``location_check``, ``flags`` and ``doubtful``."""
-    out = placed.copy()
+    out = placed.copy(deep=False)
     out["location_check"] = _location_check(out, kelurahan, units, config)
     return out.join(checks.flag_interviews(out, config.checks))
 

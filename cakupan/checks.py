@@ -21,6 +21,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from ._grid import PolygonIndex
 from .config import Checks
 from .errors import CRSMismatchError
 
@@ -144,7 +145,7 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
     shapely.prepare(geoms[usable_unit[:n_units]])
     edges = shapely.boundary(geoms)
     to_edge = shapely.distance(shapely.points(px, py), edges[unit])
-    inside = shapely.intersects_xy(geoms[unit], px, py)
+    inside = _inside(geoms, unit, px, py)
     ambiguous = to_edge <= pa
     cls = np.where(ambiguous, 1, np.where(inside, 0, 3)).astype("int8")
 
@@ -160,6 +161,16 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
         cls[outside[near]] = 2
     result[rows] = cls
     return _location_series(result, index)
+
+
+def _inside(geoms, unit, x, y) -> np.ndarray:
+    """Return whether each point lies in (or on the edge of) its unit ``geoms[unit]``."""
+    if not np.isin(shapely.get_type_id(geoms), (-1, 3, 6)).all():  # e.g. a collection
+        return shapely.intersects_xy(geoms[unit], x, y)
+    point, polygon = PolygonIndex(geoms).locate_all(x, y)
+    inside = np.zeros(len(x), dtype=bool)
+    inside[point[polygon == unit[point]]] = True
+    return inside
 
 
 def _location_series(codes, index):
@@ -270,8 +281,11 @@ def flag_interviews(interviews: pd.DataFrame, config) -> pd.DataFrame:
     flags["poor_gps"] = np.isfinite(x) & (acc > checks.good_accuracy_m)
 
     text = pd.Series("", index=frame.index, dtype="string")
+    some = np.flatnonzero(np.any([flags[name] for name in FLAGS], axis=0))
+    part = pd.Series("", index=frame.index[some], dtype="string")
     for name in sorted(FLAGS):
-        text = text.mask(flags[name], text + ";" + name)
+        part = part.mask(flags[name][some], part + ";" + name)
+    text.iloc[some] = part
     counted = (status == "counted").fillna(False).to_numpy(dtype=bool)
     return pd.DataFrame(
         {
@@ -539,8 +553,11 @@ def enumerator_scores(interviews: pd.DataFrame, flags: pd.DataFrame) -> pd.DataF
         },
         index=interviews.index,
     )
+    some = (text != "").to_numpy()
     for name in FLAGS:
-        table[name] = text.str.contains(rf"(?:^|;){name}(?:;|$)", regex=True).astype("int64")
+        table[name] = 0
+        table.loc[some, name] = text[some].str.contains(rf"(?:^|;){name}(?:;|$)",
+                                                        regex=True).astype("int64")
     if "location_check" in interviews:
         far = interviews["location_check"].astype("string") == "far_outside"
         table["far_outside"] = far.fillna(False).astype("int64")

@@ -110,6 +110,8 @@ def _csv_cells(values: pd.Series) -> pa.Array:
 
 def _text_bytes(rows: pa.Array) -> bytes:
     """Return the rows of a string array laid end to end."""
+    if isinstance(rows, pa.ChunkedArray):  # columns that pandas holds in several chunks
+        rows = rows.combine_chunks()
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset:rows.offset
                                                                 + len(rows) + 1]
     return rows.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]

@@ -28,8 +28,9 @@ def test_csv_bytes_equal_pandas(tmp_path_factory, rows):
 
 def test_csv_in_parts(tmp_path, monkeypatch):
     monkeypatch.setattr(write, "_CSV_ROWS", 3)
-    frame = pd.DataFrame({"id": pd.array([f"W{i}" for i in range(10)], dtype="string"),
-                          "n": np.arange(10)})
+    halves = [pd.DataFrame({"id": pd.array([f"W{i}" for i in part], dtype="string"),
+                            "n": part}) for part in (np.arange(5), np.arange(5, 10))]
+    frame = pd.concat(halves, ignore_index=True)  # Arrow columns in two chunks
     write.write_csv(tmp_path / "out.csv", frame)
     assert (tmp_path / "out.csv").read_text() == frame.to_csv(index=False, lineterminator="\n")
 

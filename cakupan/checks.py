@@ -363,11 +363,8 @@ def _clusters(tree, a, b, distance, minutes, has_time, checks):
     together = np.abs(minutes[a] - minutes[b]) <= checks.cluster_minutes
     spot = distance <= checks.spot_radius_m
     core = has_time & (_count(a[together], b[together], n) >= checks.cluster_min_households)
-    core |= (
-        has_time
-        & (_count(a[spot], b[spot], n) >= checks.cluster_min_households)
-        & (_days(a[spot], b[spot], minutes) >= checks.spot_min_days)
-    )
+    many = has_time & (_count(a[spot], b[spot], n) >= checks.cluster_min_households)
+    core |= many & (_days(a[spot], b[spot], minutes, many) >= checks.spot_min_days)
     if not core.any():
         return ids, sizes
     keep = together | spot
@@ -403,14 +400,22 @@ def _count(a, b, n):
     return 1 + np.bincount(a, minlength=n) + np.bincount(b, minlength=n)
 
 
-def _days(a, b, minutes):
-    """Return, per point, the number of distinct days among itself and its pairs."""
+def _days(a, b, minutes, wanted):
+    """Return, per point, the number of distinct days among itself and its pairs.
+
+    Counted for the ``wanted`` points only (0 for the others): few points have enough pairs
+    for the rule to matter.
+    """
     day = (minutes // 1440).astype("int64")
     day -= day.min()
     width = day.max() + 1
-    point = np.concatenate([np.arange(len(day)), a, b])
-    seen = np.unique(point * width + np.concatenate([day, day[b], day[a]]))
-    return np.bincount(seen // width, minlength=len(day))
+    mine = wanted[a] | wanted[b]
+    a, b = a[mine], b[mine]
+    own = np.flatnonzero(wanted)
+    seen = np.unique(np.concatenate([own, a, b]) * width
+                     + np.concatenate([day[own], day[b], day[a]]))
+    counts = np.bincount(seen // width, minlength=len(day))
+    return np.where(wanted, counts, 0)
 
 
 def _reach(tree, member, core, minutes, has_time, checks):
@@ -457,26 +462,22 @@ def _travel(x, y, acc, minutes, enumerator, usable, checks):
         return speed, too_fast, detour
     rows = rows[np.lexsort((rows, minutes[rows], enumerator[rows]))]
     allowance = np.fmin(np.nan_to_num(acc, nan=checks.max_accuracy_m), checks.max_accuracy_m)
+    # along each enumerator's route (rows sorted): the legs between consecutive interviews,
+    # in metres beyond what GPS noise explains (never negative)
+    rx, ry, person, noise = x[rows], y[rows], enumerator[rows], allowance[rows]
+    leg = np.maximum(np.hypot(np.diff(rx), np.diff(ry)) - noise[:-1] - noise[1:], 0.0)
 
-    def leg(a, b):
-        """Distance in metres beyond what GPS noise explains (never negative)."""
-        far = np.hypot(x[b] - x[a], y[b] - y[a]) - allowance[a] - allowance[b]
-        return np.maximum(far, 0.0)
-
-    prev, this = rows[:-1], rows[1:]
-    same = enumerator[prev] == enumerator[this]
-    prev, this = prev[same], this[same]
-    hours = np.maximum(minutes[this] - minutes[prev], checks.min_gap_minutes) / 60.0
-    speed[this] = leg(prev, this) / 1000.0 / hours
+    same = person[:-1] == person[1:]
+    prev, this = rows[:-1][same], rows[1:][same]
+    hours = np.maximum(np.diff(minutes[rows])[same], checks.min_gap_minutes) / 60.0
+    speed[this] = leg[same] / 1000.0 / hours
     fast = speed[this] > checks.max_speed_kmh
 
     # A fix far from both its neighbours on the route while they are close: out and back.
-    before, middle, after = rows[:-2], rows[1:-1], rows[2:]
-    same = enumerator[before] == enumerator[after]
-    before, middle, after = before[same], middle[same], after[same]
-    shorter = np.minimum(leg(before, middle), leg(middle, after))
-    back = np.hypot(x[after] - x[before], y[after] - y[before])
-    detour[middle] = (shorter > checks.detour_m) & (back < shorter / 2)
+    same = person[:-2] == person[2:]
+    shorter = np.minimum(leg[:-1], leg[1:])[same]
+    back = np.hypot(rx[2:] - rx[:-2], ry[2:] - ry[:-2])[same]
+    detour[rows[1:-1][same]] = (shorter > checks.detour_m) & (back < shorter / 2)
 
     # Blame a too-fast leg on its odd end (a detour, or fast on both sides); else its arrival.
     fast_in = np.zeros(n, dtype=bool)

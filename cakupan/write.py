@@ -103,9 +103,23 @@ def _csv_cells(values: pd.Series) -> pa.Array:
     else:  # floats: Python's str, as pandas writes them
         text = pa.array(values.astype(object).map(str).to_numpy(), type=pa.string(),
                         mask=missing)
-    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
-    text = pc.if_else(pc.match_substring_regex(text, r'[",\r\n]'), quoted, text)
+    if _has_special(text):  # rare: one scan of the column's bytes says whether to look
+        special = [pc.match_substring(text, mark) for mark in (",", '"', "\n", "\r")]
+        needs = pc.or_(pc.or_(special[0], special[1]), pc.or_(special[2], special[3]))
+        quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+        text = pc.if_else(needs, quoted, text)
     return pc.fill_null(text, "")
+
+
+def _has_special(text) -> bool:
+    """Return whether any value holds a comma, a quote or a line break."""
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    for chunk in chunks:
+        data = chunk.buffers()[2]
+        if data is not None and np.isin(np.frombuffer(data, dtype=np.uint8),
+                                        np.frombuffer(b',"\n\r', dtype=np.uint8)).any():
+            return True
+    return False
 
 
 def _text_bytes(rows: pa.Array) -> bytes:

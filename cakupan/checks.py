@@ -61,6 +61,7 @@ FLAG_WEIGHTS = {
 # pairs of one enumerator only; far larger than any distance searched.
 _PLANE_M = 1.0e6
 _NS_PER_MINUTE = 60_000_000_000
+_BLOCK = 1 << 20
 
 
 def _checks(config) -> Checks:
@@ -144,7 +145,9 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
     px, py, pa = x[rows], y[rows], acc[rows]
     shapely.prepare(geoms[usable_unit[:n_units]])
     edges = shapely.boundary(geoms)
-    to_edge = shapely.distance(shapely.points(px, py), edges[unit])
+    to_edge = np.concatenate([  # a million point objects at a time keeps memory small
+        shapely.distance(shapely.points(px[i:i + _BLOCK], py[i:i + _BLOCK]),
+                         edges[unit[i:i + _BLOCK]]) for i in range(0, len(px), _BLOCK)])
     inside = _inside(geoms, unit, px, py)
     ambiguous = to_edge <= pa
     cls = np.where(ambiguous, 1, np.where(inside, 0, 3)).astype("int8")

@@ -166,16 +166,25 @@ def _peak_mb() -> float:
 
 
 def step_io(size: str, out: str, workers: int) -> dict:
+    import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
+    import pyogrio
 
-    times = []
+    paths = inputs(size)
+    times, every = [], []
     for _ in range(3):  # best of three: the first pays pyarrow's lazy set-up
         start = time.perf_counter()
-        table = pq.read_table(inputs(size)["interviews"], columns=["lon", "lat"])
+        table = pq.read_table(paths["interviews"], columns=["lon", "lat"])
         lon, lat = table["lon"].to_numpy(), table["lat"].to_numpy()
         times.append(time.perf_counter() - start)
         del table, lon, lat
-    return {"io_floor_s": min(times), "io_first_s": times[0]}
+        start = time.perf_counter()
+        table = pq.read_table(paths["interviews"])
+        layers = [pyogrio.read_dataframe(paths[name]) for name in ("boundaries", "units")]
+        prelist = pacsv.read_csv(paths["prelist"])
+        every.append(time.perf_counter() - start)
+        del table, layers, prelist
+    return {"io_floor_s": min(times), "io_first_s": times[0], "io_all_inputs_s": min(every)}
 
 
 def step_run(size: str, out: str, workers: int) -> dict:
@@ -231,8 +240,13 @@ def main() -> None:
         "input_bytes": {k: p.stat().st_size for k, p in paths.items()},
         "io_floor_s": round(floor, 3), "run_s": round(ran["run_s"], 2),
         "imports_s": round(ran["imports_s"], 2), "write_s": write_s, "steps_s": ran["steps_s"],
+        "io_all_inputs_s": round(io["io_all_inputs_s"], 3),
+        # issue 7: "within 2x of the I/O floor plus the time to write its outputs", read both
+        # ways: 2 x floor + write (strict), and 2 x (every input read + write)
         "budget_s": round(2 * floor + write_s, 2),
         "within_budget": ran["run_s"] <= 2 * floor + write_s,
+        "budget_all_inputs_s": round(2 * (io["io_all_inputs_s"] + write_s), 2),
+        "within_budget_all_inputs": ran["run_s"] <= 2 * (io["io_all_inputs_s"] + write_s),
         "peak_rss_mb": ran["peak_rss_mb"], "io_peak_rss_mb": io["peak_rss_mb"],
         "build_s": round(built, 1),
     }

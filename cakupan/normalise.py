@@ -1,6 +1,7 @@
 """Normalise: map input columns to the canonical ones and clean every value.
 
-Takes the frames the readers return (file columns as text) and returns frames with the
+Takes the frames the readers return (file columns as text; a Parquet file's numbers and
+times may come as they are, and are read as their text would be) and returns frames with the
 canonical columns of :mod:`cakupan.columns`: codes as zero-padded strings, numbers as floats,
 times as local datetimes. Rows are never dropped: a row that cannot be used gets a ``status``
 that says why, and a repaired value is named in ``repairs``. Nothing here touches the disk.
@@ -9,7 +10,7 @@ that says why, and a repaired value is named in ``repairs``. Nothing here touche
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -17,7 +18,7 @@ import pandas as pd
 import shapely
 
 from . import codes
-from .columns import ALIASES, PERSONAL, simplify
+from .columns import ALIASES, INTERVIEWS, PERSONAL, simplify
 from .errors import InputError
 from .read.tables import PROBLEM
 
@@ -95,8 +96,34 @@ def _text(frame, source, name):
     return pd.Series(pd.NA, index=frame.index, dtype="string")
 
 
+def _cells(frame, source, name):
+    """Return a column of numbers or times as it is, any other column as :func:`_text`."""
+    if name in source and (_is_number(frame[source[name]]) or _is_time(frame[source[name]])):
+        return frame[source[name]]
+    return _text(frame, source, name)
+
+
+def _is_number(values: pd.Series) -> bool:
+    """Return True for numbers whose text reads back as the same float (float64, integers).
+
+    A float32 prints fewer digits than a float64 needs, and nullable pandas numbers can hold
+    a NaN apart from a missing value: those take the text path.
+    """
+    dtype = values.dtype
+    return isinstance(dtype, np.dtype) and (dtype.kind in "iu" or dtype == np.float64)
+
+
+def _is_time(values: pd.Series) -> bool:
+    dtype = values.dtype
+    return (isinstance(dtype, np.dtype) and dtype.kind == "M") or isinstance(
+        dtype, pd.DatetimeTZDtype)
+
+
 def parse_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Return (numbers, decimal_comma) from text; a lone decimal comma is read as a point.
+
+    Numbers (float64 or integers, as a Parquet file gives them) are taken as they are, as
+    their text would be read.
 
     Examples
     --------
@@ -104,9 +131,14 @@ def parse_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     >>> numbers.tolist(), comma.tolist()
     ([106.6, -6.2, nan, nan], [True, False, False, False])
     """
+    if _is_number(values):
+        return (values.astype("float64"),
+                pd.Series(False, index=values.index, name=values.name, dtype=bool))
     text = values.astype("string").str.strip()
-    comma = text.str.fullmatch(r"-?\d+,\d+").fillna(False).astype(bool)
-    text = text.mask(comma, text.str.replace(",", ".", regex=False))
+    comma = text.str.contains(",", regex=False).fillna(False).astype(bool)
+    if comma.any():  # the regular expression only where it can match
+        comma &= text.str.fullmatch(r"-?\d+,\d+").fillna(False).astype(bool)
+        text = text.mask(comma, text.str.replace(",", ".", regex=False))
     numbers = pd.to_numeric(text, errors="coerce").astype("float64")
     return numbers, comma
 
@@ -120,7 +152,8 @@ def parse_time(values: pd.Series, timezone: str = "Asia/Jakarta") -> pd.Series:
     """Return local times without zone; times with a zone are converted to ``timezone``.
 
     Day-first dates (``15/10/2022``) are read as Indonesian forms write them. Unreadable
-    times, and times before 1900 or after 2199, become ``NaT``.
+    times, and times before 1900 or after 2199, become ``NaT``. Times that are already
+    times (a Parquet file's, with or without a zone) are converted as their text would be.
 
     Examples
     --------
@@ -129,32 +162,44 @@ def parse_time(values: pd.Series, timezone: str = "Asia/Jakarta") -> pd.Series:
     >>> [str(t) for t in times]
     ['2022-10-15 08:30:00', '2022-10-15 08:30:00', '2022-10-15 09:00:00', 'NaT', 'NaT', 'NaT']
     """
+    if _is_time(values):  # a file's own times: no text to read
+        times = values
+        if times.dt.tz is not None:
+            # an offset of odd seconds (local mean time, before 1924 in Jakarta) is printed
+            # as "+07:07:12", which is not read back: drop those times as the text path does
+            offset = times.dt.tz_localize(None) - times.dt.tz_convert("UTC").dt.tz_localize(None)
+            times = times.dt.tz_convert(timezone).dt.tz_localize(None).where(
+                offset % pd.Timedelta(minutes=1) == pd.Timedelta(0))
+        return pd.Series(_plausible(times), index=values.index)
     text = values.astype("string").str.strip()
-    zoned = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).fillna(False).astype(bool)
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    zoned = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).fillna(False).to_numpy(
+        dtype=bool)
+    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
     if zoned.any():
         parsed = pd.to_datetime(text[zoned], errors="coerce", utc=True, format="ISO8601")
-        parsed = _plausible(parsed.dt.tz_convert(timezone).dt.tz_localize(None))
-        out[parsed.index] = parsed
-    todo = ~zoned & text.notna()
+        out[zoned] = _plausible(parsed.dt.tz_convert(timezone).dt.tz_localize(None))
+    todo = ~zoned & text.notna().to_numpy()
     for form in _TIME_FORMATS:
         if not todo.any():
             break
         parsed = _plausible(pd.to_datetime(text[todo], errors="coerce", format=form))
-        out[parsed.index] = parsed
-        todo[parsed.index] = False
-    return out
+        read = ~np.isnat(parsed)
+        rows = np.flatnonzero(todo)[read]
+        out[rows], todo[rows] = parsed[read], False
+    return pd.Series(out, index=values.index)
 
 
-def _plausible(times: pd.Series) -> pd.Series:
-    """Return the times from 1900 to 2199 in nanoseconds.
+def _plausible(times: pd.Series) -> np.ndarray:
+    """Return the times in nanoseconds, ``NaT`` where missing or not from 1900 to 2199.
 
     ``"-2"`` read as year -2 is not the time of an interview (and does not fit in
     nanoseconds).
     """
-    ok = times.notna() & (times >= pd.Timestamp("1900-01-01")) & (
-        times < pd.Timestamp("2200-01-01"))
-    return times[ok].astype("datetime64[ns]")
+    ok = (times >= _EARLIEST) & (times < _LATEST)  # False where missing
+    return times.where(ok).astype("datetime64[ns]").to_numpy()
+
+
+_EARLIEST, _LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2200-01-01")
 
 
 def geopoint_column(frame: pd.DataFrame, source: Mapping[str, str]) -> str | None:
@@ -189,7 +234,8 @@ def interviews(raw: pd.DataFrame, columns: Mapping[str, str], path=None,
     Parameters
     ----------
     raw : DataFrame
-        As :func:`cakupan.read.read_table` returns it.
+        As :func:`cakupan.read.read_table` returns it (or a batch of
+        :func:`cakupan.read.iter_batches`, numbers and times possibly kept as such).
     columns : mapping
         Canonical name to source column, from the ``[interviews]`` table of the config.
     path : str, optional
@@ -209,13 +255,10 @@ def interviews(raw: pd.DataFrame, columns: Mapping[str, str], path=None,
     InputError
         When the file has no coordinate columns.
     """
-    wanted = ("interview_id", "lon", "lat", "gps_accuracy_m", "interviewed_at", "enumerator_id",
-              "supervisor_id", "sls_code", "kelurahan_code", "rw", "rt", "household_id",
-              "household_size")
-    source = find_columns(raw, wanted, columns, path)
+    source = find_columns(raw, INTERVIEWS, columns, path)
     out = pd.DataFrame({"source_row": raw["source_row"].to_numpy()}, index=raw.index)
-    lon_text, lat_text = _text(raw, source, "lon"), _text(raw, source, "lat")
-    accuracy_text = _text(raw, source, "gps_accuracy_m")
+    lon_cells, lat_cells = _cells(raw, source, "lon"), _cells(raw, source, "lat")
+    accuracy_cells = _cells(raw, source, "gps_accuracy_m")
     if "lon" not in source or "lat" not in source:
         geopoint = _split_geopoint(raw, source)
         if geopoint is None:
@@ -225,35 +268,80 @@ def interviews(raw: pd.DataFrame, columns: Mapping[str, str], path=None,
                 "lat = \"...\" in a config file",
                 path=path,
             )
-        lon_text, lat_text = geopoint["lon"].astype("string"), geopoint["lat"].astype("string")
+        lon_cells, lat_cells = geopoint["lon"].astype("string"), geopoint["lat"].astype("string")
         if "gps_accuracy_m" not in source:
-            accuracy_text = geopoint["accuracy"].astype("string")
-    lon, lon_comma = parse_number(lon_text)
-    lat, lat_comma = parse_number(lat_text)
-    accuracy, _ = parse_number(accuracy_text)
-    out["interview_id"] = _text(raw, source, "interview_id")
-    out["interview_id"] = out["interview_id"].fillna("row-" + out["source_row"].astype("string"))
+            accuracy_cells = geopoint["accuracy"].astype("string")
+    lon, lon_comma = parse_number(lon_cells)
+    lat, lat_comma = parse_number(lat_cells)
+    accuracy, _ = parse_number(accuracy_cells)
+    out["interview_id"] = _ids(_text(raw, source, "interview_id"), out["source_row"])
     out["lon"], out["lat"] = lon, lat
     out["gps_accuracy_m"] = accuracy.where(accuracy >= 0)
-    out["interviewed_at"] = parse_time(_text(raw, source, "interviewed_at"), timezone)
+    time_cells = _cells(raw, source, "interviewed_at")
+    out["interviewed_at"] = parse_time(time_cells, timezone)
     for name in ("enumerator_id", "supervisor_id", "household_id"):
         out[name] = _text(raw, source, name)
-    out["household_size"] = pd.to_numeric(_text(raw, source, "household_size"),
+    out["household_size"] = pd.to_numeric(_cells(raw, source, "household_size"),
                                           errors="coerce").astype("Float64")
     out = out.join(declared_rt(raw, source))
-    missing = lon_text.isna() | lat_text.isna()
-    bad = ~missing & (lon.isna() | lat.isna() | ((lon == 0) & (lat == 0)))
-    problem = _text(raw, {PROBLEM: PROBLEM} if PROBLEM in raw else {}, PROBLEM)
-    out["status"] = np.select([problem.notna().to_numpy(), missing, bad],
-                              [problem.fillna("").to_numpy(), "no_coordinates",
-                               "invalid_coordinates"], "counted")
-    out["status"] = out["status"].astype("string")
-    time_text = _text(raw, source, "interviewed_at")
-    unreadable_time = (time_text.notna() & out["interviewed_at"].isna()).to_numpy()
-    repairs = pd.Series(np.where(lon_comma | lat_comma, "decimal_comma", ""), index=out.index,
-                        dtype="string")
-    out["repairs"] = repairs.mask(unreadable_time, _add_repair(repairs, "unreadable_time_dropped"))
+    missing = (lon_cells.isna() | lat_cells.isna()).to_numpy()
+    bad = ~missing & (lon.isna() | lat.isna() | ((lon == 0) & (lat == 0))).to_numpy()
+    out["status"] = _labels(np.select([missing, bad], [1, 2], 0), out.index,
+                            ("counted", "no_coordinates", "invalid_coordinates"))
+    if PROBLEM in raw:  # the reader's word wins
+        problem = _text(raw, {PROBLEM: PROBLEM}, PROBLEM)
+        out["status"] = out["status"].mask(problem.notna(), problem)
+    comma = (lon_comma | lat_comma).to_numpy()
+    unreadable_time = (time_cells.notna() & out["interviewed_at"].isna()).to_numpy()
+    out["repairs"] = _labels(comma + 2 * unreadable_time, out.index,
+                             ("", "decimal_comma", "unreadable_time_dropped",
+                              "decimal_comma;unreadable_time_dropped"))
     return out
+
+
+def _ids(ids: pd.Series, source_row: pd.Series) -> pd.Series:
+    """Return the interview IDs, ``row-<source_row>`` where a row has none."""
+    unnamed = ids.isna()
+    if not unnamed.any():
+        return ids
+    return ids.mask(unnamed, "row-" + source_row[unnamed].astype("string"))
+
+
+def _labels(numbers: np.ndarray, index: pd.Index, labels: tuple[str, ...]) -> pd.Series:
+    """Return ``labels[n]`` for each n of ``numbers`` as pandas strings (no Python loop)."""
+    return pd.Series(labels, dtype="string").take(numbers).set_axis(index)
+
+
+def interview_columns(names: Sequence[str], columns: Mapping[str, str], path=None
+                      ) -> dict[str, str]:
+    """Return ``{canonical: source column}`` as :func:`interviews` finds them in a file.
+
+    Only the names count (see :func:`find_columns`), so a reader can read just these
+    columns; pass the result to :func:`interviews` as ``columns`` to find the same ones in
+    such a narrower frame.
+    """
+    return find_columns(pd.DataFrame(columns=list(names)), INTERVIEWS, columns, path)
+
+
+#: Canonical interview columns that hold numbers or times: a reader can keep a file's types.
+NUMBERS = ("lon", "lat", "gps_accuracy_m", "interviewed_at", "household_size")
+
+
+def interviews_in_batches(batches: Iterable[pd.DataFrame], columns: Mapping[str, str],
+                          path=None, timezone: str = "Asia/Jakarta") -> pd.DataFrame:
+    """Return :func:`interviews` of each batch, concatenated: the frame of the whole file.
+
+    Every row is normalised on its own, so the result is the same as for the whole file
+    read at once, without holding the file's raw values. ``columns`` as
+    :func:`interview_columns` returns them for the whole file; ``batches`` with
+    ``source_row`` and an index continuing from batch to batch
+    (:func:`cakupan.read.iter_batches`).
+    """
+    pieces = []
+    for batch in batches:
+        pieces.append(interviews(batch, columns, path, timezone))
+        del batch  # so that the reader can free it before reading the next
+    return pd.concat(pieces)
 
 
 def declared_rt(raw: pd.DataFrame, source: Mapping[str, str]) -> pd.DataFrame:
@@ -261,20 +349,30 @@ def declared_rt(raw: pd.DataFrame, source: Mapping[str, str]) -> pd.DataFrame:
 
     An SLS code fills the kelurahan, RW and RT that the row does not give itself.
     """
-    sls = codes.clean_code(_text(raw, source, "sls_code"))
-    parts = codes.split_sls(sls)
-    kelurahan = codes.clean_code(_text(raw, source, "kelurahan_code"))
-    rw = codes.pad_number(_text(raw, source, "rw"))
-    rt = codes.pad_number(_text(raw, source, "rt"))
-    return pd.DataFrame(
-        {
-            "sls_code": sls,
-            "kelurahan_code": kelurahan.fillna(parts["kelurahan_code"]),
-            "rw": rw.fillna(parts["rw"]),
-            "rt": rt.fillna(parts["rt"]),
-        },
-        index=raw.index,
-    )
+    declared = _each_distinct(_sls_parts, _text(raw, source, "sls_code"))
+    for name, clean in (("kelurahan_code", codes.clean_code), ("rw", codes.pad_number),
+                        ("rt", codes.pad_number)):
+        if name in source:
+            declared[name] = _each_distinct(clean, _text(raw, source, name)).fillna(
+                declared[name])
+    return declared
+
+
+def _sls_parts(values: pd.Series) -> pd.DataFrame:
+    sls = codes.clean_code(values)
+    return pd.concat([sls.rename("sls_code"), codes.split_sls(sls)], axis=1)
+
+
+def _each_distinct(function, values: pd.Series):
+    """Return ``function(values)`` for a function of each value alone, run once per value.
+
+    Codes and RT labels repeat (an SLS has dozens of households) and the functions of
+    :mod:`cakupan.codes` run regular expressions, so this is much faster on millions of rows.
+    """
+    positions, distinct = pd.factorize(values)  # a missing value: -1, the last one below
+    distinct = pd.concat([pd.Series(distinct), pd.Series([pd.NA], dtype=values.dtype)],
+                         ignore_index=True)
+    return function(distinct).take(positions).set_axis(values.index)
 
 
 def prelist(raw: pd.DataFrame, columns: Mapping[str, str], path=None) -> pd.DataFrame:

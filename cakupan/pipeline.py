@@ -71,14 +71,35 @@ class Result:
 
 
 def load(inputs: Inputs, config: Config = Config()) -> Loaded:
-    """Read and normalise the inputs named in ``inputs``."""
+    """Read and normalise the inputs named in ``inputs``.
+
+    Interviews in Parquet, or in a UTF-8 CSV that Arrow reads as it is, are read a batch at a
+    time, only the columns used, numbers kept as numbers, and normalised batch by batch
+    (:func:`cakupan.read.iter_batches`); other files, and coordinates in one geopoint column,
+    are read whole (:func:`cakupan.read.read_table`). Both give the same frame.
+    """
+    from .errors import InputError
+
     kelurahan = normalise.boundaries(
         read.read_vector(inputs.boundaries, config.input.boundaries_layer,
                          config.input.boundaries_crs),
         config.boundaries, inputs.boundaries)
-    raw = read.read_table(inputs.interviews, config.input.sheet)
-    interviews = normalise.interviews(raw, config.interviews, inputs.interviews,
-                                      config.checks.timezone)
+    path, timezone, interviews = inputs.interviews, config.checks.timezone, None
+    names = read.batch_columns(path)
+    try:
+        found = {} if names is None else normalise.interview_columns(names, config.interviews,
+                                                                     path)
+        if "lon" in found and "lat" in found:
+            numbers = {found[name] for name in normalise.NUMBERS if name in found}
+            batches = read.iter_batches(path, set(found.values()), numbers=numbers)
+            interviews = normalise.interviews_in_batches(batches, found, path, timezone)
+            personal = normalise.personal_columns(pd.DataFrame(columns=names))
+    except (InputError, read.WholeFileNeeded):
+        pass  # read_table reads the file line by line, or says first what is wrong with it
+    if interviews is None:
+        raw = read.read_table(path, config.input.sheet)
+        interviews = normalise.interviews(raw, config.interviews, path, timezone)
+        personal = normalise.personal_columns(raw)
     units = None
     if inputs.units is not None:
         units = normalise.units(
@@ -94,7 +115,7 @@ def load(inputs: Inputs, config: Config = Config()) -> Loaded:
     buildings = None if inputs.buildings is None else read.read_buildings(inputs.buildings)
     return Loaded(kelurahan.to_crs(assign.WGS84), interviews,
                   None if units is None else units.to_crs(assign.WGS84), prelist,
-                  tuple(normalise.personal_columns(raw)), population, buildings)
+                  tuple(personal), population, buildings)
 
 
 def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None = None,

@@ -58,6 +58,28 @@ def read_table(path, sheet: str = "") -> pd.DataFrame:
         (``extra_cells``); its values are not used.
     """
     path = Path(path)
+    kind = table_kind(path)
+    if kind == "excel":
+        frame = _read_excel(path, sheet)
+    elif kind == "parquet":
+        frame = _read_parquet(path)
+    elif kind == "points":
+        frame = _read_points(path)
+    else:
+        frame = _read_csv(path)
+    if len(frame) == 0:
+        raise InputError("has a header but no rows", path=path)
+    return frame
+
+
+def table_kind(path: Path) -> str:
+    """Return how :func:`read_table` reads a file: ``excel``, ``parquet``, ``points`` or ``csv``.
+
+    Raises
+    ------
+    InputError
+        For a file no reader can use (missing, empty, a folder, binary data, old ``.xls``).
+    """
     if path.is_dir():
         raise InputFileError("is a folder, not a file", path=path)
     if not path.is_file():
@@ -70,21 +92,17 @@ def read_table(path, sheet: str = "") -> pd.DataFrame:
     if head.startswith(_OLE):
         raise InputError("is an old Excel .xls file; save it as .xlsx or CSV", path=path)
     if head.startswith(_ZIP) and suffix not in (".zip", ".kmz"):
-        frame = _read_excel(path, sheet)
-    elif head.startswith(_PARQUET):
-        frame = _read_parquet(path)
-    elif suffix in _VECTOR:
-        frame = _read_points(path)
-    elif suffix in _EXCEL + (".parquet", ".pq") and not _is_text(head):
+        return "excel"
+    if head.startswith(_PARQUET):
+        return "parquet"
+    if suffix in _VECTOR:
+        return "points"
+    if suffix in _EXCEL + (".parquet", ".pq") and not _is_text(head):
         raise InputError(f"is not a readable {suffix} file", path=path)
-    else:
-        if not _is_text(head):
-            raise InputError("is not a text table (binary data); give CSV, Excel or Parquet",
-                             path=path)
-        frame = _read_csv(path)
-    if len(frame) == 0:
-        raise InputError("has a header but no rows", path=path)
-    return frame
+    if not _is_text(head):
+        raise InputError("is not a text table (binary data); give CSV, Excel or Parquet",
+                         path=path)
+    return "csv"
 
 
 def _is_text(head: bytes) -> bool:
@@ -98,6 +116,15 @@ def _is_text(head: bytes) -> bool:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    names, delimiter, encoding = csv_layout(path)
+    frame = _read_csv_fast(path, names, delimiter, encoding)
+    if frame is None:  # blank lines, values spanning lines or ragged rows: exact, slower
+        frame = _read_csv_exact(path, names, delimiter, encoding)
+    return frame[~blank_rows(frame)].reset_index(drop=True)
+
+
+def csv_layout(path: Path) -> tuple[list[str], str, str]:
+    """Return the column names (unique, non-empty), the delimiter and the encoding of a CSV."""
     encoding = _encoding(path)
     with open(path, encoding=encoding, newline="") as handle:
         sample = handle.read(20000)
@@ -109,28 +136,35 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if not "".join(header).strip():
         raise InputError("is empty" if not sample.strip() else "has an empty first line; "
                          "the first line must hold the column names", path=path)
-    names = _unique(header)
-    frame = _read_csv_fast(path, names, delimiter, encoding)
-    if frame is None:  # blank lines, values spanning lines or ragged rows: exact, slower
-        frame = _read_csv_exact(path, names, delimiter, encoding)
-    return _drop_blank(frame)
+    return _unique(header), delimiter, encoding
 
 
-def _drop_blank(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return ``frame`` without rows whose every value is missing or blank."""
+def blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Return True for the rows whose every value is missing or blank (``source_row`` aside)."""
     blank = np.ones(len(frame), dtype=bool)
     for name in frame.columns.drop(["source_row", PROBLEM], errors="ignore"):
         text = frame[name].astype("string").str.strip()
         blank &= text.isna().to_numpy() | text.eq("").fillna(True).to_numpy(dtype=bool)
-    return frame[~blank].reset_index(drop=True)
+    return blank
 
 
-def _one_record_per_line(path: Path, records: int) -> bool:
-    """Return True when ``records`` (header included) fill the file's lines one to one."""
+def one_record_per_line(path: Path, records: int) -> bool:
+    """Return True when ``records`` (header included) fill the file's lines one to one.
+
+    A carriage return not followed by a line feed (a stray one, or old Mac line ends) also
+    gives False. The file is read 16 MB at a time.
+    """
+    lines, last, lone_cr = 0, b"", False
     with open(path, "rb") as handle:
-        data = handle.read()
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    return records == lines and _LONE_CR.search(data) is None
+        while chunk := handle.read(1 << 24):
+            lines += chunk.count(b"\n")
+            # a CR ending a chunk is judged again with the first byte of the next
+            text = last[-1:] + chunk
+            found = _LONE_CR.search(text)
+            lone_cr = lone_cr or (found is not None and found.start() < len(text) - 1)
+            last = chunk
+    lone_cr = lone_cr or last.endswith(b"\r")
+    return records == lines + (0 if last.endswith(b"\n") else 1) and not lone_cr
 
 
 def _read_csv_fast(path, names, delimiter, encoding) -> pd.DataFrame | None:
@@ -151,7 +185,7 @@ def _read_csv_fast(path, names, delimiter, encoding) -> pd.DataFrame | None:
         )
     except pa.ArrowInvalid:
         return None
-    if not _one_record_per_line(path, table.num_rows + 1):
+    if not one_record_per_line(path, table.num_rows + 1):
         return None
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
     frame.insert(0, "source_row", np.arange(2, len(frame) + 2))
@@ -237,7 +271,7 @@ def _read_excel(path: Path, sheet: str) -> pd.DataFrame:
     body = raw.iloc[header_at + 1 :]
     frame = pd.DataFrame(body.to_numpy(), columns=header).map(_excel_text).astype("string")
     frame.insert(0, "source_row", body.index.to_numpy() + 1)
-    return _drop_blank(frame)
+    return frame[~blank_rows(frame)].reset_index(drop=True)
 
 
 def _sheets(path: Path) -> list[str]:

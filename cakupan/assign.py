@@ -34,6 +34,7 @@ import pyproj
 import shapely
 
 from ._grid import PolygonIndex
+from ._text import joined_keys, positions_in, take_text
 from .errors import CRSMismatchError
 
 WGS84 = "EPSG:4326"
@@ -211,33 +212,6 @@ def assign_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     return out
 
 
-def positions_in(values: pd.Series, listed: pd.Series) -> np.ndarray:
-    """Return the position of each value in ``listed`` (its first), -1 where it is not listed.
-
-    Examples
-    --------
-    >>> positions_in(pd.Series(["b", None, "c", "a"]), pd.Series(["a", "b", "a"])).tolist()
-    [1, -1, -1, 0]
-    """
-    found = pc.index_in(pa.array(values.astype("string"), type=pa.string(), from_pandas=True),
-                        value_set=pa.array(listed.astype("string"), type=pa.string(),
-                                           from_pandas=True))
-    return found.fill_null(-1).to_numpy().astype(np.int64)
-
-
-def take_text(values: pd.Series, positions: np.ndarray, index=None) -> pd.Series:
-    """Return ``values`` (text) at ``positions``, missing where a position is -1.
-
-    Examples
-    --------
-    >>> take_text(pd.Series(["a", "b"]), np.array([1, -1, 0])).tolist()
-    ['b', <NA>, 'a']
-    """
-    text = pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
-    taken = text.take(pa.array(np.maximum(positions, 0), mask=np.asarray(positions) < 0))
-    return pd.Series(pd.arrays.ArrowStringArray(taken), index=index)
-
-
 def _place(x, y, index, polygons, declared, tolerance) -> np.ndarray:
     point, polygon = locate(x, y, index)
     where = first_per_point(point, polygon, len(x), preferred=declared)
@@ -290,19 +264,12 @@ def unit_positions(frame: pd.DataFrame, units: pd.DataFrame,
     columns = list(keys)
     labelled = units[columns].notna().all(axis=1).to_numpy()
     positions = np.flatnonzero(labelled)
-    listed = pd.Series(_joined_keys(units.loc[labelled, columns]))
+    listed = pd.Series(joined_keys(units.loc[labelled, columns]))
     first = ~listed.duplicated().to_numpy()
-    found = pc.index_in(_joined_keys(frame[columns]),
+    found = pc.index_in(joined_keys(frame[columns]),
                         value_set=pa.array(listed[first], type=pa.string()))
     found = found.fill_null(-1).to_numpy()
     return np.where(found >= 0, positions[first][np.maximum(found, 0)], -1).astype(np.int64)
-
-
-def _joined_keys(frame: pd.DataFrame) -> pa.Array:
-    """Return each row's values joined into one text key (Arrow); null where one is missing."""
-    parts = [pa.array(frame[name].astype("string"), type=pa.string(), from_pandas=True)
-             for name in frame.columns]
-    return pc.binary_join_element_wise(*parts, "\x1f")
 
 
 def _place_in_units(out: pd.DataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:

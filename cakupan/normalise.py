@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from . import codes
+from ._text import positions_in, take_text
 from .columns import ALIASES, INTERVIEWS, PERSONAL, simplify
 from .errors import InputError
 from .read.tables import PROBLEM
@@ -524,11 +525,12 @@ def resolve_sls(frame: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """
     if "sls_code" not in frame or units["sls_code"].isna().all():
         return frame
-    lookup = units.dropna(subset=["sls_code"]).drop_duplicates("sls_code").set_index("sls_code")
-    known = frame["sls_code"].isin(lookup.index)
+    listed = units.dropna(subset=["sls_code"]).drop_duplicates("sls_code")
+    where = positions_in(frame["sls_code"], listed["sls_code"])
+    known = where >= 0
     if not known.any():
         return frame
-    out = frame.copy()
+    out = frame.copy(deep=False)
     for name in ("kelurahan_code", "rw", "rt"):
-        out[name] = out[name].mask(known, out["sls_code"].map(lookup[name]))
+        out[name] = out[name].mask(known, take_text(listed[name], where, frame.index))
     return out

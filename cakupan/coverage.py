@@ -91,8 +91,10 @@ def measure(interviews: pd.DataFrame, expected: pd.DataFrame | None,
 
 
 def _rt_table(interviews, expected, rt_names) -> pd.DataFrame:
-    counted = interviews[interviews["status"].eq("counted") & interviews["rt"].notna()
-                         & interviews["rw"].notna() & interviews["kelurahan_code"].notna()]
+    wanted = [*_RT, "status", *(["doubtful"] if "doubtful" in interviews else [])]
+    counted = interviews.loc[interviews["status"].eq("counted") & interviews["rt"].notna()
+                             & interviews["rw"].notna() & interviews["kelurahan_code"].notna(),
+                             wanted]
     doubtful = counted.get("doubtful", pd.Series(False, index=counted.index)).fillna(False)
     tally = (counted.assign(doubtful=doubtful.astype(int))
              .groupby(_RT, sort=True).agg(counted=("status", "size"),

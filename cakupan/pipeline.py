@@ -18,6 +18,7 @@ import pandas as pd
 from . import _territories, assign, checks, coverage, expected, normalise, read, topology
 from . import gaps as gaps_module
 from .config import Config
+from .errors import InputError
 
 Progress = Callable[[str], None]
 
@@ -78,28 +79,11 @@ def load(inputs: Inputs, config: Config = Config()) -> Loaded:
     (:func:`cakupan.read.iter_batches`); other files, and coordinates in one geopoint column,
     are read whole (:func:`cakupan.read.read_table`). Both give the same frame.
     """
-    from .errors import InputError
-
     kelurahan = normalise.boundaries(
         read.read_vector(inputs.boundaries, config.input.boundaries_layer,
                          config.input.boundaries_crs),
         config.boundaries, inputs.boundaries)
-    path, timezone, interviews = inputs.interviews, config.checks.timezone, None
-    names = read.batch_columns(path)
-    try:
-        found = {} if names is None else normalise.interview_columns(names, config.interviews,
-                                                                     path)
-        if "lon" in found and "lat" in found:
-            numbers = {found[name] for name in normalise.NUMBERS if name in found}
-            batches = read.iter_batches(path, set(found.values()), numbers=numbers)
-            interviews = normalise.interviews_in_batches(batches, found, path, timezone)
-            personal = normalise.personal_columns(pd.DataFrame(columns=names))
-    except (InputError, read.WholeFileNeeded):
-        pass  # read_table reads the file line by line, or says first what is wrong with it
-    if interviews is None:
-        raw = read.read_table(path, config.input.sheet)
-        interviews = normalise.interviews(raw, config.interviews, path, timezone)
-        personal = normalise.personal_columns(raw)
+    interviews, personal = _load_interviews(inputs.interviews, config)
     units = None
     if inputs.units is not None:
         units = normalise.units(
@@ -116,6 +100,25 @@ def load(inputs: Inputs, config: Config = Config()) -> Loaded:
     return Loaded(kelurahan.to_crs(assign.WGS84), interviews,
                   None if units is None else units.to_crs(assign.WGS84), prelist,
                   tuple(personal), population, buildings)
+
+
+def _load_interviews(path, config: Config) -> tuple[pd.DataFrame, list[str]]:
+    """Return the normalised interviews and the names of their personal columns."""
+    timezone = config.checks.timezone
+    names = read.batch_columns(path)
+    try:
+        found = {} if names is None else normalise.interview_columns(names, config.interviews,
+                                                                     path)
+        if "lon" in found and "lat" in found:
+            numbers = {found[name] for name in normalise.NUMBERS if name in found}
+            batches = read.iter_batches(path, set(found.values()), numbers=numbers)
+            return (normalise.interviews_in_batches(batches, found, path, timezone),
+                    normalise.personal_columns(pd.DataFrame(columns=names)))
+    except (InputError, read.WholeFileNeeded):
+        pass  # read_table reads the file line by line, or says first what is wrong with it
+    raw = read.read_table(path, config.input.sheet)
+    return (normalise.interviews(raw, config.interviews, path, timezone),
+            normalise.personal_columns(raw))
 
 
 def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None = None,
@@ -265,7 +268,7 @@ def _rt_shapes(placed, kelurahan, units) -> tuple[gpd.GeoDataFrame | None, str]:
     if units is not None:
         labelled = units.dropna(subset=_KEY)
         return topology.dissolve(labelled, _KEY), "sls"
-    counted = placed[placed["status"].eq("counted")].dropna(subset=[*_KEY, "x", "y"])
+    counted = placed.loc[placed["status"].eq("counted"), [*_KEY, "x", "y"]].dropna()
     if counted.empty:
         return None, "none"
     points = gpd.GeoDataFrame(counted[_KEY], geometry=gpd.points_from_xy(counted["x"],

@@ -59,7 +59,7 @@ def write_text(path: Path, text: str) -> None:
 def write_csv(path: Path, frame: pd.DataFrame) -> None:
     r"""Write a CSV atomically, with LF line ends.
 
-    The bytes are those of ``frame.to_csv(index=False, lineterminator="\\n")`` (except that
+    The bytes are those of ``frame.to_csv(index=False, lineterminator="\n")`` (except that
     a value holding a carriage return is quoted), built a million rows at a time in Arrow:
     pandas' writer takes minutes for millions of rows.
     """

@@ -14,6 +14,7 @@ from cakupan.checks import (
     flag_interviews,
     location_check,
 )
+from cakupan import checks as checks_module
 from cakupan.config import Checks, Config
 from cakupan.errors import CRSMismatchError
 
@@ -66,6 +67,15 @@ def test_location_empty_declared_unit_is_unknown():
     ]
 
 
+def test_location_in_a_repaired_collection():
+    # make_valid can leave a polygon with a stray line: the grid index takes polygons only
+    units = gpd.GeoSeries([shapely.GeometryCollection([box(0, 0, 100, 100),
+                                                       shapely.LineString([(0, 0), (-50, -50)])]),
+                           box(100, 0, 200, 100)], crs=32748)
+    got = location_check([50, 150], [50, 50], [5, 5], [0, 0], units, CHECKS).tolist()
+    assert got == ["inside", "neighbour"]
+
+
 def test_location_keeps_series_index_and_categories():
     x = pd.Series([75.0, 900.0], index=[10, 3])
     result = location_check(x, [50, 50], [5, 5], [A, A], UNITS, Config())
@@ -79,7 +89,9 @@ def test_location_rejects_geographic_units():
         location_check([0], [0], [5], [0], UNITS.set_crs(4326, allow_override=True), CHECKS)
 
 
-def test_location_matches_slow_oracle():
+@pytest.mark.parametrize("block", [1 << 20, 7])  # distances a block of points at a time
+def test_location_matches_slow_oracle(monkeypatch, block):
+    monkeypatch.setattr(checks_module, "_BLOCK", block)
     rng = np.random.default_rng(1)
     grid = [box(i * 100, j * 100, i * 100 + 100, j * 100 + 100) for i in range(4) for j in range(4)]
     units = gpd.GeoSeries(grid, crs=32748)
@@ -363,6 +375,13 @@ def test_duplicates_and_poor_gps():
     assert np.isnan(result["nearest_m"].iloc[10])
     assert result["flags"].iloc[0] == "duplicate_household_id;duplicate_location"
     assert result["flags"].iloc[9] == ""
+
+
+def test_nearest_is_measured_within_the_largest_rule_radius():
+    rows = [{"x": 0, "y": 0, "t": "2022-10-20 09:00"}, {"x": 4, "y": 3, "t": "2022-10-20 09:30"},
+            {"x": 60, "y": 0, "t": "2022-10-20 10:00"}]
+    nearest = flag_interviews(frame(rows), CHECKS)["nearest_m"].tolist()
+    assert nearest[:2] == [5.0, 5.0] and np.isnan(nearest[2])
 
 
 def test_result_is_aligned_and_input_untouched():

@@ -7,6 +7,7 @@ import pytest
 import shapely
 from shapely import box
 
+from cakupan import checks as checks_module
 from cakupan.checks import (
     FLAGS,
     LOCATION_CLASSES,
@@ -14,7 +15,6 @@ from cakupan.checks import (
     flag_interviews,
     location_check,
 )
-from cakupan import checks as checks_module
 from cakupan.config import Checks, Config
 from cakupan.errors import CRSMismatchError
 

@@ -513,8 +513,18 @@ def _merge_pieces(frame: gpd.GeoDataFrame, keys: list[str]) -> gpd.GeoDataFrame:
 
 
 def personal_columns(frame: pd.DataFrame) -> list[str]:
-    """Return the input columns that look like personal data (names, NIK, phone numbers)."""
-    return [c for c in frame.columns if simplify(c) in PERSONAL]
+    """Return the input columns that look like personal data (names, NIK, phone numbers).
+
+    The last part of a grouped ODK/Kobo name counts too (``grp-identitas-nama_krt``).
+
+    Examples
+    --------
+    >>> personal_columns(pd.DataFrame(columns=["NIK", "grp-identitas-nama_krt",
+    ...                                        "grp_kontak/no_hp", "lon"]))
+    ['NIK', 'grp-identitas-nama_krt', 'grp_kontak/no_hp']
+    """
+    return [c for c in frame.columns
+            if simplify(c) in PERSONAL or simplify(re.split(r"[-/]", str(c))[-1]) in PERSONAL]
 
 
 def resolve_sls(frame: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:

@@ -154,12 +154,12 @@ def run(inputs: pipeline.Inputs, out: Path, config: Config = Config(),
 
     step = progress or (lambda name: None)
     step("read")
-    loaded = pipeline.load(inputs, config)
     if workers or scheduler:
         with connect(workers, scheduler) as client:
-            result = pipeline.analyse(loaded, config, step, place=partial(place_on_dask, client))
+            result = pipeline.analyse(pipeline.load(inputs, config), config, step,
+                                      place=partial(place_on_dask, client))
     else:
-        result = pipeline.analyse(loaded, config, step)
+        result = pipeline.analyse(pipeline.load(inputs, config), config, step)
     step("write")
     write.write_outputs(result, Path(out), inputs=inputs, config=config, audience=audience,
                         lang=lang, html=html)

@@ -131,20 +131,23 @@ def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None
     :mod:`cakupan.distributed` passes one that runs it on dask, partitioned by area.
     """
     step = progress or (lambda name: None)
+    prelist, population, buildings = loaded.prelist, loaded.population, loaded.buildings
     _, kelurahan, units = project(loaded.kelurahan, loaded.units)
     step("assign")
     placed = place_interviews(loaded.interviews, kelurahan, units, config, place)
+    del loaded  # a caller that passed load(...) straight in frees the columns placing replaced
     step("check")
     checked = check_interviews(placed, kelurahan, units, config)
+    del placed
     step("measure")
-    table, rt_shapes, rt_source = measure_coverage(checked, kelurahan, units, loaded.prelist,
-                                                   loaded.population, loaded.buildings, config)
+    table, rt_shapes, rt_source = measure_coverage(checked, kelurahan, units, prelist,
+                                                   population, buildings, config)
     step("gaps")
-    gaps = find_blind_spots(checked, table, kelurahan, units, rt_shapes, loaded.population,
-                            loaded.buildings, config)
+    gaps = find_blind_spots(checked, table, kelurahan, units, rt_shapes, population,
+                            buildings, config)
     accounting = {"interviews": _account(checked["status"])}
-    if loaded.prelist is not None:
-        accounting["prelist"] = _account(loaded.prelist["status"])
+    if prelist is not None:
+        accounting["prelist"] = _account(prelist["status"])
     accounting["boundaries"] = _account_polygons(kelurahan, "kelurahan_code")
     if units is not None:
         accounting["units"] = _account_polygons(units, "sls_code")
@@ -375,8 +378,7 @@ def run(inputs: Inputs, out: Path, config: Config = Config(), audience: str = "s
 
     step = progress or (lambda name: None)
     step("read")
-    loaded = load(inputs, config)
-    result = analyse(loaded, config, step)
+    result = analyse(load(inputs, config), config, step)
     step("write")
     write.write_outputs(result, Path(out), inputs=inputs, config=config, audience=audience,
                         lang=lang)

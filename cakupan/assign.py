@@ -28,7 +28,6 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 import pyproj
 import shapely
@@ -264,12 +263,11 @@ def unit_positions(frame: pd.DataFrame, units: pd.DataFrame,
     columns = list(keys)
     labelled = units[columns].notna().all(axis=1).to_numpy()
     positions = np.flatnonzero(labelled)
-    listed = pd.Series(joined_keys(units.loc[labelled, columns]))
-    first = ~listed.duplicated().to_numpy()
+    # index_in gives the first of repeated keys: the first unit listed wins
     found = pc.index_in(joined_keys(frame[columns]),
-                        value_set=pa.array(listed[first], type=pa.string()))
+                        value_set=joined_keys(units.loc[labelled, columns]))
     found = found.fill_null(-1).to_numpy()
-    return np.where(found >= 0, positions[first][np.maximum(found, 0)], -1).astype(np.int64)
+    return np.where(found >= 0, positions[np.maximum(found, 0)], -1).astype(np.int64)
 
 
 def _place_in_units(out: pd.DataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -278,10 +276,9 @@ def _place_in_units(out: pd.DataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
     point, polygon = locate(x, y, units.geometry.to_numpy())
     where = first_per_point(point, polygon, len(x), preferred=declared)
     found = where >= 0
-    take = np.maximum(where, 0)
     for name in ("rw", "rt"):
         out[f"location_{name}"] = take_text(units[name], where, out.index)
-    unit_kelurahan = take_text(units["kelurahan_code"], take, out.index)
+    unit_kelurahan = take_text(units["kelurahan_code"], where, out.index)
     same_kelurahan = unit_kelurahan.eq(out["kelurahan_code"]).fillna(False).to_numpy(bool)
     use_location = out["rt"].isna().to_numpy() & found & same_kelurahan
     for name in ("rw", "rt"):

@@ -244,3 +244,12 @@ def test_same_inputs_give_the_same_bytes(tiny_inputs, tmp_path):
     run(tiny_inputs, tmp_path / "two")
     for name in ("coverage.csv", "interviews.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def test_stray_control_bytes_in_a_text_table_are_read(tmp_path):
+    # a broken export with a NUL in one cell is a text table with one odd value, not binary
+    path = tmp_path / "interviews.csv"
+    path.write_bytes(b"interview_id,lon,lat\nA\x00,106.6,-6.17\nB,106.6,-6.17\n")
+    frame = read_table(path)
+    assert frame["interview_id"].tolist() == ["A\x00", "B"]
+    assert frame["source_row"].tolist() == [2, 3]

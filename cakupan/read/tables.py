@@ -106,13 +106,15 @@ def table_kind(path: Path) -> str:
 
 
 def _is_text(head: bytes) -> bool:
-    """Return False for content with NUL or many control bytes (not a text table)."""
+    """Return False for content with many NUL or other control bytes (not a text table).
+
+    Binary files (PDF, images, archives) are full of them; a text table with a stray control
+    character in a few cells (a broken export) is still read, row by row.
+    """
     if head.startswith(_UTF16):
         return True
-    if b"\x00" in head:
-        return False
     control = sum(b < 32 and b not in (9, 10, 13) for b in head)
-    return control <= len(head) // 100
+    return control <= len(head) // 20
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

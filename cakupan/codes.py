@@ -8,7 +8,6 @@ differently; never assume a code of one is a code of the other.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 _MISSING = {"", "nan", "none", "null", "na", "<na>", "-"}
@@ -101,9 +100,3 @@ def split_sls(sls_code: pd.Series) -> pd.DataFrame:
 def rt_code(kelurahan_code, rw, rt) -> pd.Series:
     """Return the unit code of an RT: kelurahan, RW and RT digits joined (16 digits)."""
     return kelurahan_code + rw + rt
-
-
-def is_digits(values: pd.Series, lengths: tuple[int, ...]) -> np.ndarray:
-    """Return True where a value is all digits and of one of ``lengths``."""
-    ok = values.str.fullmatch(r"\d+").fillna(False) & values.str.len().isin(lengths).fillna(False)
-    return ok.to_numpy(dtype=bool)

@@ -168,9 +168,11 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
 
 def _inside(geoms, unit, x, y) -> np.ndarray:
     """Return whether each point lies in (or on the edge of) its unit ``geoms[unit]``."""
-    if not np.isin(shapely.get_type_id(geoms), (-1, 3, 6)).all():  # e.g. a collection
+    try:
+        index = PolygonIndex(geoms)
+    except TypeError:  # not all polygons (a collection make_valid left): shapely decides
         return shapely.intersects_xy(geoms[unit], x, y)
-    point, polygon = PolygonIndex(geoms).locate_all(x, y)
+    point, polygon = index.locate_all(x, y)
     inside = np.zeros(len(x), dtype=bool)
     inside[point[polygon == unit[point]]] = True
     return inside

@@ -114,21 +114,25 @@ def _csv_cells(values: pd.Series) -> pa.Array:
 def _has_special(text) -> bool:
     """Return whether any value holds a comma, a quote or a line break."""
     chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
-    for chunk in chunks:
-        data = chunk.buffers()[2]
-        if data is not None and np.isin(np.frombuffer(data, dtype=np.uint8),
-                                        np.frombuffer(b',"\n\r', dtype=np.uint8)).any():
-            return True
-    return False
+    marks = np.frombuffer(b',"\n\r', dtype=np.uint8)
+    return any(np.isin(_own_bytes(chunk), marks).any() for chunk in chunks)
 
 
 def _text_bytes(rows: pa.Array) -> bytes:
     """Return the rows of a string array laid end to end."""
     if isinstance(rows, pa.ChunkedArray):  # columns that pandas holds in several chunks
         rows = rows.combine_chunks()
-    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset:rows.offset
-                                                                + len(rows) + 1]
-    return rows.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
+    return _own_bytes(rows).tobytes()
+
+
+def _own_bytes(text: pa.Array) -> np.ndarray:
+    """Return the bytes of a string array's values (a slice shares its parent's buffer)."""
+    _, offsets, data = text.buffers()
+    if data is None or len(text) == 0:
+        return np.zeros(0, dtype=np.uint8)
+    width = np.int64 if pa.types.is_large_string(text.type) else np.int32
+    ends = np.frombuffer(offsets, dtype=width)[[text.offset, text.offset + len(text)]]
+    return np.frombuffer(data, dtype=np.uint8)[ends[0]:ends[1]]
 
 
 def stable_ids(page: str) -> str:

@@ -20,10 +20,12 @@ shared edges and vertices) is handed to shapely, so results equal shapely's exac
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import shapely
 
-__all__ = ["PolygonIndex"]
+__all__ = ["PolygonIndex", "index_of", "reusing_indexes"]
 
 # Relative error bound of the orientation determinant: Shewchuk's ccwerrboundA is
 # (3 + 16 eps) eps = 3.3e-16; three times that leaves room without changing the speed.
@@ -526,3 +528,37 @@ def _isin_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     pos = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
     return sorted_keys[pos] == values
+
+
+
+_BUILT: dict[int, tuple[np.ndarray, PolygonIndex]] | None = None
+
+
+@contextlib.contextmanager
+def reusing_indexes():
+    """Within the block, :func:`index_of` builds one index per polygon array and reuses it.
+
+    A run placed one area at a time (:mod:`cakupan.by_area`) locates points in the same
+    polygons once per area; the indexes are dropped when the block ends.
+    """
+    global _BUILT
+    outer = _BUILT
+    _BUILT = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _BUILT = outer
+
+
+def index_of(polygons: np.ndarray) -> PolygonIndex:
+    """Return a :class:`PolygonIndex` of ``polygons``: a new one, or inside
+    :func:`reusing_indexes` the one built for this very array object
+    (``frame.geometry.to_numpy()`` returns the same array each call)."""
+    if _BUILT is None:
+        return PolygonIndex(polygons)
+    found = _BUILT.get(id(polygons))
+    if found is not None and found[0] is polygons:
+        return found[1]
+    index = PolygonIndex(polygons)
+    _BUILT[id(polygons)] = (polygons, index)
+    return index

@@ -28,11 +28,12 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyproj
 import shapely
 
-from ._grid import PolygonIndex
+from ._grid import PolygonIndex, index_of
 from ._text import joined_keys, positions_in, take_text
 from .errors import CRSMismatchError
 
@@ -74,7 +75,7 @@ def locate(x: np.ndarray, y: np.ndarray, polygons) -> tuple[np.ndarray, np.ndarr
     them (build it once when locating several times). Points on an edge are covered by every
     polygon sharing the edge; callers break ties. NaN coordinates are in no polygon.
     """
-    index = polygons if isinstance(polygons, PolygonIndex) else PolygonIndex(polygons)
+    index = polygons if isinstance(polygons, PolygonIndex) else index_of(polygons)
     return index.locate_all(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
 
 
@@ -148,9 +149,21 @@ def assign_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     """
     if units is not None:
         check_same_crs(kelurahan, units, "kelurahan", "units")
+    return count_interviews(locate_interviews(interviews, kelurahan, sliver_tolerance_m),
+                            kelurahan, units)
+
+
+def locate_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
+                      sliver_tolerance_m: float = 30.0) -> pd.DataFrame:
+    """Return interviews with coordinates repaired and the kelurahan each lies in.
+
+    Rules 1 and 2 of the module docstring: each row on its own, so a file may be located a
+    batch at a time. Adds ``x``/``y``, ``location_kelurahan_code`` and
+    ``declared_kelurahan_code``; updates ``lon``/``lat``, ``status`` and ``repairs``.
+    """
     crs = kelurahan.crs
     polygons = kelurahan.geometry.to_numpy()
-    index = PolygonIndex(polygons)
+    index = index_of(polygons)
     codes = kelurahan["kelurahan_code"].astype("string")
     out = interviews.copy(deep=False)
     usable = out["status"].eq("counted").to_numpy()
@@ -194,7 +207,19 @@ def assign_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     out["repairs"] = repairs.astype("string").str.strip(";")
     out["declared_kelurahan_code"] = out["kelurahan_code"]
     out["location_kelurahan_code"] = take_text(codes, where, out.index)
+    return out
 
+
+def count_interviews(located: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
+                     units: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+    """Return located interviews with the kelurahan and RT each is counted in.
+
+    Rules 3 and 4 of the module docstring, on :func:`locate_interviews`' result. The
+    crosswalk looks at every row declaring an unknown code: give them all at once.
+    """
+    out = located.copy(deep=False)
+    codes = kelurahan["kelurahan_code"].astype("string")
+    declared = positions_in(out["kelurahan_code"], codes)
     crosswalk = crosswalk_by_location(out, set(codes))
     declared_code = out["kelurahan_code"]
     chosen = declared_code.where(declared >= 0, out["location_kelurahan_code"])
@@ -238,7 +263,8 @@ def crosswalk_by_location(interviews: pd.DataFrame, known: set) -> pd.Series:
         "location_kelurahan_code"].notna()
     if not unknown.any():
         return pd.Series(dtype="string")
-    pairs = interviews.loc[unknown, ["kelurahan_code", "location_kelurahan_code"]]
+    pairs = interviews.loc[unknown, ["kelurahan_code", "location_kelurahan_code"]].astype(
+        "string")  # categoricals would count every pair of categories
     counts = pairs.value_counts().reset_index(name="n")
     counts = counts.sort_values(["kelurahan_code", "n", "location_kelurahan_code"],
                                 ascending=[True, False, True], kind="stable")
@@ -307,11 +333,13 @@ def attach_units(units: gpd.GeoDataFrame, kelurahan: gpd.GeoDataFrame) -> gpd.Ge
     return out
 
 
-def mark_duplicates(interviews: pd.DataFrame) -> pd.Series:
+def mark_duplicates(interviews: pd.DataFrame, repeated_id=None) -> pd.Series:
     """Return ``status`` with repeated interviews set to ``duplicate``.
 
     The first row of an interview ID wins; among counted rows, the first of a household
     (``household_id`` within its kelurahan) wins, so no household is counted twice.
+    ``repeated_id`` (booleans, one per row) says which rows repeat an earlier ID when the
+    frame is a part of the file (:mod:`cakupan.by_area`); by default the frame is the file.
 
     Examples
     --------
@@ -322,10 +350,31 @@ def mark_duplicates(interviews: pd.DataFrame) -> pd.Series:
     ['counted', 'duplicate', 'counted', 'duplicate']
     """
     status = interviews["status"].copy()
-    repeated_id = interviews["interview_id"].duplicated()
-    status[repeated_id] = "duplicate"
+    if repeated_id is None:
+        repeated_id = repeated(interviews["interview_id"])
+    status[np.asarray(repeated_id, dtype=bool)] = "duplicate"
     counted = status.eq("counted") & interviews["household_id"].notna()
     key = interviews.loc[counted, ["kelurahan_code", "household_id"]]
-    repeated = key.duplicated()
-    status[repeated[repeated].index] = "duplicate"
+    again = key.duplicated()
+    status[again[again].index] = "duplicate"
     return status.astype("string")
+
+
+def repeated(values) -> np.ndarray:
+    """Return, per value, whether an equal one came before it (missing ones equal, as in
+    :meth:`pandas.Series.duplicated`). ``values``: a Series or Arrow array.
+
+    Examples
+    --------
+    >>> repeated(pd.Series(["a", "b", "a", None, None], dtype="string")).tolist()
+    [False, False, True, False, True]
+    """
+    if not isinstance(values, (pa.Array, pa.ChunkedArray)):
+        values = pa.array(values, from_pandas=True)
+    encoded = pc.dictionary_encode(values)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    first = np.zeros(len(codes), dtype=bool)
+    first[np.unique(codes, return_index=True)[1]] = True
+    return ~first

@@ -21,7 +21,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from ._grid import PolygonIndex
+from ._grid import index_of
 from .config import Checks
 from .errors import CRSMismatchError
 
@@ -169,7 +169,7 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
 def _inside(geoms, unit, x, y) -> np.ndarray:
     """Return whether each point lies in (or on the edge of) its unit ``geoms[unit]``."""
     try:
-        index = PolygonIndex(geoms)
+        index = index_of(geoms)
     except TypeError:  # not all polygons (a collection make_valid left): shapely decides
         return shapely.intersects_xy(geoms[unit], x, y)
     point, polygon = index.locate_all(x, y)
@@ -183,7 +183,8 @@ def _location_series(codes, index):
     return pd.Series(values, index=index, name="location_check")
 
 
-def flag_interviews(interviews: pd.DataFrame, config) -> pd.DataFrame:
+def flag_interviews(interviews: pd.DataFrame, config, households=None
+                    ) -> pd.DataFrame:
     """Flag interviews that look wrong, per enumerator and per row.
 
     Flags (each row may get several):
@@ -225,6 +226,10 @@ def flag_interviews(interviews: pd.DataFrame, config) -> pd.DataFrame:
         (outside the area) so that travel checks see them.
     config : Checks or Config
         Thresholds.
+    households : array of bool, optional
+        The ``duplicate_household_id`` mask, when :func:`repeated_households` was computed
+        on rows grouped otherwise (:mod:`cakupan.by_area` checks one enumerator's rows
+        together, households one kelurahan's).
 
     Returns
     -------
@@ -282,7 +287,8 @@ def flag_interviews(interviews: pd.DataFrame, config) -> pd.DataFrame:
     flags["too_fast_travel"] = too_fast
     flags["route_detour"] = detour
     flags["outside_fieldwork_window"], flags["night_time"] = _timing(when, checks)
-    flags["duplicate_household_id"] = _duplicate_households(frame, status)
+    flags["duplicate_household_id"] = (repeated_households(frame) if households is None
+                                       else np.asarray(households, dtype=bool))
     flags["poor_gps"] = np.isfinite(x) & (acc > checks.good_accuracy_m)
 
     text = pd.Series("", index=frame.index, dtype="string")
@@ -321,10 +327,9 @@ def _location_pairs(x, y, minutes, has_time, enumerator, located, checks):
     rows = np.flatnonzero(located)
     if len(rows) < 2:
         return nearest, dup, near_dup, (cluster_id, cluster_size)
-    # Centre coordinates so that the plane offsets keep sub-millimetre precision.
-    points = np.column_stack(
-        [x[rows] - x[rows].mean(), y[rows] - y[rows].mean(), enumerator[rows] * _PLANE_M]
-    )
+    # Not centred: the same point has the same coordinates however the rows are grouped
+    # (cakupan.by_area), and two points of one enumerator differ in x and y only.
+    points = np.column_stack([x[rows], y[rows], enumerator[rows] * _PLANE_M])
     tree = cKDTree(points, balanced_tree=False, compact_nodes=False)
     radius = nearest_radius(checks)
     pairs = tree.query_pairs(radius, output_type="ndarray")
@@ -510,10 +515,16 @@ def _timing(when: pd.Series, checks):
     return outside, night.fillna(False).to_numpy(dtype=bool)
 
 
-def _duplicate_households(frame, status):
-    """Return the mask of household IDs repeated within one declared RT."""
+def repeated_households(frame: pd.DataFrame) -> np.ndarray:
+    """Return the mask of household IDs repeated within one declared RT.
+
+    Rows counted in no kelurahan are in no RT, so never compared; ``duplicate`` rows are
+    repeats already set aside.
+    """
+    status = frame["status"].astype("string")
     key = frame[["kelurahan_code", "rw", "rt", "household_id"]].astype("string")
-    usable = key["household_id"].notna() & (status != "duplicate").fillna(True)
+    usable = (key["household_id"].notna() & key["kelurahan_code"].notna()
+              & (status != "duplicate").fillna(True))
     repeated = key[usable].duplicated(keep=False)
     return repeated.reindex(frame.index, fill_value=False).to_numpy(dtype=bool)
 

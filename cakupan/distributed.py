@@ -159,7 +159,7 @@ def run(inputs: pipeline.Inputs, out: Path, config: Config = Config(),
             result = pipeline.analyse(pipeline.load(inputs, config), config, step,
                                       place=partial(place_on_dask, client))
     else:
-        result = pipeline.analyse(pipeline.load(inputs, config), config, step)
+        result = pipeline.analyse_files(inputs, config, step)
     step("write")
     write.write_outputs(result, Path(out), inputs=inputs, config=config, audience=audience,
                         lang=lang, html=html)

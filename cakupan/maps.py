@@ -30,6 +30,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from . import _assets, _topo, topology
+from ._text import joined_codes
 from .labels import STATUS_COLOURS, labels
 
 LEVELS = ("kecamatan", "kelurahan", "rw", "rt")
@@ -134,19 +135,18 @@ def counted_points(interviews: pd.DataFrame, max_points: int = 20000) -> dict:
     """
     rows = interviews[interviews["status"].eq("counted") & interviews["lon"].notna()
                       & interviews["lat"].notna()]
-    rt = (rows["kelurahan_code"].fillna("") + rows["rw"].fillna("")
-          + rows["rt"].fillna("")).astype(str)
+    rt = joined_codes(rows[["kelurahan_code", "rw", "rt"]])
     if len(rows) > max_points:
         grouped = pd.DataFrame({"rt": rt, "lon": rows["lon"], "lat": rows["lat"]}).groupby(
-            "rt", sort=True)
+            "rt", sort=True, observed=True)
         rows = grouped.agg(lon=("lon", "mean"), lat=("lat", "mean"), n=("lon", "size"))
-        rt = rows.index.to_series()
+        rt = rows.index.to_series().astype(str)
         n = rows["n"]
     else:
         n = pd.Series(1, index=rows.index)
     return {"aggregated": bool(len(rt) and n.max() > 1) or False, "total": int(n.sum()),
             "lon": rows["lon"].round(5).tolist(), "lat": rows["lat"].round(5).tolist(),
-            "n": n.astype(int).tolist(), "rt": rt.tolist()}
+            "n": n.astype(int).tolist(), "rt": rt.astype(str).tolist()}
 
 
 def _texts(values) -> list:

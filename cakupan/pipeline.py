@@ -8,7 +8,7 @@ and the notebooks call these three.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -47,7 +47,7 @@ class Loaded:
     """Normalised inputs (EPSG:4326), before any analysis."""
 
     kelurahan: gpd.GeoDataFrame
-    interviews: pd.DataFrame
+    interviews: pd.DataFrame | None
     units: gpd.GeoDataFrame | None = None
     prelist: pd.DataFrame | None = None
     personal_columns: tuple[str, ...] = ()
@@ -71,8 +71,9 @@ class Result:
     rt_source: str = "sls"
 
 
-def load(inputs: Inputs, config: Config = Config()) -> Loaded:
-    """Read and normalise the inputs named in ``inputs``.
+def load(inputs: Inputs, config: Config = Config(), interviews: bool = True) -> Loaded:
+    """Read and normalise the inputs named in ``inputs`` (all but the interviews when
+    ``interviews`` is False).
 
     Interviews in Parquet, or in a UTF-8 CSV that Arrow reads as it is, are read a batch at a
     time, only the columns used, numbers kept as numbers, and normalised batch by batch
@@ -83,7 +84,8 @@ def load(inputs: Inputs, config: Config = Config()) -> Loaded:
         read.read_vector(inputs.boundaries, config.input.boundaries_layer,
                          config.input.boundaries_crs),
         config.boundaries, inputs.boundaries)
-    interviews, personal = _load_interviews(inputs.interviews, config)
+    frame, personal = (_load_interviews(inputs.interviews, config) if interviews
+                       else (None, []))
     units = None
     if inputs.units is not None:
         units = normalise.units(
@@ -97,7 +99,7 @@ def load(inputs: Inputs, config: Config = Config()) -> Loaded:
     population = None if inputs.population is None else read.read_population_raster(
         inputs.population)
     buildings = None if inputs.buildings is None else read.read_buildings(inputs.buildings)
-    return Loaded(kelurahan.to_crs(assign.WGS84), interviews,
+    return Loaded(kelurahan.to_crs(assign.WGS84), frame,
                   None if units is None else units.to_crs(assign.WGS84), prelist,
                   tuple(personal), population, buildings)
 
@@ -131,14 +133,42 @@ def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None
     :mod:`cakupan.distributed` passes one that runs it on dask, partitioned by area.
     """
     step = progress or (lambda name: None)
-    prelist, population, buildings = loaded.prelist, loaded.population, loaded.buildings
     _, kelurahan, units = project(loaded.kelurahan, loaded.units)
     step("assign")
     placed = place_interviews(loaded.interviews, kelurahan, units, config, place)
+    polygons = replace(loaded, interviews=None)
     del loaded  # a caller that passed load(...) straight in frees the columns placing replaced
     step("check")
-    checked = check_interviews(placed, kelurahan, units, config)
+    checked = compact(check_interviews(placed, kelurahan, units, config))
     del placed
+    return finish(checked, kelurahan, units, polygons, config, step)
+
+
+def compact(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return checked interviews with their code columns (:data:`CATEGORIES`) as categoricals.
+
+    Codes, officers and statuses repeat over millions of rows: as categoricals they take a
+    tenth of the memory, and group and compare faster.
+    """
+    return frame.astype({name: "category" for name in CATEGORIES if name in frame})
+
+
+#: Text columns of the checked interviews kept as categoricals (:func:`compact`).
+CATEGORIES = ("enumerator_id", "supervisor_id", "sls_code", "kelurahan_code", "rw", "rt",
+              "status", "repairs", "declared_kelurahan_code", "location_kelurahan_code",
+              "location_rw", "location_rt", "flags")
+
+
+def finish(checked: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
+           units: gpd.GeoDataFrame | None, polygons: Loaded, config: Config = Config(),
+           progress: Progress | None = None) -> Result:
+    """Return the result from checked interviews: coverage, blind spots and accounting.
+
+    ``kelurahan`` and ``units`` as :func:`project` returns them; ``polygons`` gives the
+    prelist, raster and buildings.
+    """
+    step = progress or (lambda name: None)
+    prelist, population, buildings = polygons.prelist, polygons.population, polygons.buildings
     step("measure")
     table, rt_shapes, rt_source = measure_coverage(checked, kelurahan, units, prelist,
                                                    population, buildings, config)
@@ -193,12 +223,15 @@ def place_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
 
 
 def check_interviews(placed: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
-                     units: gpd.GeoDataFrame | None = None, config: Config = Config()
-                     ) -> pd.DataFrame:
-    """Return placed interviews with ``location_check``, ``flags`` and ``doubtful``."""
+                     units: gpd.GeoDataFrame | None = None, config: Config = Config(),
+                     households=None) -> pd.DataFrame:
+    """Return placed interviews with ``location_check``, ``flags`` and ``doubtful``.
+
+    ``households`` as :func:`cakupan.checks.flag_interviews` takes it.
+    """
     out = placed.copy(deep=False)
     out["location_check"] = _location_check(out, kelurahan, units, config)
-    return out.join(checks.flag_interviews(out, config.checks))
+    return out.join(checks.flag_interviews(out, config.checks, households))
 
 
 def crosswalk(placed: pd.DataFrame, kelurahan: gpd.GeoDataFrame) -> pd.Series:
@@ -260,7 +293,7 @@ def _location_check(placed, kelurahan, units, config) -> pd.Series:
     usable = placed["status"].isin(["counted", "duplicate"]).to_numpy()
     x = np.where(usable, placed["x"].to_numpy(), np.nan)
     return checks.location_check(x, placed["y"].to_numpy(), placed["gps_accuracy_m"].to_numpy(),
-                                 declared, polygons, config.checks)
+                                 declared, polygons, config.checks).set_axis(placed.index)
 
 
 _KEY = ["kelurahan_code", "rw", "rt"]
@@ -371,6 +404,23 @@ def _account_polygons(frame: gpd.GeoDataFrame, code: str) -> dict:
             "overlaps_and_gaps": topology.summary(*topology.overlaps_and_gaps(shapes, code))}
 
 
+def analyse_files(inputs: Inputs, config: Config = Config(), progress: Progress | None = None,
+                  part_rows: int | None = None) -> Result:
+    """Return :func:`analyse` of the files named in ``inputs``.
+
+    Interviews of more than ``part_rows`` rows (default
+    :data:`cakupan.by_area.PART_ROWS`) are analysed a part of the areas at a time
+    (:mod:`cakupan.by_area`): the same result in a fraction of the memory.
+    """
+    from . import by_area
+
+    part_rows = part_rows or by_area.PART_ROWS
+    if read.count_rows(inputs.interviews) > part_rows:
+        return by_area.analyse(inputs.interviews, load(inputs, config, interviews=False),
+                               config, progress, part_rows)
+    return analyse(load(inputs, config), config, progress)
+
+
 def run(inputs: Inputs, out: Path, config: Config = Config(), audience: str = "supervisor",
         lang: str = "id", progress: Progress | None = None) -> Result:
     """Read the inputs, analyse them and write every output file to ``out``."""
@@ -378,7 +428,7 @@ def run(inputs: Inputs, out: Path, config: Config = Config(), audience: str = "s
 
     step = progress or (lambda name: None)
     step("read")
-    result = analyse(load(inputs, config), config, step)
+    result = analyse_files(inputs, config, step)
     step("write")
     write.write_outputs(result, Path(out), inputs=inputs, config=config, audience=audience,
                         lang=lang)

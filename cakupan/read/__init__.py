@@ -7,11 +7,12 @@ only the columns wanted, numbers kept as numbers (:func:`iter_batches`). Rasters
 arrays with their transform and CRS.
 """
 
-from .batches import WholeFileNeeded, batch_columns, iter_batches
+from .batches import BATCH_ROWS, WholeFileNeeded, batch_columns, count_rows, iter_batches
 from .buildings import read_buildings
 from .raster import PopulationRaster, read_population_raster
 from .tables import read_table
 from .vector import read_vector
 
-__all__ = ["PopulationRaster", "WholeFileNeeded", "batch_columns", "iter_batches",
+__all__ = ["BATCH_ROWS", "PopulationRaster", "WholeFileNeeded", "batch_columns", "count_rows",
+           "iter_batches",
            "read_buildings", "read_population_raster", "read_table", "read_vector"]

@@ -25,7 +25,7 @@ import contextlib
 import numpy as np
 import shapely
 
-__all__ = ["PolygonIndex", "index_of", "reusing_indexes"]
+__all__ = ["PolygonIndex", "index_of", "reused", "reusing_indexes"]
 
 # Relative error bound of the orientation determinant: Shewchuk's ccwerrboundA is
 # (3 + 16 eps) eps = 3.3e-16; three times that leaves room without changing the speed.
@@ -531,15 +531,15 @@ def _isin_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
 
 
 
-_BUILT: dict[int, tuple[np.ndarray, PolygonIndex]] | None = None
+_BUILT: dict[tuple, tuple[np.ndarray, object]] | None = None
 
 
 @contextlib.contextmanager
 def reusing_indexes():
-    """Within the block, :func:`index_of` builds one index per polygon array and reuses it.
+    """Within the block, :func:`index_of` and :func:`reused` build once per polygon array.
 
-    A run placed one area at a time (:mod:`cakupan.by_area`) locates points in the same
-    polygons once per area; the indexes are dropped when the block ends.
+    A run placed one part at a time (:mod:`cakupan.by_area`) locates points in the same
+    polygons once per part; what was built is dropped when the block ends.
     """
     global _BUILT
     outer = _BUILT
@@ -550,15 +550,23 @@ def reusing_indexes():
         _BUILT = outer
 
 
-def index_of(polygons: np.ndarray) -> PolygonIndex:
-    """Return a :class:`PolygonIndex` of ``polygons``: a new one, or inside
-    :func:`reusing_indexes` the one built for this very array object
-    (``frame.geometry.to_numpy()`` returns the same array each call)."""
+def reused(polygons: np.ndarray, what: tuple, build):
+    """Return ``build()``, or inside :func:`reusing_indexes` what it built before.
+
+    Kept per polygon array object and ``what``; ``frame.geometry.to_numpy()`` returns the
+    same array each call.
+    """
     if _BUILT is None:
-        return PolygonIndex(polygons)
-    found = _BUILT.get(id(polygons))
+        return build()
+    key = (id(polygons), *what)
+    found = _BUILT.get(key)
     if found is not None and found[0] is polygons:
         return found[1]
-    index = PolygonIndex(polygons)
-    _BUILT[id(polygons)] = (polygons, index)
-    return index
+    value = build()
+    _BUILT[key] = (polygons, value)
+    return value
+
+
+def index_of(polygons: np.ndarray) -> PolygonIndex:
+    """Return a :class:`PolygonIndex` of ``polygons`` (see :func:`reused`)."""
+    return reused(polygons, ("index",), lambda: PolygonIndex(polygons))

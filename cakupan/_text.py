@@ -48,8 +48,9 @@ def joined_keys(frame: pd.DataFrame) -> pa.Array:
 
 
 def joined_codes(frame: pd.DataFrame) -> pd.Series:
-    """Return each row's values joined into one text (missing ones as ""), as a categorical
-    with sorted categories: the text is built once per distinct row, not once per row.
+    """Return each row's values joined into one text (missing ones as ""), as a categorical.
+
+    Categories sorted; the text is built once per distinct row, not once per row.
 
     Examples
     --------

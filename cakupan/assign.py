@@ -361,8 +361,10 @@ def mark_duplicates(interviews: pd.DataFrame, repeated_id=None) -> pd.Series:
 
 
 def repeated(values) -> np.ndarray:
-    """Return, per value, whether an equal one came before it (missing ones equal, as in
-    :meth:`pandas.Series.duplicated`). ``values``: a Series or Arrow array.
+    """Return, per value, whether an equal one came before it.
+
+    Missing values are equal, as in :meth:`pandas.Series.duplicated`. ``values``: a Series
+    or an Arrow array.
 
     Examples
     --------

@@ -29,6 +29,7 @@ every output file is identical, byte for byte, to one pass.
 
 from __future__ import annotations
 
+import ctypes
 import tempfile
 from pathlib import Path
 
@@ -78,14 +79,16 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
                 placed[_REPEATED] = checks.repeated_households(placed)
                 spill.write(placed)
                 del placed
+                release_memory()
         step("check")
         checked = []
         for part in _route(counted, _officer_keys, _parts(by_officer, part_rows), part_rows):
             placed = _read(part)
             repeated = placed.pop(_REPEATED).to_numpy(dtype=bool)
-            checked.append(pipeline.compact(
-                pipeline.check_interviews(placed, kelurahan, units, config, repeated)))
+            checked.append(_owned(pipeline.compact(
+                pipeline.check_interviews(placed, kelurahan, units, config, repeated))))
             del placed
+            release_memory()
     return pipeline.finish(_merge(checked), kelurahan, units, polygons, config, step)
 
 
@@ -177,7 +180,8 @@ def _counts(keys: pa.Table) -> pa.Table:
 
 def _total(counts: list[pa.Table]) -> pd.DataFrame:
     table = pa.concat_tables(counts).group_by(["a", "b"]).aggregate([("count_all", "sum")])
-    return table.rename_columns(["a", "b", "rows"]).to_pandas()
+    return table.select(["a", "b", "count_all_sum"]).rename_columns(["a", "b", "rows"]
+                                                                    ).to_pandas()
 
 
 def _parts(links: pd.DataFrame, part_rows: int) -> pa.Table:
@@ -222,18 +226,21 @@ def _route(spill: Path, keys_of, parts: pa.Table, part_rows: int):
     part_of = parts["part"].to_numpy()
     first_loose = int(part_of.max()) + 1 if len(part_of) else 0
     writers, loose = {}, 0
-    with pa.ipc.open_stream(spill) as reader:
+    with pa.ipc.open_stream(pa.OSFile(str(spill))) as reader:
         for batch in reader:
             where = pc.index_in(_joined(keys_of(batch)), value_set=parts["key"])
             part = part_of[where.to_numpy(zero_copy_only=False).astype(np.int64)]
             lone = np.flatnonzero(part < 0)
             part[lone] = first_loose + (loose + np.arange(len(lone))) // part_rows
             loose += len(lone)
-            for p in np.unique(part):
+            order = np.argsort(part, kind="stable")  # each part's rows, in input order
+            batch, part = batch.take(pa.array(order)), part[order]
+            ids, starts = np.unique(part, return_index=True)
+            for p, start, end in zip(ids, starts, [*starts[1:], len(part)], strict=True):
                 if p not in writers:
                     writers[p] = pa.ipc.new_stream(spill.with_name(f"{spill.name}-{p}"),
                                                    batch.schema)
-                writers[p].write_batch(batch.filter(pa.array(part == p)))
+                writers[p].write_batch(batch.slice(start, end - start))
     for writer in writers.values():
         writer.close()
     spill.unlink()
@@ -243,9 +250,41 @@ def _route(spill: Path, keys_of, parts: pa.Table, part_rows: int):
         file.unlink()
 
 
+def release_memory() -> None:
+    """Give the memory freed by the last part back to the system.
+
+    Arrow's allocator and glibc's keep freed blocks for reuse; between parts nothing needs
+    them, and a laptop's other programs do.
+    """
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: its allocator decides
+        pass
+
+
 def _read(path: Path) -> pd.DataFrame:
-    with pa.ipc.open_stream(path) as reader:
+    # read, not memory-mapped: mapped pages would count against the run's memory until the
+    # file is closed
+    with pa.ipc.open_stream(pa.OSFile(str(path))) as reader:
         return reader.read_all().to_pandas()
+
+
+def _owned(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with its Arrow text columns copied into buffers of their own.
+
+    Read from a spill file, a column is a slice of its record batch's one buffer, and would
+    keep every column of the batch in memory as long as it lives.
+    """
+    out = frame.copy(deep=False)
+    for name, dtype in frame.dtypes.items():
+        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+            array = pa.array(frame[name])  # the column's own Arrow data, not a copy
+            if isinstance(array, pa.ChunkedArray):
+                array = array.combine_chunks()
+            taken = array.take(pa.array(np.arange(len(array))))  # new buffers
+            out[name] = pd.Series(pd.arrays.ArrowStringArray(taken), index=frame.index)
+    return out
 
 
 def _merge(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -268,7 +307,7 @@ def _merge(parts: list[pd.DataFrame]) -> pd.DataFrame:
             values = pd.concat(pieces, ignore_index=True)
         del pieces
         columns[name] = values.take(order).set_axis(pd.RangeIndex(len(order)))
-    merged = pd.DataFrame(columns)
+    merged = pd.DataFrame(columns, copy=False)  # no copy into one block per dtype
     index = index[order]
     whole = len(index) and index[0] == 0 and index[-1] == len(index) - 1
     merged.index = pd.RangeIndex(len(index)) if whole else index

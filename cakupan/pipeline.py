@@ -72,8 +72,9 @@ class Result:
 
 
 def load(inputs: Inputs, config: Config = Config(), interviews: bool = True) -> Loaded:
-    """Read and normalise the inputs named in ``inputs`` (all but the interviews when
-    ``interviews`` is False).
+    """Read and normalise the inputs named in ``inputs``.
+
+    With ``interviews`` False, all but the interviews (``Loaded.interviews`` is None).
 
     Interviews in Parquet, or in a UTF-8 CSV that Arrow reads as it is, are read a batch at a
     time, only the columns used, numbers kept as numbers, and normalised batch by batch

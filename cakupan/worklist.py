@@ -307,7 +307,7 @@ def _revisit(coverage, interviews, labels):
 
 def _responsible(rts, interviews):
     """Return the supervisor of most interviews declared in each RT, else in its kelurahan."""
-    frame = interviews[[*_RT_KEY, "supervisor_id"]].astype("string")
+    frame = interviews[[*_RT_KEY, "supervisor_id"]]  # categoricals stay so: grouped, not copied
     frame = frame[frame["supervisor_id"].notna()]
     by_rt = _top(frame, _RT_KEY).reindex(pd.MultiIndex.from_frame(rts[_RT_KEY]))
     by_kelurahan = _top(frame, ["kelurahan_code"]).reindex(rts["kelurahan_code"])
@@ -317,7 +317,8 @@ def _responsible(rts, interviews):
 
 def _top(frame, keys):
     """Most frequent supervisor per key (ties: the smallest ID)."""
-    counts = frame.groupby([*keys, "supervisor_id"]).size().rename("n").reset_index()
+    counts = frame.groupby([*keys, "supervisor_id"], observed=True).size().rename("n")
+    counts = counts.reset_index().astype({name: "string" for name in [*keys, "supervisor_id"]})
     counts = counts.sort_values(
         [*keys, "n", "supervisor_id"], ascending=[True] * len(keys) + [False, True]
     )
@@ -327,9 +328,11 @@ def _top(frame, keys):
 def _doubtful_per_rt(interviews):
     if "doubtful" not in interviews:
         return pd.Series(dtype="float64", index=pd.MultiIndex.from_arrays([[], [], []]))
-    frame = interviews[_RT_KEY].astype("string")
+    frame = interviews[_RT_KEY].copy(deep=False)
     frame["doubtful"] = interviews["doubtful"].fillna(False).astype(bool).astype("int64")
-    return frame.groupby(_RT_KEY)["doubtful"].sum()
+    sums = frame.groupby(_RT_KEY, observed=True)["doubtful"].sum()
+    sums.index = pd.MultiIndex.from_frame(sums.index.to_frame().astype("string"))
+    return sums
 
 
 def _verify(interviews, labels):

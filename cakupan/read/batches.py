@@ -125,6 +125,8 @@ def count_rows(path) -> int:
     read a file, not for accounting.
     """
     path = Path(path)
+    if not path.is_file():
+        return 0  # the reader says what is wrong
     if _is_parquet(path):
         try:
             return pq.read_metadata(path).num_rows

@@ -89,7 +89,10 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
                 pipeline.check_interviews(placed, kelurahan, units, config, repeated))))
             del placed
             release_memory()
-    return pipeline.finish(_merge(checked), kelurahan, units, polygons, config, step)
+    merged = _merge(checked)
+    del checked
+    release_memory()
+    return pipeline.finish(merged, kelurahan, units, polygons, config, step)
 
 
 class _Spill:
@@ -273,8 +276,8 @@ def _read(path: Path) -> pd.DataFrame:
 def _owned(frame: pd.DataFrame) -> pd.DataFrame:
     """Return ``frame`` with its Arrow text columns copied into buffers of their own.
 
-    Read from a spill file, a column is a slice of its record batch's one buffer, and would
-    keep every column of the batch in memory as long as it lives.
+    Read from a spill file, a text column is a slice of its record batch's one buffer, and
+    would keep every column of the batch in memory as long as it lives.
     """
     out = frame.copy(deep=False)
     for name, dtype in frame.dtypes.items():

@@ -144,12 +144,8 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
     unit = declared[rows]
     px, py, pa = x[rows], y[rows], acc[rows]
     shapely.prepare(geoms[usable_unit[:n_units]])
-    edges = shapely.boundary(geoms)
-    to_edge = np.concatenate([  # a million point objects at a time keeps memory small
-        shapely.distance(shapely.points(px[i:i + _BLOCK], py[i:i + _BLOCK]),
-                         edges[unit[i:i + _BLOCK]]) for i in range(0, len(px), _BLOCK)])
     inside = _inside(geoms, unit, px, py)
-    ambiguous = to_edge <= pa
+    ambiguous = _near_edge(px, py, pa, unit, geoms)
     cls = np.where(ambiguous, 1, np.where(inside, 0, 3)).astype("int8")
 
     outside = np.flatnonzero(~ambiguous & ~inside)
@@ -163,6 +159,64 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
         cls[outside[near]] = 2
     result[rows] = cls
     return _location_series(result, index)
+
+
+def _near_edge(x, y, radius, unit, geoms) -> np.ndarray:
+    """Return whether each point lies within ``radius`` of the boundary of ``geoms[unit]``.
+
+    The distance to each edge of the unit is computed with numpy, a block of point-edge
+    pairs at a time (no point objects); where it is within rounding of ``radius``, shapely's
+    exact distance decides, so the answer is shapely's ``distance(point, boundary) <= radius``.
+    """
+    seg, start, count = reused(geoms, ("segments",), lambda: _segments(geoms))
+    per_point = count[unit]
+    distance = np.empty(len(x))
+    ends = np.cumsum(per_point)
+    first = 0
+    while first < len(x):  # points whose pairs fit in one block (at least one point)
+        last = max(int(np.searchsorted(ends, ends[first] - per_point[first] + _BLOCK,
+                                       side="right")), first + 1)
+        rows = np.arange(first, last)
+        rows = rows[per_point[rows] > 0]  # a unit without edges: no distance (inf)
+        distance[first:last] = np.inf
+        pairs = per_point[rows]
+        offsets = np.cumsum(pairs) - pairs  # each point's first pair
+        within = np.arange(pairs.sum()) - np.repeat(offsets, pairs)
+        k = np.repeat(start[unit[rows]], pairs) + within  # the segments of each point's unit
+        d = _to_segment(np.repeat(x[rows], pairs), np.repeat(y[rows], pairs), seg[k])
+        if len(d):
+            distance[rows] = np.minimum.reduceat(d, offsets)
+        first = last
+    near = distance <= radius
+    unsure = np.flatnonzero(np.abs(distance - radius) <= 1e-6 * np.maximum(1.0, radius))
+    if len(unsure):
+        exact = shapely.distance(shapely.points(x[unsure], y[unsure]),
+                                 shapely.boundary(geoms[unit[unsure]]))
+        near[unsure] = exact <= radius[unsure]
+    return near
+
+
+def _segments(geoms):
+    """Return the boundary segments of ``geoms`` (x0, y0, x1, y1 rows, by polygon) and, per
+    polygon, the first segment's row and the number of segments."""
+    parts, owner = shapely.get_parts(shapely.boundary(geoms), return_index=True)
+    coords, ring = shapely.get_coordinates(parts, return_index=True)
+    same = ring[1:] == ring[:-1]  # consecutive vertices of one ring make a segment
+    seg = np.column_stack([coords[:-1][same], coords[1:][same]])
+    seg_owner = owner[ring[:-1][same]]
+    count = np.bincount(seg_owner, minlength=len(geoms))
+    return seg, np.cumsum(count) - count, count
+
+
+def _to_segment(px, py, seg) -> np.ndarray:
+    """Return the distance from each point to its segment (rows of x0, y0, x1, y1)."""
+    ax, ay, bx, by = seg.T
+    dx, dy = bx - ax, by - ay
+    length2 = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = ((px - ax) * dx + (py - ay) * dy) / length2
+    t = np.clip(np.nan_to_num(t, nan=0.0), 0.0, 1.0)
+    return np.hypot(px - (ax + t * dx), py - (ay + t * dy))
 
 
 def _adjacency(geoms, distance):

@@ -147,8 +147,9 @@ def run(inputs: pipeline.Inputs, out: Path, config: Config = Config(),
         html: bool = True) -> pipeline.Result:
     """Do what :func:`cakupan.pipeline.run` does, placing interviews on a dask cluster.
 
-    Without ``workers`` and ``scheduler`` everything runs in this process (``html=False``
-    then is the only difference from :func:`cakupan.pipeline.run`).
+    Without ``workers`` and ``scheduler`` everything runs in this process, as
+    :func:`cakupan.pipeline.run` runs it (large files a part at a time,
+    :func:`cakupan.pipeline.analyse_files`); ``html=False`` is then the only difference.
     """
     from . import write
 

@@ -556,3 +556,29 @@ def test_fix_outside_the_area_still_counts_for_travel():
     result = flag_interviews(data, CHECKS)
     assert has(result, "route_detour") == [False, True, False]
     assert result["speed_kmh"].iloc[1] == pytest.approx((5000 - 10) / 1000 * 3, rel=1e-3)
+
+
+@pytest.mark.parametrize("block", [1 << 20, 37])
+def test_near_edge_is_shapelys_distance_to_the_boundary(block, monkeypatch):
+    """The numpy distance to a unit's edges decides as shapely does, ties and holes too."""
+    module = checks_module
+    monkeypatch.setattr(module, "_BLOCK", block)
+    rng = np.random.default_rng(3)
+    geoms = np.array([
+        shapely.box(0, 0, 100, 100),
+        shapely.Polygon([(0, 0), (50, 80), (100, 0)], holes=[[(40, 10), (60, 10), (50, 30)]]),
+        shapely.MultiPolygon([shapely.box(200, 0, 220, 20), shapely.box(230, 0, 250, 20)]),
+        shapely.Point(500, 500).buffer(30),
+        shapely.box(6.8e5, 9.3e6, 6.8e5 + 10, 9.3e6 + 10),  # UTM-sized coordinates
+    ], dtype=object)
+    n = 50_000
+    unit = rng.integers(0, len(geoms), n)
+    bounds = shapely.bounds(geoms)[unit]
+    x = rng.uniform(bounds[:, 0] - 20, bounds[:, 2] + 20)
+    y = rng.uniform(bounds[:, 1] - 20, bounds[:, 3] + 20)
+    x[:500] = bounds[:500, 0]  # on a left edge
+    radius = rng.gamma(2.0, 3.0, n)
+    exact = shapely.distance(shapely.points(x, y), shapely.boundary(geoms[unit]))
+    radius[500:1000] = exact[500:1000]  # exactly as far as the radius
+    near = module._near_edge(x, y, radius, unit, geoms)
+    assert (near == (exact <= radius)).all()

@@ -197,8 +197,10 @@ def _near_edge(x, y, radius, unit, geoms) -> np.ndarray:
 
 
 def _segments(geoms):
-    """Return the boundary segments of ``geoms`` (x0, y0, x1, y1 rows, by polygon) and, per
-    polygon, the first segment's row and the number of segments."""
+    """Return the boundary segments of ``geoms``, and each polygon's first and count.
+
+    Segments are rows of x0, y0, x1, y1, polygon by polygon.
+    """
     parts, owner = shapely.get_parts(shapely.boundary(geoms), return_index=True)
     coords, ring = shapely.get_coordinates(parts, return_index=True)
     same = ring[1:] == ring[:-1]  # consecutive vertices of one ring make a segment

@@ -132,7 +132,7 @@ def _batches(path, config):
 
 def _slices(path, config):
     """Yield the normalised interviews of a file read whole, in slices."""
-    frame, _ = pipeline._load_interviews(path, config)
+    frame, _ = pipeline.load_interviews(path, config)
     for start in range(0, max(len(frame), 1), read.BATCH_ROWS):
         yield frame.iloc[start:start + read.BATCH_ROWS]
 

@@ -85,7 +85,7 @@ def load(inputs: Inputs, config: Config = Config(), interviews: bool = True) -> 
         read.read_vector(inputs.boundaries, config.input.boundaries_layer,
                          config.input.boundaries_crs),
         config.boundaries, inputs.boundaries)
-    frame, personal = (_load_interviews(inputs.interviews, config) if interviews
+    frame, personal = (load_interviews(inputs.interviews, config) if interviews
                        else (None, []))
     units = None
     if inputs.units is not None:
@@ -105,7 +105,7 @@ def load(inputs: Inputs, config: Config = Config(), interviews: bool = True) -> 
                   tuple(personal), population, buildings)
 
 
-def _load_interviews(path, config: Config) -> tuple[pd.DataFrame, list[str]]:
+def load_interviews(path, config: Config) -> tuple[pd.DataFrame, list[str]]:
     """Return the normalised interviews and the names of their personal columns."""
     timezone = config.checks.timezone
     names = read.batch_columns(path)
@@ -128,8 +128,9 @@ def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None
             place: Callable | None = None) -> Result:
     """Compute assignment, coverage, checks and blind spots from loaded inputs.
 
-    Runs :func:`project`, :func:`place_interviews`, :func:`check_interviews`,
-    :func:`measure_coverage` and :func:`find_blind_spots` in turn. ``place`` replaces
+    Runs :func:`project`, :func:`place_interviews`, :func:`check_interviews` (codes then
+    kept as categoricals, :func:`compact`), :func:`measure_coverage` and
+    :func:`find_blind_spots` in turn. ``place`` replaces
     :func:`cakupan.assign.assign_interviews` (same arguments and result);
     :mod:`cakupan.distributed` passes one that runs it on dask, partitioned by area.
     """

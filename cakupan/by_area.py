@@ -119,17 +119,6 @@ class _Spill:
             self.writer.close()
 
 
-def _batches(path, config):
-    """Yield the normalised interviews a batch at a time."""
-    names = read.batch_columns(path)
-    found = {} if names is None else normalise.interview_columns(names, config.interviews, path)
-    if "lon" not in found or "lat" not in found:
-        raise read.WholeFileNeeded(path)  # coordinates in one geopoint column
-    numbers = {found[name] for name in normalise.NUMBERS if name in found}
-    for batch in read.iter_batches(path, set(found.values()), numbers=numbers):
-        yield normalise.interviews(batch, found, path, config.checks.timezone)
-
-
 def _slices(path, config):
     """Yield the normalised interviews of a file read whole, in slices."""
     frame, _ = pipeline.load_interviews(path, config)
@@ -140,7 +129,8 @@ def _slices(path, config):
 def _locate(path, kelurahan, units, config, spill: Path, known):
     """Locate every row into ``spill``; return the interview IDs and the rows per key."""
     try:
-        return _locate_batches(_batches(path, config), kelurahan, units, config, spill, known)
+        return _locate_batches(pipeline.interview_batches(path, config), kelurahan, units,
+                               config, spill, known)
     except (InputError, read.WholeFileNeeded):
         # read_table reads the file line by line, or says first what is wrong with it
         return _locate_batches(_slices(path, config), kelurahan, units, config, spill, known)

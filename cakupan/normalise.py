@@ -10,7 +10,7 @@ that says why, and a repaired value is named in ``repairs``. Nothing here touche
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -326,23 +326,6 @@ def interview_columns(names: Sequence[str], columns: Mapping[str, str], path=Non
 
 #: Canonical interview columns that hold numbers or times: a reader can keep a file's types.
 NUMBERS = ("lon", "lat", "gps_accuracy_m", "interviewed_at", "household_size")
-
-
-def interviews_in_batches(batches: Iterable[pd.DataFrame], columns: Mapping[str, str],
-                          path=None, timezone: str = "Asia/Jakarta") -> pd.DataFrame:
-    """Return :func:`interviews` of each batch, concatenated: the frame of the whole file.
-
-    Every row is normalised on its own, so the result is the same as for the whole file
-    read at once, without holding the file's raw values. ``columns`` as
-    :func:`interview_columns` returns them for the whole file; ``batches`` with
-    ``source_row`` and an index continuing from batch to batch
-    (:func:`cakupan.read.iter_batches`).
-    """
-    pieces = []
-    for batch in batches:
-        pieces.append(interviews(batch, columns, path, timezone))
-        del batch  # so that the reader can free it before reading the next
-    return pd.concat(pieces)
 
 
 def declared_rt(raw: pd.DataFrame, source: Mapping[str, str]) -> pd.DataFrame:

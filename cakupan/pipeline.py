@@ -107,21 +107,31 @@ def load(inputs: Inputs, config: Config = Config(), interviews: bool = True) -> 
 
 def load_interviews(path, config: Config) -> tuple[pd.DataFrame, list[str]]:
     """Return the normalised interviews and the names of their personal columns."""
-    timezone = config.checks.timezone
-    names = read.batch_columns(path)
     try:
-        found = {} if names is None else normalise.interview_columns(names, config.interviews,
-                                                                     path)
-        if "lon" in found and "lat" in found:
-            numbers = {found[name] for name in normalise.NUMBERS if name in found}
-            batches = read.iter_batches(path, set(found.values()), numbers=numbers)
-            return (normalise.interviews_in_batches(batches, found, path, timezone),
-                    normalise.personal_columns(pd.DataFrame(columns=names)))
+        frame = pd.concat(interview_batches(path, config))
+        return frame, normalise.personal_columns(pd.DataFrame(columns=read.batch_columns(path)))
     except (InputError, read.WholeFileNeeded):
         pass  # read_table reads the file line by line, or says first what is wrong with it
     raw = read.read_table(path, config.input.sheet)
-    return (normalise.interviews(raw, config.interviews, path, timezone),
+    return (normalise.interviews(raw, config.interviews, path, config.checks.timezone),
             normalise.personal_columns(raw))
+
+
+def interview_batches(path, config: Config):
+    """Yield the normalised interviews of a Parquet or plain CSV file a batch at a time.
+
+    Only the columns used are read, numbers kept as numbers; each row is normalised on its
+    own, so the batches concatenate to the frame of the whole file. Raises
+    :class:`cakupan.read.WholeFileNeeded` (or :class:`InputError`) when the file must be
+    read whole by :func:`cakupan.read.read_table`, e.g. coordinates in one geopoint column.
+    """
+    names = read.batch_columns(path)
+    found = {} if names is None else normalise.interview_columns(names, config.interviews, path)
+    if "lon" not in found or "lat" not in found:
+        raise read.WholeFileNeeded(path)
+    numbers = {found[name] for name in normalise.NUMBERS if name in found}
+    for batch in read.iter_batches(path, set(found.values()), numbers=numbers):
+        yield normalise.interviews(batch, found, path, config.checks.timezone)
 
 
 def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,23 @@ def cakupan(*args, cwd=None) -> subprocess.CompletedProcess:
     """Run the installed command line as a user would, capturing its output."""
     return subprocess.run([sys.executable, "-m", "cakupan", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd)
+
+
+def libreoffice_convert(path: Path, to: str, out: Path) -> Path:
+    """Convert ``path`` with headless LibreOffice into ``out``; return the new file.
+
+    Skips the test when LibreOffice is not installed.
+    """
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: "
+                    "apt-get install -y --no-install-recommends libreoffice-calc-nogui")
+    done = subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{out}/lo", "--headless", "--convert-to", to,
+         "--outdir", str(out), str(path)],
+        capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    return out / f"{Path(path).stem}.{to}"
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,3 @@
-import shutil
-import subprocess
 
 import numpy as np
 import openpyxl
@@ -10,6 +8,8 @@ from cakupan._xlsx import write_xlsx
 from cakupan.checks import enumerator_scores, flag_interviews
 from cakupan.config import Checks
 from cakupan.worklist import build_worklist
+
+from .conftest import libreoffice_convert
 
 KEL_A, KEL_B = "3671010001", "3671010002"
 
@@ -317,29 +317,7 @@ def test_written_worklist_opens_and_converts_to_pdf(sheets, tmp_path):
     verify = book["Wawancara diperiksa"]
     assert verify["C2"].value == sheets["id"]["Wawancara diperiksa"]["ID wawancara"].iloc[0]
 
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip(
-            "LibreOffice (soffice) is not installed: "
-            "apt-get install -y --no-install-recommends libreoffice-calc-nogui"
-        )
-    done = subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stderr
-    pdf = tmp_path / "worklist.pdf"
+    pdf = libreoffice_convert(path, "pdf", tmp_path)
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
 
 

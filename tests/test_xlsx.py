@@ -4,8 +4,6 @@ complete, long frames continue on further sheets, and the same sheets give the s
 import datetime as dt
 import math
 import re
-import shutil
-import subprocess
 import zipfile
 
 import numpy as np
@@ -17,6 +15,8 @@ from hypothesis import strategies as st
 
 from cakupan import _xlsx
 from cakupan._xlsx import write_xlsx
+
+from .conftest import libreoffice_convert
 
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -259,33 +259,12 @@ def test_no_file_and_no_temporary_left_on_error(tmp_path, monkeypatch):
 
 
 def test_libreoffice_reads_the_values(tmp_path):
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip(
-            "LibreOffice (soffice) is not installed: "
-            "apt-get install -y --no-install-recommends libreoffice-calc-nogui"
-        )
     source = tmp_path / "in" / "x.xlsx"
     source.parent.mkdir()
     frame = mixed()
     frame.loc[3, "n"], frame.loc[5, "f"] = 10**15, 0.25  # LibreOffice keeps 15 digits, as Excel
     write_xlsx(source, {"it's <1>": frame, "Empty": frame.iloc[:0]})
-    done = subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--headless",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(tmp_path),
-            str(source),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stderr
+    libreoffice_convert(source, "xlsx", tmp_path)
     # LibreOffice saves its own copy; reading it back shows what LibreOffice understood
     theirs = openpyxl.load_workbook(tmp_path / "x.xlsx")
     ours = openpyxl.load_workbook(source)

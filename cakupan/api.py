@@ -296,7 +296,9 @@ def run(boundaries: PathType, interviews: PathType, out: PathType, *,
     Returns
     -------
     cakupan.pipeline.Result
-        As :func:`analyse` returns it.
+        As :func:`analyse` returns it; but for more than a million interviews, analysed a
+        part at a time (:mod:`cakupan.by_area`), ``interviews`` is None: read the rows back
+        from ``interviews.csv``.
 
     Examples
     --------

@@ -17,9 +17,13 @@ the analysis adds to them. :func:`analyse` runs the stages of
    and de-duplicated, then spilled again.
 3. **Check, a group of enumerators at a time.** Every check compares an enumerator's own
    interviews (or none), so parts are runs of enumerators
-   (:func:`cakupan.pipeline.check_interviews`); codes are kept as categoricals.
-4. **Merge.** The parts are put back in input order, invented clusters numbered again by
-   their first row, and coverage, blind spots and accounting computed on the whole.
+   (:func:`cakupan.pipeline.check_interviews`). Of each checked part only its tally is kept
+   in memory (:mod:`cakupan.tally`: counts and the flagged rows); its rows of
+   ``interviews.csv`` are spilled to disk (:class:`Spilled`).
+4. **Add up.** The parts' tallies are added up (invented clusters numbered again by their
+   first row) and coverage, blind spots and accounting computed from the whole. No frame of
+   every row is ever built: :class:`Spilled` gives ``interviews.csv`` its rows in input
+   order, a slice at a time.
 
 Rows with no key (no code, no location, no enumerator) are compared with nothing and fill
 parts of their own. A group larger than ``part_rows`` is a part of its own: an enumerator
@@ -30,7 +34,9 @@ every output file is identical, byte for byte, to one pass.
 from __future__ import annotations
 
 import ctypes
+import shutil
 import tempfile
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -44,9 +50,13 @@ from . import assign, checks, normalise, pipeline, read
 from ._grid import reusing_indexes
 from .config import Config
 from .errors import InputError
+from .tally import combine, tally
 
 #: Rows per part: about 0.6 GB of working memory each at the peak of the checks.
 PART_ROWS = 1_000_000
+#: Rows per slice that :meth:`Spilled.frames` gives back: each slice's CSV text is built
+#: whole, about 0.5 GB a million rows.
+SLICE_ROWS = 1 << 18
 _NONE = "\x00"  # a missing key, in joined keys
 _REPEATED = "repeated_household"  # carried from counting to checking
 
@@ -63,7 +73,9 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
     _, kelurahan, units = pipeline.project(polygons.kelurahan, polygons.units)
     known = pa.array(kelurahan["kelurahan_code"].astype("string"), type=pa.string(),
                      from_pandas=True)
+    points = pipeline.needs_points(polygons)
     step("assign")
+    spilled = Spilled()
     with tempfile.TemporaryDirectory(prefix="cakupan-") as name, reusing_indexes():
         folder = Path(name)
         ids, by_area, by_officer = _locate(path, kelurahan, units, config, folder / "located",
@@ -81,18 +93,113 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
                 del placed
                 release_memory()
         step("check")
-        checked = []
+        tallies = []
         for part in _route(counted, _officer_keys, _parts(by_officer, part_rows), part_rows):
             placed = _read(part)
             repeated = placed.pop(_REPEATED).to_numpy(dtype=bool)
-            checked.append(_owned(pipeline.compact(
-                pipeline.check_interviews(placed, kelurahan, units, config, repeated))))
+            checked = pipeline.compact(
+                pipeline.check_interviews(placed, kelurahan, units, config, repeated))
             del placed
+            tallies.append(tally(checked, points))  # filtered rows: buffers of their own
+            spilled.add(checked)
+            del checked
             release_memory()
-    merged = _merge(checked)
-    del checked
-    release_memory()
-    return pipeline.finish(merged, kelurahan, units, polygons, config, step)
+    return pipeline.finish(combine(tallies, points), kelurahan, units, polygons, config, step,
+                           spilled=spilled)
+
+
+class Spilled:
+    """The rows of ``interviews.csv`` of a run by parts, on disk until they are written.
+
+    Each checked part's rows go to a file of their own, in input order; :meth:`frames`
+    merges the parts back into input order a slice at a time. The files live in a
+    temporary folder, removed when this object is.
+    """
+
+    def __init__(self):
+        self.folder = Path(tempfile.mkdtemp(prefix="cakupan-rows-"))
+        weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
+        self.files: list[Path] = []
+        self.rows = 0
+        self.columns: list[str] = []
+
+    def add(self, checked: pd.DataFrame) -> None:
+        """Spill the ``interviews.csv`` columns of a checked part (categoricals as text).
+
+        A part's rows come in runs of input order (one per part of the counting); they are
+        put in input order here, which :meth:`frames` relies on.
+        """
+        from .write import INTERVIEW_COLUMNS
+
+        frame = checked[[c for c in INTERVIEW_COLUMNS if c in checked]].sort_index()
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = table.append_column("_row", pa.array(frame.index.to_numpy(), pa.int64()))
+        table = pa.table({name: (pc.cast(column, column.type.value_type)
+                                 if pa.types.is_dictionary(column.type) else column)
+                          for name, column in zip(table.column_names, table.columns,
+                                                  strict=True)})
+        path = self.folder / f"rows-{len(self.files)}"
+        with pa.ipc.new_stream(path, table.schema) as writer:
+            writer.write_table(table, max_chunksize=1 << 16)
+        self.files.append(path)
+        self.rows += len(frame)
+        self.columns = list(frame.columns)
+
+    def frames(self, columns, rows: int | None = None):
+        """Yield the spilled rows' ``columns`` in input order, a slice at a time.
+
+        ``rows`` per slice, :data:`SLICE_ROWS` by default.
+        """
+        rows = rows or SLICE_ROWS
+        readers = [_InOrder(path) for path in self.files]
+        try:
+            done = 0
+            while done < self.rows:
+                pieces = [reader.before(done + rows) for reader in readers]
+                table = pa.concat_tables([p for p in pieces if p is not None])
+                order = np.argsort(table["_row"].to_numpy(), kind="stable")
+                done += len(order)
+                yield table.select(list(columns)).take(pa.array(order)).to_pandas(
+                    types_mapper=_text_as_string)
+        finally:
+            for reader in readers:
+                reader.close()
+
+
+def _text_as_string(type_):
+    return pd.StringDtype("pyarrow") if pa.types.is_string(type_) else None
+
+
+class _InOrder:
+    """Reads a spilled part (rows in input order) up to a given input row at a time."""
+
+    def __init__(self, path: Path):
+        self._file = pa.OSFile(str(path))
+        self._batches = iter(pa.ipc.open_stream(self._file))
+        self._held = []
+
+    def close(self) -> None:
+        self._file.close()
+
+    def before(self, end: int) -> pa.Table | None:
+        """Return the part's next rows whose input row is below ``end`` (None for none)."""
+        taken = []
+        while True:
+            if not self._held:
+                batch = next(self._batches, None)
+                if batch is None:
+                    break
+                self._held = [batch]
+            batch = self._held[0]
+            rows = batch.column("_row").to_numpy()
+            cut = int(np.searchsorted(rows, end))
+            taken.append(batch.slice(0, cut))
+            if cut < len(rows):
+                self._held = [batch.slice(cut)]
+                break
+            self._held = []
+        taken = [b for b in taken if b.num_rows]
+        return pa.Table.from_batches(taken) if taken else None
 
 
 class _Spill:
@@ -261,58 +368,3 @@ def _read(path: Path) -> pd.DataFrame:
     # file is closed
     with pa.ipc.open_stream(pa.OSFile(str(path))) as reader:
         return reader.read_all().to_pandas()
-
-
-def _owned(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return ``frame`` with its Arrow text columns copied into buffers of their own.
-
-    Read from a spill file, a text column is a slice of its record batch's one buffer, and
-    would keep every column of the batch in memory as long as it lives.
-    """
-    out = frame.copy(deep=False)
-    for name, dtype in frame.dtypes.items():
-        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
-            array = pa.array(frame[name])  # the column's own Arrow data, not a copy
-            if isinstance(array, pa.ChunkedArray):
-                array = array.combine_chunks()
-            taken = array.take(pa.array(np.arange(len(array))))  # new buffers
-            out[name] = pd.Series(pd.arrays.ArrowStringArray(taken), index=frame.index)
-    return out
-
-
-def _merge(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Return the checked parts as one frame in input order, clusters numbered again.
-
-    A column at a time, so that the parts' copy of it is freed before the next.
-    """
-    from pandas.api.types import union_categoricals
-
-    index = np.concatenate([part.index.to_numpy() for part in parts])
-    order = np.argsort(index, kind="stable")
-    part_of = np.repeat(np.arange(len(parts)), [len(part) for part in parts])[order]
-    columns = {}
-    for name in list(parts[0].columns):
-        pieces = [part.pop(name) for part in parts]
-        if name in pipeline.CATEGORIES:  # categories as compact() gives them: sorted
-            values = pd.Series(union_categoricals([p.array for p in pieces],
-                                                  sort_categories=True))
-        else:
-            values = pd.concat(pieces, ignore_index=True)
-        del pieces
-        columns[name] = values.take(order).set_axis(pd.RangeIndex(len(order)))
-    merged = pd.DataFrame(columns, copy=False)  # no copy into one block per dtype
-    index = index[order]
-    whole = len(index) and index[0] == 0 and index[-1] == len(index) - 1
-    merged.index = pd.RangeIndex(len(index)) if whole else index
-    # each part numbered its invented clusters 1, 2, ...: number them again by first row
-    local = merged["cluster_id"].to_numpy(dtype="float64", na_value=0).astype(np.int64)
-    rows = np.flatnonzero(local > 0)
-    if len(rows):
-        key = part_of[rows] * (local.max() + 1) + local[rows]
-        _, first, back = np.unique(key, return_index=True, return_inverse=True)
-        rank = np.empty(len(first), dtype=np.int64)
-        rank[np.argsort(first, kind="stable")] = np.arange(1, len(first) + 1)
-        cluster = merged["cluster_id"].copy()
-        cluster.iloc[rows] = rank[back]
-        merged["cluster_id"] = cluster
-    return merged

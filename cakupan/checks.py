@@ -621,6 +621,17 @@ def enumerator_scores(interviews: pd.DataFrame, flags: pd.DataFrame) -> pd.DataF
     >>> enumerator_scores(frame, flags)[["enumerator_id", "flagged", "score"]].values.tolist()
     [['p2', 1, 1.25], ['p1', 1, 0.25]]
     """
+    return score_enumerators(*enumerator_counts(interviews, flags))
+
+
+def enumerator_counts(interviews: pd.DataFrame, flags: pd.DataFrame
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return what :func:`score_enumerators` needs: counts that add up over parts of the rows.
+
+    ``sums``: per enumerator (index ``enumerator_id``, text; ``<NA>`` for rows without one)
+    the counts of :func:`enumerator_scores`. ``officers``: rows per enumerator and known
+    supervisor (``enumerator_id``, ``supervisor_id``, ``n``).
+    """
     text = flags["flags"].astype("string").fillna("")
     # per-row counts summed per enumerator with bincount: no frame of 8 million rows x 16
     codes, names = pd.factorize(interviews["enumerator_id"], sort=True)
@@ -646,14 +657,23 @@ def enumerator_scores(interviews: pd.DataFrame, flags: pd.DataFrame) -> pd.DataF
         has = listed.str.contains(rf"(?:^|;){name}(?:;|$)", regex=True).to_numpy(dtype=bool)
         sums[name] = np.bincount(slot[some[has]], minlength=size)
     sums["far_outside"] = per_enumerator(far)
-    counts = [*FLAGS, "far_outside"]
     index = pd.Index([*pd.Series(names, dtype="string"), pd.NA], dtype="string",
                      name="enumerator_id")
     out = pd.DataFrame({name: values.astype("int64") for name, values in sums.items()},
                        index=index)
     out = out[out["interviews"] > 0]  # the slot of no enumerator, when every row has one
     officers = interviews[["enumerator_id", "supervisor_id"]]
-    out.insert(0, "supervisor_id", _most_common(officers, "enumerator_id", "supervisor_id"))
+    officers = officers[officers["supervisor_id"].notna()]
+    officers = officers.groupby(["enumerator_id", "supervisor_id"], dropna=False, sort=True,
+                                observed=True).size().rename("n").reset_index()
+    return out, officers.astype({"enumerator_id": "string", "supervisor_id": "string"})
+
+
+def score_enumerators(sums: pd.DataFrame, officers: pd.DataFrame) -> pd.DataFrame:
+    """Return :func:`enumerator_scores` from :func:`enumerator_counts` (of all the rows)."""
+    counts = [*FLAGS, "far_outside"]
+    out = sums.copy()
+    out.insert(0, "supervisor_id", most_common(officers, "enumerator_id", "supervisor_id"))
     out.insert(5, "share_flagged", (out["flagged"] / out["interviews"]).round(4))
     out["score"] = sum(out[name] * FLAG_WEIGHTS[name] for name in counts).round(2)
     out = out.reset_index()
@@ -661,10 +681,12 @@ def enumerator_scores(interviews: pd.DataFrame, flags: pd.DataFrame) -> pd.DataF
     return out.iloc[order].reset_index(drop=True)
 
 
-def _most_common(table, by, column):
-    """Return, per group of ``by``, the most frequent known ``column`` (ties: smallest)."""
-    known = table[table[column].notna()]
-    counts = known.groupby([by, column], dropna=False, sort=True, observed=True).size()
-    counts = counts.rename("n").reset_index().astype({by: "string", column: "string"})
+def most_common(counts: pd.DataFrame, by: str, column: str) -> pd.Series:
+    """Return, per ``by``, the ``column`` of most rows (``counts``: ``by``, ``column``, ``n``).
+
+    Ties go to the smallest ``column``.
+    """
+    counts = counts.groupby([by, column], dropna=False, sort=True)["n"].sum().reset_index()
+    counts = counts.astype({by: "string", column: "string"})
     counts = counts.sort_values([by, "n", column], ascending=[True, False, True])
     return counts.drop_duplicates(by).set_index(by)[column]

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Coverage
+from .tally import counted_per_rt
 
 LEVELS = ("kecamatan", "kelurahan", "rw", "rt")
 COLUMNS = (
@@ -34,16 +35,16 @@ SOURCES = ("expected_prelist", "expected_raster", "expected_buildings")
 _RT = ["kelurahan_code", "rw", "rt"]
 
 
-def measure(interviews: pd.DataFrame, expected: pd.DataFrame | None,
+def measure(interviews, expected: pd.DataFrame | None,
             kelurahan: pd.DataFrame, settings: Coverage = Coverage(),
             rt_names: pd.DataFrame | None = None) -> pd.DataFrame:
     """Return coverage at every level, sorted by level and code.
 
     Parameters
     ----------
-    interviews : DataFrame
+    interviews : DataFrame or cakupan.tally.Tally
         Assigned interviews: ``status``, ``kelurahan_code``, ``rw``, ``rt`` and, optionally,
-        ``doubtful`` (bool).
+        ``doubtful`` (bool); or their tally.
     expected : DataFrame or None
         One row per RT: ``kelurahan_code``, ``rw``, ``rt``, ``expected_households``,
         ``expected_source``.
@@ -91,15 +92,7 @@ def measure(interviews: pd.DataFrame, expected: pd.DataFrame | None,
 
 
 def _rt_table(interviews, expected, rt_names) -> pd.DataFrame:
-    wanted = [*_RT, "status", *(["doubtful"] if "doubtful" in interviews else [])]
-    counted = interviews.loc[interviews["status"].eq("counted") & interviews["rt"].notna()
-                             & interviews["rw"].notna() & interviews["kelurahan_code"].notna(),
-                             wanted]
-    doubtful = counted.get("doubtful", pd.Series(False, index=counted.index)).fillna(False)
-    tally = (counted.assign(doubtful=doubtful.astype(int))
-             .groupby(_RT, sort=True).agg(counted=("status", "size"),
-                                          doubtful=("doubtful", "sum")).reset_index())
-    frames = [tally]
+    frames = [counted_per_rt(interviews)]
     if expected is not None and len(expected):
         extra = [c for c in (*SOURCES, "sources_disagree") if c in expected]
         frames.append(expected[[*_RT, "expected_households", "expected_source", *extra]])

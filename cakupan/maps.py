@@ -32,6 +32,7 @@ from jinja2 import Template
 from . import _assets, _topo, topology
 from ._text import joined_codes
 from .labels import STATUS_COLOURS, labels
+from .tally import is_located, piece
 
 LEVELS = ("kecamatan", "kelurahan", "rw", "rt")
 #: Columns of the coverage table carried to the page for every unit.
@@ -99,12 +100,14 @@ def unit_columns(coverage: pd.DataFrame, level: str, codes: pd.Series) -> dict[s
     return out
 
 
-def flagged_points(interviews: pd.DataFrame, max_flagged: int = 8000) -> dict:
+def flagged_points(interviews, max_flagged: int = 8000) -> dict:
     """Return flagged interviews with coordinates as columns, the most serious first.
 
     Serious means doubtful first, then more flags, then flags other than ``poor_gps``;
-    ties keep the input order. ``total`` is the number before the cap.
+    ties keep the input order. ``total`` is the number before the cap. ``interviews``: a
+    frame or its tally (:mod:`cakupan.tally`).
     """
+    interviews = piece(interviews, "flagged")
     flags = interviews["flags"].fillna("").astype(str)
     where = interviews["lon"].notna() & interviews["lat"].notna() & flags.ne("")
     rows = interviews[where]
@@ -128,25 +131,31 @@ def flagged_points(interviews: pd.DataFrame, max_flagged: int = 8000) -> dict:
     }
 
 
-def counted_points(interviews: pd.DataFrame, max_points: int = 20000) -> dict:
+def counted_points(interviews, max_points: int = 20000) -> dict:
     """Return counted interviews as points, or one weighted point per RT past ``max_points``.
 
-    Each point carries ``n``, the households it stands for, and ``rt``, its RT code.
+    Each point carries ``n``, the households it stands for, and ``rt``, its RT code. An RT's
+    point is at the mean of its interviews' positions (summed in nanodegrees by
+    :mod:`cakupan.tally`). ``interviews``: a frame or its tally.
     """
-    rows = interviews[interviews["status"].eq("counted") & interviews["lon"].notna()
-                      & interviews["lat"].notna()]
-    rt = joined_codes(rows[["kelurahan_code", "rw", "rt"]])
-    if len(rows) > max_points:
-        grouped = pd.DataFrame({"rt": rt, "lon": rows["lon"], "lat": rows["lat"]}).groupby(
-            "rt", sort=True, observed=True)
-        rows = grouped.agg(lon=("lon", "mean"), lat=("lat", "mean"), n=("lon", "size"))
-        rt = rows.index.to_series().astype(str)
-        n = rows["n"]
-    else:
-        n = pd.Series(1, index=rows.index)
-    return {"aggregated": bool(len(rt) and n.max() > 1) or False, "total": int(n.sum()),
+    by_rt = piece(interviews, "by_rt")
+    located = by_rt[by_rt["counted"] & (by_rt["located"] > 0)]
+    total = int(located["located"].sum())
+    rows = piece(interviews, "points") if total <= max_points else None
+    if rows is None:
+        sums = located.groupby(joined_codes(located[["kelurahan_code", "rw", "rt"]]),
+                               sort=True, observed=True)[["located", "lon", "lat"]].sum()
+        n = sums["located"]
+        return {"aggregated": bool(len(n) and n.max() > 1), "total": total,
+                "lon": (sums["lon"] / n / 1e9).round(5).tolist(),
+                "lat": (sums["lat"] / n / 1e9).round(5).tolist(),
+                "n": n.astype(int).tolist(), "rt": sums.index.astype(str).tolist()}
+    rows = rows[is_located(rows["lon"].to_numpy(dtype="float64", na_value=np.nan),
+                           rows["lat"].to_numpy(dtype="float64", na_value=np.nan))]
+    return {"aggregated": False, "total": len(rows),
             "lon": rows["lon"].round(5).tolist(), "lat": rows["lat"].round(5).tolist(),
-            "n": n.astype(int).tolist(), "rt": rt.astype(str).tolist()}
+            "n": [1] * len(rows),
+            "rt": joined_codes(rows[["kelurahan_code", "rw", "rt"]]).astype(str).tolist()}
 
 
 def _texts(values) -> list:
@@ -246,7 +255,7 @@ def _template(name: str) -> str:
 def coverage_map(coverage: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
                  units: gpd.GeoDataFrame | None = None, gaps: gpd.GeoDataFrame | None = None,
                  lang: str = "id", simplify_m: float = 5.0, *,
-                 interviews: pd.DataFrame | None = None, audience: str = "supervisor",
+                 interviews=None, audience: str = "supervisor",
                  tiles: str | None = "OpenStreetMap", max_flagged: int = 8000,
                  max_points: int = 20000, thresholds: tuple[float, float] = (0.9, 1.1)
                  ) -> folium.Map:
@@ -266,8 +275,9 @@ def coverage_map(coverage: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
         Language of labels.
     simplify_m : float
         Tolerance of the shared-edge simplification, in metres.
-    interviews : DataFrame, optional
-        Assigned interviews (``lon``, ``lat``, ``status``, ``flags``); drawn for supervisors.
+    interviews : DataFrame or cakupan.tally.Tally, optional
+        Assigned interviews (``lon``, ``lat``, ``status``, ``flags``), or their tally; drawn
+        for supervisors.
     audience : {"supervisor", "planner"}
         ``planner`` gets aggregates only: no points and no identifiers.
     tiles : str or None

@@ -19,6 +19,7 @@ from . import _territories, assign, checks, coverage, expected, normalise, read,
 from . import gaps as gaps_module
 from .config import Config
 from .errors import InputError
+from .tally import Tally, piece, tally
 
 Progress = Callable[[str], None]
 
@@ -63,12 +64,18 @@ class Result:
     units: gpd.GeoDataFrame | None
     """RT polygons: the SLS polygons given, else territories drawn from interviews
     (``rt_source`` says which)."""
-    interviews: pd.DataFrame
+    interviews: pd.DataFrame | None
+    """Every input row, checked; None after a run by parts (:mod:`cakupan.by_area`), whose
+    rows wait on disk for ``interviews.csv`` (``spilled``)."""
     coverage: pd.DataFrame
     gaps: gpd.GeoDataFrame
     accounting: dict
     crosswalk: dict = field(default_factory=dict)
     rt_source: str = "sls"
+    tally: Tally | None = None
+    """What the worklist, map and report are made from (:mod:`cakupan.tally`)."""
+    spilled: object | None = None
+    """A run by parts: the rows of ``interviews.csv`` (:class:`cakupan.by_area.Spilled`)."""
 
 
 def load(inputs: Inputs, config: Config = Config(), interviews: bool = True) -> Loaded:
@@ -153,7 +160,18 @@ def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None
     step("check")
     checked = compact(check_interviews(placed, kelurahan, units, config))
     del placed
-    return finish(checked, kelurahan, units, polygons, config, step)
+    return finish(tally(checked, needs_points(polygons)), kelurahan, units, polygons, config,
+                  step, interviews=checked)
+
+
+def needs_points(loaded: Loaded) -> bool:
+    """Return whether the run needs every counted interview's place.
+
+    It does to draw RT territories (no RT polygons) or to find blind spots near buildings or
+    raster cells.
+    """
+    return (loaded.units is None or loaded.population is not None
+            or loaded.buildings is not None)
 
 
 def compact(frame: pd.DataFrame) -> pd.DataFrame:
@@ -171,23 +189,23 @@ CATEGORIES = ("enumerator_id", "supervisor_id", "sls_code", "kelurahan_code", "r
               "location_rw", "location_rt", "flags")
 
 
-def finish(checked: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
-           units: gpd.GeoDataFrame | None, polygons: Loaded, config: Config = Config(),
-           progress: Progress | None = None) -> Result:
-    """Return the result from checked interviews: coverage, blind spots and accounting.
+def finish(counts: Tally, kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None,
+           polygons: Loaded, config: Config = Config(), progress: Progress | None = None,
+           interviews: pd.DataFrame | None = None, spilled=None) -> Result:
+    """Return the result from the tally of checked interviews: coverage, blind spots, accounting.
 
     ``kelurahan`` and ``units`` as :func:`project` returns them; ``polygons`` gives the
-    prelist, raster and buildings.
+    prelist, raster and buildings; ``interviews`` and ``spilled`` are handed on to the result.
     """
     step = progress or (lambda name: None)
     prelist, population, buildings = polygons.prelist, polygons.population, polygons.buildings
     step("measure")
-    table, rt_shapes, rt_source = measure_coverage(checked, kelurahan, units, prelist,
+    table, rt_shapes, rt_source = measure_coverage(counts, kelurahan, units, prelist,
                                                    population, buildings, config)
     step("gaps")
-    gaps = find_blind_spots(checked, table, kelurahan, units, rt_shapes, population,
+    gaps = find_blind_spots(counts, table, kelurahan, units, rt_shapes, population,
                             buildings, config)
-    accounting = {"interviews": _account(checked["status"])}
+    accounting = {"interviews": _account_counts(counts.status)}
     if prelist is not None:
         accounting["prelist"] = _account(prelist["status"])
     accounting["boundaries"] = _account_polygons(kelurahan, "kelurahan_code")
@@ -196,12 +214,14 @@ def finish(checked: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     return Result(
         kelurahan=kelurahan.to_crs(assign.WGS84),
         units=None if rt_shapes is None else rt_shapes.to_crs(assign.WGS84),
-        interviews=checked,
+        interviews=interviews,
         coverage=table,
         gaps=gaps,
         accounting=accounting,
-        crosswalk=dict(crosswalk(checked, kelurahan).items()),
+        crosswalk=dict(crosswalk(counts, kelurahan).items()),
         rt_source=rt_source,
+        tally=counts,
+        spilled=spilled,
     )
 
 
@@ -246,24 +266,30 @@ def check_interviews(placed: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     return out.join(checks.flag_interviews(out, config.checks, households))
 
 
-def crosswalk(placed: pd.DataFrame, kelurahan: gpd.GeoDataFrame) -> pd.Series:
+def crosswalk(placed, kelurahan: gpd.GeoDataFrame) -> pd.Series:
     """Return the declared kelurahan codes matched to boundary codes by location.
 
-    The match :func:`cakupan.assign.assign_interviews` made, recomputed from the columns it
-    leaves (``declared_kelurahan_code``, ``location_kelurahan_code``).
+    The match :func:`cakupan.assign.assign_interviews` made (the kelurahan where most rows
+    declaring an unknown code lie), recomputed from the columns it leaves
+    (``declared_kelurahan_code``, ``location_kelurahan_code``) or from their tally.
     """
-    declared = placed.assign(kelurahan_code=placed["declared_kelurahan_code"])
-    return assign.crosswalk_by_location(declared, set(kelurahan["kelurahan_code"]))
+    declared, located = "declared_kelurahan_code", "location_kelurahan_code"
+    pairs = piece(placed, "pairs")
+    pairs = pairs[~pairs[declared].isin(set(kelurahan["kelurahan_code"]))]
+    best = pairs.sort_values([declared, "n", located], ascending=[True, False, True],
+                             kind="stable").drop_duplicates(declared)
+    return pd.Series(best[located].to_numpy(), index=best[declared].to_numpy(), dtype="string")
 
 
-def measure_coverage(checked: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
+def measure_coverage(checked, kelurahan: gpd.GeoDataFrame,
                      units: gpd.GeoDataFrame | None = None, prelist: pd.DataFrame | None = None,
                      population: read.PopulationRaster | None = None,
                      buildings: gpd.GeoDataFrame | None = None, config: Config = Config()):
     """Return (coverage table, RT polygons, where the RT polygons come from).
 
-    The RT polygons are the units given, else territories drawn from the interviews
-    (``"territories"``), else None (``"none"``).
+    ``checked``: checked interviews, or their tally (:func:`cakupan.tally.tally`, with
+    points when no units are given). The RT polygons are the units given, else territories
+    drawn from the interviews (``"territories"``), else None (``"none"``).
     """
     if prelist is not None and units is not None:
         prelist = normalise.resolve_sls(prelist, units)
@@ -275,7 +301,7 @@ def measure_coverage(checked: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     return table, rt_shapes, rt_source
 
 
-def find_blind_spots(checked: pd.DataFrame, table: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
+def find_blind_spots(checked, table: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
                      units: gpd.GeoDataFrame | None = None,
                      rt_shapes: gpd.GeoDataFrame | None = None,
                      population: read.PopulationRaster | None = None,
@@ -284,7 +310,8 @@ def find_blind_spots(checked: pd.DataFrame, table: pd.DataFrame, kelurahan: gpd.
     """Return ``gaps.geojson``'s rows: populated places far from every counted interview.
 
     Without a raster or buildings, the RTs where households are expected and none was
-    counted. ``rt_shapes`` as :func:`measure_coverage` returns them (drawn again if None).
+    counted. ``checked`` as :func:`measure_coverage` takes it; ``rt_shapes`` as it returns
+    them (drawn again if None).
     """
     if buildings is None and population is None:
         return _unvisited(table, units)
@@ -316,7 +343,7 @@ def _rt_shapes(placed, kelurahan, units) -> tuple[gpd.GeoDataFrame | None, str]:
     if units is not None:
         labelled = units.dropna(subset=_KEY)
         return topology.dissolve(labelled, _KEY), "sls"
-    counted = placed.loc[placed["status"].eq("counted"), [*_KEY, "x", "y"]].dropna()
+    counted = piece(placed, "points")[[*_KEY, "x", "y"]].dropna()
     if counted.empty:
         return None, "none"
     points = gpd.GeoDataFrame(counted[_KEY], geometry=gpd.points_from_xy(counted["x"],
@@ -370,9 +397,10 @@ def _blind_spots(placed, units, population, buildings, config, crs) -> gpd.GeoDa
     else:
         populated = gaps_module.raster_cells(population,
                                              config.expected.household_size).to_crs(crs)
-    sure = placed["status"].eq("counted") & ~placed.get("doubtful", False)
+    counted = piece(placed, "points")
+    sure = ~counted["doubtful"].fillna(False).to_numpy(dtype=bool)
     spots = gaps_module.find_blind_spots(
-        populated, (placed.loc[sure, "x"].to_numpy(), placed.loc[sure, "y"].to_numpy()),
+        populated, (counted["x"].to_numpy()[sure], counted["y"].to_numpy()[sure]),
         units, config.gaps.distance_m, config.gaps.min_households, config.gaps.merge_distance_m)
     return spots.to_crs(assign.WGS84)
 
@@ -397,9 +425,14 @@ def _unvisited(table: pd.DataFrame, units) -> gpd.GeoDataFrame:
 
 def _account(status: pd.Series) -> dict:
     """Return rows read, counted and set aside by reason; read = counted + set aside."""
-    counts = status.value_counts().sort_index()
+    return _account_counts(status.value_counts())
+
+
+def _account_counts(counts: pd.Series) -> dict:
+    """:func:`_account` from the rows per status."""
+    counts = counts[counts > 0].sort_index()
     aside = {str(k): int(v) for k, v in counts.items() if k != "counted"}
-    return {"rows_read": int(len(status)), "rows_counted": int(counts.get("counted", 0)),
+    return {"rows_read": int(counts.sum()), "rows_counted": int(counts.get("counted", 0)),
             "rows_set_aside": int(sum(aside.values())), "set_aside_by_reason": aside}
 
 

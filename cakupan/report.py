@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import __version__
 from .labels import STATUS_COLOURS, labels
+from .tally import piece
 
 COLUMNS = ("code", "name", "counted_households", "expected_households", "coverage_ratio",
            "gap_households", "status")
@@ -81,8 +82,10 @@ def ratio_histogram(coverage: pd.DataFrame, under: float = 0.9, over: float = 1.
     return {"bars": bars, "max": top, "chart": c, "n": int(len(ratios))}
 
 
-def daily_series(interviews: pd.DataFrame | None) -> pd.DataFrame:
+def daily_series(interviews) -> pd.DataFrame:
     """Return counted households per day and cumulatively (``date``, ``counted``, ``cumulative``).
+
+    ``interviews``: a frame, its tally (:mod:`cakupan.tally`) or None.
 
     Examples
     --------
@@ -92,13 +95,9 @@ def daily_series(interviews: pd.DataFrame | None) -> pd.DataFrame:
     >>> daily_series(iv)["cumulative"].tolist()
     [1, 1, 2]
     """
-    if interviews is None or "interviewed_at" not in interviews:
+    per_day = None if interviews is None else piece(interviews, "days")
+    if per_day is None or per_day.empty:
         return pd.DataFrame({"date": [], "counted": [], "cumulative": []})
-    when = pd.to_datetime(interviews["interviewed_at"], errors="coerce").dt.normalize()
-    days = when[interviews["status"].eq("counted").fillna(False) & when.notna()]
-    if days.empty:
-        return pd.DataFrame({"date": [], "counted": [], "cumulative": []})
-    per_day = days.value_counts().sort_index()
     every = pd.date_range(per_day.index.min(), per_day.index.max(), freq="D")
     per_day = per_day.reindex(every, fill_value=0)
     return pd.DataFrame({"date": every, "counted": per_day.to_numpy(dtype=int),
@@ -134,7 +133,7 @@ def progress_chart(series: pd.DataFrame, expected: float | None) -> dict | None:
 
 
 def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
-                  revisit_limit: int = 200, interviews: pd.DataFrame | None = None,
+                  revisit_limit: int = 200, interviews=None,
                   thresholds: tuple[float, float] = (0.9, 1.1)) -> str:
     """Return ``report.html``: summary figures, row accounting, charts and sortable tables.
 
@@ -148,8 +147,9 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
         Language of labels.
     revisit_limit : int
         Most RTs listed to revisit (largest gap first).
-    interviews : DataFrame, optional
-        Interviews (``status``, ``interviewed_at``): only the days of counted ones are used.
+    interviews : DataFrame or cakupan.tally.Tally, optional
+        Interviews (``status``, ``interviewed_at``), or their tally: only the days of counted
+        ones are used.
     thresholds : (float, float)
         ``under_ratio`` and ``over_ratio``, for the colours of the histogram.
     """

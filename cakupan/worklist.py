@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .checks import FLAG_WEIGHTS, FLAGS
+from .tally import piece
 
 LABELS = {
     "id": {
@@ -197,11 +198,11 @@ def build_worklist(
         The columns of ``coverage.csv``: ``level``, ``code``, ``parent_code``, ``name``,
         ``kelurahan_code``, ``rw``, ``rt``, ``counted_households``, ``expected_households``,
         ``expected_source``, ``coverage_ratio``, ``gap_households``, ``status``.
-    interviews : pandas.DataFrame
+    interviews : pandas.DataFrame or cakupan.tally.Tally
         Interviews with their flags: ``interview_id``, ``interviewed_at``, ``enumerator_id``,
         ``supervisor_id``, ``kelurahan_code``, ``rw``, ``rt``, ``status``, ``flags``; used
         when present: ``location_check``, ``doubtful``, ``cluster_id``, ``cluster_size``,
-        ``nearest_m``, ``speed_kmh``, ``gps_accuracy_m``, ``lat``, ``lon``.
+        ``nearest_m``, ``speed_kmh``, ``gps_accuracy_m``, ``lat``, ``lon``. Or their tally.
     enumerator_scores : pandas.DataFrame
         The result of :func:`cakupan.checks.enumerator_scores`.
     lang : {"id", "en"}
@@ -307,37 +308,33 @@ def _revisit(coverage, interviews, labels):
 
 def _responsible(rts, interviews):
     """Return the supervisor of most interviews declared in each RT, else in its kelurahan."""
-    frame = interviews[[*_RT_KEY, "supervisor_id"]]  # categoricals stay so: grouped, not copied
-    frame = frame[frame["supervisor_id"].notna()]
-    by_rt = _top(frame, _RT_KEY).reindex(pd.MultiIndex.from_frame(rts[_RT_KEY]))
-    by_kelurahan = _top(frame, ["kelurahan_code"]).reindex(rts["kelurahan_code"])
+    rows = piece(interviews, "by_rt")
+    rows = rows[rows["supervisor_id"].notna()]
+    by_rt = _top(rows, _RT_KEY).reindex(pd.MultiIndex.from_frame(rts[_RT_KEY]))
+    by_kelurahan = _top(rows, ["kelurahan_code"]).reindex(rts["kelurahan_code"])
     chosen = pd.Series(by_rt.to_numpy(), index=rts.index, dtype="string")
     return chosen.fillna(pd.Series(by_kelurahan.to_numpy(), index=rts.index, dtype="string"))
 
 
-def _top(frame, keys):
-    """Most frequent supervisor per key (ties: the smallest ID)."""
-    counts = frame.groupby([*keys, "supervisor_id"], observed=True).size().rename("n")
-    counts = counts.reset_index().astype({name: "string" for name in [*keys, "supervisor_id"]})
-    counts = counts.sort_values(
+def _top(rows, keys):
+    """Most frequent supervisor per key (ties: the smallest ID); rows missing a key left out."""
+    counts = rows.dropna(subset=keys).groupby([*keys, "supervisor_id"], sort=True)["rows"].sum()
+    counts = counts.rename("n").reset_index().sort_values(
         [*keys, "n", "supervisor_id"], ascending=[True] * len(keys) + [False, True]
     )
     return counts.drop_duplicates(keys).set_index(keys)["supervisor_id"]
 
 
 def _doubtful_per_rt(interviews):
-    if "doubtful" not in interviews:
-        return pd.Series(dtype="float64", index=pd.MultiIndex.from_arrays([[], [], []]))
-    frame = interviews[_RT_KEY].copy(deep=False)
-    frame["doubtful"] = interviews["doubtful"].fillna(False).astype(bool).astype("int64")
-    sums = frame.groupby(_RT_KEY, observed=True)["doubtful"].sum()
-    sums.index = pd.MultiIndex.from_frame(sums.index.to_frame().astype("string"))
+    rows = piece(interviews, "by_rt")
+    sums = rows.dropna(subset=_RT_KEY).groupby(_RT_KEY, sort=True)["doubtful"].sum()
     return sums
 
 
 def _verify(interviews, labels):
     """Interviews with a flag or far outside their RT, with evidence text."""
     values, text = labels["value"], labels["text"]
+    interviews = piece(interviews, "flagged")
     flags = interviews["flags"].astype("string").fillna("")
     location = (
         interviews["location_check"].astype("string")
@@ -369,8 +366,8 @@ def _verify(interviews, labels):
     names = pd.Series("", index=rows.index, dtype="string")
     urgency = pd.Series(0.0, index=rows.index)
     for name in [*FLAGS, "far_outside"]:
-        piece = _fill(text[name], fill, rows.index)
-        evidence = evidence.mask(has[name], evidence + "; " + piece)
+        said = _fill(text[name], fill, rows.index)
+        evidence = evidence.mask(has[name], evidence + "; " + said)
         names = names.mask(has[name], names + "; " + values.get(name, name))
         urgency = urgency + has[name].astype("float64") * FLAG_WEIGHTS[name]
     doubtful = column("doubtful", "boolean").fillna(False)

@@ -56,26 +56,34 @@ def write_text(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_csv(path: Path, frame: pd.DataFrame) -> None:
+def write_csv(path: Path, rows) -> None:
     r"""Write a CSV atomically, with LF line ends.
 
-    The bytes are those of ``frame.to_csv(index=False, lineterminator="\n")`` (except that
-    a value holding a carriage return is quoted), built a million rows at a time in Arrow:
-    pandas' writer takes minutes for millions of rows.
+    ``rows``: a frame, or frames of consecutive rows with the same columns. The bytes are
+    those of ``frame.to_csv(index=False, lineterminator="\n")`` (except that a value
+    holding a carriage return is quoted), built a million rows at a time in Arrow: pandas'
+    writer takes minutes for millions of rows.
     """
-    if not all(map(_fast_dtype, frame.dtypes)):
-        with atomic(path) as tmp:
-            frame.to_csv(tmp, index=False, lineterminator="\n")
-        return
-    header = ",".join(_quote_text(str(name)) for name in frame.columns) + "\n"
+    frames = _slices(rows) if isinstance(rows, pd.DataFrame) else rows
     with atomic(path) as tmp, open(tmp, "wb") as handle:
-        handle.write(header.encode("utf-8"))
-        for start in range(0, len(frame), _CSV_ROWS):
-            part = frame.iloc[start:start + _CSV_ROWS]
-            cells = [_csv_cells(part[name]) for name in part.columns]
-            rows = pc.binary_join_element_wise(*cells, ",")
-            rows = pc.binary_join_element_wise(rows, "\n", "")
-            handle.write(_text_bytes(rows))
+        for number, frame in enumerate(frames):
+            if not all(map(_fast_dtype, frame.dtypes)):
+                handle.write(frame.to_csv(index=False, header=number == 0,
+                                          lineterminator="\n").encode("utf-8"))
+                continue
+            if number == 0:
+                header = ",".join(_quote_text(str(name)) for name in frame.columns) + "\n"
+                handle.write(header.encode("utf-8"))
+            if len(frame):
+                cells = [_csv_cells(frame[name]) for name in frame.columns]
+                lines = pc.binary_join_element_wise(*cells, ",")
+                handle.write(_text_bytes(pc.binary_join_element_wise(lines, "\n", "")))
+
+
+def _slices(frame: pd.DataFrame):
+    """Yield ``frame`` a million rows at a time (once when it is empty)."""
+    for start in range(0, max(len(frame), 1), _CSV_ROWS):
+        yield frame.iloc[start:start + _CSV_ROWS]
 
 
 _CSV_ROWS = 1 << 20
@@ -118,11 +126,11 @@ def _has_special(text) -> bool:
     return any(np.isin(_own_bytes(chunk), marks).any() for chunk in chunks)
 
 
-def _text_bytes(rows: pa.Array) -> bytes:
-    """Return the rows of a string array laid end to end."""
+def _text_bytes(rows: pa.Array) -> np.ndarray:
+    """Return the rows of a string array laid end to end (a view, not a copy)."""
     if isinstance(rows, pa.ChunkedArray):  # columns that pandas holds in several chunks
         rows = rows.combine_chunks()
-    return _own_bytes(rows).tobytes()
+    return _own_bytes(rows)
 
 
 def _own_bytes(text: pa.Array) -> np.ndarray:
@@ -156,10 +164,22 @@ def stable_ids(page: str) -> str:
 
 def interviews_table(interviews: pd.DataFrame, audience: str = "supervisor") -> pd.DataFrame:
     """Return the rows of ``interviews.csv``: one per input row, input order, no coordinates."""
-    columns = [c for c in INTERVIEW_COLUMNS if c in interviews.columns]
+    return interviews[_interview_columns(interviews.columns, audience)]
+
+
+def interview_rows(result, audience: str = "supervisor"):
+    """Return ``interviews.csv``'s rows of a run: a frame, or frames (a run by parts)."""
+    if result.interviews is not None:
+        return interviews_table(result.interviews, audience)
+    spilled = result.spilled
+    return spilled.frames(_interview_columns(spilled.columns, audience))
+
+
+def _interview_columns(present, audience) -> list[str]:
+    columns = [c for c in INTERVIEW_COLUMNS if c in present]
     if audience == "planner":
         columns = [c for c in columns if c not in SUPERVISOR_ONLY]
-    return interviews[columns]
+    return columns
 
 
 def levels(result, crs="EPSG:4326") -> dict[str, gpd.GeoDataFrame]:
@@ -188,11 +208,12 @@ def levels(result, crs="EPSG:4326") -> dict[str, gpd.GeoDataFrame]:
 
 def worklist_sheets(result, audience: str = "supervisor", lang: str = "id") -> dict:
     """Return the worklist's sheets; planners get the RTs to revisit only, without officers."""
-    from .checks import enumerator_scores
+    from .checks import score_enumerators
     from .worklist import LABELS, build_worklist
 
-    sheets = build_worklist(result.coverage, result.interviews,
-                            enumerator_scores(result.interviews, result.interviews), lang=lang)
+    counts = result.tally
+    sheets = build_worklist(result.coverage, counts,
+                            score_enumerators(counts.enumerators, counts.officers), lang=lang)
     if audience == "planner":
         name = LABELS[lang]["sheet"]["revisit"]
         officers = [LABELS[lang]["column"][c] for c in ("supervisor_id", "enumerator_id")]
@@ -216,7 +237,7 @@ def write_outputs(result, out: Path, inputs=None, config: Config = Config(),
         "coverage.csv", "interviews.csv", "gaps.geojson", "coverage.gpkg", "map.html",
         "report.html", "worklist.xlsx", "manifest.json") if html or not name.endswith(".html")}
     write_csv(paths["coverage.csv"], result.coverage)
-    write_csv(paths["interviews.csv"], interviews_table(result.interviews, audience))
+    write_csv(paths["interviews.csv"], interview_rows(result, audience))
     with atomic(paths["gaps.geojson"]) as tmp:
         result.gaps.to_file(tmp, driver="GeoJSON", engine="pyogrio")
     with atomic(paths["coverage.gpkg"]) as tmp:
@@ -241,7 +262,7 @@ def result_map(result, config: Config = Config(), audience: str = "supervisor",
     """Return the coverage map of a run as a :class:`folium.Map` (what ``map.html`` holds)."""
     return maps.coverage_map(result.coverage, result.kelurahan, result.units, result.gaps,
                              lang=lang, simplify_m=config.map.simplify_m,
-                             interviews=result.interviews, audience=audience,
+                             interviews=result.tally, audience=audience,
                              thresholds=(config.coverage.under_ratio, config.coverage.over_ratio))
 
 
@@ -249,7 +270,7 @@ def _write_html(result, paths, config, audience, lang) -> None:
     page = result_map(result, config, audience, lang).get_root().render()
     write_text(paths["map.html"], stable_ids(page))
     write_text(paths["report.html"], report.render_report(
-        result.coverage, result.accounting, lang, interviews=result.interviews,
+        result.coverage, result.accounting, lang, interviews=result.tally,
         thresholds=(config.coverage.under_ratio, config.coverage.over_ratio)))
 
 

@@ -29,9 +29,12 @@ def test_every_file_is_identical_to_one_pass(one_pass, tiny_inputs, tmp_path, pa
     parts = []
     real_read = by_area._read
     monkeypatch.setattr(by_area, "_read", lambda path: parts.append(path) or real_read(path))
+    monkeypatch.setattr(by_area, "SLICE_ROWS", 300)  # interviews.csv from many slices
     by_parts = pipeline.analyse_files(tiny_inputs, part_rows=part_rows)
     assert len(parts) > 1  # really split
-    pd.testing.assert_frame_equal(by_parts.interviews, result.interviews)
+    assert by_parts.interviews is None  # no frame of every row: they wait on disk
+    assert by_parts.spilled.rows == len(result.interviews)
+    assert_same_tally(by_parts.tally, result.tally)
     assert result.interviews["cluster_id"].notna().any()
     write.write_outputs(by_parts, tmp_path, inputs=tiny_inputs)
     for name in FILES:
@@ -47,8 +50,21 @@ def test_a_file_read_whole_is_split_the_same(one_pass, tiny_inputs, tmp_path):
     assert read.count_rows(excel) > 1000
     by_parts = pipeline.analyse_files(inputs, part_rows=1000)
     expected = pipeline.analyse(pipeline.load(inputs))
-    pd.testing.assert_frame_equal(by_parts.interviews, expected.interviews)
+    assert_same_tally(by_parts.tally, expected.tally)
     pd.testing.assert_frame_equal(by_parts.coverage, expected.coverage)
+    pd.testing.assert_frame_equal(
+        pd.concat(write.interview_rows(by_parts), ignore_index=True),
+        write.interview_rows(expected).reset_index(drop=True), check_dtype=False,
+        check_categorical=False)
+
+
+def assert_same_tally(got, expected):
+    assert got.rows == expected.rows
+    for name in ("status", "days"):
+        pd.testing.assert_series_equal(getattr(got, name), getattr(expected, name))
+    for name in ("by_rt", "enumerators", "officers", "pairs", "flagged"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))
+    assert (got.points is None) == (expected.points is None)
 
 
 def test_rows_are_keyed_by_the_kelurahan_they_are_counted_in():
@@ -84,16 +100,15 @@ def test_count_rows_reads_no_table(tmp_path):
     assert read.count_rows(text) == 2
 
 
-def test_merge_puts_rows_back_in_order_and_numbers_clusters_by_first_row():
-    """Each part numbers its invented clusters from 1; merged, they count from the top."""
-    def part(index, cluster, codes):
-        frame = pd.DataFrame({"cluster_id": pd.array(cluster, dtype="Int64"),
-                              "kelurahan_code": pd.Categorical(codes)}, index=index)
-        return frame
-
-    merged = by_area._merge([part([1, 4, 5], [None, 1, 1], ["B", "B", "B"]),
-                             part([0, 2, 3], [1, 1, 2], ["A", "C", "A"])])
-    assert merged.index.equals(pd.RangeIndex(6))
-    assert merged["cluster_id"].tolist() == [1, pd.NA, 1, 2, 3, 3]
-    assert merged["kelurahan_code"].tolist() == ["A", "B", "C", "A", "B", "B"]
-    assert list(merged["kelurahan_code"].cat.categories) == ["A", "B", "C"]
+def test_spilled_parts_come_back_in_input_order(tmp_path):
+    """Each part holds its rows in input order; read back, slices interleave them."""
+    spilled = by_area.Spilled()
+    spilled.add(pd.DataFrame({"interview_id": ["b", "e", "f"],
+                              "status": pd.Categorical(["x", "x", "y"])}, index=[1, 4, 5]))
+    spilled.add(pd.DataFrame({"interview_id": ["a", "c", "d"],
+                              "status": pd.Categorical(["y", "x", "y"])}, index=[0, 2, 3]))
+    slices = list(spilled.frames(["interview_id", "status"], rows=4))
+    assert [len(frame) for frame in slices] == [4, 2]
+    whole = pd.concat(slices, ignore_index=True)
+    assert whole["interview_id"].tolist() == list("abcdef")
+    assert whole["status"].tolist() == ["y", "x", "x", "y", "x", "y"]

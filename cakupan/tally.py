@@ -187,7 +187,8 @@ def _complete(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _status(frame) -> pd.Series:
-    counts = frame["status"].astype("string").value_counts(sort=False)
+    counts = frame["status"].value_counts(sort=False)  # a categorical's codes: no hashing
+    counts.index = counts.index.astype("string")
     return counts[counts > 0].sort_index().rename(None).rename_axis(None).astype("int64")
 
 
@@ -219,13 +220,14 @@ def _days(frame, counted) -> pd.Series:
 
 def _pairs(frame) -> pd.DataFrame:
     keys = ["declared_kelurahan_code", "location_kelurahan_code"]
-    pairs = frame[keys].astype("string")
-    pairs = pairs[pairs.notna().all(axis=1) & (pairs[keys[0]] != pairs[keys[1]]).fillna(False)]
-    return pairs.value_counts().rename("n").reset_index().sort_values(keys).reset_index(drop=True)
+    pairs = frame.groupby(keys, observed=True, sort=False).size().rename("n").reset_index()
+    pairs = pairs.astype({name: "string" for name in keys})
+    pairs = pairs[pairs[keys[0]] != pairs[keys[1]]]
+    return pairs.sort_values(keys).reset_index(drop=True)
 
 
 def _is_flagged(frame) -> np.ndarray:
-    flags = frame["flags"].astype("string").fillna("").ne("")
+    flags = frame["flags"].notna() & frame["flags"].ne("")
     far = (frame["location_check"] == "far_outside").fillna(False)
     return (flags | far).to_numpy(dtype=bool)
 

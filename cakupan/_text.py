@@ -12,8 +12,40 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-def _arrow(values: pd.Series) -> pa.Array:
-    return pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
+def as_arrow(values: pd.Series) -> pa.Array:
+    """Return a column as one Arrow string array (values not text printed as pandas does)."""
+    text = pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
+    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+
+
+def text_series(values: pa.Array | pa.ChunkedArray, index=None) -> pd.Series:
+    """Return Arrow strings as a pandas text column (dtype ``string``), without a copy."""
+    return pd.Series(pd.arrays.ArrowStringArray(values), index=index)
+
+
+def maybe_padded(text: pa.Array) -> np.ndarray:
+    r"""Return, per value, whether it may begin or end with whitespace.
+
+    Looks at two bytes per value instead of trimming each: a value whose first and last bytes
+    are printable ASCII has no surrounding whitespace of any kind (every other whitespace
+    character, Unicode's included, is a control byte, a space or non-ASCII). False for empty
+    and missing values.
+
+    Examples
+    --------
+    >>> maybe_padded(pa.array(["a b", " a", "a\t", "", None, "\u00a0a"])).tolist()
+    [False, True, True, False, False, True]
+    """
+    wide = pa.types.is_large_string(text.type)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64 if wide else np.int32)
+    offsets = offsets[text.offset:][:len(text) + 1]
+    out = np.zeros(len(text), dtype=bool)
+    filled = np.flatnonzero(offsets[1:] > offsets[:-1])
+    if len(filled):
+        data = np.frombuffer(text.buffers()[2], dtype=np.uint8)
+        first, last = data[offsets[filled]], data[offsets[filled + 1] - 1]
+        out[filled] = (first <= 0x20) | (first >= 0x7F) | (last <= 0x20) | (last >= 0x7F)
+    return out
 
 
 def positions_in(values: pd.Series, listed: pd.Series) -> np.ndarray:
@@ -24,7 +56,7 @@ def positions_in(values: pd.Series, listed: pd.Series) -> np.ndarray:
     >>> positions_in(pd.Series(["b", None, "c", "a"]), pd.Series(["a", "b", "a"])).tolist()
     [1, -1, -1, 0]
     """
-    found = pc.index_in(_arrow(values), value_set=_arrow(listed))
+    found = pc.index_in(as_arrow(values), value_set=as_arrow(listed))
     return found.fill_null(-1).to_numpy().astype(np.int64)
 
 
@@ -36,14 +68,14 @@ def take_text(values: pd.Series, positions: np.ndarray, index=None) -> pd.Series
     >>> take_text(pd.Series(["a", "b"]), np.array([1, -1, 0])).tolist()
     ['b', <NA>, 'a']
     """
-    text = _arrow(values)
+    text = as_arrow(values)
     taken = text.take(pa.array(np.maximum(positions, 0), mask=np.asarray(positions) < 0))
-    return pd.Series(pd.arrays.ArrowStringArray(taken), index=index)
+    return text_series(taken, index)
 
 
 def joined_keys(frame: pd.DataFrame) -> pa.Array:
     """Return each row's values joined into one text key (Arrow); null where one is missing."""
-    parts = [_arrow(frame[name]) for name in frame.columns]
+    parts = [as_arrow(frame[name]) for name in frame.columns]
     return pc.binary_join_element_wise(*parts, "\x1f")
 
 

@@ -112,8 +112,13 @@ def nearest_within(x, y, polygons, distance: float) -> np.ndarray:
     if len(ok) == 0:
         return out
     tree = reused(polygons, ("tree",), lambda: shapely.STRtree(np.asarray(polygons)))
-    point, polygon = tree.query_nearest(shapely.points(x[ok], y[ok]), max_distance=distance,
-                                        all_matches=True)
+    points = shapely.points(x[ok], y[ok])
+    if distance is not None and distance > 0:
+        # Exact nearest distances cost; most points lie far from every polygon. A prepared
+        # "within distance" test finds the others (with a margin: rounding drops none).
+        near = tree.query(points, predicate="dwithin", distance=distance * (1 + 1e-6))[0]
+        ok, points = ok[np.unique(near)], points[np.unique(near)]
+    point, polygon = tree.query_nearest(points, max_distance=distance, all_matches=True)
     out[ok] = first_per_point(point, polygon, len(ok))
     return out
 
@@ -187,7 +192,8 @@ def locate_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     fixed = lost[swapped | utm_ok]
     x[fixed] = np.where(swapped, sx, ux)[swapped | utm_ok]
     y[fixed] = np.where(swapped, sy, uy)[swapped | utm_ok]
-    repairs = pc.fill_null(as_arrow(out["repairs"]), "")
+    repairs = as_arrow(out["repairs"])
+    repairs = pc.fill_null(repairs, "") if repairs.null_count else repairs
     if len(fixed):
         where[fixed] = _place(x[fixed], y[fixed], index, polygons, declared[fixed],
                               sliver_tolerance_m)
@@ -196,18 +202,23 @@ def locate_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
         repair = np.where(swapped, ";swapped_lat_lon", ";utm_coordinates")[swapped | utm_ok]
         mask = np.zeros(len(out), dtype=bool)
         mask[fixed] = True
-        repairs = pc.replace_with_mask(repairs, mask, pc.binary_join_element_wise(
-            repairs.take(fixed), pa.array(repair), ""))
+        repaired = pc.binary_join_element_wise(repairs.take(fixed), pa.array(repair, repairs.type),
+                                               pa.scalar("", repairs.type))
+        repairs = pc.replace_with_mask(repairs, mask, repaired)
 
     outside = usable & (where < 0)
-    status = pc.if_else(outside & in_range, "outside_area", as_arrow(out["status"]))
-    status = pc.if_else(outside & ~in_range, "invalid_coordinates", status)
+    status = as_arrow(out["status"])
+    for mask, name in ((outside & in_range, "outside_area"),
+                       (outside & ~in_range, "invalid_coordinates")):
+        status = pc.if_else(mask, name, status) if mask.any() else status
     located = where >= 0
     out["lon"], out["lat"] = np.where(located, lon, out["lon"]), np.where(located, lat, out["lat"])
     # points outside the area keep their metric position: the checks still use it
     out["x"], out["y"] = x, y
     out["status"] = text_series(status, out.index)
-    out["repairs"] = text_series(pc.utf8_trim(repairs, ";"), out.index)
+    if pc.any(pc.or_(pc.starts_with(repairs, ";"), pc.ends_with(repairs, ";"))).as_py():
+        repairs = pc.utf8_trim(repairs, ";")
+    out["repairs"] = text_series(repairs, out.index)
     out["declared_kelurahan_code"] = out["kelurahan_code"]
     out["location_kelurahan_code"] = take_text(codes, where, out.index)
     return out
@@ -241,11 +252,27 @@ def count_interviews(located: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
 
 def _place(x, y, index, polygons, declared, tolerance) -> np.ndarray:
     point, polygon = locate(x, y, index)
-    where = first_per_point(point, polygon, len(x), preferred=declared)
+    where = _first_located(point, polygon, len(x), declared)
     sliver = (where < 0) & np.isfinite(x) & np.isfinite(y)
     if sliver.any():
         where[sliver] = nearest_within(x[sliver], y[sliver], polygons, tolerance)
     return where
+
+
+def _first_located(point, polygon, n, preferred) -> np.ndarray:
+    """Return :func:`first_per_point` of pairs sorted by point, then polygon, as located.
+
+    No sort is needed: a point's first pair has its lowest polygon, and the preferred one,
+    when among its pairs, replaces it.
+    """
+    out = np.full(n, -1, dtype=np.int64)
+    if len(point) == 0:
+        return out
+    first = np.r_[True, point[1:] != point[:-1]]
+    out[point[first]] = polygon[first]
+    chosen = polygon == preferred[point]
+    out[point[chosen]] = polygon[chosen]
+    return out
 
 
 def crosswalk_by_location(interviews: pd.DataFrame, known: set) -> pd.Series:

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import shapely
 
 from . import codes
-from ._text import as_arrow, maybe_padded, positions_in, text_series
+from ._text import as_arrow, maybe_padded, offsets_and_bytes, positions_in, text_series
 from .columns import ALIASES, INTERVIEWS, PERSONAL, simplify
 from .errors import InputError
 from .read.tables import PROBLEM
@@ -261,6 +261,7 @@ _SEPARATORS = ((4, "-"), (7, "-"), (13, ":"), (16, ":"))
 #: Day (from 1970-01-01) of the first of each month from January 1900 to January 2200.
 _MONTH_STARTS = np.arange("1900-01", "2200-02", dtype="datetime64[M]").astype(
     "datetime64[D]").astype(np.int64)
+_MONTH_DAYS = np.diff(_MONTH_STARTS)
 
 
 def _read_usual_times(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -275,20 +276,21 @@ def _read_usual_times(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     if text.null_count == len(text):
         return out, read
     rows, chars = _fixed_width(text, 19)
-    digits = chars[:, _DIGITS] - ord("0")  # bytes: anything but a digit wraps above 9
-    ok = (digits <= 9).all(axis=1) & ((chars[:, 10] == ord(" ")) | (chars[:, 10] == ord("T")))
+    chars = chars.T  # one row per character: numpy works along contiguous rows
+    digits = chars[_DIGITS] - ord("0")  # bytes: anything but a digit wraps above 9
+    ok = (digits.max(axis=0) <= 9) & ((chars[10] == ord(" ")) | (chars[10] == ord("T")))
     for at, separator in _SEPARATORS:
-        ok &= chars[:, at] == ord(separator)
-    pairs = (digits[:, 0::2] * 10 + digits[:, 1::2]).astype(np.int64)  # 19, 22, 10, 25, ...
-    year = pairs[:, 0] * 100 + pairs[:, 1] - 1900
-    month, day, hour, minute, second = pairs[:, 2:].T
-    ok &= ((year >= 0) & (year < 300) & (month >= 1) & (month <= 12) & (day >= 1)
-           & (hour <= 23) & (minute <= 59) & (second <= 59))
-    month = np.where(ok, year * 12 + month - 1, 0)  # months since January 1900
-    ok &= day <= _MONTH_STARTS[month + 1] - _MONTH_STARTS[month]  # no 30 February
-    seconds = ((_MONTH_STARTS[month] + day - 1) * 24 + hour) * 3600 + minute * 60 + second
-    out[rows[ok]] = (seconds[ok] * 1_000_000_000).view("datetime64[ns]")
-    read[rows[ok]] = True
+        ok &= chars[at] == ord(separator)
+    century, year, month, day, hour, minute, second = digits[0::2] * np.int32(10) + digits[1::2]
+    months = (century * 100 + year - 1900) * 12 + month - 1  # since January 1900
+    ok &= ((months >= 0) & (months < len(_MONTH_DAYS)) & (month >= 1) & (month <= 12)
+           & (day >= 1) & (hour <= 23) & (minute <= 59) & (second <= 59))
+    months[~ok] = 0
+    ok &= day <= _MONTH_DAYS[months]  # no 30 February
+    seconds = (_MONTH_STARTS[months] + day - 1) * 86400 + (hour * 3600 + minute * 60 + second)
+    rows, seconds = rows[ok], seconds[ok]
+    out[rows] = (seconds * 1_000_000_000).view("datetime64[ns]")
+    read[rows] = True
     return out, read
 
 
@@ -297,8 +299,7 @@ def _fixed_width(text: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
 
     No copy when every value has that width (a column written by one program).
     """
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset:][:len(text) + 1]
-    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)
+    offsets, data = offsets_and_bytes(text)
     if text.null_count == 0 and offsets[-1] - offsets[0] == width * len(text):
         if (np.diff(offsets) == width).all():
             rows = np.arange(len(text))
@@ -433,7 +434,7 @@ def _ids(ids: pd.Series, source_row: pd.Series) -> pd.Series:
 
 def _labels(numbers: np.ndarray, index: pd.Index, labels: tuple[str, ...]) -> pd.Series:
     """Return ``labels[n]`` for each n of ``numbers`` as pandas strings (no Python loop)."""
-    return text_series(pa.array(labels, pa.string()).take(numbers), index)
+    return text_series(pa.array(labels, pa.large_string()).take(numbers), index)
 
 
 def interview_columns(names: Sequence[str], columns: Mapping[str, str], path=None
@@ -477,25 +478,26 @@ def _each_distinct(function, values: pd.Series):
     Codes and RT labels repeat (an SLS has dozens of households) and the functions of
     :mod:`cakupan.codes` run regular expressions, so this is much faster on millions of rows.
     """
-    encoded = pc.dictionary_encode(as_arrow(values))
-    distinct = text_series(pa.concat_arrays([encoded.dictionary, pa.nulls(1, pa.string())]))
+    text = as_arrow(values)
+    encoded = pc.dictionary_encode(text)
+    distinct = pa.concat_arrays([encoded.dictionary, pa.nulls(1, text.type)])
     positions = encoded.indices.fill_null(len(encoded.dictionary))  # missing: the last one
-    done = function(distinct)
+
+    def each(done: pd.Series) -> pd.Series:
+        if done.dtype != _TEXT:
+            return done.take(positions.to_numpy()).set_axis(values.index)
+        done = as_arrow(done)
+        # a column the function left as it was is the input itself: no take
+        return text_series(text if done.equals(distinct) else done.take(positions), values.index)
+
+    done = function(text_series(distinct))
     if isinstance(done, pd.Series):
-        return _take(done, positions, values.index)
-    return pd.DataFrame({name: _take(column, positions, values.index)
-                         for name, column in done.items()}, index=values.index)
+        return each(done).rename(done.name)
+    return pd.DataFrame({name: each(column) for name, column in done.items()}, index=values.index)
 
 
 #: pandas text held in Arrow, missing as ``<NA>``: the dtype of every text column here.
 _TEXT = pd.StringDtype("pyarrow")
-
-
-def _take(values: pd.Series, positions: pa.Array, index: pd.Index) -> pd.Series:
-    """Return ``values`` at ``positions`` (text taken in Arrow), named as it was."""
-    if values.dtype == _TEXT:
-        return text_series(as_arrow(values).take(positions), index).rename(values.name)
-    return values.take(positions.to_numpy()).set_axis(index)
 
 
 def prelist(raw: pd.DataFrame, columns: Mapping[str, str], path=None) -> pd.DataFrame:
@@ -666,8 +668,10 @@ def resolve_sls(frame: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     found = pa.array(np.maximum(where, 0), mask=~known)
     for name in ("kelurahan_code", "rw", "rt"):
         taken = as_arrow(listed[name]).take(found)
-        if out[name].dtype == _TEXT:  # in Arrow: pandas' mask costs a second per million
-            out[name] = text_series(pc.if_else(known, taken, as_arrow(out[name])), frame.index)
-        else:
+        if out[name].dtype != _TEXT:
             out[name] = out[name].mask(known, text_series(taken, frame.index))
+        elif known.all():
+            out[name] = text_series(taken, frame.index)
+        else:  # in Arrow: pandas' mask costs a second per million rows
+            out[name] = text_series(pc.if_else(known, taken, as_arrow(out[name])), frame.index)
     return out

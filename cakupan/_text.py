@@ -12,6 +12,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
+def _arrow(values: pd.Series) -> pa.Array:
+    return pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
+
+
 def as_arrow(values: pd.Series) -> pa.Array:
     """Return a column as one Arrow ``large_string`` array (other values printed as pandas does).
 
@@ -70,7 +74,7 @@ def positions_in(values: pd.Series, listed: pd.Series) -> np.ndarray:
     >>> positions_in(pd.Series(["b", None, "c", "a"]), pd.Series(["a", "b", "a"])).tolist()
     [1, -1, -1, 0]
     """
-    found = pc.index_in(as_arrow(values), value_set=as_arrow(listed))
+    found = pc.index_in(_arrow(values), value_set=_arrow(listed))
     return found.fill_null(-1).to_numpy().astype(np.int64)
 
 
@@ -82,14 +86,14 @@ def take_text(values: pd.Series, positions: np.ndarray, index=None) -> pd.Series
     >>> take_text(pd.Series(["a", "b"]), np.array([1, -1, 0])).tolist()
     ['b', <NA>, 'a']
     """
-    text = as_arrow(values)
+    text = _arrow(values)
     taken = text.take(pa.array(np.maximum(positions, 0), mask=np.asarray(positions) < 0))
-    return text_series(taken, index)
+    return pd.Series(pd.arrays.ArrowStringArray(taken), index=index)
 
 
 def joined_keys(frame: pd.DataFrame) -> pa.Array:
     """Return each row's values joined into one text key (Arrow); null where one is missing."""
-    parts = [as_arrow(frame[name]) for name in frame.columns]
+    parts = [_arrow(frame[name]) for name in frame.columns]
     return pc.binary_join_element_wise(*parts, "\x1f")
 
 

@@ -108,16 +108,24 @@ def first_per_point(point: np.ndarray, polygon: np.ndarray, n: int,
 def nearest_within(x, y, polygons, distance: float) -> np.ndarray:
     """Return the nearest polygon within ``distance`` of each point, -1 where none is."""
     out = np.full(len(x), -1, dtype=np.int64)
-    ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    ok = np.isfinite(x) & np.isfinite(y)
+    # Exact nearest distances cost, and most points lie far from every polygon: points
+    # beyond the polygons' bounds, then those a prepared "within distance" test does not
+    # find, are left out (with a margin, so that rounding drops none).
+    near = distance is not None and distance > 0
+    if near:
+        margin = distance * (1 + 1e-6)
+        west, south, east, north = shapely.total_bounds(np.asarray(polygons))
+        ok &= (x >= west - margin) & (x <= east + margin) & (y >= south - margin) & (
+            y <= north + margin)
+    ok = np.flatnonzero(ok)
     if len(ok) == 0:
         return out
     tree = reused(polygons, ("tree",), lambda: shapely.STRtree(np.asarray(polygons)))
     points = shapely.points(x[ok], y[ok])
-    if distance is not None and distance > 0:
-        # Exact nearest distances cost; most points lie far from every polygon. A prepared
-        # "within distance" test finds the others (with a margin: rounding drops none).
-        near = tree.query(points, predicate="dwithin", distance=distance * (1 + 1e-6))[0]
-        ok, points = ok[np.unique(near)], points[np.unique(near)]
+    if near:
+        found = np.unique(tree.query(points, predicate="dwithin", distance=margin)[0])
+        ok, points = ok[found], points[found]
     point, polygon = tree.query_nearest(points, max_distance=distance, all_matches=True)
     out[ok] = first_per_point(point, polygon, len(ok))
     return out

@@ -472,6 +472,10 @@ def _sls_parts(values: pd.Series) -> pd.DataFrame:
     return pd.concat([sls.rename("sls_code"), codes.split_sls(sls)], axis=1)
 
 
+#: pandas text held in Arrow, missing as ``<NA>``: the dtype of every text column here.
+_TEXT = pd.StringDtype("pyarrow")
+
+
 def _each_distinct(function, values: pd.Series):
     """Return ``function(values)`` for a function of each value alone, run once per value.
 
@@ -483,21 +487,18 @@ def _each_distinct(function, values: pd.Series):
     distinct = pa.concat_arrays([encoded.dictionary, pa.nulls(1, text.type)])
     positions = encoded.indices.fill_null(len(encoded.dictionary))  # missing: the last one
 
-    def each(done: pd.Series) -> pd.Series:
-        if done.dtype != _TEXT:
-            return done.take(positions.to_numpy()).set_axis(values.index)
-        done = as_arrow(done)
+    def each(column: pd.Series) -> pd.Series:
+        if column.dtype != _TEXT:
+            return column.take(positions.to_numpy()).set_axis(values.index)
+        result = as_arrow(column)
         # a column the function left as it was is the input itself: no take
-        return text_series(text if done.equals(distinct) else done.take(positions), values.index)
+        return text_series(text if result.equals(distinct) else result.take(positions),
+                           values.index)
 
     done = function(text_series(distinct))
     if isinstance(done, pd.Series):
         return each(done).rename(done.name)
     return pd.DataFrame({name: each(column) for name, column in done.items()}, index=values.index)
-
-
-#: pandas text held in Arrow, missing as ``<NA>``: the dtype of every text column here.
-_TEXT = pd.StringDtype("pyarrow")
 
 
 def prelist(raw: pd.DataFrame, columns: Mapping[str, str], path=None) -> pd.DataFrame:

@@ -255,7 +255,7 @@ class PolygonIndex:
                 parts.append((pts[unsure[upt]], upoly))
         a = np.concatenate([p for p, _ in parts]).astype(np.int64)
         b = np.concatenate([q for _, q in parts]).astype(np.int64)
-        order = np.lexsort((b, a))
+        order = _order(a, b, self.n_polygons)
         return a[order], b[order]
 
     def _gap_sets(self, points: np.ndarray, gap: np.ndarray):
@@ -499,6 +499,17 @@ def _edges(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keep = np.ones(len(seg), dtype=bool)
     keep[pair + 1] = False
     return seg[keep], owners[keep]
+
+
+def _order(point: np.ndarray, polygon: np.ndarray, n_polygons: int) -> np.ndarray:
+    """Return the order that sorts pairs by point, then polygon (as ``np.lexsort``, stable).
+
+    The pairs come in a few runs already sorted; a stable sort of one key per pair merges
+    them in one pass, where ``np.lexsort`` sorts everything twice (half of a query's time).
+    """
+    if len(point) and (int(point.max()) + 1) * max(n_polygons, 1) < 2**62:
+        return np.argsort(point * max(n_polygons, 1) + polygon, kind="stable")
+    return np.lexsort((polygon, point))
 
 
 def _firsts(sorted_values: np.ndarray) -> np.ndarray:

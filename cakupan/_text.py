@@ -16,6 +16,56 @@ def _arrow(values: pd.Series) -> pa.Array:
     return pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
 
 
+def as_arrow(values: pd.Series) -> pa.Array:
+    """Return a column as one Arrow ``large_string`` array (other values printed as pandas does).
+
+    ``large_string`` is how pandas holds text: no copy, and :func:`text_series` takes the
+    result back without one.
+    """
+    text = pa.array(values.astype("string"), type=pa.large_string(), from_pandas=True)
+    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+
+
+def text_series(values: pa.Array | pa.ChunkedArray, index=None) -> pd.Series:
+    """Return Arrow strings as a pandas text column (dtype ``string``)."""
+    return pd.Series(pd.arrays.ArrowStringArray(values), index=index)
+
+
+def offsets_and_bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Return the value offsets (one more than the values) and the bytes of Arrow text.
+
+    Value i is ``bytes[offsets[i]:offsets[i + 1]]``; numpy views, no copy.
+    """
+    wide = pa.types.is_large_string(text.type)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64 if wide else np.int32)
+    return (offsets[text.offset:][:len(text) + 1],
+            np.frombuffer(text.buffers()[2] or b"", dtype=np.uint8))
+
+
+def maybe_padded(text: pa.Array) -> np.ndarray:
+    r"""Return, per value, whether it may begin or end with whitespace.
+
+    Looks at two bytes per value instead of trimming each: a value whose first and last bytes
+    are printable ASCII has no surrounding whitespace of any kind (every other whitespace
+    character, Unicode's included, is a control byte, a space or non-ASCII). False for empty
+    and missing values.
+
+    Examples
+    --------
+    >>> maybe_padded(pa.array(["a b", " a", "a\t", "", None, "\u00a0a"])).tolist()
+    [False, True, True, False, False, True]
+    """
+    offsets, data = offsets_and_bytes(text)
+    out = np.zeros(len(text), dtype=bool)
+    span = data[offsets[0]:offsets[-1]]
+    if not len(span) or (span.min() > 0x20 and span.max() < 0x7F):
+        return out  # no space, control or non-ASCII byte anywhere: a quicker look
+    filled = np.flatnonzero(offsets[1:] > offsets[:-1])
+    first, last = data[offsets[filled]], data[offsets[filled + 1] - 1]
+    out[filled] = (first <= 0x20) | (first >= 0x7F) | (last <= 0x20) | (last >= 0x7F)
+    return out
+
+
 def positions_in(values: pd.Series, listed: pd.Series) -> np.ndarray:
     """Return the position of each value in ``listed`` (its first), -1 where it is not listed.
 

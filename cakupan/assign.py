@@ -33,8 +33,8 @@ import pyarrow.compute as pc
 import pyproj
 import shapely
 
-from ._grid import PolygonIndex, index_of
-from ._text import joined_keys, positions_in, take_text
+from ._grid import PolygonIndex, index_of, reused
+from ._text import as_arrow, joined_keys, positions_in, take_text, text_series
 from .errors import CRSMismatchError
 
 WGS84 = "EPSG:4326"
@@ -108,12 +108,25 @@ def first_per_point(point: np.ndarray, polygon: np.ndarray, n: int,
 def nearest_within(x, y, polygons, distance: float) -> np.ndarray:
     """Return the nearest polygon within ``distance`` of each point, -1 where none is."""
     out = np.full(len(x), -1, dtype=np.int64)
-    ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    ok = np.isfinite(x) & np.isfinite(y)
+    # Exact nearest distances cost, and most points lie far from every polygon: points
+    # beyond the polygons' bounds, then those a prepared "within distance" test does not
+    # find, are left out (with a margin, so that rounding drops none).
+    near = distance is not None and distance > 0
+    if near:
+        margin = distance * (1 + 1e-6)
+        west, south, east, north = shapely.total_bounds(np.asarray(polygons))
+        ok &= (x >= west - margin) & (x <= east + margin) & (y >= south - margin) & (
+            y <= north + margin)
+    ok = np.flatnonzero(ok)
     if len(ok) == 0:
         return out
-    tree = shapely.STRtree(np.asarray(polygons))
-    point, polygon = tree.query_nearest(shapely.points(x[ok], y[ok]), max_distance=distance,
-                                        all_matches=True)
+    tree = reused(polygons, ("tree",), lambda: shapely.STRtree(np.asarray(polygons)))
+    points = shapely.points(x[ok], y[ok])
+    if near:
+        found = np.unique(tree.query(points, predicate="dwithin", distance=margin)[0])
+        ok, points = ok[found], points[found]
+    point, polygon = tree.query_nearest(points, max_distance=distance, all_matches=True)
     out[ok] = first_per_point(point, polygon, len(ok))
     return out
 
@@ -175,36 +188,45 @@ def locate_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     in_range = (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
     x, y = _project(np.where(in_range, lon, np.nan), np.where(in_range, lat, np.nan), crs)
     where = _place(x, y, index, polygons, declared, sliver_tolerance_m)
-    repairs = out["repairs"].fillna("")
 
-    # Tries for points in no kelurahan: swapped axes, then UTM metres in the area's zone.
-    lost = usable & (where < 0)
-    sx, sy = _project(np.where(lost & (np.abs(lat) <= 180) & (np.abs(lon) <= 90), lat, np.nan),
-                      np.where(lost, lon, np.nan), crs)
-    swapped = _place(sx, sy, index, polygons, declared, sliver_tolerance_m) >= 0
-    utm = lost & ~swapped & ~in_range
-    ux, uy = np.where(utm, lon, np.nan), np.where(utm, lat, np.nan)
-    utm_ok = _place(ux, uy, index, polygons, declared, sliver_tolerance_m) >= 0
-    for mask, nx, ny, name in ((swapped, sx, sy, "swapped_lat_lon"),
-                               (utm_ok, ux, uy, "utm_coordinates")):
-        x, y = np.where(mask, nx, x), np.where(mask, ny, y)
-        repairs = repairs.mask(mask, repairs[mask] + ";" + name)
-    fixed = swapped | utm_ok
-    if fixed.any():
+    # Tries for points in no kelurahan (few rows): swapped axes, then UTM metres in the zone.
+    lost = np.flatnonzero(usable & (where < 0))
+    lo, la = lon[lost], lat[lost]
+    sx, sy = _project(np.where((np.abs(la) <= 180) & (np.abs(lo) <= 90), la, np.nan), lo, crs)
+    swapped = _place(sx, sy, index, polygons, declared[lost], sliver_tolerance_m) >= 0
+    utm = ~swapped & ~in_range[lost]
+    ux, uy = np.where(utm, lo, np.nan), np.where(utm, la, np.nan)
+    utm_ok = _place(ux, uy, index, polygons, declared[lost], sliver_tolerance_m) >= 0
+    fixed = lost[swapped | utm_ok]
+    x[fixed] = np.where(swapped, sx, ux)[swapped | utm_ok]
+    y[fixed] = np.where(swapped, sy, uy)[swapped | utm_ok]
+    repairs = as_arrow(out["repairs"])
+    repairs = pc.fill_null(repairs, "") if repairs.null_count else repairs
+    if len(fixed):
         where[fixed] = _place(x[fixed], y[fixed], index, polygons, declared[fixed],
                               sliver_tolerance_m)
         back = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
         lon[fixed], lat[fixed] = back.transform(x[fixed], y[fixed])
+        repair = np.where(swapped, ";swapped_lat_lon", ";utm_coordinates")[swapped | utm_ok]
+        mask = np.zeros(len(out), dtype=bool)
+        mask[fixed] = True
+        repaired = pc.binary_join_element_wise(repairs.take(fixed), pa.array(repair, repairs.type),
+                                               pa.scalar("", repairs.type))
+        repairs = pc.replace_with_mask(repairs, mask, repaired)
 
     outside = usable & (where < 0)
-    status = out["status"].mask(outside & in_range, "outside_area")
-    status = status.mask(outside & ~in_range, "invalid_coordinates")
+    status = as_arrow(out["status"])
+    for mask, name in ((outside & in_range, "outside_area"),
+                       (outside & ~in_range, "invalid_coordinates")):
+        status = pc.if_else(mask, name, status) if mask.any() else status
     located = where >= 0
     out["lon"], out["lat"] = np.where(located, lon, out["lon"]), np.where(located, lat, out["lat"])
     # points outside the area keep their metric position: the checks still use it
     out["x"], out["y"] = x, y
-    out["status"] = status.astype("string")
-    out["repairs"] = repairs.astype("string").str.strip(";")
+    out["status"] = text_series(status, out.index)
+    if pc.any(pc.or_(pc.starts_with(repairs, ";"), pc.ends_with(repairs, ";"))).as_py():
+        repairs = pc.utf8_trim(repairs, ";")
+    out["repairs"] = text_series(repairs, out.index)
     out["declared_kelurahan_code"] = out["kelurahan_code"]
     out["location_kelurahan_code"] = take_text(codes, where, out.index)
     return out
@@ -238,11 +260,27 @@ def count_interviews(located: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
 
 def _place(x, y, index, polygons, declared, tolerance) -> np.ndarray:
     point, polygon = locate(x, y, index)
-    where = first_per_point(point, polygon, len(x), preferred=declared)
+    where = _first_located(point, polygon, len(x), declared)
     sliver = (where < 0) & np.isfinite(x) & np.isfinite(y)
     if sliver.any():
         where[sliver] = nearest_within(x[sliver], y[sliver], polygons, tolerance)
     return where
+
+
+def _first_located(point, polygon, n, preferred) -> np.ndarray:
+    """Return :func:`first_per_point` of pairs sorted by point, then polygon, as located.
+
+    No sort is needed: a point's first pair has its lowest polygon, and the preferred one,
+    when among its pairs, replaces it.
+    """
+    out = np.full(n, -1, dtype=np.int64)
+    if len(point) == 0:
+        return out
+    first = np.r_[True, point[1:] != point[:-1]]
+    out[point[first]] = polygon[first]
+    chosen = polygon == preferred[point]
+    out[point[chosen]] = polygon[chosen]
+    return out
 
 
 def crosswalk_by_location(interviews: pd.DataFrame, known: set) -> pd.Series:

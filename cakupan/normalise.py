@@ -15,10 +15,12 @@ from collections.abc import Mapping, Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from . import codes
-from ._text import positions_in, take_text
+from ._text import as_arrow, maybe_padded, offsets_and_bytes, positions_in, text_series
 from .columns import ALIASES, INTERVIEWS, PERSONAL, simplify
 from .errors import InputError
 from .read.tables import PROBLEM
@@ -92,9 +94,23 @@ def find_columns(
 
 
 def _text(frame, source, name):
+    """Return a column as text without surrounding whitespace, "" as missing (none: all missing)."""
     if name in source:
-        return frame[source[name]].astype("string").str.strip().replace("", pd.NA)
+        text = _strip(as_arrow(frame[source[name]]))
+        blank = pc.equal(text, "")
+        if pc.any(blank).as_py():
+            text = pc.if_else(blank, None, text)
+        return text_series(text, frame.index)
     return pd.Series(pd.NA, index=frame.index, dtype="string")
+
+
+def _strip(text: pa.Array) -> pa.Array:
+    """Return text without surrounding whitespace, as pandas' ``str.strip()`` gives it.
+
+    Most columns have none (:func:`~cakupan._text.maybe_padded` finds that from two bytes per
+    value): they are returned as they are, without a copy.
+    """
+    return pc.utf8_trim_whitespace(text) if maybe_padded(text).any() else text
 
 
 def _cells(frame, source, name):
@@ -135,13 +151,48 @@ def parse_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     if _is_number(values):
         return (values.astype("float64"),
                 pd.Series(False, index=values.index, name=values.name, dtype=bool))
-    text = values.astype("string").str.strip()
-    comma = text.str.contains(",", regex=False).fillna(False).astype(bool)
-    if comma.any():  # the regular expression only where it can match
-        comma &= text.str.fullmatch(r"-?\d+,\d+").fillna(False).astype(bool)
-        text = text.mask(comma, text.str.replace(",", ".", regex=False))
-    numbers = pd.to_numeric(text, errors="coerce").astype("float64")
-    return numbers, comma
+    text = _strip(as_arrow(values))
+    comma = _true(pc.match_substring(text, ","))
+    if comma.any():  # the regular expression (pandas', as it was) only where it can match
+        rows = np.flatnonzero(comma)
+        candidates = text_series(text.take(rows))
+        comma[rows] = candidates.str.fullmatch(r"-?\d+,\d+").fillna(False).to_numpy(bool)
+        text = pc.if_else(comma, pc.replace_substring(text, ",", "."), text)
+    return (pd.Series(_to_float(text), index=values.index, name=values.name),
+            pd.Series(comma, index=values.index, name=values.name))
+
+
+#: Plain decimals that Arrow reads as pandas does (see :func:`_to_float`).
+_PLAIN_DECIMAL = r"^(0|-?[1-9][0-9]*)(\.[0-9]+)?$|^-0\.[0-9]+$"
+
+
+def _to_float(text: pa.Array) -> np.ndarray:
+    """Return ``pandas.to_numeric(text, errors="coerce")`` as float64, most of it read by Arrow.
+
+    ``pandas.to_numeric`` makes a Python string of every value: seconds per million. Plain
+    decimals of at most 15 characters (``-6.1234567``) are read by Arrow instead; with at most
+    15 digits both round exactly, so they give the same float. pandas reads the rest
+    (``1e3``, ``inf``, ``+5``, words), or the whole column when the rest has a whole number
+    pandas reads differently beside a decimal (more than 15 digits, or ``-0``).
+    """
+    out = np.full(len(text), np.nan)
+    plain = _true(pc.and_(pc.match_substring_regex(text, _PLAIN_DECIMAL),
+                          pc.less_equal(pc.binary_length(text), 15)))
+    if plain.any():
+        out[plain] = pc.cast(text.filter(plain), pa.float64()).to_numpy()
+    rest = ~plain & text.is_valid().to_numpy(zero_copy_only=False)
+    if rest.any():
+        others = text.filter(rest)
+        if pc.any(pc.match_substring_regex(others, r"[0-9]{16}|^-0+$")).as_py():
+            others, rest = text, slice(None)
+        out[rest] = pd.to_numeric(text_series(others), errors="coerce").astype(
+            "float64").to_numpy()
+    return out
+
+
+def _true(mask: pa.Array) -> np.ndarray:
+    """Return an Arrow boolean array as numpy booleans, missing as False."""
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
 
 
 #: Date forms tried in order, each vectorised; what none of them reads goes to a slow parser.
@@ -172,7 +223,20 @@ def parse_time(values: pd.Series, timezone: str = "Asia/Jakarta") -> pd.Series:
             times = times.dt.tz_convert(timezone).dt.tz_localize(None).where(
                 offset % pd.Timedelta(minutes=1) == pd.Timedelta(0))
         return pd.Series(_plausible(times), index=values.index)
-    text = values.astype("string").str.strip()
+    text = _strip(as_arrow(values))
+    out, read = _read_usual_times(text)
+    rest = ~read & _true(text.is_valid())
+    if rest.any():
+        if read.any():
+            # pandas reads one usual time with the others: a zoned time among times without
+            # a zone is then an error ("Mixed timezones") as when pandas read them all
+            rest[np.argmax(read)] = True
+        out[rest] = _parse_time_text(text_series(text.filter(rest)), timezone)
+    return pd.Series(out, index=values.index)
+
+
+def _parse_time_text(text: pd.Series, timezone: str) -> np.ndarray:
+    """Return times read from text by pandas, in nanoseconds (see :func:`parse_time`)."""
     zoned = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).fillna(False).to_numpy(
         dtype=bool)
     out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
@@ -187,7 +251,61 @@ def parse_time(values: pd.Series, timezone: str = "Asia/Jakarta") -> pd.Series:
         read = ~np.isnat(parsed)
         rows = np.flatnonzero(todo)[read]
         out[rows], todo[rows] = parsed[read], False
-    return pd.Series(out, index=values.index)
+    return out
+
+
+#: Where the digits and separators of ``YYYY-MM-DD HH:MM:SS`` are.
+_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
+_SEPARATORS = ((4, "-"), (7, "-"), (13, ":"), (16, ":"))
+
+#: Day (from 1970-01-01) of the first of each month from January 1900 to January 2200.
+_MONTH_STARTS = np.arange("1900-01", "2200-02", dtype="datetime64[M]").astype(
+    "datetime64[D]").astype(np.int64)
+_MONTH_DAYS = np.diff(_MONTH_STARTS)
+
+
+def _read_usual_times(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Read times written ``YYYY-MM-DD HH:MM:SS`` (or with ``T``) in numpy, without pandas.
+
+    Most exports write every time so, and pandas takes a tenth of a second per million to
+    read them. Returns the times (``datetime64[ns]``, ``NaT`` elsewhere) and which rows were
+    read: real dates and times in exactly that form from 1900 to 2199, as pandas reads them.
+    """
+    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
+    read = np.zeros(len(text), dtype=bool)
+    if text.null_count == len(text):
+        return out, read
+    rows, chars = _fixed_width(text, 19)
+    chars = chars.T  # one row per character: numpy works along contiguous rows
+    digits = chars[_DIGITS] - ord("0")  # bytes: anything but a digit wraps above 9
+    ok = (digits.max(axis=0) <= 9) & ((chars[10] == ord(" ")) | (chars[10] == ord("T")))
+    for at, separator in _SEPARATORS:
+        ok &= chars[at] == ord(separator)
+    century, year, month, day, hour, minute, second = digits[0::2] * np.int32(10) + digits[1::2]
+    months = (century * 100 + year - 1900) * 12 + month - 1  # since January 1900
+    ok &= ((months >= 0) & (months < len(_MONTH_DAYS)) & (month >= 1) & (month <= 12)
+           & (day >= 1) & (hour <= 23) & (minute <= 59) & (second <= 59))
+    months[~ok] = 0
+    ok &= day <= _MONTH_DAYS[months]  # no 30 February
+    seconds = (_MONTH_STARTS[months] + day - 1) * 86400 + (hour * 3600 + minute * 60 + second)
+    rows, seconds = rows[ok], seconds[ok]
+    out[rows] = (seconds * 1_000_000_000).view("datetime64[ns]")
+    read[rows] = True
+    return out, read
+
+
+def _fixed_width(text: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the rows of ``text`` that are ``width`` bytes long and their bytes, one row each.
+
+    No copy when every value has that width (a column written by one program).
+    """
+    offsets, data = offsets_and_bytes(text)
+    if text.null_count == 0 and offsets[-1] - offsets[0] == width * len(text):
+        if (np.diff(offsets) == width).all():
+            rows = np.arange(len(text))
+            return rows, data[offsets[0]:offsets[-1]].reshape(len(text), width)
+    rows = np.flatnonzero((np.diff(offsets) == width) & _true(text.is_valid()))
+    return rows, data[offsets[rows, None] + np.arange(width)]
 
 
 def _plausible(times: pd.Series) -> np.ndarray:
@@ -282,8 +400,7 @@ def interviews(raw: pd.DataFrame, columns: Mapping[str, str], path=None,
     out["interviewed_at"] = parse_time(time_cells, timezone)
     for name in ("enumerator_id", "supervisor_id", "household_id"):
         out[name] = _text(raw, source, name)
-    out["household_size"] = pd.to_numeric(_cells(raw, source, "household_size"),
-                                          errors="coerce").astype("Float64")
+    out["household_size"] = _numbers(_cells(raw, source, "household_size")).astype("Float64")
     out = out.join(declared_rt(raw, source))
     missing = (lon_cells.isna() | lat_cells.isna()).to_numpy()
     bad = ~missing & (lon.isna() | lat.isna() | ((lon == 0) & (lat == 0))).to_numpy()
@@ -300,6 +417,13 @@ def interviews(raw: pd.DataFrame, columns: Mapping[str, str], path=None,
     return out
 
 
+def _numbers(cells: pd.Series) -> pd.Series:
+    """Return ``pandas.to_numeric(cells, errors="coerce")`` as float64 (text read by Arrow)."""
+    if _is_number(cells) or _is_time(cells):
+        return pd.to_numeric(cells, errors="coerce").astype("float64")
+    return pd.Series(_to_float(as_arrow(cells)), index=cells.index)
+
+
 def _ids(ids: pd.Series, source_row: pd.Series) -> pd.Series:
     """Return the interview IDs, ``row-<source_row>`` where a row has none."""
     unnamed = ids.isna()
@@ -310,7 +434,7 @@ def _ids(ids: pd.Series, source_row: pd.Series) -> pd.Series:
 
 def _labels(numbers: np.ndarray, index: pd.Index, labels: tuple[str, ...]) -> pd.Series:
     """Return ``labels[n]`` for each n of ``numbers`` as pandas strings (no Python loop)."""
-    return pd.Series(labels, dtype="string").take(numbers).set_axis(index)
+    return text_series(pa.array(labels, pa.large_string()).take(numbers), index)
 
 
 def interview_columns(names: Sequence[str], columns: Mapping[str, str], path=None
@@ -337,8 +461,9 @@ def declared_rt(raw: pd.DataFrame, source: Mapping[str, str]) -> pd.DataFrame:
     for name, clean in (("kelurahan_code", codes.clean_code), ("rw", codes.pad_number),
                         ("rt", codes.pad_number)):
         if name in source:
-            declared[name] = _each_distinct(clean, _text(raw, source, name)).fillna(
-                declared[name])
+            given = _each_distinct(clean, _text(raw, source, name))
+            declared[name] = text_series(pc.coalesce(as_arrow(given), as_arrow(declared[name])),
+                                         raw.index)
     return declared
 
 
@@ -347,16 +472,33 @@ def _sls_parts(values: pd.Series) -> pd.DataFrame:
     return pd.concat([sls.rename("sls_code"), codes.split_sls(sls)], axis=1)
 
 
+#: pandas text held in Arrow, missing as ``<NA>``: the dtype of every text column here.
+_TEXT = pd.StringDtype("pyarrow")
+
+
 def _each_distinct(function, values: pd.Series):
     """Return ``function(values)`` for a function of each value alone, run once per value.
 
     Codes and RT labels repeat (an SLS has dozens of households) and the functions of
     :mod:`cakupan.codes` run regular expressions, so this is much faster on millions of rows.
     """
-    positions, distinct = pd.factorize(values)  # a missing value: -1, the last one below
-    distinct = pd.concat([pd.Series(distinct), pd.Series([pd.NA], dtype=values.dtype)],
-                         ignore_index=True)
-    return function(distinct).take(positions).set_axis(values.index)
+    text = as_arrow(values)
+    encoded = pc.dictionary_encode(text)
+    distinct = pa.concat_arrays([encoded.dictionary, pa.nulls(1, text.type)])
+    positions = encoded.indices.fill_null(len(encoded.dictionary))  # missing: the last one
+
+    def each(column: pd.Series) -> pd.Series:
+        if column.dtype != _TEXT:
+            return column.take(positions.to_numpy()).set_axis(values.index)
+        result = as_arrow(column)
+        # a column the function left as it was is the input itself: no take
+        return text_series(text if result.equals(distinct) else result.take(positions),
+                           values.index)
+
+    done = function(text_series(distinct))
+    if isinstance(done, pd.Series):
+        return each(done).rename(done.name)
+    return pd.DataFrame({name: each(column) for name, column in done.items()}, index=values.index)
 
 
 def prelist(raw: pd.DataFrame, columns: Mapping[str, str], path=None) -> pd.DataFrame:
@@ -524,6 +666,13 @@ def resolve_sls(frame: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     if not known.any():
         return frame
     out = frame.copy(deep=False)
+    found = pa.array(np.maximum(where, 0), mask=~known)
     for name in ("kelurahan_code", "rw", "rt"):
-        out[name] = out[name].mask(known, take_text(listed[name], where, frame.index))
+        taken = as_arrow(listed[name]).take(found)
+        if out[name].dtype != _TEXT:
+            out[name] = out[name].mask(known, text_series(taken, frame.index))
+        elif known.all():
+            out[name] = text_series(taken, frame.index)
+        else:  # in Arrow: pandas' mask costs a second per million rows
+            out[name] = text_series(pc.if_else(known, taken, as_arrow(out[name])), frame.index)
     return out

@@ -28,7 +28,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..errors import InputError, InputFileError
-from .tables import blank_rows, csv_layout, one_record_per_line, table_kind
+from .tables import PROBLEM, blank_in, csv_layout, one_record_per_line, table_kind
 
 #: Rows per batch: about 50 MB of interview text at a time (read when the batches start, so
 #: tests can make it small).
@@ -220,7 +220,8 @@ def _floats_in_pandas(handle: pq.ParquetFile, names, numbers) -> set[str]:
 def _csv_frames(path, columns, batch_rows) -> Iterator[pd.DataFrame]:
     """Yield the CSV's batches as ``read_table``'s fast path reads them (see the module)."""
     names, delimiter, encoding = csv_layout(path)
-    wanted = ["source_row", *(name for name in names if columns is None or name in columns)]
+    wanted = [name for name in names if columns is None or name in columns]
+    looked_at = [name for name in names if name not in ("source_row", PROBLEM)]
     rows = batch_rows or BATCH_ROWS
     start = kept = 0
     # every column is parsed, so that rows blank everywhere are found as read_table finds them
@@ -233,11 +234,19 @@ def _csv_frames(path, columns, batch_rows) -> Iterator[pd.DataFrame]:
         with pacsv.open_csv(path, *options) as reader:
             for block in reader:
                 for offset in range(0, block.num_rows, rows):
-                    frame = _numbered(_to_pandas(block.slice(offset, rows)), start, 2)
-                    start += len(frame)
-                    frame = frame.loc[~blank_rows(frame), wanted]
-                    if len(frame):
+                    if "source_row" in names:  # the number would replace a column of the file
+                        raise ValueError("cannot insert source_row, already exists")
+                    batch = block.slice(offset, rows)
+                    keep = np.flatnonzero(~blank_in((batch[name] for name in looked_at),
+                                                    batch.num_rows))
+                    source_row = start + 2 + keep
+                    start += batch.num_rows
+                    if len(keep):
+                        batch = batch.select(wanted)
+                        frame = _to_pandas(batch if len(keep) == batch.num_rows
+                                           else batch.take(keep))
                         frame.index = pd.RangeIndex(kept, kept + len(frame))
+                        frame.insert(0, "source_row", source_row)
                         kept += len(frame)
                         yield frame
     except pa.ArrowInvalid as error:  # ragged rows, or bytes that are not UTF-8

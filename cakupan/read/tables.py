@@ -5,15 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import shapely
 
+from .._text import as_arrow, maybe_padded
 from ..columns import ALIASES, simplify
 from ..errors import InputError, InputFileError
 from .vector import read_vector
@@ -29,7 +32,6 @@ PROBLEM = "source_problem"
 
 #: Byte-order marks of UTF-16, which Excel's "Unicode Text" export writes.
 _UTF16 = (b"\xff\xfe", b"\xfe\xff")
-_LONE_CR = re.compile(rb"\r(?!\n)")
 _ZIP, _PARQUET, _OLE = b"PK\x03\x04", b"PAR1", b"\xd0\xcf\x11\xe0"
 
 
@@ -143,10 +145,28 @@ def csv_layout(path: Path) -> tuple[list[str], str, str]:
 
 def blank_rows(frame: pd.DataFrame) -> np.ndarray:
     """Return True for the rows whose every value is missing or blank (``source_row`` aside)."""
-    blank = np.ones(len(frame), dtype=bool)
-    for name in frame.columns.drop(["source_row", PROBLEM], errors="ignore"):
-        text = frame[name].astype("string").str.strip()
-        blank &= text.isna().to_numpy() | text.eq("").fillna(True).to_numpy(dtype=bool)
+    names = frame.columns.drop(["source_row", PROBLEM], errors="ignore")
+    return blank_in((as_arrow(frame[name]) for name in names), len(frame))
+
+
+def blank_in(columns: Iterable[pa.Array], rows: int) -> np.ndarray:
+    """Return True for the rows whose value is missing or whitespace in every column.
+
+    Only values that may hold whitespace are trimmed (:func:`cakupan._text.maybe_padded`), and
+    the columns are looked at only while some row may still be blank (``columns`` may be a
+    generator).
+    """
+    blank = np.ones(rows, dtype=bool)
+    for text in columns:
+        if not blank.any():
+            break
+        here = ~text.is_valid().to_numpy(zero_copy_only=False) | (
+            pc.binary_length(text).fill_null(0).to_numpy(zero_copy_only=False) == 0)
+        padded = np.flatnonzero(maybe_padded(text) & ~here)
+        if len(padded):
+            trimmed = pc.utf8_trim_whitespace(text.take(padded))
+            here[padded] = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
+        blank &= here
     return blank
 
 
@@ -162,8 +182,8 @@ def one_record_per_line(path: Path, records: int) -> bool:
             lines += chunk.count(b"\n")
             # a CR ending a chunk is judged again with the first byte of the next
             text = last[-1:] + chunk
-            found = _LONE_CR.search(text)
-            lone_cr = lone_cr or (found is not None and found.start() < len(text) - 1)
+            judged = text.count(b"\r") - text.endswith(b"\r")
+            lone_cr = lone_cr or judged != text.count(b"\r\n")
             last = chunk
     lone_cr = lone_cr or last.endswith(b"\r")
     return records == lines + (0 if last.endswith(b"\n") else 1) and not lone_cr

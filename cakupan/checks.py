@@ -736,9 +736,14 @@ def repeated_households(frame: pd.DataFrame) -> np.ndarray:
     status = frame["status"].astype("string")
     key = frame[["kelurahan_code", "rw", "rt", "household_id"]].astype("string")
     usable = (key["household_id"].notna() & key["kelurahan_code"].notna()
-              & (status != "duplicate").fillna(True))
-    repeated = key[usable].duplicated(keep=False)
-    return repeated.reindex(frame.index, fill_value=False).to_numpy(dtype=bool)
+              & (status != "duplicate").fillna(True)).to_numpy(dtype=bool)
+    # Hash the household IDs alone, then compare whole keys on the rows whose ID repeats.
+    codes = pd.factorize(key["household_id"])[0]
+    rows = np.flatnonzero(usable)
+    rows = rows[np.bincount(codes[rows], minlength=len(codes))[codes[rows]] > 1]
+    repeated = np.zeros(len(frame), dtype=bool)
+    repeated[rows] = key.iloc[rows].duplicated(keep=False).to_numpy()
+    return repeated
 
 
 def enumerator_scores(interviews: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:

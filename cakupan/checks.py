@@ -178,6 +178,9 @@ def _edge_tests(x, y, radius, unit, geoms):
       the edge's line (Shewchuk's error bound, as in :mod:`cakupan._grid`); such points, on
       or very close to an edge, ask shapely (``intersects``), so inside is shapely's covers.
       Answered where not near (False elsewhere): only those points need it.
+
+    A point deep inside its unit (:func:`_deep_inside`) is inside and not near without
+    measuring its edges.
     """
     edges = reused(geoms, ("edges",), lambda: _Edges(geoms))
     deep = _deep_inside(x, y, np.maximum(radius, 0.0), unit, edges)

@@ -157,7 +157,7 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
                                 lambda: _adjacency(geoms, checks.adjacency_m))
         points = shapely.points(px[outside], py[outside])
         k, j = tree.query(points, predicate="dwithin", distance=pa[outside])
-        hit = np.isin(unit[outside][k] * n_units + j, adjacent)
+        hit = _in_sorted(unit[outside][k] * n_units + j, adjacent)
         near = np.bincount(k[hit], minlength=len(outside)) > 0
         cls[outside[near]] = 2
     result[rows] = cls
@@ -299,8 +299,14 @@ class _Edges:
             centre, shapely.boundary(geoms[usable])), 0.0)
 
 
+def _in_sorted(values, sorted_keys) -> np.ndarray:
+    """Return whether each value is among ``sorted_keys``: a binary search, no hash of them."""
+    at = np.minimum(np.searchsorted(sorted_keys, values), max(len(sorted_keys) - 1, 0))
+    return (sorted_keys[at] == values) if len(sorted_keys) else np.zeros(len(values), bool)
+
+
 def _adjacency(geoms, distance):
-    """Return a tree of ``geoms`` and their pairs closer than ``distance`` (``a * n + b``)."""
+    """Return a tree of ``geoms`` and their pairs closer than ``distance``, sorted ``a * n + b``."""
     tree = shapely.STRtree(geoms)
     a, b = tree.query(geoms, predicate="dwithin", distance=distance)
     return tree, np.unique(a[a != b] * len(geoms) + b[a != b])

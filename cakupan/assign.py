@@ -391,10 +391,13 @@ def mark_duplicates(interviews: pd.DataFrame, repeated_id=None) -> pd.Series:
     if repeated_id is None:
         repeated_id = repeated(interviews["interview_id"])
     status[np.asarray(repeated_id, dtype=bool)] = "duplicate"
-    counted = status.eq("counted") & interviews["household_id"].notna()
-    key = interviews.loc[counted, ["kelurahan_code", "household_id"]]
-    again = key.duplicated()
-    status[again[again].index] = "duplicate"
+    household = interviews["household_id"]
+    counted = (status.eq("counted") & household.notna()).fillna(False).to_numpy(dtype=bool)
+    # Hash the household IDs alone, then compare whole keys on the rows whose ID repeats.
+    rows = _sharing(_codes(household), np.flatnonzero(counted))
+    key = interviews[["kelurahan_code", "household_id"]].iloc[rows]
+    again = key.duplicated().to_numpy()
+    status[interviews.index[rows[again]]] = "duplicate"
     return status.astype("string")
 
 
@@ -409,12 +412,29 @@ def repeated(values) -> np.ndarray:
     >>> repeated(pd.Series(["a", "b", "a", None, None], dtype="string")).tolist()
     [False, False, True, False, True]
     """
-    if not isinstance(values, (pa.Array, pa.ChunkedArray)):
-        values = pa.array(values, from_pandas=True)
-    encoded = pc.dictionary_encode(values)
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks()
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    first = np.zeros(len(codes), dtype=bool)
-    first[np.unique(codes, return_index=True)[1]] = True
-    return ~first
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        encoded = pc.dictionary_encode(values, null_encoding="encode")
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+    else:
+        codes = _codes(values)
+    return _seen_before(codes)
+
+
+def _codes(values) -> np.ndarray:
+    """Return a code per value, equal for equal values (missing values are one value)."""
+    return pd.factorize(values, use_na_sentinel=False)[0]
+
+
+def _seen_before(codes: np.ndarray) -> np.ndarray:
+    """Return, per position, whether its code (0 or more) occurs at an earlier position."""
+    position = np.arange(len(codes))
+    first = np.full(int(codes.max()) + 1 if len(codes) else 0, len(codes))
+    np.minimum.at(first, codes, position)
+    return first[codes] != position
+
+
+def _sharing(codes: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Return the ``rows`` whose code occurs at more than one of ``rows``, in order."""
+    return rows[np.bincount(codes[rows], minlength=len(codes))[codes[rows]] > 1]

@@ -21,7 +21,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from ._grid import index_of, reused
+from ._grid import reused
 from .config import Checks
 from .errors import CRSMismatchError
 
@@ -57,11 +57,15 @@ FLAG_WEIGHTS = {
     "poor_gps": 0.25,
 }
 
-# Puts each enumerator's points in their own plane of a 3-D KD-tree, so that one tree finds
-# pairs of one enumerator only; far larger than any distance searched.
+# Puts each enumerator's points in their own plane of a 3-D KD-tree (reach of a cluster), so
+# that one tree finds points of one enumerator only; far larger than any distance searched.
 _PLANE_M = 1.0e6
 _NS_PER_MINUTE = 60_000_000_000
-_BLOCK = 1 << 20
+# Point-edge pairs at once in the location check: small enough for a block's arrays to
+# stay in the CPU's cache.
+_BLOCK = 1 << 18
+# Relative error bound of the orientation determinant (see cakupan._grid).
+_ORIENT_ERR = 1e-15
 
 
 def _checks(config) -> Checks:
@@ -144,8 +148,7 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
     unit = declared[rows]
     px, py, pa = x[rows], y[rows], acc[rows]
     shapely.prepare(geoms[usable_unit[:n_units]])
-    inside = _inside(geoms, unit, px, py)
-    ambiguous = _near_edge(px, py, pa, unit, geoms)
+    ambiguous, inside = _edge_tests(px, py, pa, unit, geoms)
     cls = np.where(ambiguous, 1, np.where(inside, 0, 3)).astype("int8")
 
     outside = np.flatnonzero(~ambiguous & ~inside)
@@ -154,38 +157,47 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
                                 lambda: _adjacency(geoms, checks.adjacency_m))
         points = shapely.points(px[outside], py[outside])
         k, j = tree.query(points, predicate="dwithin", distance=pa[outside])
-        hit = np.isin(unit[outside][k] * n_units + j, adjacent)
+        hit = _in_sorted(unit[outside][k] * n_units + j, adjacent)
         near = np.bincount(k[hit], minlength=len(outside)) > 0
         cls[outside[near]] = 2
     result[rows] = cls
     return _location_series(result, index)
 
 
-def _near_edge(x, y, radius, unit, geoms) -> np.ndarray:
-    """Return whether each point lies within ``radius`` of the boundary of ``geoms[unit]``.
+def _edge_tests(x, y, radius, unit, geoms):
+    """Return whether each point lies within ``radius`` of the edge of ``geoms[unit]``, and in it.
 
-    The distance to each edge of the unit is computed with numpy, a block of point-edge
-    pairs at a time (no point objects); where it is within rounding of ``radius``, shapely's
-    exact distance decides, so the answer is shapely's ``distance(point, boundary) <= radius``.
+    Both come from one pass, in numpy, over the point's unit edges, a block of point-edge
+    pairs at a time (no point objects):
+
+    - near: the distance to the nearest edge is within ``radius``; where it is within
+      rounding of ``radius``, shapely's exact distance decides, so near is shapely's
+      ``distance(point, boundary) <= radius``.
+    - inside: a ray to the right of the point crosses the edges an odd number of times.
+      The side of an edge a point lies on is certain unless the point is within rounding of
+      the edge's line (Shewchuk's error bound, as in :mod:`cakupan._grid`); such points, on
+      or very close to an edge, ask shapely (``intersects``), so inside is shapely's covers.
+      Answered where not near (False elsewhere): only those points need it.
+
+    A point deep inside its unit (:func:`_deep_inside`) is inside and not near without
+    measuring its edges.
     """
-    seg, start, count = reused(geoms, ("segments",), lambda: _segments(geoms))
-    per_point = count[unit]
-    distance = np.empty(len(x))
+    edges = reused(geoms, ("edges",), lambda: _Edges(geoms))
+    deep = _deep_inside(x, y, np.maximum(radius, 0.0), unit, edges)
+    per_point = np.where(deep, 0, edges.count[unit])
+    distance = np.full(len(x), np.inf)  # a unit without edges, or deep inside: no distance
+    odd = deep.copy()
+    unsure_side = np.zeros(len(x), dtype=bool)
     ends = np.cumsum(per_point)
     first = 0
     while first < len(x):  # points whose pairs fit in one block (at least one point)
         last = max(int(np.searchsorted(ends, ends[first] - per_point[first] + _BLOCK,
                                        side="right")), first + 1)
         rows = np.arange(first, last)
-        rows = rows[per_point[rows] > 0]  # a unit without edges: no distance (inf)
-        distance[first:last] = np.inf
-        pairs = per_point[rows]
-        offsets = np.cumsum(pairs) - pairs  # each point's first pair
-        within = np.arange(pairs.sum()) - np.repeat(offsets, pairs)
-        k = np.repeat(start[unit[rows]], pairs) + within  # the segments of each point's unit
-        d = _to_segment(np.repeat(x[rows], pairs), np.repeat(y[rows], pairs), seg[k])
-        if len(d):
-            distance[rows] = np.minimum.reduceat(d, offsets)
+        rows = rows[per_point[rows] > 0]
+        if len(rows):
+            (distance[rows], odd[rows], unsure_side[rows]) = _edge_block(
+                x[rows], y[rows], edges.start[unit[rows]], per_point[rows], edges)
         first = last
     near = distance <= radius
     unsure = np.flatnonzero(np.abs(distance - radius) <= 1e-6 * np.maximum(1.0, radius))
@@ -193,51 +205,111 @@ def _near_edge(x, y, radius, unit, geoms) -> np.ndarray:
         exact = shapely.distance(shapely.points(x[unsure], y[unsure]),
                                  shapely.boundary(geoms[unit[unsure]]))
         near[unsure] = exact <= radius[unsure]
-    return near
+    inside = odd & ~near
+    ask = np.flatnonzero(~near & (unsure_side | ~edges.polygonal))
+    if len(ask):
+        inside[ask] = shapely.intersects_xy(geoms[unit[ask]], x[ask], y[ask])
+    return near, inside
 
 
-def _segments(geoms):
-    """Return the boundary segments of ``geoms``, and each polygon's first and count.
+def _deep_inside(x, y, radius, unit, edges) -> np.ndarray:
+    """Return whether each point's ``radius`` circle lies well inside its unit's inner circle.
 
-    Segments are rows of x0, y0, x1, y1, polygon by polygon.
+    Such a point is inside its unit and farther than ``radius`` from its edge, beyond any
+    rounding (a margin of a few micrometres): its edges need not be measured.
     """
-    parts, owner = shapely.get_parts(shapely.boundary(geoms), return_index=True)
-    coords, ring = shapely.get_coordinates(parts, return_index=True)
-    same = ring[1:] == ring[:-1]  # consecutive vertices of one ring make a segment
-    seg = np.column_stack([coords[:-1][same], coords[1:][same]])
-    seg_owner = owner[ring[:-1][same]]
-    count = np.bincount(seg_owner, minlength=len(geoms))
-    return seg, np.cumsum(count) - count, count
+    far = np.hypot(x - edges.centre_x[unit], y - edges.centre_y[unit])
+    return far + radius + 4e-6 * np.maximum(1.0, radius) < edges.inner[unit] * (1 - 1e-9)
 
 
-def _to_segment(px, py, seg) -> np.ndarray:
-    """Return the distance from each point to its segment (rows of x0, y0, x1, y1)."""
-    ax, ay, bx, by = seg.T
-    dx, dy = bx - ax, by - ay
-    length2 = dx * dx + dy * dy
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = ((px - ax) * dx + (py - ay) * dy) / length2
-    t = np.clip(np.nan_to_num(t, nan=0.0), 0.0, 1.0)
-    return np.hypot(px - (ax + t * dx), py - (ay + t * dy))
+def _near_edge(x, y, radius, unit, geoms) -> np.ndarray:
+    """Return whether each point lies within ``radius`` of the boundary of ``geoms[unit]``.
+
+    Shapely's ``distance(point, boundary) <= radius``; see :func:`_edge_tests`.
+    """
+    return _edge_tests(x, y, radius, unit, geoms)[0]
+
+
+def _edge_block(x, y, start, count, edges):
+    """Return, per point, the distance to its edges, the parity of crossings, and doubt.
+
+    A point's edges are the ``count`` from ``start``; the parity is whether a ray to its
+    right crosses them an odd number of times; doubt, whether a side was not certain.
+    """
+    offsets = np.cumsum(count) - count  # each point's first pair
+    k = np.arange(count.sum()) - np.repeat(offsets - start, count)  # the edges of its unit
+    dx, dy, inverse = edges.dx[k], edges.dy[k], edges.inverse[k]
+    py = np.repeat(y, count)
+    wx = np.repeat(x, count) - edges.ax[k]
+    wy = py - edges.ay[k]
+    t = wx * dx
+    t += wy * dy
+    t *= inverse
+    np.clip(t, 0.0, 1.0, out=t)  # the nearest point of the edge, from its start (0) to end (1)
+    ex, ey = np.subtract(wx, t * dx), np.subtract(wy, t * dy)
+    distance = np.sqrt(np.minimum.reduceat(ex * ex + ey * ey, offsets))
+    # Edges spanning the point's row (ends included): the side of the point decides whether a
+    # ray to its right crosses them; it is the sign of the orientation determinant, when
+    # beyond rounding.
+    spans = np.flatnonzero((edges.low[k] <= py) & (py <= edges.high[k]))
+    dx, dy, wx, wy, py, k = dx[spans], dy[spans], wx[spans], wy[spans], py[spans], k[spans]
+    left, right = dx * wy, dy * wx
+    side = left - right
+    certain = np.abs(side) > _ORIENT_ERR * (np.abs(left) + np.abs(right))
+    crossing = ((edges.ay[k] <= py) != (edges.by[k] <= py)) & (side * dy > 0)
+    point = np.searchsorted(offsets, spans, side="right") - 1
+    odd = np.bincount(point[crossing], minlength=len(x)) % 2 == 1
+    unsure = np.zeros(len(x), dtype=bool)
+    unsure[point[~certain]] = True
+    return distance, odd, unsure
+
+
+class _Edges:
+    """The edges of polygons, polygon by polygon, as columns.
+
+    An edge runs from (``ax``, ``ay``) by (``dx``, ``dy``) to a point of y ``by``;
+    ``inverse`` is the inverse of its squared length (0 for an edge of no length), ``low``
+    and ``high`` its lowest and highest y. ``start`` and ``count`` give each polygon's edges;
+    ``polygonal`` is False when a geometry is not a polygon (its edges say nothing of its
+    inside). The inner circle of a valid polygon whose centroid lies inside it is centred
+    there (``centre_x``, ``centre_y``) and touches its edge (radius ``inner``; 0 for other
+    geometries): it holds no edge, so any point in it is inside.
+    """
+
+    def __init__(self, geoms):
+        parts, owner = shapely.get_parts(shapely.boundary(geoms), return_index=True)
+        coords, ring = shapely.get_coordinates(parts, return_index=True)
+        same = ring[1:] == ring[:-1]  # consecutive vertices of one ring make an edge
+        a, b = coords[:-1][same], coords[1:][same]
+        self.ax, self.ay, self.by = a[:, 0].copy(), a[:, 1].copy(), b[:, 1].copy()
+        self.dx, self.dy = b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]
+        length2 = self.dx * self.dx + self.dy * self.dy
+        self.inverse = np.divide(1.0, length2, out=np.zeros_like(length2), where=length2 > 0)
+        self.low, self.high = np.minimum(self.ay, self.by), np.maximum(self.ay, self.by)
+        self.count = np.bincount(owner[ring[:-1][same]], minlength=len(geoms))
+        self.start = np.cumsum(self.count) - self.count
+        kind = shapely.get_type_id(geoms)
+        self.polygonal = bool(np.isin(kind, (-1, 3, 6)).all())
+        usable = np.flatnonzero(np.isin(kind, (3, 6)) & ~shapely.is_empty(geoms))
+        usable = usable[shapely.is_valid(geoms[usable])]
+        centre = shapely.centroid(geoms[usable])
+        self.centre_x, self.centre_y, self.inner = np.zeros((3, len(geoms)))
+        self.centre_x[usable], self.centre_y[usable] = shapely.get_x(centre), shapely.get_y(centre)
+        self.inner[usable] = np.where(shapely.contains(geoms[usable], centre), shapely.distance(
+            centre, shapely.boundary(geoms[usable])), 0.0)
+
+
+def _in_sorted(values, sorted_keys) -> np.ndarray:
+    """Return whether each value is among ``sorted_keys``: a binary search, no hash of them."""
+    at = np.minimum(np.searchsorted(sorted_keys, values), max(len(sorted_keys) - 1, 0))
+    return (sorted_keys[at] == values) if len(sorted_keys) else np.zeros(len(values), bool)
 
 
 def _adjacency(geoms, distance):
-    """Return a tree of ``geoms`` and their pairs closer than ``distance`` (``a * n + b``)."""
+    """Return a tree of ``geoms`` and their pairs closer than ``distance``, sorted ``a * n + b``."""
     tree = shapely.STRtree(geoms)
     a, b = tree.query(geoms, predicate="dwithin", distance=distance)
     return tree, np.unique(a[a != b] * len(geoms) + b[a != b])
-
-
-def _inside(geoms, unit, x, y) -> np.ndarray:
-    """Return whether each point lies in (or on the edge of) its unit ``geoms[unit]``."""
-    try:
-        index = index_of(geoms)
-    except TypeError:  # not all polygons (a collection make_valid left): shapely decides
-        return shapely.intersects_xy(geoms[unit], x, y)
-    point, polygon = index.locate_all(x, y)
-    inside = np.zeros(len(x), dtype=bool)
-    inside[point[polygon == unit[point]]] = True
-    return inside
 
 
 def _location_series(codes, index):
@@ -353,18 +425,13 @@ def flag_interviews(interviews: pd.DataFrame, config, households=None
                                        else np.asarray(households, dtype=bool))
     flags["poor_gps"] = np.isfinite(x) & (acc > checks.good_accuracy_m)
 
-    text = pd.Series("", index=frame.index, dtype="string")
-    some = np.flatnonzero(np.any([flags[name] for name in FLAGS], axis=0))
-    part = pd.Series("", index=frame.index[some], dtype="string")
-    for name in sorted(FLAGS):
-        part = part.mask(flags[name][some], part + ";" + name)
-    text.iloc[some] = part
     counted = (status == "counted").fillna(False).to_numpy(dtype=bool)
+    none = cluster_id <= 0
     return pd.DataFrame(
         {
-            "flags": text.str.lstrip(";"),
-            "cluster_id": pd.array(np.where(cluster_id > 0, cluster_id, None), dtype="Int64"),
-            "cluster_size": pd.array(np.where(cluster_id > 0, cluster_size, None), dtype="Int64"),
+            "flags": pd.Series(_flag_text(flags), index=frame.index),
+            "cluster_id": pd.arrays.IntegerArray(cluster_id, none.copy()),
+            "cluster_size": pd.arrays.IntegerArray(cluster_size, none.copy()),
             "nearest_m": nearest,
             "speed_kmh": speed,
             "doubtful": counted & flags["invented_cluster"],
@@ -373,8 +440,24 @@ def flag_interviews(interviews: pd.DataFrame, config, households=None
     )
 
 
+def _flag_text(flags: dict):
+    """Return each row's flags, sorted and ``;``-joined ("" for none), as a string array.
+
+    The text is made once per combination of flags seen, not once per row.
+    """
+    names = sorted(FLAGS)
+    combination = np.zeros(len(flags[names[0]]), dtype="int64")
+    for bit, name in enumerate(names):
+        combination |= flags[name].astype("int64") << bit
+    seen = np.flatnonzero(np.bincount(combination, minlength=1 << len(names)))
+    slot = np.zeros(1 << len(names), dtype="int64")
+    slot[seen] = np.arange(len(seen))
+    texts = [";".join(name for bit, name in enumerate(names) if c >> bit & 1) for c in seen]
+    return pd.array(texts, dtype="string").take(slot[combination])
+
+
 def _location_pairs(x, y, minutes, has_time, enumerator, located, checks):
-    """Return nearest distance, duplicate masks and invented clusters from one KD-tree.
+    """Return nearest distance, duplicate masks and invented clusters from one pair search.
 
     One search finds every pair of an enumerator's interviews within the largest radius any
     rule needs; the nearest distance is measured within that radius only (farther: NaN), as
@@ -391,12 +474,8 @@ def _location_pairs(x, y, minutes, has_time, enumerator, located, checks):
         return nearest, dup, near_dup, (cluster_id, cluster_size)
     # Not centred: the same point has the same coordinates however the rows are grouped
     # (cakupan.by_area), and two points of one enumerator differ in x and y only.
-    points = np.column_stack([x[rows], y[rows], enumerator[rows] * _PLANE_M])
-    tree = cKDTree(points, balanced_tree=False, compact_nodes=False)
-    radius = nearest_radius(checks)
-    pairs = tree.query_pairs(radius, output_type="ndarray")
-    a, b = pairs[:, 0], pairs[:, 1]
-    d = np.hypot(*(points[a, :2] - points[b, :2]).T)
+    px, py, group = x[rows], y[rows], enumerator[rows]
+    a, b, d = _close_pairs(px, py, group, nearest_radius(checks))
     closest = np.full(len(rows), np.inf)
     np.minimum.at(closest, a, d)
     np.minimum.at(closest, b, d)
@@ -408,10 +487,106 @@ def _location_pairs(x, y, minutes, has_time, enumerator, located, checks):
     near_dup[rows[np.concatenate([a[near], b[near]])]] = True
 
     within = d <= checks.cluster_radius_m
-    ids, sizes = _clusters(tree, a[within], b[within], d[within], minutes[rows], has_time[rows],
-                           checks)
+    points = np.column_stack([px, py, group * _PLANE_M])
+    ids, sizes = _clusters(points, a[within], b[within], d[within], minutes[rows],
+                           has_time[rows], checks)
     cluster_id[rows], cluster_size[rows] = ids, sizes
     return nearest, dup, near_dup, (cluster_id, cluster_size)
+
+
+def _close_pairs(x, y, group, radius):
+    """Return every pair of points of one group within ``radius``, and their distances.
+
+    Returns ``(a, b, distance)``: positions with ``a < b``, each pair once, in no particular
+    order. A pair is within when ``dx * dx + dy * dy <= radius * radius``, the test
+    :meth:`scipy.spatial.cKDTree.query_pairs` makes, so the pairs are the ones a KD-tree of
+    ``(x, y, group * 1e6)`` finds; ``distance`` is ``hypot(dx, dy)``.
+
+    How: points are binned in square cells a little larger than ``radius``, keyed by group,
+    column and row, and sorted by key. Two points within ``radius`` lie in one cell or in two
+    neighbouring ones, so each point is compared with the points after it in its cell and the
+    cell above (one run of sorted keys) and with the three cells to its right (another run).
+
+    Examples
+    --------
+    >>> a, b, d = _close_pairs(np.array([0.0, 3.0, 0.0, 20.0]), np.array([0.0, 4.0, 0.0, 0.0]),
+    ...                       np.array([0, 0, 1, 0]), 5.0)
+    >>> a.tolist(), b.tolist(), d.tolist()
+    ([0], [1], [5.0])
+    """
+    x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+    group = np.asarray(group, dtype="int64")
+    if len(x) == 0:
+        return np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64"), np.zeros(0)
+    # The margin over the radius keeps a pair within it in neighbouring cells despite
+    # rounding; cells grow with far-off coordinates so that cell numbers stay exact.
+    size = max(radius * (1 + 1e-6), max(np.abs(x).max(), np.abs(y).max()) * 2.0**-26,
+               np.finfo("float64").tiny)
+    column, width = _cells(x, size)
+    row, height = _cells(y, size)
+    key = group * width + column
+    if (int(key.max()) + 1) * height >= 2**62:  # far-flung points: number columns densely
+        key = _ranks(key)
+    key = key * height + row
+    order = np.argsort(key)  # ties in any order: a pair is the same either way round
+    key, sx, sy = key[order], x[order], y[order]
+    here = np.arange(len(key))
+    # the two runs of candidates of each point, in sorted positions: first and count
+    first = np.concatenate([here + 1, np.searchsorted(key, key + height - 1)])
+    count = np.concatenate([np.searchsorted(key, key + 1, side="right"),
+                            np.searchsorted(key, key + height + 1, side="right")]) - first
+    point = np.concatenate([here, here])
+    found = [_within(point[part], first[part], count[part], sx, sy, radius)
+             for part in _blocks(count)]
+    i, j, distance = (np.concatenate(parts) for parts in zip(*found, strict=True))
+    i, j = order[i], order[j]
+    return np.minimum(i, j), np.maximum(i, j), distance
+
+
+def _cells(values, size):
+    """Return the cell (column or row) of side ``size`` of each value, from 1, and the span."""
+    cell = np.floor(values / size)
+    cell = (cell - cell.min()).astype("int64") + 1
+    return cell, int(cell.max()) + 2
+
+
+def _ranks(values):
+    """Return each value's rank among the distinct ``values``, keeping neighbours neighbours.
+
+    Values one apart get ranks one apart, values further apart ranks two apart.
+    """
+    distinct, position = np.unique(values, return_inverse=True)
+    rank = np.concatenate([[1], 1 + np.cumsum(np.minimum(np.diff(distinct), 2))])
+    return rank[position]
+
+
+def _blocks(count):
+    """Yield slices of ``count`` holding about :data:`_BLOCK` * 4 candidates each."""
+    ends = np.cumsum(count)
+    cuts = np.searchsorted(ends, np.arange(4 * _BLOCK, ends[-1], 4 * _BLOCK))
+    edges = [0, *np.unique(cuts + 1).tolist(), len(count)]
+    for start, stop in zip(edges[:-1], edges[1:], strict=True):
+        if stop > start:
+            yield slice(start, stop)
+
+
+def _within(point, first, count, x, y, radius):
+    """Return the candidate pairs (``point``, ``first + k`` for k < ``count``) within ``radius``.
+
+    Returns positions ``i``, ``j`` and ``hypot(dx, dy)`` of the pairs kept.
+    """
+    i = np.repeat(point, count)
+    j = _ranges(first, count)
+    dx = x[i] - x[j]
+    dy = y[i] - y[j]
+    keep = dx * dx + dy * dy <= radius * radius
+    return i[keep], j[keep], np.hypot(dx[keep], dy[keep])
+
+
+def _ranges(first, count):
+    """Return ``first[k], first[k] + 1, ..., first[k] + count[k] - 1`` for every k, joined."""
+    offsets = np.cumsum(count) - count
+    return np.arange(count.sum()) - np.repeat(offsets - first, count)
 
 
 def nearest_radius(checks) -> float:
@@ -420,8 +595,8 @@ def nearest_radius(checks) -> float:
     return max(checks.cluster_radius_m, checks.near_duplicate_m, checks.duplicate_m)
 
 
-def _clusters(tree, a, b, distance, minutes, has_time, checks):
-    """Label invented clusters among the points of ``tree``; 0 = none.
+def _clusters(points, a, b, distance, minutes, has_time, checks):
+    """Label invented clusters among ``points`` (rows of x, y, plane); 0 = none.
 
     ``a``, ``b`` and ``distance`` are the pairs within ``cluster_radius_m``.
     """
@@ -454,7 +629,7 @@ def _clusters(tree, a, b, distance, minutes, has_time, checks):
     border, via = border[order], via[order]
     first = np.r_[True, border[1:] != border[:-1]][: len(border)]
     member[border[first]] = label[via[first]]
-    _reach(tree, member, core, minutes, has_time, checks)
+    _reach(points, member, core, minutes, has_time, checks)
 
     flagged = member >= 0
     # Number clusters 1.. by their first row, so ids do not depend on scipy's labelling.
@@ -490,14 +665,14 @@ def _days(a, b, minutes, wanted):
     return np.where(wanted, counts, 0)
 
 
-def _reach(tree, member, core, minutes, has_time, checks):
+def _reach(points, member, core, minutes, has_time, checks):
     """Add to each cluster the interviews near its centre and in its time span, in place.
 
     Invented fixes scatter around one spot with GPS noise, so some fall farther than the
     radius from every core; measured from the cluster's centre (the median of its cores) they
     are still close.
     """
-    frame = pd.DataFrame(tree.data[core], columns=["x", "y", "plane"])
+    frame = pd.DataFrame(points[core], columns=["x", "y", "plane"])
     frame["minutes"] = minutes[core]
     frame["label"] = member[core]
     spots = frame.groupby("label").agg(
@@ -507,11 +682,14 @@ def _reach(tree, member, core, minutes, has_time, checks):
         start=("minutes", "min"),
         end=("minutes", "max"),
     )
+    # only the planes (enumerators) of a cluster can be reached: a tree of their points
+    mine = np.flatnonzero(np.isin(points[:, 2], spots["plane"].to_numpy()))
+    tree = cKDTree(points[mine])
     found = tree.query_ball_point(spots[["x", "y", "plane"]].to_numpy(), checks.cluster_reach_m)
     lengths = np.array([len(hits) for hits in found], dtype="int64")
     if lengths.sum() == 0:
         return
-    point = np.concatenate([np.asarray(hits, dtype="int64") for hits in found])
+    point = mine[np.concatenate([np.asarray(hits, dtype="int64") for hits in found])]
     spot = np.repeat(np.arange(len(spots)), lengths)
     start = spots["start"].to_numpy()[spot] - checks.cluster_minutes
     end = spots["end"].to_numpy()[spot] + checks.cluster_minutes
@@ -532,7 +710,12 @@ def _travel(x, y, acc, minutes, enumerator, usable, checks):
     rows = np.flatnonzero(usable)
     if len(rows) < 2:
         return speed, too_fast, detour
-    rows = rows[np.lexsort((rows, minutes[rows], enumerator[rows]))]
+    # by enumerator, then time, then input order: two stable sorts cost less than a lexsort,
+    # and 16-bit keys sort fastest (numpy sorts them by radix)
+    rows = rows[np.argsort(minutes[rows], kind="stable")]
+    person = enumerator[rows]
+    rows = rows[np.argsort(person.astype("uint16") if person.max() < 1 << 16 else person,
+                           kind="stable")]
     allowance = np.fmin(np.nan_to_num(acc, nan=checks.max_accuracy_m), checks.max_accuracy_m)
     # along each enumerator's route (rows sorted): the legs between consecutive interviews,
     # in metres beyond what GPS noise explains (never negative)
@@ -586,9 +769,14 @@ def repeated_households(frame: pd.DataFrame) -> np.ndarray:
     status = frame["status"].astype("string")
     key = frame[["kelurahan_code", "rw", "rt", "household_id"]].astype("string")
     usable = (key["household_id"].notna() & key["kelurahan_code"].notna()
-              & (status != "duplicate").fillna(True))
-    repeated = key[usable].duplicated(keep=False)
-    return repeated.reindex(frame.index, fill_value=False).to_numpy(dtype=bool)
+              & (status != "duplicate").fillna(True)).to_numpy(dtype=bool)
+    # Hash the household IDs alone, then compare whole keys on the rows whose ID repeats.
+    codes = pd.factorize(key["household_id"])[0]
+    rows = np.flatnonzero(usable)
+    rows = rows[np.bincount(codes[rows], minlength=len(codes))[codes[rows]] > 1]
+    repeated = np.zeros(len(frame), dtype=bool)
+    repeated[rows] = key.iloc[rows].duplicated(keep=False).to_numpy()
+    return repeated
 
 
 def enumerator_scores(interviews: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:

@@ -347,8 +347,6 @@ def _place_in_units(out: pd.DataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
     use_location = out["rt"].isna().to_numpy() & found & same_kelurahan
     for name in ("rw", "rt"):
         out[name] = out[name].mask(use_location, out[f"location_{name}"])
-    out.attrs["unit_position"] = where
-    out.attrs["declared_unit_position"] = declared
     return out
 
 

@@ -52,7 +52,7 @@ from .config import Config
 from .errors import InputError
 from .tally import combine, tally
 
-#: Rows per part: about 0.6 GB of working memory each at the peak of the checks.
+#: Rows per part: about 1 GB of working memory at the peak of counting or checking one.
 PART_ROWS = 1_000_000
 #: Rows per slice that :meth:`Spilled.frames` gives back: each slice's CSV text is built
 #: whole, about 0.5 GB a million rows.

@@ -109,6 +109,9 @@ def _overlaps(geometry, codes, min_area, crs) -> gpd.GeoDataFrame:
     left, right = tree.query(geometry, predicate="intersects")
     keep = (left < right) & (codes[left] != codes[right])
     left, right = left[keep], right[keep]
+    if min_area > 0:  # most neighbours only share edges: no area, no overlay needed
+        inner = shapely.relate_pattern(geometry[left], geometry[right], "2********")
+        left, right = left[inner], right[inner]
     shared = _polygonal(shapely.intersection(geometry[left], geometry[right]))
     area = shapely.area(shared)
     big = area >= min_area

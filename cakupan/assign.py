@@ -303,12 +303,18 @@ def crosswalk_by_location(interviews: pd.DataFrame, known: set) -> pd.Series:
         return pd.Series(dtype="string")
     pairs = interviews.loc[unknown, ["kelurahan_code", "location_kelurahan_code"]].astype(
         "string")  # categoricals would count every pair of categories
-    counts = pairs.value_counts().reset_index(name="n")
-    counts = counts.sort_values(["kelurahan_code", "n", "location_kelurahan_code"],
-                                ascending=[True, False, True], kind="stable")
-    best = counts.drop_duplicates("kelurahan_code")
-    return pd.Series(best["location_kelurahan_code"].to_numpy(),
-                     index=best["kelurahan_code"].to_numpy(), dtype="string")
+    return most_located(pairs.value_counts().reset_index(name="n"), "kelurahan_code")
+
+
+def most_located(counts: pd.DataFrame, declared: str) -> pd.Series:
+    """Return, per ``declared`` code, the ``location_kelurahan_code`` of most rows ``n``.
+
+    Ties go to the smallest location code.
+    """
+    located = "location_kelurahan_code"
+    best = counts.sort_values([declared, "n", located], ascending=[True, False, True],
+                              kind="stable").drop_duplicates(declared)
+    return pd.Series(best[located].to_numpy(), index=best[declared].to_numpy(), dtype="string")
 
 
 def unit_positions(frame: pd.DataFrame, units: pd.DataFrame,

@@ -273,12 +273,9 @@ def crosswalk(placed, kelurahan: gpd.GeoDataFrame) -> pd.Series:
     declaring an unknown code lie), recomputed from the columns it leaves
     (``declared_kelurahan_code``, ``location_kelurahan_code``) or from their tally.
     """
-    declared, located = "declared_kelurahan_code", "location_kelurahan_code"
     pairs = piece(placed, "pairs")
-    pairs = pairs[~pairs[declared].isin(set(kelurahan["kelurahan_code"]))]
-    best = pairs.sort_values([declared, "n", located], ascending=[True, False, True],
-                             kind="stable").drop_duplicates(declared)
-    return pd.Series(best[located].to_numpy(), index=best[declared].to_numpy(), dtype="string")
+    unknown = ~pairs["declared_kelurahan_code"].isin(set(kelurahan["kelurahan_code"]))
+    return assign.most_located(pairs[unknown], "declared_kelurahan_code")
 
 
 def measure_coverage(checked, kelurahan: gpd.GeoDataFrame,

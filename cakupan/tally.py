@@ -84,21 +84,7 @@ def tally(frame: pd.DataFrame, points: bool = False) -> Tally:
     >>> t.rows, t.status.to_dict(), len(t.flagged), len(t.points)
     (3, {'counted': 2, 'duplicate': 1}, 1, 2)
     """
-    frame = _complete(frame)
-    counted = frame["status"].eq("counted").fillna(False).to_numpy(dtype=bool)
-    kept = frame[counted][[c for c in _POINT_COLUMNS if c in frame]]
-    enumerators, officers = checks.enumerator_counts(frame, frame)
-    return Tally(
-        rows=len(frame),
-        status=_status(frame),
-        by_rt=_by_rt(frame, counted),
-        enumerators=enumerators,
-        officers=officers,
-        days=_days(frame, counted),
-        pairs=_pairs(frame),
-        flagged=frame[_is_flagged(frame)],
-        points=kept if points or len(kept) <= POINTS_KEPT else None,
-    )
+    return Tally(**_pieces(frame, Tally.__dataclass_fields__, points))
 
 
 def combine(tallies: list[Tally], points: bool = False) -> Tally:
@@ -140,20 +126,7 @@ def piece(interviews, name: str):
     """
     if isinstance(interviews, Tally):
         return getattr(interviews, name)
-    frame = _complete(interviews)
-    counted = frame["status"].eq("counted").fillna(False).to_numpy(dtype=bool)
-    make = {
-        "rows": lambda: len(frame),
-        "status": lambda: _status(frame),
-        "by_rt": lambda: _by_rt(frame, counted),
-        "days": lambda: _days(frame, counted),
-        "pairs": lambda: _pairs(frame),
-        "flagged": lambda: frame[_is_flagged(frame)],
-        "points": lambda: frame[counted][[c for c in _POINT_COLUMNS if c in frame]],
-    }
-    if name in ("enumerators", "officers"):
-        return checks.enumerator_counts(frame, frame)[name == "officers"]
-    return make[name]()
+    return _pieces(interviews, [name], points=True)[name]
 
 
 def is_located(lon, lat) -> np.ndarray:
@@ -176,6 +149,23 @@ def counted_per_rt(interviews) -> pd.DataFrame:
 # -- the pieces ------------------------------------------------------------------------------
 
 
+def _pieces(frame: pd.DataFrame, names, points: bool) -> dict:
+    """Return the ``names`` pieces of the tally of ``frame`` (see :func:`tally`)."""
+    frame = _complete(frame)
+    counted = frame["status"].eq("counted").fillna(False).to_numpy(dtype=bool)
+    out = {}
+    if {"enumerators", "officers"} & set(names):
+        out["enumerators"], out["officers"] = checks.enumerator_counts(frame, frame)
+    if "points" in names:
+        keep = points or counted.sum() <= POINTS_KEPT  # too many: never copied
+        out["points"] = frame.loc[counted, [c for c in _POINT_COLUMNS if c in frame]
+                                  ] if keep else None
+    for name in names:
+        if name not in out:
+            out[name] = _MAKERS[name](frame, counted)
+    return {name: out[name] for name in names}
+
+
 def _complete(frame: pd.DataFrame) -> pd.DataFrame:
     """Return ``frame`` with every column a tally reads (missing ones empty)."""
     missing = {name: pd.Series(pd.NA, index=frame.index, dtype="string") for name in (
@@ -186,7 +176,7 @@ def _complete(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**missing) if missing else frame
 
 
-def _status(frame) -> pd.Series:
+def _status(frame, counted) -> pd.Series:
     counts = frame["status"].value_counts(sort=False)  # a categorical's codes: no hashing
     counts.index = counts.index.astype("string")
     return counts[counts > 0].sort_index().rename(None).rename_axis(None).astype("int64")
@@ -218,7 +208,7 @@ def _days(frame, counted) -> pd.Series:
     return days.value_counts().sort_index().rename(None).rename_axis(None).astype("int64")
 
 
-def _pairs(frame) -> pd.DataFrame:
+def _pairs(frame, counted) -> pd.DataFrame:
     keys = ["declared_kelurahan_code", "location_kelurahan_code"]
     pairs = frame.groupby(keys, observed=True, sort=False).size().rename("n").reset_index()
     pairs = pairs.astype({name: "string" for name in keys})
@@ -226,10 +216,14 @@ def _pairs(frame) -> pd.DataFrame:
     return pairs.sort_values(keys).reset_index(drop=True)
 
 
-def _is_flagged(frame) -> np.ndarray:
+def _flagged(frame, counted) -> pd.DataFrame:
     flags = frame["flags"].notna() & frame["flags"].ne("")
     far = (frame["location_check"] == "far_outside").fillna(False)
-    return (flags | far).to_numpy(dtype=bool)
+    return frame[(flags | far).to_numpy(dtype=bool)]
+
+
+_MAKERS = {"rows": lambda frame, counted: len(frame), "status": _status, "by_rt": _by_rt,
+           "days": _days, "pairs": _pairs, "flagged": _flagged}
 
 
 # -- adding up -------------------------------------------------------------------------------

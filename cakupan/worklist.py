@@ -326,9 +326,8 @@ def _top(rows, keys):
 
 
 def _doubtful_per_rt(interviews):
-    rows = piece(interviews, "by_rt")
-    sums = rows.dropna(subset=_RT_KEY).groupby(_RT_KEY, sort=True)["doubtful"].sum()
-    return sums
+    rows = piece(interviews, "by_rt").dropna(subset=_RT_KEY)
+    return rows.groupby(_RT_KEY, sort=True)["doubtful"].sum()
 
 
 def _verify(interviews, labels):

@@ -33,11 +33,21 @@ every output file is identical, byte for byte, to one pass.
 
 from __future__ import annotations
 
+import collections
 import ctypes
+import itertools
+import multiprocessing
+import os
 import shutil
+import sys
 import tempfile
 import weakref
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -62,50 +72,150 @@ _REPEATED = "repeated_household"  # carried from counting to checking
 
 
 def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
-            progress: pipeline.Progress | None = None, part_rows: int = PART_ROWS
-            ) -> pipeline.Result:
+            progress: pipeline.Progress | None = None, part_rows: int = PART_ROWS,
+            processes: int | None = None) -> pipeline.Result:
     """Return :func:`cakupan.pipeline.analyse`'s result for the interviews at ``path``.
 
     ``polygons`` is :func:`cakupan.pipeline.load`'s result without interviews (its
-    ``interviews`` is not used).
+    ``interviews`` is not used). Parts are counted and checked in ``processes`` processes
+    at once (:func:`available_processes` by default), each part of ``part_rows /
+    processes`` rows, so that memory stays the same whatever their number.
     """
     step = progress or (lambda name: None)
+    processes = max(int(processes or available_processes()), 1)
+    points = pipeline.needs_points(polygons)
     _, kelurahan, units = pipeline.project(polygons.kelurahan, polygons.units)
     known = pa.array(kelurahan["kelurahan_code"].astype("string"), type=pa.string(),
                      from_pandas=True)
-    points = pipeline.needs_points(polygons)
     step("assign")
     spilled = Spilled()
-    with tempfile.TemporaryDirectory(prefix="cakupan-") as name, reusing_indexes():
-        folder = Path(name)
-        ids, by_area, by_officer = _locate(path, kelurahan, units, config, folder / "located",
-                                           known)
-        repeated_id = assign.repeated(ids)
-        del ids
-        counted = folder / "counted"
-        with _Spill(counted) as spill:
-            for part in _route(folder / "located", lambda t: _area_keys(t, known),
-                               _parts(by_area, part_rows), part_rows):
-                placed = assign.count_interviews(_read(part), kelurahan, units)
-                placed["status"] = assign.mark_duplicates(placed, repeated_id[placed.index])
-                placed[_REPEATED] = checks.repeated_households(placed)
-                spill.write(placed)
-                del placed
-                release_memory()
-        step("check")
-        tallies = []
-        for part in _route(counted, _officer_keys, _parts(by_officer, part_rows), part_rows):
-            placed = _read(part)
-            repeated = placed.pop(_REPEATED).to_numpy(dtype=bool)
-            checked = pipeline.compact(
-                pipeline.check_interviews(placed, kelurahan, units, config, repeated))
-            del placed
-            tallies.append(tally(checked, points))  # filtered rows: buffers of their own
-            spilled.add(checked)
-            del checked
-            release_memory()
+    global _JOB
+    _JOB = _Job(kelurahan, units, config, points, known)
+    try:
+        with tempfile.TemporaryDirectory(prefix="cakupan-") as name, reusing_indexes():
+            ids, links, located = _locate(path, config, Path(name), processes)
+            _JOB.repeated_id = assign.repeated(ids)
+            del ids
+            step("check")
+            tallies = _count_and_check(located, links, max(part_rows // processes, 1),
+                                       processes, spilled)
+    finally:
+        _JOB = None
     return pipeline.finish(combine(tallies, points), kelurahan, units, polygons, config, step,
                            spilled=spilled)
+
+
+def available_processes() -> int:
+    """Return how many processes analyse parts at once: one per core this process may use.
+
+    Parts are shared out to processes forked from this one (they share its polygons and
+    indexes without copying them); where processes cannot be forked (not Linux), one.
+    """
+    if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return len(os.sched_getaffinity(0))
+
+
+@dataclass
+class _Job:
+    """What every part's work needs; forked processes inherit it (see :data:`_JOB`)."""
+
+    kelurahan: object
+    units: object
+    config: Config
+    points: bool
+    known: pa.Array  # the boundaries' kelurahan codes
+    repeated_id: np.ndarray | None = None  # once every row is located
+
+
+#: The run's :class:`_Job`, set while its parts are counted and checked: a module global so
+#: that processes forked for the parts inherit it instead of receiving a copy.
+_JOB: _Job | None = None
+
+
+def _count_and_check(located: list[Path], links: pd.DataFrame, part_rows: int,
+                     processes: int, spilled: Spilled) -> list:
+    """Count and check every located row, a part at a time; return the parts' tallies.
+
+    When the groups of areas and of enumerators nest (an enumerator works in one area, as
+    assignments are made), one part holds whole groups of both, and is counted then checked
+    at once. Otherwise rows are counted by area, then routed again and checked by
+    enumerator.
+    """
+    area = _parts(links, ["a", "b"], part_rows)
+    officer = _parts(links, ["e"], part_rows)
+    joint = _parts(links, ["a", "b", "e"], part_rows)
+    if joint.largest <= max(part_rows, area.largest, officer.largest):
+        tasks = [(_counted_and_checked, file, spilled.next_path(i))
+                 for i, file in enumerate(_route(located, ["a", "b", "e"], joint, part_rows))]
+        return spilled.keep(_run(tasks, processes))
+    counted = [(_counted_only, file, file.with_name(f"counted-{i}"))
+               for i, file in enumerate(_route(located, ["a", "b"], area, part_rows))]
+    files = [out for _, _, out in counted]
+    _run(counted, processes)
+    tasks = [(_checked_only, file, spilled.next_path(i))
+             for i, file in enumerate(_route(files, ["e"], officer, part_rows))]
+    return spilled.keep(_run(tasks, processes))
+
+
+def _run(tasks: Iterable[tuple], processes: int) -> list:
+    """Return ``[work(source, target) for work, source, target in tasks]``.
+
+    The first task runs here: it builds the polygon indexes (:func:`reusing_indexes`) the
+    others reuse. The rest run in up to ``processes`` processes forked after it, which
+    inherit those indexes and :data:`_JOB`; a few tasks at a time are handed out, so that
+    tasks read from a file wait in it.
+    """
+    tasks = iter(tasks)
+    done = [_do(*task) for task in itertools.islice(tasks, 1)]
+    if processes <= 1:
+        return done + [_do(*task) for task in tasks]
+    waiting = collections.deque()
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+        for task in tasks:
+            waiting.append(pool.submit(_do, *task))
+            if len(waiting) > 2 * processes:
+                done.append(waiting.popleft().result())
+        done.extend(future.result() for future in waiting)
+    return done
+
+
+def _do(work, source, target: Path):
+    try:
+        return work(source, target)
+    finally:
+        release_memory()
+
+
+def _counted(source: Path) -> tuple[pd.DataFrame, np.ndarray]:
+    """Return a part's rows counted and de-duplicated, and which repeat a household."""
+    placed = assign.count_interviews(_take(source), _JOB.kelurahan, _JOB.units)
+    placed["status"] = assign.mark_duplicates(placed, _JOB.repeated_id[placed.index])
+    return placed, checks.repeated_households(placed)
+
+
+def _checked(placed: pd.DataFrame, repeated: np.ndarray, target: Path):
+    """Check a part's counted rows; spill them to ``target``; return (tally, target, rows)."""
+    checked = pipeline.compact(pipeline.check_interviews(
+        placed, _JOB.kelurahan, _JOB.units, _JOB.config, repeated))
+    del placed
+    return tally(checked, _JOB.points), target, spill_rows(checked, target)
+
+
+def _counted_and_checked(source: Path, target: Path):
+    return _checked(*_counted(source), target)
+
+
+def _counted_only(source: Path, target: Path) -> None:
+    placed, repeated = _counted(source)
+    placed[_REPEATED] = repeated
+    _spill(placed, target)
+
+
+def _checked_only(source: Path, target: Path):
+    placed = _take(source)
+    repeated = placed.pop(_REPEATED).to_numpy(dtype=bool)
+    return _checked(placed, repeated, target)
 
 
 class Spilled:
@@ -121,29 +231,30 @@ class Spilled:
         weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
         self.files: list[Path] = []
         self.rows = 0
-        self.columns: list[str] = []
+
+    @property
+    def columns(self) -> list[str]:
+        """The ``interviews.csv`` columns spilled."""
+        if not self.files:
+            return []
+        with pa.OSFile(str(self.files[0])) as file:
+            return [name for name in pa.ipc.open_stream(file).schema.names if name != "_row"]
 
     def add(self, checked: pd.DataFrame) -> None:
-        """Spill the ``interviews.csv`` columns of a checked part (categoricals as text).
+        """Spill the ``interviews.csv`` columns of a checked part (see :func:`spill_rows`)."""
+        path = self.next_path(len(self.files))
+        self.keep([(None, path, spill_rows(checked, path))])
 
-        A part's rows come in runs of input order (one per part of the counting); they are
-        put in input order here, which :meth:`frames` relies on.
-        """
-        from .write import INTERVIEW_COLUMNS
+    def next_path(self, number: int) -> Path:
+        """Return the file the part ``number`` is spilled to."""
+        return self.folder / f"rows-{number}"
 
-        frame = checked[[c for c in INTERVIEW_COLUMNS if c in checked]].sort_index()
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        table = table.append_column("_row", pa.array(frame.index.to_numpy(), pa.int64()))
-        table = pa.table({name: (pc.cast(column, column.type.value_type)
-                                 if pa.types.is_dictionary(column.type) else column)
-                          for name, column in zip(table.column_names, table.columns,
-                                                  strict=True)})
-        path = self.folder / f"rows-{len(self.files)}"
-        with pa.ipc.new_stream(path, table.schema) as writer:
-            writer.write_table(table, max_chunksize=1 << 16)
-        self.files.append(path)
-        self.rows += len(frame)
-        self.columns = list(frame.columns)
+    def keep(self, parts: list[tuple]) -> list:
+        """Take the parts ``(tally, path, rows)`` spilled; return their tallies."""
+        for _, path, rows in parts:
+            self.files.append(path)
+            self.rows += rows
+        return [part[0] for part in parts]
 
     def frames(self, columns, rows: int | None = None):
         """Yield the spilled rows' ``columns`` in input order, a slice at a time.
@@ -164,6 +275,25 @@ class Spilled:
         finally:
             for reader in readers:
                 reader.close()
+
+
+def spill_rows(checked: pd.DataFrame, path: Path) -> int:
+    """Write the ``interviews.csv`` columns of checked rows to ``path``; return how many.
+
+    Categoricals are written as text, rows in input order (a part's rows come in runs of
+    input order, one per part of the counting), which :meth:`Spilled.frames` relies on.
+    """
+    from .write import INTERVIEW_COLUMNS
+
+    frame = checked[[c for c in INTERVIEW_COLUMNS if c in checked]].sort_index()
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.append_column("_row", pa.array(frame.index.to_numpy(), pa.int64()))
+    table = pa.table({name: (pc.cast(column, column.type.value_type)
+                             if pa.types.is_dictionary(column.type) else column)
+                      for name, column in zip(table.column_names, table.columns, strict=True)})
+    with pa.ipc.new_stream(path, table.schema) as writer:
+        writer.write_table(table, max_chunksize=1 << 16)
+    return len(frame)
 
 
 def _text_as_string(type_):
@@ -202,99 +332,123 @@ class _InOrder:
         return pa.Table.from_batches(taken) if taken else None
 
 
-class _Spill:
-    """Frames written one after another to an Arrow stream file, with one schema."""
-
-    def __init__(self, path: Path):
-        self.path, self.schema, self.writer = path, None, None
-
-    def __enter__(self):
-        return self
-
-    def write(self, frame: pd.DataFrame) -> pa.Table:
-        frame = frame.copy(deep=False)
-        frame.attrs = {}  # per-run notes (the crosswalk), not rows
-        table = pa.Table.from_pandas(frame, schema=self.schema, preserve_index=True)
-        if self.writer is None:
-            self.schema = table.schema
-            self.writer = pa.ipc.new_stream(self.path, self.schema)
-        self.writer.write_table(table)
-        return table
-
-    def __exit__(self, *exc):
-        if self.writer is not None:
-            self.writer.close()
+def _spill(frame: pd.DataFrame, path: Path) -> pa.Table:
+    """Write ``frame`` (with its index) to an Arrow stream file at ``path``; return it."""
+    frame = frame.copy(deep=False)
+    frame.attrs = {}  # per-run notes (the crosswalk), not rows
+    table = pa.Table.from_pandas(frame, preserve_index=True)
+    with pa.ipc.new_stream(path, table.schema) as writer:
+        writer.write_table(table)
+    return table
 
 
 def _slices(path, config):
     """Yield the normalised interviews of a file read whole, in slices."""
     frame, _ = pipeline.load_interviews(path, config)
-    for start in range(0, max(len(frame), 1), read.BATCH_ROWS):
-        yield frame.iloc[start:start + read.BATCH_ROWS]
+    rows = read.batches.BATCH_ROWS
+    for start in range(0, max(len(frame), 1), rows):
+        yield frame.iloc[start:start + rows]
 
 
-def _locate(path, kelurahan, units, config, spill: Path, known):
-    """Locate every row into ``spill``; return the interview IDs and the rows per key."""
+def _locate(path, config, folder: Path, processes: int):
+    """Locate every row into files in ``folder``.
+
+    A Parquet file's row groups are read and located in ``processes`` processes at once;
+    other files are read in this one, a batch at a time. Returns the interview IDs, the
+    rows per combination of keys (:func:`_keys`) and the files, in input order.
+    """
+    groups = read.row_groups(path) if processes > 1 else 0
     try:
-        return _locate_batches(pipeline.interview_batches(path, config), kelurahan, units,
-                               config, spill, known)
+        if groups > 1:
+            tasks = ((_located, partial(_row_group, path, g), folder / f"located-{g}")
+                     for g in range(groups))
+        else:
+            tasks = ((_located, [batch], folder / f"located-{i}")
+                     for i, batch in enumerate(pipeline.interview_batches(path, config)))
+        return _gathered(_run(tasks, processes if groups > 1 else 1))
     except (InputError, read.WholeFileNeeded):
         # read_table reads the file line by line, or says first what is wrong with it
-        return _locate_batches(_slices(path, config), kelurahan, units, config, spill, known)
+        tasks = ((_located, [batch], folder / f"located-{i}")
+                 for i, batch in enumerate(_slices(path, config)))
+        return _gathered(_run(tasks, 1))
 
 
-def _locate_batches(batches, kelurahan, units, config, path: Path, known):
-    ids, by_area, by_officer = [], [], []
-    with _Spill(path) as spill:
-        for batch in batches:
-            if units is not None:
-                batch = normalise.resolve_sls(batch, units)
-            table = spill.write(assign.locate_interviews(batch, kelurahan,
-                                                         config.assign.sliver_tolerance_m))
-            del batch
-            ids.extend(table["interview_id"].chunks)
-            by_area.append(_counts(_area_keys(table, known)))
-            by_officer.append(_counts(_officer_keys(table)))
-    type_ = spill.schema.field("interview_id").type
-    return (pa.chunked_array(ids, type=type_), _total(by_area), _total(by_officer))
+def _located(batches, target: Path):
+    """Locate batches of normalised interviews (an iterable, or a function yielding them).
+
+    Each is spilled to a file named after ``target``. Returns, per batch, its interview
+    IDs, its rows per combination of keys, and its file.
+    """
+    found = []
+    for i, batch in enumerate(batches() if callable(batches) else batches):
+        if _JOB.units is not None:
+            batch = normalise.resolve_sls(batch, _JOB.units)
+        located = assign.locate_interviews(batch, _JOB.kelurahan,
+                                           _JOB.config.assign.sliver_tolerance_m)
+        del batch
+        table = _spill(located, target.with_name(f"{target.name}-{i}"))
+        del located
+        links = _keys(table, _JOB.known).group_by(_KEYS).aggregate([([], "count_all")])
+        found.append((table["interview_id"], links, target.with_name(f"{target.name}-{i}")))
+    return found
 
 
-def _area_keys(table, known) -> pa.Table:
-    """Key each row by the kelurahan it is counted in, or may be (see the module docstring)."""
+def _row_group(path, number: int):
+    return pipeline.interview_batches(path, _JOB.config, number)
+
+
+def _gathered(found: list[list[tuple]]):
+    found = [batch for task in found for batch in task]
+    ids = [chunk for ids, _, _ in found for chunk in ids.chunks]
+    links = pa.concat_tables([links for _, links, _ in found])
+    links = links.group_by(_KEYS).aggregate([("count_all", "sum")])
+    return (pa.chunked_array(ids, type=ids[0].type if ids else pa.string()),
+            links.rename_columns([*_KEYS, "rows"]).select([*_KEYS, "rows"]).to_pandas(),
+            [file for _, _, file in found])
+
+
+#: A row's keys: ``a`` and ``b`` the kelurahan it is counted in or may be, ``e`` its
+#: enumerator (after :data:`_OFFICER`, so that no code and ID are taken for one another).
+_KEYS = ["a", "b", "e"]
+_OFFICER = "\x7f"
+
+
+def _keys(table, known) -> pa.Table:
+    """Key each row by the kelurahan it is counted in, or may be, and by its enumerator.
+
+    See the module docstring.
+    """
     declared = table["declared_kelurahan_code"].cast(pa.string())
     located = table["location_kelurahan_code"].cast(pa.string())
     listed = pc.is_in(declared, value_set=known)
+    officer = table["enumerator_id"].cast(pa.string())
     return pa.table({"a": pc.coalesce(declared, located),
                      "b": pc.if_else(pc.or_kleene(listed, pc.is_null(declared)),
-                                     pa.nulls(len(table), pa.string()), located)})
+                                     pa.nulls(len(table), pa.string()), located),
+                     "e": pc.binary_join_element_wise(_OFFICER, officer, "")})
 
 
-def _officer_keys(table) -> pa.Table:
-    return pa.table({"a": table["enumerator_id"].cast(pa.string()),
-                     "b": pa.nulls(len(table), pa.string())})
+class Parts(NamedTuple):
+    """Which part each combination of keys seen goes to; the rows of the largest group."""
+
+    keys: pa.Table  # key (the keys joined, :func:`_joined`), part (-1: no key)
+    largest: int
 
 
-def _counts(keys: pa.Table) -> pa.Table:
-    return keys.group_by(["a", "b"]).aggregate([([], "count_all")])
-
-
-def _total(counts: list[pa.Table]) -> pd.DataFrame:
-    table = pa.concat_tables(counts).group_by(["a", "b"]).aggregate([("count_all", "sum")])
-    return table.select(["a", "b", "count_all_sum"]).rename_columns(["a", "b", "rows"]
-                                                                    ).to_pandas()
-
-
-def _parts(links: pd.DataFrame, part_rows: int) -> pa.Table:
-    """Return each pair of keys seen (``links``: ``a``, ``b``, ``rows``) with its part.
+def _parts(links: pd.DataFrame, names: list[str], part_rows: int) -> Parts:
+    """Return the parts of the rows of ``links`` (keys, ``rows``), keyed by ``names``.
 
     Keys met in one row are in one group; groups fill parts in the order of their lowest
-    key, so that a part is a run of neighbouring codes. Pairs of no key get part -1.
+    key, so that a part is a run of neighbouring codes. Rows of no key get part -1.
     """
-    nodes = pd.Index(pd.concat([links["a"], links["b"]]).dropna().unique()).sort_values()
-    a, b = nodes.get_indexer(links["a"]), nodes.get_indexer(links["b"])
-    hub = np.maximum(a, b)  # one key of each pair, -1 when it has none
-    tie = (a >= 0) & (b >= 0)
-    graph = coo_matrix((np.ones(tie.sum()), (a[tie], b[tie])), shape=(len(nodes),) * 2)
+    links = links.groupby(names, dropna=False, sort=False, observed=True)["rows"].sum()
+    links = links.reset_index()
+    nodes = pd.Index(pd.unique(pd.concat([links[n] for n in names]).dropna())).sort_values()
+    at = np.column_stack([nodes.get_indexer(links[n]) for n in names])  # -1: none
+    hub = at.max(axis=1)  # one key of each row, -1 when it has none
+    tie = at >= 0
+    graph = coo_matrix((np.ones(tie.sum()), (np.broadcast_to(hub[:, None], at.shape)[tie],
+                                             at[tie])), shape=(len(nodes),) * 2)
     _, group = connected_components(graph, directed=False)
     some = hub >= 0
     rows = np.bincount(group[hub[some]], weights=links["rows"].to_numpy()[some],
@@ -306,48 +460,52 @@ def _parts(links: pd.DataFrame, part_rows: int) -> pa.Table:
             current, filled = current + 1, 0
         part[g] = current
         filled += rows[g]
-    keys = pa.Table.from_pandas(links[["a", "b"]], preserve_index=False)
-    return pa.table({"key": _joined(keys),
-                     "part": np.where(some, part[group[np.maximum(hub, 0)]], -1)})
+    keys = pa.Table.from_pandas(links[names], preserve_index=False)
+    return Parts(pa.table({"key": _joined(keys, names),
+                           "part": np.where(some, part[group[np.maximum(hub, 0)]], -1)}),
+                 int(rows.max()) if len(rows) else 0)
 
 
-def _joined(keys: pa.Table) -> pa.Array:
-    """Return each row's two keys as one text (a missing key as NUL)."""
+def _joined(keys: pa.Table, names: list[str]) -> pa.Array:
+    """Return each row's keys ``names`` as one text (a missing key as NUL)."""
     return pc.binary_join_element_wise(
-        *[pc.fill_null(keys[name].cast(pa.string()), _NONE) for name in ("a", "b")], "\x1f")
+        *[pc.fill_null(keys[name].cast(pa.string()), _NONE) for name in names], "\x1f")
 
 
-def _route(spill: Path, keys_of, parts: pa.Table, part_rows: int):
-    """Split the rows spilled at ``spill`` into one file per part; yield each in turn.
+def _route(spills: list[Path], names: list[str], parts: Parts, part_rows: int) -> list[Path]:
+    """Split the rows spilled at ``spills`` into one file per part; return the files.
 
-    ``keys_of`` gives a batch's keys; rows with none fill parts of their own. Each file is
-    deleted once the next is asked for, and ``spill`` at once.
+    Rows are keyed by their keys ``names`` (:func:`_keys`); rows with none fill parts of
+    their own. ``spills`` are deleted.
     """
-    part_of = parts["part"].to_numpy()
+    known = _JOB.known
+    part_of = parts.keys["part"].to_numpy()
     first_loose = int(part_of.max()) + 1 if len(part_of) else 0
-    writers, loose = {}, 0
-    with pa.ipc.open_stream(pa.OSFile(str(spill))) as reader:
-        for batch in reader:
-            where = pc.index_in(_joined(keys_of(batch)), value_set=parts["key"])
-            part = part_of[where.to_numpy(zero_copy_only=False).astype(np.int64)]
-            lone = np.flatnonzero(part < 0)
-            part[lone] = first_loose + (loose + np.arange(len(lone))) // part_rows
-            loose += len(lone)
-            order = np.argsort(part, kind="stable")  # each part's rows, in input order
-            batch, part = batch.take(pa.array(order)), part[order]
-            ids, starts = np.unique(part, return_index=True)
-            for p, start, end in zip(ids, starts, [*starts[1:], len(part)], strict=True):
-                if p not in writers:
-                    writers[p] = pa.ipc.new_stream(spill.with_name(f"{spill.name}-{p}"),
-                                                   batch.schema)
-                writers[p].write_batch(batch.slice(start, end - start))
+    writers, loose, schema = {}, 0, None
+    out = spills[0].with_name(f"{spills[0].name}-part")
+    for spill in spills:
+        with pa.OSFile(str(spill)) as file:
+            for batch in pa.ipc.open_stream(file):
+                keys = _joined(_keys(batch, known).select(names), names)
+                where = pc.index_in(keys, value_set=parts.keys["key"])
+                part = part_of[where.to_numpy(zero_copy_only=False).astype(np.int64)]
+                lone = np.flatnonzero(part < 0)
+                part[lone] = first_loose + (loose + np.arange(len(lone))) // part_rows
+                loose += len(lone)
+                order = np.argsort(part, kind="stable")  # each part's rows, in input order
+                batch, part = batch.take(pa.array(order)), part[order]
+                schema = schema or batch.schema
+                if not batch.schema.equals(schema):  # a column all empty in one file
+                    batch = batch.cast(schema)
+                ids, starts = np.unique(part, return_index=True)
+                for p, start, end in zip(ids, starts, [*starts[1:], len(part)], strict=True):
+                    if p not in writers:
+                        writers[p] = pa.ipc.new_stream(f"{out}-{p}", schema)
+                    writers[p].write_batch(batch.slice(start, end - start))
+        spill.unlink()
     for writer in writers.values():
         writer.close()
-    spill.unlink()
-    for p in sorted(writers):
-        file = spill.with_name(f"{spill.name}-{p}")
-        yield file
-        file.unlink()
+    return [Path(f"{out}-{p}") for p in sorted(writers)]
 
 
 def release_memory() -> None:
@@ -363,8 +521,11 @@ def release_memory() -> None:
         pass
 
 
-def _read(path: Path) -> pd.DataFrame:
+def _take(path: Path) -> pd.DataFrame:
+    """Return the rows spilled to ``path``, and delete it."""
     # read, not memory-mapped: mapped pages would count against the run's memory until the
     # file is closed
-    with pa.ipc.open_stream(pa.OSFile(str(path))) as reader:
-        return reader.read_all().to_pandas()
+    with pa.OSFile(str(path)) as file:
+        table = pa.ipc.open_stream(file).read_all()
+    path.unlink()
+    return table.to_pandas()

@@ -38,6 +38,9 @@ class InputError(CakupanError, ValueError):
         self.row = row
         self.column = column
 
+    def __reduce__(self):  # raised in a worker process, it crosses back whole
+        return type(self), (self.message, self.path, self.row, self.column)
+
     def __str__(self):
         where = [self.path] if self.path else []
         if self.row is not None:

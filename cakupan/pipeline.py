@@ -124,11 +124,12 @@ def load_interviews(path, config: Config) -> tuple[pd.DataFrame, list[str]]:
             normalise.personal_columns(raw))
 
 
-def interview_batches(path, config: Config):
+def interview_batches(path, config: Config, row_group: int | None = None):
     """Yield the normalised interviews of a Parquet or plain CSV file a batch at a time.
 
     Only the columns used are read, numbers kept as numbers; each row is normalised on its
-    own, so the batches concatenate to the frame of the whole file. Raises
+    own, so the batches concatenate to the frame of the whole file (``row_group``: of one
+    Parquet row group, :func:`cakupan.read.iter_batches`). Raises
     :class:`cakupan.read.WholeFileNeeded` (or :class:`InputError`) when the file must be
     read whole by :func:`cakupan.read.read_table`, e.g. coordinates in one geopoint column.
     """
@@ -137,7 +138,8 @@ def interview_batches(path, config: Config):
     if "lon" not in found or "lat" not in found:
         raise read.WholeFileNeeded(path)
     numbers = {found[name] for name in normalise.NUMBERS if name in found}
-    for batch in read.iter_batches(path, set(found.values()), numbers=numbers):
+    for batch in read.iter_batches(path, set(found.values()), numbers=numbers,
+                                   row_group=row_group):
         yield normalise.interviews(batch, found, path, config.checks.timezone)
 
 
@@ -447,19 +449,20 @@ def _account_polygons(frame: gpd.GeoDataFrame, code: str) -> dict:
 
 
 def analyse_files(inputs: Inputs, config: Config = Config(), progress: Progress | None = None,
-                  part_rows: int | None = None) -> Result:
+                  part_rows: int | None = None, processes: int | None = None) -> Result:
     """Return :func:`analyse` of the files named in ``inputs``.
 
     Interviews of more than ``part_rows`` rows (default
     :data:`cakupan.by_area.PART_ROWS`) are analysed a part of the areas at a time
-    (:mod:`cakupan.by_area`): the same result in a fraction of the memory.
+    (:mod:`cakupan.by_area`), in ``processes`` processes at once (default: one per core):
+    the same result in a fraction of the memory.
     """
     from . import by_area
 
     part_rows = part_rows or by_area.PART_ROWS
     if read.count_rows(inputs.interviews) > part_rows:
         return by_area.analyse(inputs.interviews, load(inputs, config, interviews=False),
-                               config, progress, part_rows)
+                               config, progress, part_rows, processes)
     return analyse(load(inputs, config), config, progress)
 
 

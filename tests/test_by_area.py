@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import filecmp
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 
 from cakupan import by_area, pipeline, read, write
 from cakupan.pipeline import Inputs
+from cakupan.sample import make_world, write_world
 
 FILES = ("coverage.csv", "interviews.csv", "gaps.geojson", "coverage.gpkg", "map.html",
          "report.html", "worklist.xlsx")
@@ -22,16 +24,18 @@ def one_pass(tiny_inputs, tmp_path_factory):
     return result, out
 
 
-@pytest.mark.parametrize("part_rows", [700, 4000])
+@pytest.mark.parametrize(("part_rows", "processes"), [(700, 1), (700, 2), (4000, 2)])
 def test_every_file_is_identical_to_one_pass(one_pass, tiny_inputs, tmp_path, part_rows,
-                                             monkeypatch):
+                                             processes, monkeypatch):
+    """Two enumerators of the sample work in two kelurahan: counted by area, then checked
+    by enumerator, in one process or several."""
     result, one_out = one_pass
-    parts = []
-    real_read = by_area._read
-    monkeypatch.setattr(by_area, "_read", lambda path: parts.append(path) or real_read(path))
+    routes = spy_on_routes(monkeypatch)
     monkeypatch.setattr(by_area, "SLICE_ROWS", 300)  # interviews.csv from many slices
-    by_parts = pipeline.analyse_files(tiny_inputs, part_rows=part_rows)
-    assert len(parts) > 1  # really split
+    monkeypatch.setattr(read.batches, "BATCH_ROWS", 5000)  # located a batch at a time
+    by_parts = pipeline.analyse_files(tiny_inputs, part_rows=part_rows, processes=processes)
+    assert routes == [["a", "b"], ["e"]]
+    assert len(by_parts.spilled.files) > 1  # really split
     assert by_parts.interviews is None  # no frame of every row: they wait on disk
     assert by_parts.spilled.rows == len(result.interviews)
     assert_same_tally(by_parts.tally, result.tally)
@@ -39,6 +43,49 @@ def test_every_file_is_identical_to_one_pass(one_pass, tiny_inputs, tmp_path, pa
     write.write_outputs(by_parts, tmp_path, inputs=tiny_inputs)
     for name in FILES:
         assert filecmp.cmp(one_out / name, tmp_path / name, shallow=False), name
+
+
+def test_nested_enumerators_are_counted_and_checked_in_one_pass(tmp_path, monkeypatch):
+    """Enumerators who each work in one kelurahan (as assigned): one part holds whole
+    kelurahan and whole enumerators, counted and checked at once."""
+    world = make_world("tiny")
+    nested = world.interviews.assign(enumerator_id=world.interviews["enumerator_id"]
+                                     + "-" + world.interviews["kelurahan_code"].str[-3:])
+    paths = write_world(replace(world, interviews=nested), tmp_path / "in")
+    inputs = Inputs(paths["boundaries"], paths["interviews"], paths["units"], paths["prelist"])
+    write.write_outputs(pipeline.analyse(pipeline.load(inputs)), tmp_path / "one",
+                        inputs=inputs)
+    routes = spy_on_routes(monkeypatch)
+    by_parts = pipeline.analyse_files(inputs, part_rows=2000, processes=2)
+    assert routes == [["a", "b", "e"]]
+    assert len(by_parts.spilled.files) == 3  # each kelurahan with its enumerators
+    write.write_outputs(by_parts, tmp_path / "parts", inputs=inputs)
+    for name in FILES:
+        assert filecmp.cmp(tmp_path / "one" / name, tmp_path / "parts" / name,
+                           shallow=False), name
+
+
+def test_parquet_row_groups_are_located_in_parallel(tiny_inputs, tmp_path):
+    raw = pd.read_csv(tiny_inputs.interviews, dtype=str, keep_default_na=False)
+    parquet = tmp_path / "interviews.parquet"
+    raw.to_parquet(parquet, row_group_size=4000)
+    assert read.row_groups(parquet) == 6
+    inputs = Inputs(tiny_inputs.boundaries, parquet, tiny_inputs.units, tiny_inputs.prelist)
+    write.write_outputs(pipeline.analyse(pipeline.load(inputs)), tmp_path / "one",
+                        inputs=inputs)
+    by_parts = pipeline.analyse_files(inputs, part_rows=4000, processes=2)
+    write.write_outputs(by_parts, tmp_path / "parts", inputs=inputs)
+    for name in FILES:
+        assert filecmp.cmp(tmp_path / "one" / name, tmp_path / "parts" / name,
+                           shallow=False), name
+
+
+def spy_on_routes(monkeypatch) -> list:
+    """Record the keys rows are routed by, route after route."""
+    routes, real = [], by_area._route
+    monkeypatch.setattr(by_area, "_route", lambda spills, names, *rest: routes.append(names)
+                        or real(spills, names, *rest))
+    return routes
 
 
 def test_a_file_read_whole_is_split_the_same(one_pass, tiny_inputs, tmp_path):
@@ -73,25 +120,42 @@ def test_rows_are_keyed_by_the_kelurahan_they_are_counted_in():
     import pyarrow as pa
 
     table = pa.table({"declared_kelurahan_code": ["A", "X", None, None],
-                      "location_kelurahan_code": ["B", "C", "D", None]})
-    keys = by_area._area_keys(table, pa.array(["A", "B", "C", "D"]))
+                      "location_kelurahan_code": ["B", "C", "D", None],
+                      "enumerator_id": ["A", "E1", None, "E2"]})
+    keys = by_area._keys(table, pa.array(["A", "B", "C", "D"]))
     assert keys.column("a").to_pylist() == ["A", "X", "D", None]
     assert keys.column("b").to_pylist() == [None, "C", None, None]
+    # an enumerator is never taken for the kelurahan of the same code
+    assert keys.column("e").to_pylist() == ["\x7fA", "\x7fE1", None, "\x7fE2"]
 
 
 def test_linked_keys_share_a_part_and_groups_fill_parts_in_code_order():
     links = pd.DataFrame({"a": ["A", "X", "C", "B", None, "D"],
                           "b": [None, "C", None, None, None, None]}, dtype="string")
     links["rows"] = [5, 5, 5, 5, 7, 5]
-    part = by_area._parts(links, part_rows=10).column("part").to_pylist()
+    parts = by_area._parts(links, ["a", "b"], part_rows=10)
     # {A} and {B} fill part 0; {C, X}, linked, part 1; {D} part 2; no key: no group
-    assert part == [0, 1, 1, 0, -1, 2]
+    assert parts.keys.column("part").to_pylist() == [0, 1, 1, 0, -1, 2]
+    assert parts.largest == 10
+
+
+def test_an_enumerator_links_the_kelurahan_he_worked_in():
+    links = pd.DataFrame({"a": ["A", "B", "C"], "b": [None, None, None],
+                          "e": ["\x7f1", "\x7f1", "\x7f2"]}, dtype="string")
+    links["rows"] = [5, 5, 5]
+    by_kelurahan = by_area._parts(links, ["a", "b"], part_rows=5)
+    assert by_kelurahan.keys.column("part").to_pylist() == [0, 1, 2]
+    both = by_area._parts(links, ["a", "b", "e"], part_rows=5)
+    assert both.keys.column("part").to_pylist() == [0, 0, 1]
+    assert both.largest == 10
 
 
 def test_a_group_larger_than_a_part_is_a_part_of_its_own():
     links = pd.DataFrame({"a": ["A", "B"], "b": [None, None]}, dtype="string")
     links["rows"] = [50, 3]
-    assert by_area._parts(links, part_rows=10).column("part").to_pylist() == [0, 1]
+    parts = by_area._parts(links, ["a", "b"], part_rows=10)
+    assert parts.keys.column("part").to_pylist() == [0, 1]
+    assert parts.largest == 50
 
 
 def test_count_rows_reads_no_table(tmp_path):

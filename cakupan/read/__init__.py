@@ -7,12 +7,19 @@ only the columns wanted, numbers kept as numbers (:func:`iter_batches`). Rasters
 arrays with their transform and CRS.
 """
 
-from .batches import BATCH_ROWS, WholeFileNeeded, batch_columns, count_rows, iter_batches
+from .batches import (
+                      BATCH_ROWS,
+                      WholeFileNeeded,
+                      batch_columns,
+                      count_rows,
+                      iter_batches,
+                      row_groups,
+)
 from .buildings import read_buildings
 from .raster import PopulationRaster, read_population_raster
 from .tables import read_table
 from .vector import read_vector
 
 __all__ = ["BATCH_ROWS", "PopulationRaster", "WholeFileNeeded", "batch_columns", "count_rows",
-           "iter_batches",
+           "iter_batches", "row_groups",
            "read_buildings", "read_population_raster", "read_table", "read_vector"]

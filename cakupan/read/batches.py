@@ -77,7 +77,8 @@ def batch_columns(path) -> list[str] | None:
 
 
 def iter_batches(path, columns: Collection[str] | None = None, batch_rows: int | None = None,
-                 as_text: bool = True, numbers: Collection[str] = ()) -> Iterator[pd.DataFrame]:
+                 as_text: bool = True, numbers: Collection[str] = (),
+                 row_group: int | None = None) -> Iterator[pd.DataFrame]:
     """Yield the rows of a Parquet or CSV file, a batch at a time.
 
     Parameters
@@ -93,6 +94,9 @@ def iter_batches(path, columns: Collection[str] | None = None, batch_rows: int |
     numbers : collection of str
         With ``as_text``, columns whose Parquet numbers and times keep their type, as
         ``pandas.read_parquet`` gives them; text columns stay text.
+    row_group : int, optional
+        Parquet only: the rows of this row group alone (:func:`row_groups`), numbered as
+        in the whole file.
 
     Yields
     ------
@@ -107,7 +111,7 @@ def iter_batches(path, columns: Collection[str] | None = None, batch_rows: int |
     """
     path = Path(path)
     if _is_parquet(path):
-        frames = _parquet_frames(path, columns, batch_rows, as_text, numbers)
+        frames = _parquet_frames(path, columns, batch_rows, as_text, numbers, row_group)
     else:
         frames = _csv_frames(path, columns, batch_rows)
     for frame in frames:
@@ -149,6 +153,14 @@ def read_columns(path, columns: Sequence[str]) -> dict[str, np.ndarray]:
     return {name: table[name].to_numpy() for name in columns}
 
 
+def row_groups(path) -> int:
+    """Return how many row groups a Parquet file has, each readable on its own; 0 if not Parquet."""
+    path = Path(path)
+    if not _is_parquet(path):
+        return 0
+    return pq.ParquetFile(path).metadata.num_row_groups
+
+
 def _is_parquet(path: Path) -> bool:
     with open(path, "rb") as handle:
         return handle.read(4) == b"PAR1"
@@ -178,14 +190,17 @@ def _numbered(frame: pd.DataFrame, start: int, first_row: int) -> pd.DataFrame:
     return frame
 
 
-def _parquet_frames(path, columns, batch_rows, as_text, numbers) -> Iterator[pd.DataFrame]:
-    start = 0
+def _parquet_frames(path, columns, batch_rows, as_text, numbers, row_group=None
+                    ) -> Iterator[pd.DataFrame]:
     try:
         names = [name for name in columns_of(path) if columns is None or name in columns]
         # pages are read as they are decoded, not a whole row group at a time
         handle = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
         floats = _floats_in_pandas(handle, names, numbers) if as_text else set()
-        for batch in handle.iter_batches(batch_size=batch_rows or BATCH_ROWS, columns=names):
+        groups = None if row_group is None else [row_group]
+        start = sum(handle.metadata.row_group(g).num_rows for g in range(row_group or 0))
+        for batch in handle.iter_batches(batch_size=batch_rows or BATCH_ROWS, columns=names,
+                                         row_groups=groups):
             frame = _to_pandas(batch, numbers, floats) if as_text else batch.to_pandas()
             yield _numbered(frame, start, 1)
             start += len(frame)

@@ -5,16 +5,16 @@ the analysis adds to them. :func:`analyse` runs the stages of
 :func:`cakupan.pipeline.analyse` on a part of the rows at a time and gives the same result:
 
 1. **Locate.** The interviews are read a batch at a time, normalised and located, each row
-   on its own (:func:`cakupan.assign.locate_interviews`), and spilled to a temporary Arrow
-   file. Kept from each batch: the interview IDs (an ID repeated anywhere in the file is a
-   duplicate) and how many rows each kelurahan and each enumerator has.
+   on its own (:func:`cakupan.assign.locate_interviews`), and spilled to temporary Arrow
+   files. Kept from each batch: the interview IDs (an ID repeated anywhere in the file is a
+   duplicate) and how many rows each combination of keys (below) has.
 2. **Count, a group of kelurahan at a time.** The crosswalk looks at every row declaring one
    unknown code, household duplicates at every row counted in one kelurahan. A row is keyed
    by the kelurahan code it declares when the boundaries know it, else by the declared
    unknown code *and* the kelurahan it lies in (linking the two), else by where it lies.
    Linked keys form groups no rule crosses; groups are packed, in code order, into parts of
    about ``part_rows`` rows, and each part is counted (:func:`cakupan.assign.count_interviews`)
-   and de-duplicated, then spilled again.
+   and de-duplicated.
 3. **Check, a group of enumerators at a time.** Every check compares an enumerator's own
    interviews (or none), so parts are runs of enumerators
    (:func:`cakupan.pipeline.check_interviews`). Of each checked part only its tally is kept
@@ -25,15 +25,24 @@ the analysis adds to them. :func:`analyse` runs the stages of
    every row is ever built: :class:`Spilled` gives ``interviews.csv`` its rows in input
    order, a slice at a time.
 
+When every enumerator's rows fall in one group of kelurahan (as assignments are made),
+steps 2 and 3 are one: a part holds whole groups of both keys, counted then checked at once.
+Otherwise rows are routed to parts twice, by kelurahan then by enumerator.
+
+Parts, and a Parquet file's row groups, are worked on in processes forked from this one,
+one per core (:func:`available_processes`): they share its polygons and indexes, and each
+part has ``part_rows / processes`` rows, so memory stays about the same.
+
 Rows with no key (no code, no location, no enumerator) are compared with nothing and fill
 parts of their own. A group larger than ``part_rows`` is a part of its own: an enumerator
 who worked everywhere costs memory, never exactness. ``tests/test_by_area.py`` checks that
-every output file is identical, byte for byte, to one pass.
+every output file is identical, byte for byte, to one pass, in one process or several.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import ctypes
 import itertools
 import multiprocessing
@@ -43,7 +52,7 @@ import sys
 import tempfile
 import weakref
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -94,15 +103,16 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
     try:
         with tempfile.TemporaryDirectory(prefix="cakupan-") as name, reusing_indexes():
             ids, links, located = _locate(path, config, Path(name), processes)
-            _JOB.repeated_id = assign.repeated(ids)
-            del ids
-            step("check")
-            tallies = _count_and_check(located, links, max(part_rows // processes, 1),
-                                       processes, spilled)
+            with _beside(processes, pipeline.account_polygons, kelurahan, units) as accounting:
+                _JOB.repeated_id = assign.repeated(ids)
+                del ids
+                step("check")
+                tallies = _count_and_check(located, links, max(part_rows // processes, 1),
+                                           processes, spilled)
     finally:
         _JOB = None
     return pipeline.finish(combine(tallies, points), kelurahan, units, polygons, config, step,
-                           spilled=spilled)
+                           spilled=spilled, polygon_accounting=accounting.result())
 
 
 def available_processes() -> int:
@@ -126,6 +136,7 @@ class _Job:
     points: bool
     known: pa.Array  # the boundaries' kelurahan codes
     repeated_id: np.ndarray | None = None  # once every row is located
+    route: tuple | None = None  # how rows are routed to parts (:func:`_route`)
 
 
 #: The run's :class:`_Job`, set while its parts are counted and checked: a module global so
@@ -146,16 +157,32 @@ def _count_and_check(located: list[Path], links: pd.DataFrame, part_rows: int,
     officer = _parts(links, ["e"], part_rows)
     joint = _parts(links, ["a", "b", "e"], part_rows)
     if joint.largest <= max(part_rows, area.largest, officer.largest):
-        tasks = [(_counted_and_checked, file, spilled.next_path(i))
-                 for i, file in enumerate(_route(located, ["a", "b", "e"], joint, part_rows))]
+        parts = _route(located, ["a", "b", "e"], joint, part_rows, processes)
+        tasks = [(_counted_and_checked, files, spilled.next_path(i))
+                 for i, files in enumerate(parts)]
         return spilled.keep(_run(tasks, processes))
-    counted = [(_counted_only, file, file.with_name(f"counted-{i}"))
-               for i, file in enumerate(_route(located, ["a", "b"], area, part_rows))]
-    files = [out for _, _, out in counted]
-    _run(counted, processes)
-    tasks = [(_checked_only, file, spilled.next_path(i))
-             for i, file in enumerate(_route(files, ["e"], officer, part_rows))]
+    parts = _route(located, ["a", "b"], area, part_rows, processes)
+    counted = [located[0].with_name(f"counted-{i}") for i in range(len(parts))]
+    _run(zip([_counted_only] * len(parts), parts, counted, strict=True), processes)
+    parts = _route(counted, ["e"], officer, part_rows, processes)
+    tasks = [(_checked_only, files, spilled.next_path(i)) for i, files in enumerate(parts)]
     return spilled.keep(_run(tasks, processes))
+
+
+@contextlib.contextmanager
+def _beside(processes: int, work, *args):
+    """Yield the future of ``work(*args)``, run in a process of its own beside the block.
+
+    Given one process, it runs here after the block. The parts keep every core busy, but
+    not the steps between them (routing rows, finding repeated IDs): this fills the idle one.
+    """
+    if processes <= 1:
+        later = Future()
+        yield later
+        later.set_result(work(*args))
+        return
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield pool.submit(work, *args)
 
 
 def _run(tasks: Iterable[tuple], processes: int) -> list:
@@ -472,40 +499,41 @@ def _joined(keys: pa.Table, names: list[str]) -> pa.Array:
         *[pc.fill_null(keys[name].cast(pa.string()), _NONE) for name in names], "\x1f")
 
 
-def _route(spills: list[Path], names: list[str], parts: Parts, part_rows: int) -> list[Path]:
-    """Split the rows spilled at ``spills`` into one file per part; return the files.
+def _route(spills: list[Path], names: list[str], parts: Parts, part_rows: int,
+           processes: int) -> list[list[Path]]:
+    """Split the rows spilled at ``spills`` by part; return each part's files, in order.
 
     Rows are keyed by their keys ``names`` (:func:`_keys`); rows with none fill parts of
-    their own. ``spills`` are deleted.
+    their own, by input row. Files are split in ``processes`` processes at once, and
+    deleted.
     """
-    known = _JOB.known
+    _JOB.route = (names, parts, part_rows)
+    split = _run(((_split, spill, spill) for spill in spills), processes)
+    numbers = sorted(set().union(*split))
+    return [[spill.with_name(f"{spill.name}-{p}") for spill, done in zip(spills, split,
+                                                                           strict=True)
+             if p in done] for p in numbers]
+
+
+def _split(spill: Path, _) -> set[int]:
+    """Split a spilled file into files ``<spill>-<part>`` as :func:`_route`; return the parts."""
+    names, parts, part_rows = _JOB.route
     part_of = parts.keys["part"].to_numpy()
     first_loose = int(part_of.max()) + 1 if len(part_of) else 0
-    writers, loose, schema = {}, 0, None
-    out = spills[0].with_name(f"{spills[0].name}-part")
-    for spill in spills:
-        with pa.OSFile(str(spill)) as file:
-            for batch in pa.ipc.open_stream(file):
-                keys = _joined(_keys(batch, known).select(names), names)
-                where = pc.index_in(keys, value_set=parts.keys["key"])
-                part = part_of[where.to_numpy(zero_copy_only=False).astype(np.int64)]
-                lone = np.flatnonzero(part < 0)
-                part[lone] = first_loose + (loose + np.arange(len(lone))) // part_rows
-                loose += len(lone)
-                order = np.argsort(part, kind="stable")  # each part's rows, in input order
-                batch, part = batch.take(pa.array(order)), part[order]
-                schema = schema or batch.schema
-                if not batch.schema.equals(schema):  # a column all empty in one file
-                    batch = batch.cast(schema)
-                ids, starts = np.unique(part, return_index=True)
-                for p, start, end in zip(ids, starts, [*starts[1:], len(part)], strict=True):
-                    if p not in writers:
-                        writers[p] = pa.ipc.new_stream(f"{out}-{p}", schema)
-                    writers[p].write_batch(batch.slice(start, end - start))
-        spill.unlink()
-    for writer in writers.values():
-        writer.close()
-    return [Path(f"{out}-{p}") for p in sorted(writers)]
+    table = _take_table([spill])
+    keys = _joined(_keys(table, _JOB.known).select(names), names)
+    where = pc.index_in(keys, value_set=parts.keys["key"])
+    part = part_of[where.to_numpy(zero_copy_only=False).astype(np.int64)]
+    lone = np.flatnonzero(part < 0)
+    row = table[table.schema.pandas_metadata["index_columns"][0]].to_numpy()
+    part[lone] = first_loose + row[lone] // part_rows
+    order = np.argsort(part, kind="stable")  # each part's rows, in input order
+    table, part = table.take(pa.array(order)), part[order]
+    numbers, starts = np.unique(part, return_index=True)
+    for p, start, end in zip(numbers, starts, [*starts[1:], len(part)], strict=True):
+        with pa.ipc.new_stream(spill.with_name(f"{spill.name}-{p}"), table.schema) as writer:
+            writer.write_table(table.slice(start, end - start))
+    return set(numbers.tolist())
 
 
 def release_memory() -> None:
@@ -521,11 +549,18 @@ def release_memory() -> None:
         pass
 
 
-def _take(path: Path) -> pd.DataFrame:
-    """Return the rows spilled to ``path``, and delete it."""
-    # read, not memory-mapped: mapped pages would count against the run's memory until the
-    # file is closed
-    with pa.OSFile(str(path)) as file:
-        table = pa.ipc.open_stream(file).read_all()
-    path.unlink()
-    return table.to_pandas()
+def _take(paths: list[Path]) -> pd.DataFrame:
+    """Return the rows spilled to ``paths``, one after another, and delete the files."""
+    return _take_table(paths).to_pandas()
+
+
+def _take_table(paths: list[Path]) -> pa.Table:
+    tables = []
+    for path in paths:
+        # read, not memory-mapped: mapped pages would count against the run's memory until
+        # the file is closed
+        with pa.OSFile(str(path)) as file:
+            tables.append(pa.ipc.open_stream(file).read_all())
+        path.unlink()
+    schema = tables[0].schema  # a column all empty in one file has another type
+    return pa.concat_tables([t if t.schema.equals(schema) else t.cast(schema) for t in tables])

@@ -193,11 +193,13 @@ CATEGORIES = ("enumerator_id", "supervisor_id", "sls_code", "kelurahan_code", "r
 
 def finish(counts: Tally, kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None,
            polygons: Loaded, config: Config = Config(), progress: Progress | None = None,
-           interviews: pd.DataFrame | None = None, spilled=None) -> Result:
+           interviews: pd.DataFrame | None = None, spilled=None,
+           polygon_accounting: dict | None = None) -> Result:
     """Return the result from the tally of checked interviews: coverage, blind spots, accounting.
 
     ``kelurahan`` and ``units`` as :func:`project` returns them; ``polygons`` gives the
-    prelist, raster and buildings; ``interviews`` and ``spilled`` are handed on to the result.
+    prelist, raster and buildings; ``interviews`` and ``spilled`` are handed on to the result;
+    ``polygon_accounting`` is :func:`account_polygons`' result (computed when None).
     """
     step = progress or (lambda name: None)
     prelist, population, buildings = polygons.prelist, polygons.population, polygons.buildings
@@ -210,9 +212,7 @@ def finish(counts: Tally, kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame |
     accounting = {"interviews": _account_counts(counts.status)}
     if prelist is not None:
         accounting["prelist"] = _account(prelist["status"])
-    accounting["boundaries"] = _account_polygons(kelurahan, "kelurahan_code")
-    if units is not None:
-        accounting["units"] = _account_polygons(units, "sls_code")
+    accounting.update(polygon_accounting or account_polygons(kelurahan, units))
     return Result(
         kelurahan=kelurahan.to_crs(assign.WGS84),
         units=None if rt_shapes is None else rt_shapes.to_crs(assign.WGS84),
@@ -433,6 +433,18 @@ def _account_counts(counts: pd.Series) -> dict:
     aside = {str(k): int(v) for k, v in counts.items() if k != "counted"}
     return {"rows_read": int(counts.sum()), "rows_counted": int(counts.get("counted", 0)),
             "rows_set_aside": int(sum(aside.values())), "set_aside_by_reason": aside}
+
+
+def account_polygons(kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None) -> dict:
+    """Return the accounting of the boundaries and units (as :func:`project` returns them).
+
+    The overlaps and gaps between neighbouring RT polygons take seconds in a province:
+    :mod:`cakupan.by_area` works them out beside the interviews.
+    """
+    accounting = {"boundaries": _account_polygons(kelurahan, "kelurahan_code")}
+    if units is not None:
+        accounting["units"] = _account_polygons(units, "sls_code")
+    return accounting
 
 
 def _account_polygons(frame: gpd.GeoDataFrame, code: str) -> dict:

@@ -416,10 +416,11 @@ def repeated(values) -> np.ndarray:
     >>> repeated(pd.Series(["a", "b", "a", None, None], dtype="string")).tolist()
     [False, False, True, False, True]
     """
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        # one array's dictionary is built in order of first appearance, as factorize's
         encoded = pc.dictionary_encode(values, null_encoding="encode")
-        if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.combine_chunks()
         codes = encoded.indices.to_numpy(zero_copy_only=False)
     else:
         codes = _codes(values)
@@ -427,16 +428,26 @@ def repeated(values) -> np.ndarray:
 
 
 def _codes(values) -> np.ndarray:
-    """Return a code per value, equal for equal values (missing values are one value)."""
+    """Return a code per value, equal for equal values (missing values are one value).
+
+    Codes are numbered in order of first appearance.
+    """
     return pd.factorize(values, use_na_sentinel=False)[0]
 
 
 def _seen_before(codes: np.ndarray) -> np.ndarray:
-    """Return, per position, whether its code (0 or more) occurs at an earlier position."""
-    position = np.arange(len(codes))
-    first = np.full(int(codes.max()) + 1 if len(codes) else 0, len(codes))
-    np.minimum.at(first, codes, position)
-    return first[codes] != position
+    """Return, per position, whether its code occurs at an earlier position.
+
+    ``codes`` are numbered 0, 1, 2... in order of first appearance: a code is new exactly
+    when it is larger than every code before it.
+
+    Examples
+    --------
+    >>> _seen_before(np.array([0, 1, 0, 2, 1])).tolist()
+    [False, False, True, False, True]
+    """
+    before = np.maximum.accumulate(codes)
+    return codes <= np.concatenate([[-1], before[:-1]])
 
 
 def _sharing(codes: np.ndarray, rows: np.ndarray) -> np.ndarray:

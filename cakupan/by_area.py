@@ -42,7 +42,6 @@ every output file is identical, byte for byte, to one pass, in one process or se
 from __future__ import annotations
 
 import collections
-import contextlib
 import ctypes
 import itertools
 import multiprocessing
@@ -52,7 +51,7 @@ import sys
 import tempfile
 import weakref
 from collections.abc import Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -103,16 +102,15 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
     try:
         with tempfile.TemporaryDirectory(prefix="cakupan-") as name, reusing_indexes():
             ids, links, located = _locate(path, config, Path(name), processes)
-            with _beside(processes, pipeline.account_polygons, kelurahan, units) as accounting:
-                _JOB.repeated_id = assign.repeated(ids)
-                del ids
-                step("check")
-                tallies = _count_and_check(located, links, max(part_rows // processes, 1),
-                                           processes, spilled)
+            _JOB.repeated_id = assign.repeated(ids)
+            del ids
+            step("check")
+            tallies = _count_and_check(located, links, max(part_rows // processes, 1),
+                                       processes, spilled)
     finally:
         _JOB = None
     return pipeline.finish(combine(tallies, points), kelurahan, units, polygons, config, step,
-                           spilled=spilled, polygon_accounting=accounting.result())
+                           spilled=spilled)
 
 
 def available_processes() -> int:
@@ -167,22 +165,6 @@ def _count_and_check(located: list[Path], links: pd.DataFrame, part_rows: int,
     parts = _route(counted, ["e"], officer, part_rows, processes)
     tasks = [(_checked_only, files, spilled.next_path(i)) for i, files in enumerate(parts)]
     return spilled.keep(_run(tasks, processes))
-
-
-@contextlib.contextmanager
-def _beside(processes: int, work, *args):
-    """Yield the future of ``work(*args)``, run in a process of its own beside the block.
-
-    Given one process, it runs here after the block. The parts keep every core busy, but
-    not the steps between them (routing rows, finding repeated IDs): this fills the idle one.
-    """
-    if processes <= 1:
-        later = Future()
-        yield later
-        later.set_result(work(*args))
-        return
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield pool.submit(work, *args)
 
 
 def _run(tasks: Iterable[tuple], processes: int) -> list:

@@ -193,13 +193,11 @@ CATEGORIES = ("enumerator_id", "supervisor_id", "sls_code", "kelurahan_code", "r
 
 def finish(counts: Tally, kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None,
            polygons: Loaded, config: Config = Config(), progress: Progress | None = None,
-           interviews: pd.DataFrame | None = None, spilled=None,
-           polygon_accounting: dict | None = None) -> Result:
+           interviews: pd.DataFrame | None = None, spilled=None) -> Result:
     """Return the result from the tally of checked interviews: coverage, blind spots, accounting.
 
     ``kelurahan`` and ``units`` as :func:`project` returns them; ``polygons`` gives the
-    prelist, raster and buildings; ``interviews`` and ``spilled`` are handed on to the result;
-    ``polygon_accounting`` is :func:`account_polygons`' result (computed when None).
+    prelist, raster and buildings; ``interviews`` and ``spilled`` are handed on to the result.
     """
     step = progress or (lambda name: None)
     prelist, population, buildings = polygons.prelist, polygons.population, polygons.buildings
@@ -212,7 +210,7 @@ def finish(counts: Tally, kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame |
     accounting = {"interviews": _account_counts(counts.status)}
     if prelist is not None:
         accounting["prelist"] = _account(prelist["status"])
-    accounting.update(polygon_accounting or account_polygons(kelurahan, units))
+    accounting.update(account_polygons(kelurahan, units))
     return Result(
         kelurahan=kelurahan.to_crs(assign.WGS84),
         units=None if rt_shapes is None else rt_shapes.to_crs(assign.WGS84),
@@ -436,11 +434,7 @@ def _account_counts(counts: pd.Series) -> dict:
 
 
 def account_polygons(kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None) -> dict:
-    """Return the accounting of the boundaries and units (as :func:`project` returns them).
-
-    The overlaps and gaps between neighbouring RT polygons take seconds in a province:
-    :mod:`cakupan.by_area` works them out beside the interviews.
-    """
+    """Return the accounting of the boundaries and units (as :func:`project` returns them)."""
     accounting = {"boundaries": _account_polygons(kelurahan, "kelurahan_code")}
     if units is not None:
         accounting["units"] = _account_polygons(units, "sls_code")

@@ -116,11 +116,15 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
 def available_processes() -> int:
     """Return how many processes analyse parts at once: one per core this process may use.
 
-    Parts are shared out to processes forked from this one (they share its polygons and
+    ``CAKUPAN_PROCESSES=N`` in the environment sets another number (1: all in this
+    process). Parts go to processes forked from this one (they share its polygons and
     indexes without copying them); where processes cannot be forked (not Linux), one.
     """
     if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
         return 1
+    setting = os.environ.get("CAKUPAN_PROCESSES", "").strip()
+    if setting.isdigit() and int(setting) > 0:
+        return int(setting)
     return len(os.sched_getaffinity(0))
 
 

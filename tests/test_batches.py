@@ -255,6 +255,12 @@ def test_source_rows_continue_across_batches(tmp_path):
     frame = pd.concat(batches.iter_batches(tmp_path / "w.parquet", batch_rows=3))
     assert frame["source_row"].tolist() == list(range(1, 11))
     assert frame.index.equals(pd.RangeIndex(10))
+    # a row group read on its own (cakupan.by_area) is numbered as in the whole file
+    assert batches.row_groups(tmp_path / "w.parquet") == 3
+    group = pd.concat(batches.iter_batches(tmp_path / "w.parquet", batch_rows=3, row_group=1))
+    assert group["source_row"].tolist() == [5, 6, 7, 8]
+    assert group.index.equals(pd.RangeIndex(4, 8))
+    assert batches.row_groups(path) == 0
 
 
 def test_parquet_numbers_stay_numbers(tmp_path):

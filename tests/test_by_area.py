@@ -176,3 +176,14 @@ def test_spilled_parts_come_back_in_input_order(tmp_path):
     whole = pd.concat(slices, ignore_index=True)
     assert whole["interview_id"].tolist() == list("abcdef")
     assert whole["status"].tolist() == ["y", "x", "x", "y", "x", "y"]
+
+
+def test_processes_are_one_per_core_unless_set(monkeypatch):
+    import os
+
+    monkeypatch.delenv("CAKUPAN_PROCESSES", raising=False)
+    assert by_area.available_processes() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("CAKUPAN_PROCESSES", "3")
+    assert by_area.available_processes() == 3
+    monkeypatch.setenv("CAKUPAN_PROCESSES", "none")  # not a number: the default
+    assert by_area.available_processes() == len(os.sched_getaffinity(0))

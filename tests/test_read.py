@@ -253,3 +253,13 @@ def test_stray_control_bytes_in_a_text_table_are_read(tmp_path):
     frame = read_table(path)
     assert frame["interview_id"].tolist() == ["A\x00", "B"]
     assert frame["source_row"].tolist() == [2, 3]
+
+
+def test_an_input_error_raised_in_a_worker_process_keeps_its_file_row_and_column():
+    import pickle
+
+    from cakupan.errors import InputError
+
+    error = pickle.loads(pickle.dumps(InputError("is empty", path="a.csv", row=7, column="rt")))
+    assert (type(error), error.path, error.row, error.column) == (InputError, "a.csv", 7, "rt")
+    assert str(error) == "a.csv, row 7, column rt: is empty"

@@ -30,7 +30,7 @@ steps 2 and 3 are one: a part holds whole groups of both keys, counted then chec
 Otherwise rows are routed to parts twice, by kelurahan then by enumerator.
 
 Parts, and a Parquet file's row groups, are worked on in processes forked from this one,
-one per core (:func:`available_processes`): they share its polygons and indexes, and each
+one per core (:func:`cakupan._processes.available`): they share its polygons and indexes, and each
 part has ``part_rows / processes`` rows, so memory stays about the same.
 
 Rows with no key (no code, no location, no enumerator) are compared with nothing and fill
@@ -44,14 +44,10 @@ from __future__ import annotations
 import collections
 import ctypes
 import itertools
-import multiprocessing
-import os
 import shutil
-import sys
 import tempfile
 import weakref
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -64,7 +60,7 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from . import assign, checks, normalise, pipeline, read
+from . import _processes, assign, checks, normalise, pipeline, read
 from ._grid import reusing_indexes
 from .config import Config
 from .errors import InputError
@@ -86,11 +82,11 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
 
     ``polygons`` is :func:`cakupan.pipeline.load`'s result without interviews (its
     ``interviews`` is not used). Parts are counted and checked in ``processes`` processes
-    at once (:func:`available_processes` by default), each part of ``part_rows /
+    at once (:func:`cakupan._processes.available` by default), each part of ``part_rows /
     processes`` rows, so that memory stays the same whatever their number.
     """
     step = progress or (lambda name: None)
-    processes = max(int(processes or available_processes()), 1)
+    processes = max(int(processes or _processes.available()), 1)
     points = pipeline.needs_points(polygons)
     _, kelurahan, units = pipeline.project(polygons.kelurahan, polygons.units)
     known = pa.array(kelurahan["kelurahan_code"].astype("string"), type=pa.string(),
@@ -111,21 +107,6 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
         _JOB = None
     return pipeline.finish(combine(tallies, points), kelurahan, units, polygons, config, step,
                            spilled=spilled)
-
-
-def available_processes() -> int:
-    """Return how many processes analyse parts at once: one per core this process may use.
-
-    ``CAKUPAN_PROCESSES=N`` in the environment sets another number (1: all in this
-    process). Parts go to processes forked from this one (they share its polygons and
-    indexes without copying them); where processes cannot be forked (not Linux), one.
-    """
-    if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    setting = os.environ.get("CAKUPAN_PROCESSES", "").strip()
-    if setting.isdigit() and int(setting) > 0:
-        return int(setting)
-    return len(os.sched_getaffinity(0))
 
 
 @dataclass
@@ -184,7 +165,7 @@ def _run(tasks: Iterable[tuple], processes: int) -> list:
     if processes <= 1:
         return done + [_do(*task) for task in tasks]
     waiting = collections.deque()
-    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+    with _processes.pool(processes) as pool:
         for task in tasks:
             waiting.append(pool.submit(_do, *task))
             if len(waiting) > 2 * processes:

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyogrio
 
-from . import __version__, maps, report, topology
+from . import __version__, _processes, maps, report, topology
 from .config import Config
 
 #: The columns of interviews.csv, in order; never any coordinates or personal data.
@@ -222,22 +222,52 @@ def worklist_sheets(result, audience: str = "supervisor", lang: str = "id") -> d
 
 
 def write_outputs(result, out: Path, inputs=None, config: Config = Config(),
-                  audience: str = "supervisor", lang: str = "id", html: bool = True
-                  ) -> dict[str, Path]:
+                  audience: str = "supervisor", lang: str = "id", html: bool = True,
+                  processes: int | None = None) -> dict[str, Path]:
     """Write every contract file of a run to ``out`` and return their paths.
 
     ``html=False`` leaves out ``map.html`` and ``report.html`` (the slowest to build at
-    province size); a stale copy from an earlier run in ``out`` is removed.
+    province size); a stale copy from an earlier run in ``out`` is removed. Given two
+    processes or more (default: :func:`cakupan._processes.available`), ``interviews.csv``
+    is written here while a forked process writes the other files.
     """
-    from ._xlsx import write_xlsx
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in (
         "coverage.csv", "interviews.csv", "gaps.geojson", "coverage.gpkg", "map.html",
         "report.html", "worklist.xlsx", "manifest.json") if html or not name.endswith(".html")}
+    if not html:
+        for name in ("map.html", "report.html"):
+            (out / name).unlink(missing_ok=True)
+    global _WRITING
+    _WRITING = (result, paths, config, audience, lang, html)
+    try:
+        if (_processes.available() if processes is None else processes) > 1:
+            with _processes.pool(1) as pool:
+                others = pool.submit(_write_others)
+                write_csv(paths["interviews.csv"], interview_rows(result, audience))
+                others.result()
+        else:
+            write_csv(paths["interviews.csv"], interview_rows(result, audience))
+            _write_others()
+    finally:
+        _WRITING = None
+    write_text(paths["manifest.json"], json.dumps(
+        manifest(result, inputs, config, audience, lang, paths), indent=2, ensure_ascii=False)
+        + "\n")
+    return paths
+
+
+#: What :func:`write_outputs` is writing, for the process it forks.
+_WRITING: tuple | None = None
+
+
+def _write_others() -> None:
+    """Write every file of :data:`_WRITING` but ``interviews.csv`` and the manifest."""
+    from ._xlsx import write_xlsx
+
+    result, paths, config, audience, lang, html = _WRITING
     write_csv(paths["coverage.csv"], result.coverage)
-    write_csv(paths["interviews.csv"], interview_rows(result, audience))
     with atomic(paths["gaps.geojson"]) as tmp:
         result.gaps.to_file(tmp, driver="GeoJSON", engine="pyogrio")
     with atomic(paths["coverage.gpkg"]) as tmp:
@@ -245,16 +275,9 @@ def write_outputs(result, out: Path, inputs=None, config: Config = Config(),
             frame.to_file(tmp, layer=level, driver="GPKG", engine="pyogrio")
         if len(result.gaps):
             result.gaps.to_file(tmp, layer="gaps", driver="GPKG", engine="pyogrio")
-    if not html:
-        for name in ("map.html", "report.html"):
-            (out / name).unlink(missing_ok=True)
-    else:
+    if html:
         _write_html(result, paths, config, audience, lang)
     write_xlsx(paths["worklist.xlsx"], worklist_sheets(result, audience, lang))
-    write_text(paths["manifest.json"], json.dumps(
-        manifest(result, inputs, config, audience, lang, paths), indent=2, ensure_ascii=False)
-        + "\n")
-    return paths
 
 
 def result_map(result, config: Config = Config(), audience: str = "supervisor",

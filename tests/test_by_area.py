@@ -181,9 +181,11 @@ def test_spilled_parts_come_back_in_input_order(tmp_path):
 def test_processes_are_one_per_core_unless_set(monkeypatch):
     import os
 
+    from cakupan import _processes
+
     monkeypatch.delenv("CAKUPAN_PROCESSES", raising=False)
-    assert by_area.available_processes() == len(os.sched_getaffinity(0))
+    assert _processes.available() == len(os.sched_getaffinity(0))
     monkeypatch.setenv("CAKUPAN_PROCESSES", "3")
-    assert by_area.available_processes() == 3
+    assert _processes.available() == 3
     monkeypatch.setenv("CAKUPAN_PROCESSES", "none")  # not a number: the default
-    assert by_area.available_processes() == len(os.sched_getaffinity(0))
+    assert _processes.available() == len(os.sched_getaffinity(0))

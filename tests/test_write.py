@@ -44,3 +44,18 @@ def test_other_columns_use_pandas(tmp_path):
     frame = pd.DataFrame({"when": pd.to_datetime(["2022-10-15 08:00", None]), "n": [1, 2]})
     write.write_csv(tmp_path / "out.csv", frame)
     assert (tmp_path / "out.csv").read_text() == frame.to_csv(index=False, lineterminator="\n")
+
+
+def test_files_written_beside_each_other_are_the_files_written_in_turn(tiny_inputs, tmp_path):
+    """interviews.csv here and the other files in a forked process, or all here: same bytes."""
+    import filecmp
+
+    from cakupan import pipeline
+
+    result = pipeline.analyse(pipeline.load(tiny_inputs))
+    one = write.write_outputs(result, tmp_path / "one", inputs=tiny_inputs, processes=1)
+    two = write.write_outputs(result, tmp_path / "two", inputs=tiny_inputs, processes=2)
+    assert one.keys() == two.keys()
+    for name, path in one.items():
+        if name != "manifest.json":  # holds the time of writing
+            assert filecmp.cmp(path, two[name], shallow=False), name

@@ -212,11 +212,13 @@ class _PeakMemory(threading.Thread):
 
     def __init__(self):
         super().__init__(daemon=True)
-        self.peak_kb, self.stop = 0, threading.Event()
+        self.peak_kb, self.stop, self.step, self.by_step = 0, threading.Event(), "", {}
 
     def run(self):
         while not self.stop.wait(0.1):
-            self.peak_kb = max(self.peak_kb, _tree_pss_kb(os.getpid()))
+            now = _tree_pss_kb(os.getpid())
+            self.peak_kb = max(self.peak_kb, now)
+            self.by_step[self.step] = max(self.by_step.get(self.step, 0), now)
 
 
 def step_run(size: str, out: str, workers: int) -> dict:
@@ -230,7 +232,8 @@ def step_run(size: str, out: str, workers: int) -> dict:
     paths = inputs(size)
     result = run(Inputs(paths["boundaries"], paths["interviews"], paths["units"],
                         paths["prelist"]), Path(out), html=False, workers=workers or None,
-                 progress=lambda name: marks.setdefault(name, time.perf_counter()))
+                 progress=lambda name: (marks.setdefault(name, time.perf_counter()),
+                                        setattr(sampler, "step", name)))
     end = time.perf_counter()
     sampler.stop.set()
     names = list(marks)
@@ -238,7 +241,9 @@ def step_run(size: str, out: str, workers: int) -> dict:
              for i, name in enumerate(names)}
     return {"run_s": end - start, "imports_s": marks["read"] - start, "steps_s": steps,
             "rows": int(result.accounting["interviews"]["rows_read"]),
-            "peak_total_mb": round(sampler.peak_kb / 1024, 1)}
+            "peak_total_mb": round(sampler.peak_kb / 1024, 1),
+            "peak_total_mb_by_step": {name: round(kb / 1024) for name, kb
+                                      in sampler.by_step.items()}}
 
 
 def _child(step: str, size: str, out: str, workers: int) -> dict:
@@ -284,6 +289,7 @@ def main() -> None:
         "budget_all_inputs_s": round(2 * (io["io_all_inputs_s"] + write_s), 2),
         "within_budget_all_inputs": ran["run_s"] <= 2 * (io["io_all_inputs_s"] + write_s),
         "peak_rss_mb": ran["peak_rss_mb"], "peak_total_mb": ran["peak_total_mb"],
+        "peak_total_mb_by_step": ran["peak_total_mb_by_step"],
         "io_peak_rss_mb": io["peak_rss_mb"],
         "build_s": round(built, 1),
     }

@@ -124,12 +124,14 @@ def load_interviews(path, config: Config) -> tuple[pd.DataFrame, list[str]]:
             normalise.personal_columns(raw))
 
 
-def interview_batches(path, config: Config, row_group: int | None = None):
+def interview_batches(path, config: Config, row_group: int | None = None,
+                      batch_rows: int | None = None):
     """Yield the normalised interviews of a Parquet or plain CSV file a batch at a time.
 
     Only the columns used are read, numbers kept as numbers; each row is normalised on its
     own, so the batches concatenate to the frame of the whole file (``row_group``: of one
-    Parquet row group, :func:`cakupan.read.iter_batches`). Raises
+    Parquet row group; ``batch_rows`` rows at most, as :func:`cakupan.read.iter_batches`
+    takes them). Raises
     :class:`cakupan.read.WholeFileNeeded` (or :class:`InputError`) when the file must be
     read whole by :func:`cakupan.read.read_table`, e.g. coordinates in one geopoint column.
     """
@@ -138,7 +140,7 @@ def interview_batches(path, config: Config, row_group: int | None = None):
     if "lon" not in found or "lat" not in found:
         raise read.WholeFileNeeded(path)
     numbers = {found[name] for name in normalise.NUMBERS if name in found}
-    for batch in read.iter_batches(path, set(found.values()), numbers=numbers,
+    for batch in read.iter_batches(path, set(found.values()), batch_rows, numbers=numbers,
                                    row_group=row_group):
         yield normalise.interviews(batch, found, path, config.checks.timezone)
 
@@ -193,11 +195,13 @@ CATEGORIES = ("enumerator_id", "supervisor_id", "sls_code", "kelurahan_code", "r
 
 def finish(counts: Tally, kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None,
            polygons: Loaded, config: Config = Config(), progress: Progress | None = None,
-           interviews: pd.DataFrame | None = None, spilled=None) -> Result:
+           interviews: pd.DataFrame | None = None, spilled=None,
+           polygon_accounting: dict | None = None) -> Result:
     """Return the result from the tally of checked interviews: coverage, blind spots, accounting.
 
     ``kelurahan`` and ``units`` as :func:`project` returns them; ``polygons`` gives the
-    prelist, raster and buildings; ``interviews`` and ``spilled`` are handed on to the result.
+    prelist, raster and buildings; ``interviews`` and ``spilled`` are handed on to the result;
+    ``polygon_accounting`` is :func:`account_polygons`' result (worked out when None).
     """
     step = progress or (lambda name: None)
     prelist, population, buildings = polygons.prelist, polygons.population, polygons.buildings
@@ -210,7 +214,7 @@ def finish(counts: Tally, kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame |
     accounting = {"interviews": _account_counts(counts.status)}
     if prelist is not None:
         accounting["prelist"] = _account(prelist["status"])
-    accounting.update(account_polygons(kelurahan, units))
+    accounting.update(polygon_accounting or account_polygons(kelurahan, units))
     return Result(
         kelurahan=kelurahan.to_crs(assign.WGS84),
         units=None if rt_shapes is None else rt_shapes.to_crs(assign.WGS84),

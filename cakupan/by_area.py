@@ -41,7 +41,6 @@ every output file is identical, byte for byte, to one pass, in one process or se
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import ctypes
 import itertools
@@ -179,21 +178,16 @@ def _run(tasks: Iterable[tuple], processes: int) -> list:
 
     The first task runs here: it builds the polygon indexes (:func:`reusing_indexes`) the
     others reuse. The rest run in up to ``processes`` processes forked after it, which
-    inherit those indexes and :data:`_JOB`; a few tasks at a time are handed out, so that
-    tasks read from a file wait in it.
+    inherit those indexes and :data:`_JOB`; their sources and targets are small (file
+    names, a row group's number), their work reads the rows.
     """
     tasks = iter(tasks)
     done = [_do(*task) for task in itertools.islice(tasks, 1)]
     if processes <= 1:
         return done + [_do(*task) for task in tasks]
-    waiting = collections.deque()
     with _processes.pool(processes) as pool:
-        for task in tasks:
-            waiting.append(pool.submit(_do, *task))
-            if len(waiting) > 2 * processes:
-                done.append(waiting.popleft().result())
-        done.extend(future.result() for future in waiting)
-    return done
+        futures = [pool.submit(_do, *task) for task in tasks]
+        return done + [future.result() for future in futures]
 
 
 def _do(work, source, target: Path):

@@ -396,10 +396,11 @@ def _located(batches, target: Path):
         located = assign.locate_interviews(batch, _JOB.kelurahan,
                                            _JOB.config.assign.sliver_tolerance_m)
         del batch
-        table = _spill(located, target.with_name(f"{target.name}-{i}"))
+        file = target.with_name(f"{target.name}-{i}")
+        table = _spill(located, file)
         del located
         links = _keys(table, _JOB.known).group_by(_KEYS).aggregate([([], "count_all")])
-        found.append((table["interview_id"], links, target.with_name(f"{target.name}-{i}")))
+        found.append((table["interview_id"], links, file))
     return found
 
 
@@ -494,10 +495,9 @@ def _route(spills: list[Path], names: list[str], parts: Parts, part_rows: int,
     """
     _JOB.route = (names, parts, part_rows)
     split = _run(((_split, spill, spill) for spill in spills), processes)
-    numbers = sorted(set().union(*split))
-    return [[spill.with_name(f"{spill.name}-{p}") for spill, done in zip(spills, split,
-                                                                           strict=True)
-             if p in done] for p in numbers]
+    made = list(zip(spills, split, strict=True))
+    return [[spill.with_name(f"{spill.name}-{p}") for spill, numbers in made if p in numbers]
+            for p in sorted(set().union(*split))]
 
 
 def _split(spill: Path, _) -> set[int]:
@@ -510,7 +510,7 @@ def _split(spill: Path, _) -> set[int]:
     where = pc.index_in(keys, value_set=parts.keys["key"])
     part = part_of[where.to_numpy(zero_copy_only=False).astype(np.int64)]
     lone = np.flatnonzero(part < 0)
-    row = table[table.schema.pandas_metadata["index_columns"][0]].to_numpy()
+    row = table[table.schema.pandas_metadata["index_columns"][0]].to_numpy()  # input row
     part[lone] = first_loose + row[lone] // part_rows
     order = np.argsort(part, kind="stable")  # each part's rows, in input order
     table, part = table.take(pa.array(order)), part[order]

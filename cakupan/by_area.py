@@ -31,7 +31,8 @@ Otherwise rows are routed to parts twice, by kelurahan then by enumerator.
 
 Parts, and a Parquet file's row groups, are worked on in processes forked from this one,
 one per core (:func:`cakupan._processes.available`): they share its polygons and indexes, and each
-part has ``part_rows / processes`` rows, so memory stays about the same.
+part has ``part_rows / processes`` rows, so memory stays about the same (down to a quarter
+of a million rows a part: beyond a few processes memory grows with their number).
 
 Rows with no key (no code, no location, no enumerator) are compared with nothing and fill
 parts of their own. A group larger than ``part_rows`` is a part of its own: an enumerator
@@ -84,7 +85,8 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
     ``polygons`` is :func:`cakupan.pipeline.load`'s result without interviews (its
     ``interviews`` is not used). Parts are counted and checked in ``processes`` processes
     at once (:func:`cakupan._processes.available` by default), each part of ``part_rows /
-    processes`` rows, so that memory stays the same whatever their number.
+    processes`` rows (at least a quarter of a million), so that memory stays about the same
+    whatever their number.
     """
     step = progress or (lambda name: None)
     processes = max(int(processes or _processes.available()), 1)
@@ -104,7 +106,8 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
             _JOB.repeated_id = assign.repeated(ids)
             del ids
             step("check")
-            tallies = _count_and_check(located, links, max(part_rows // processes, 1),
+            tallies = _count_and_check(located, links,
+                                       _per_process(part_rows, processes, 1 << 18),
                                        processes, spilled)
     finally:
         _JOB = None
@@ -406,8 +409,24 @@ def _located(batches, target: Path):
 
 def _row_group(path, number: int):
     # a batch per process at a time: smaller batches, so that memory stays the same
-    return pipeline.interview_batches(path, _JOB.config, number,
-                                      read.batches.BATCH_ROWS // _JOB.processes)
+    rows = _per_process(read.batches.BATCH_ROWS, _JOB.processes, 1 << 16)
+    return pipeline.interview_batches(path, _JOB.config, number, rows)
+
+
+def _per_process(rows: int, processes: int, least: int) -> int:
+    """Return ``rows`` shared among ``processes``, but not below ``least`` (or ``rows``).
+
+    With many processes, memory grows with their number rather than the pieces of work
+    (and the files between passes, parts times batches) growing without end.
+
+    Examples
+    --------
+    >>> _per_process(1_000_000, 2, 1 << 18), _per_process(1_000_000, 64, 1 << 18)
+    (500000, 262144)
+    >>> _per_process(700, 2, 1 << 18)
+    700
+    """
+    return max(rows // processes, min(rows, least), 1)
 
 
 def _gathered(found: list[list[tuple]]):

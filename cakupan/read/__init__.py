@@ -8,12 +8,12 @@ arrays with their transform and CRS.
 """
 
 from .batches import (
-                      BATCH_ROWS,
-                      WholeFileNeeded,
-                      batch_columns,
-                      count_rows,
-                      iter_batches,
-                      row_groups,
+    BATCH_ROWS,
+    WholeFileNeeded,
+    batch_columns,
+    count_rows,
+    iter_batches,
+    row_groups,
 )
 from .buildings import read_buildings
 from .raster import PopulationRaster, read_population_raster

@@ -10,8 +10,9 @@ prelist per RT. Then times, each in its own process (so that its peak memory is 
 - io: the I/O floor, reading the interviews' lon and lat into two numpy arrays;
 - run: ``cakupan run --no-html`` as the command line runs it (``cakupan.distributed.run``,
   in process or with ``--workers N``), wall time from process start, with the time of each
-  step (read, assign, check, measure, gaps, write) and peak RSS (the largest of the process
-  and its worker processes).
+  step (read, assign, check, measure, gaps, write), peak RSS (the largest of the process
+  and any one of its worker processes) and peak total memory (the proportional set size of
+  the process and all its workers together, sampled every 0.1 s, overall and per step).
 
 The last line printed is one JSON object. ``--size city`` takes about a minute.
 """

@@ -40,6 +40,12 @@ from .errors import CRSMismatchError
 WGS84 = "EPSG:4326"
 
 
+def is_located(lon, lat) -> np.ndarray:
+    """Return where a position is on the globe (longitude and latitude in range)."""
+    with np.errstate(invalid="ignore"):
+        return (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+
+
 def metric_crs(frame: gpd.GeoDataFrame) -> pyproj.CRS:
     """Return the UTM CRS of the zone holding the centre of ``frame``.
 
@@ -185,7 +191,7 @@ def locate_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     lon[~usable], lat[~usable] = np.nan, np.nan
     declared = positions_in(out["kelurahan_code"], codes)
 
-    in_range = (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+    in_range = is_located(lon, lat)
     x, y = _project(np.where(in_range, lon, np.nan), np.where(in_range, lat, np.nan), crs)
     where = _place(x, y, index, polygons, declared, sliver_tolerance_m)
 

@@ -73,6 +73,10 @@ PART_ROWS = 1_000_000
 #: Rows per slice that :meth:`Spilled.frames` gives back: each slice's CSV text is built
 #: whole, about 0.5 GB a million rows.
 SLICE_ROWS = 1 << 18
+#: Parts and a Parquet row group's batches, shared among processes, stop shrinking here:
+#: beyond, memory grows with the processes rather than the files between passes (parts
+#: times batches) without end.
+LEAST_PART_ROWS, LEAST_BATCH_ROWS = 1 << 18, 1 << 16
 _NONE = "\x00"  # a missing key, in joined keys
 _REPEATED = "repeated_household"  # carried from counting to checking
 
@@ -107,7 +111,7 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
             del ids
             step("check")
             tallies = _count_and_check(located, links,
-                                       _per_process(part_rows, processes, 1 << 18),
+                                       _per_process(part_rows, processes, LEAST_PART_ROWS),
                                        processes, spilled)
     finally:
         _JOB = None
@@ -409,15 +413,12 @@ def _located(batches, target: Path):
 
 def _row_group(path, number: int):
     # a batch per process at a time: smaller batches, so that memory stays the same
-    rows = _per_process(read.batches.BATCH_ROWS, _JOB.processes, 1 << 16)
+    rows = _per_process(read.batches.BATCH_ROWS, _JOB.processes, LEAST_BATCH_ROWS)
     return pipeline.interview_batches(path, _JOB.config, number, rows)
 
 
 def _per_process(rows: int, processes: int, least: int) -> int:
     """Return ``rows`` shared among ``processes``, but not below ``least`` (or ``rows``).
-
-    With many processes, memory grows with their number rather than the pieces of work
-    (and the files between passes, parts times batches) growing without end.
 
     Examples
     --------

@@ -31,8 +31,9 @@ from jinja2 import Template
 
 from . import _assets, _topo, topology
 from ._text import joined_codes
+from .assign import is_located
 from .labels import STATUS_COLOURS, labels
-from .tally import is_located, piece
+from .tally import piece
 
 LEVELS = ("kecamatan", "kelurahan", "rw", "rt")
 #: Columns of the coverage table carried to the page for every unit.

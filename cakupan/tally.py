@@ -21,6 +21,7 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from . import checks
+from .assign import is_located
 
 #: Counted interviews kept one by one (to list them on the map) when a run needs no more.
 POINTS_KEPT = 20_000
@@ -43,8 +44,8 @@ class Tally:
     by_rt : pandas.DataFrame
         Per ``kelurahan_code``, ``rw``, ``rt``, ``supervisor_id`` and ``counted`` (whether
         the status is ``counted``; missing keys kept): ``rows``, ``doubtful``, ``located``
-        (rows with a position, :func:`is_located`) and ``lon``, ``lat`` (their sums, in
-        nanodegrees).
+        (rows with a position, :func:`cakupan.assign.is_located`) and ``lon``, ``lat`` (their
+        sums, in nanodegrees).
     enumerators, officers : pandas.DataFrame
         :func:`cakupan.checks.enumerator_counts`.
     days : pandas.Series
@@ -127,12 +128,6 @@ def piece(interviews, name: str):
     if isinstance(interviews, Tally):
         return getattr(interviews, name)
     return _pieces(interviews, [name], points=True)[name]
-
-
-def is_located(lon, lat) -> np.ndarray:
-    """Return where a position is on the globe (longitude and latitude in range)."""
-    with np.errstate(invalid="ignore"):
-        return (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
 
 
 def counted_per_rt(interviews) -> pd.DataFrame:

@@ -411,17 +411,24 @@ def mark_duplicates(interviews: pd.DataFrame, repeated_id=None) -> pd.Series:
     return status.astype("string")
 
 
-def repeated(values) -> np.ndarray:
+def repeated(values, fingerprints: np.ndarray | None = None) -> np.ndarray:
     """Return, per value, whether an equal one came before it.
 
     Missing values are equal, as in :meth:`pandas.Series.duplicated`. ``values``: a Series
-    or an Arrow array.
+    or an Arrow array. Given the values' :func:`cakupan._text.fingerprints` (computed where
+    the values were read), only values whose fingerprint repeats are compared whole.
 
     Examples
     --------
     >>> repeated(pd.Series(["a", "b", "a", None, None], dtype="string")).tolist()
     [False, False, True, False, True]
     """
+    if fingerprints is not None:
+        codes = pd.factorize(fingerprints)[0]
+        some = np.flatnonzero(np.bincount(codes)[codes] > 1)  # every repeat, and a few more
+        out = np.zeros(len(codes), dtype=bool)
+        out[some] = repeated(values.take(some))
+        return out
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if isinstance(values, pa.Array):

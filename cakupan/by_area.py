@@ -64,6 +64,7 @@ from scipy.sparse.csgraph import connected_components
 
 from . import _processes, assign, checks, normalise, pipeline, read
 from ._grid import reusing_indexes
+from ._text import fingerprints
 from .config import Config
 from .errors import InputError
 from .tally import combine, tally
@@ -107,7 +108,7 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
             with _beside(processes, pipeline.account_polygons, kelurahan, units) as beside:
                 ids, links, located = _locate(path, config, Path(name), processes)
             accounting = beside.result()  # its process has ended: its memory is free
-            _JOB.repeated_id = assign.repeated(ids)
+            _JOB.repeated_id = assign.repeated(*ids)
             del ids
             step("check")
             tallies = _count_and_check(located, links,
@@ -372,7 +373,9 @@ def _locate(path, config, folder: Path, processes: int):
 
     A Parquet file's row groups are read and located in ``processes`` processes at once;
     other files are read in this one, a batch at a time. Returns the interview IDs, the
-    rows per combination of keys (:func:`_keys`) and the files, in input order.
+    rows per combination of keys (:func:`_keys`) and the files, in input order. The IDs
+    come with their fingerprints (:func:`cakupan._text.fingerprints`), worked out here
+    while each process has a batch at hand, so that finding repeated IDs takes little.
     """
     groups = read.row_groups(path) if processes > 1 else 0
     try:
@@ -394,7 +397,7 @@ def _located(batches, target: Path):
     """Locate batches of normalised interviews (an iterable, or a function yielding them).
 
     Each is spilled to a file named after ``target``. Returns, per batch, its interview
-    IDs, its rows per combination of keys, and its file.
+    IDs and their fingerprints, its rows per combination of keys, and its file.
     """
     found = []
     for i, batch in enumerate(batches() if callable(batches) else batches):
@@ -407,7 +410,7 @@ def _located(batches, target: Path):
         table = _spill(located, file)
         del located
         links = _keys(table, _JOB.known).group_by(_KEYS).aggregate([([], "count_all")])
-        found.append((table["interview_id"], links, file))
+        found.append(((table["interview_id"], fingerprints(table["interview_id"])), links, file))
     return found
 
 
@@ -432,10 +435,12 @@ def _per_process(rows: int, processes: int, least: int) -> int:
 
 def _gathered(found: list[list[tuple]]):
     found = [batch for task in found for batch in task]
-    ids = [chunk for ids, _, _ in found for chunk in ids.chunks]
+    ids = [chunk for (ids, _), _, _ in found for chunk in ids.chunks]
+    prints = np.concatenate([prints for (_, prints), _, _ in found]
+                            or [np.zeros(0, dtype=np.uint64)])
     links = pa.concat_tables([links for _, links, _ in found])
     links = links.group_by(_KEYS).aggregate([("count_all", "sum")])
-    return (pa.chunked_array(ids, type=ids[0].type if ids else pa.string()),
+    return ((pa.chunked_array(ids, type=ids[0].type if ids else pa.string()), prints),
             links.rename_columns([*_KEYS, "rows"]).select([*_KEYS, "rows"]).to_pandas(),
             [file for _, _, file in found])
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyproj
 import pytest
 import shapely
 
 from cakupan import assign, normalise
+from cakupan._text import fingerprints
+from cakupan.assign import repeated
 
 CRS = "EPSG:32748"
 X0, Y0 = 680_000.0, 9_315_000.0
@@ -109,3 +113,38 @@ def test_crs_mismatch_names_both():
     units = _kelurahan().to_crs(4326)
     with pytest.raises(assign.CRSMismatchError, match="EPSG:4326.*to_crs"):
         assign.assign_interviews(_interviews([(X0, Y0)]), _kelurahan(), units)
+
+
+def _ids(seed: int) -> pa.ChunkedArray:
+    """IDs of mixed widths (and one width), with repeats, empty and missing values."""
+    rng = np.random.default_rng(seed)
+    pool = [f"W{n:08d}" for n in range(300)] + ["", "x", "ü-1", "a b", "ab", "ba"]
+    values = [None if rng.random() < 0.02 else pool[rng.integers(len(pool))]
+              for _ in range(3000)]
+    return pa.chunked_array([values[:1000], values[1000:1001], values[1001:]], pa.large_string())
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_fingerprints_equal_for_equal_values(seed):
+    ids = _ids(seed)
+    prints = fingerprints(ids)
+    codes = pd.factorize(ids.to_pandas())[0]  # missing values: -1, as one value
+    assert len(prints) == len(ids)
+    assert pd.Series(prints).groupby(codes).nunique().eq(1).all()  # equal values, equal prints
+    filled = pc.binary_length(ids).to_numpy(zero_copy_only=False) > 0  # "" and None: 0
+    assert (prints[~filled] == 0).all()
+    assert pd.Series(codes[filled]).groupby(prints[filled]).nunique().eq(1).all()  # none shared
+    one_width = pa.array([f"W{n:08d}" for n in range(50)] * 2)
+    assert (fingerprints(one_width) == fingerprints(one_width.cast(pa.large_string()))).all()
+    assert (fingerprints(one_width)[:50] == fingerprints(one_width)[50:]).all()
+
+
+@pytest.mark.parametrize("prints", ["real", "all one", "few"])
+def test_repeated_with_fingerprints_is_exact_whatever_they_are(prints):
+    """Fingerprints only say which values to compare: shared ones never make a repeat."""
+    ids = _ids(2)
+    given = {"real": fingerprints(ids), "all one": np.zeros(len(ids), dtype=np.uint64),
+             "few": np.arange(len(ids), dtype=np.uint64) % 3}[prints]
+    expected = ids.to_pandas().duplicated().to_numpy()
+    assert repeated(ids, given).tolist() == expected.tolist()
+    assert repeated(ids).tolist() == expected.tolist()

@@ -65,10 +65,13 @@ def fingerprints(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
     offsets, data = offsets_and_bytes(text)
     offsets = offsets.astype(np.int64)
     lengths, starts = np.diff(offsets), offsets[:-1] - offsets[0]
-    span = data[offsets[0]:offsets[-1]].astype(np.uint64)
+    span = data[offsets[0]:offsets[-1]]
     powers = np.cumprod(np.full(int(lengths.max(initial=0)), _MULTIPLIER))
     if len(starts) and (lengths == len(powers)).all():  # of one width, as IDs often are
-        sums = (span.reshape(len(starts), -1) * powers).sum(axis=1)
+        table = span.reshape(len(starts), -1)
+        sums = np.zeros(len(starts), dtype=np.uint64)
+        for column, power in enumerate(powers):  # a byte of every value at a time
+            sums += table[:, column] * power
     elif len(starts):
         position = np.arange(len(span)) - np.repeat(starts, lengths)
         sums = np.add.reduceat(np.append(span * powers[position], np.uint64(0)), starts)

@@ -106,10 +106,10 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
     try:
         with tempfile.TemporaryDirectory(prefix="cakupan-") as name, reusing_indexes():
             with _beside(processes, pipeline.account_polygons, kelurahan, units) as beside:
-                ids, links, located = _locate(path, config, Path(name), processes)
+                (ids, prints), links, located = _locate(path, config, Path(name), processes)
             accounting = beside.result()  # its process has ended: its memory is free
-            _JOB.repeated_id = assign.repeated(*ids)
-            del ids
+            _JOB.repeated_id = assign.repeated(ids, prints)
+            del ids, prints
             step("check")
             tallies = _count_and_check(located, links,
                                        _per_process(part_rows, processes, LEAST_PART_ROWS),
@@ -410,7 +410,8 @@ def _located(batches, target: Path):
         table = _spill(located, file)
         del located
         links = _keys(table, _JOB.known).group_by(_KEYS).aggregate([([], "count_all")])
-        found.append(((table["interview_id"], fingerprints(table["interview_id"])), links, file))
+        ids = table["interview_id"]
+        found.append(((ids, fingerprints(ids)), links, file))
     return found
 
 

@@ -34,7 +34,8 @@ import pyproj
 import shapely
 
 from ._grid import PolygonIndex, index_of, reused
-from ._text import as_arrow, joined_keys, positions_in, take_text, text_series
+from ._text import (as_arrow, fingerprint_codes, joined_keys, positions_in, take_text,
+                    text_series)
 from .errors import CRSMismatchError
 
 WGS84 = "EPSG:4326"
@@ -403,8 +404,8 @@ def mark_duplicates(interviews: pd.DataFrame, repeated_id=None) -> pd.Series:
     status[np.asarray(repeated_id, dtype=bool)] = "duplicate"
     household = interviews["household_id"]
     counted = (status.eq("counted") & household.notna()).fillna(False).to_numpy(dtype=bool)
-    # Hash the household IDs alone, then compare whole keys on the rows whose ID repeats.
-    rows = _sharing(_codes(household), np.flatnonzero(counted))
+    # Fingerprint the household IDs alone, then compare whole keys where one repeats.
+    rows = _sharing(fingerprint_codes(household), np.flatnonzero(counted))
     key = interviews[["kelurahan_code", "household_id"]].iloc[rows]
     again = key.duplicated().to_numpy()
     status[interviews.index[rows[again]]] = "duplicate"
@@ -424,9 +425,10 @@ def repeated(values, fingerprints: np.ndarray | None = None) -> np.ndarray:
     [False, False, True, False, True]
     """
     if fingerprints is not None:
-        codes = pd.factorize(fingerprints)[0]
-        some = np.flatnonzero(np.bincount(codes)[codes] > 1)  # every repeat, and a few more
-        out = np.zeros(len(codes), dtype=bool)
+        again = np.sort(fingerprints)
+        again = np.unique(again[1:][again[1:] == again[:-1]])
+        some = np.flatnonzero(in_sorted(fingerprints, again))  # every repeat, and a few more
+        out = np.zeros(len(fingerprints), dtype=bool)
         out[some] = repeated(values.take(some))
         return out
     if isinstance(values, pa.ChunkedArray):
@@ -438,6 +440,18 @@ def repeated(values, fingerprints: np.ndarray | None = None) -> np.ndarray:
     else:
         codes = _codes(values)
     return _seen_before(codes)
+
+
+def in_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Return whether each value is among ``sorted_keys``: a binary search, no hash of them.
+
+    Examples
+    --------
+    >>> in_sorted(np.array([3, 1, 4]), np.array([1, 2, 3])).tolist()
+    [True, True, False]
+    """
+    at = np.minimum(np.searchsorted(sorted_keys, values), max(len(sorted_keys) - 1, 0))
+    return (sorted_keys[at] == values) if len(sorted_keys) else np.zeros(len(values), bool)
 
 
 def _codes(values) -> np.ndarray:

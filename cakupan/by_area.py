@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import itertools
 import shutil
 import tempfile
 import weakref
@@ -63,7 +62,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from . import _processes, assign, checks, normalise, pipeline, read
-from ._grid import reusing_indexes
+from ._grid import index_of, reusing_indexes
 from ._text import fingerprints
 from .config import Config
 from .errors import InputError
@@ -106,6 +105,7 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
     try:
         with tempfile.TemporaryDirectory(prefix="cakupan-") as name, reusing_indexes():
             with _beside(processes, pipeline.account_polygons, kelurahan, units) as beside:
+                index_of(kelurahan.geometry.to_numpy())  # the processes locating share it
                 (ids, prints), links, located = _locate(path, config, Path(name), processes)
             accounting = beside.result()  # its process has ended: its memory is free
             _JOB.repeated_id = assign.repeated(ids, prints)
@@ -169,11 +169,11 @@ def _count_and_check(located: list[Path], links: pd.DataFrame, part_rows: int,
     officer = _parts(links, ["e"], part_rows)
     joint = _parts(links, ["a", "b", "e"], part_rows)
     if joint.largest <= max(part_rows, area.largest, officer.largest):
-        parts = _route(located, ["a", "b", "e"], joint, part_rows, processes)
+        parts = _route(located, ["a", "b", "e"], joint, part_rows, processes, _index_units)
         tasks = [(_counted_and_checked, files, spilled.next_path(i))
                  for i, files in enumerate(parts)]
         return spilled.keep(_run(tasks, processes))
-    parts = _route(located, ["a", "b"], area, part_rows, processes)
+    parts = _route(located, ["a", "b"], area, part_rows, processes, _index_units)
     counted = [located[0].with_name(f"counted-{i}") for i in range(len(parts))]
     _run(zip([_counted_only] * len(parts), parts, counted, strict=True), processes)
     parts = _route(counted, ["e"], officer, part_rows, processes)
@@ -181,21 +181,36 @@ def _count_and_check(located: list[Path], links: pd.DataFrame, part_rows: int,
     return spilled.keep(_run(tasks, processes))
 
 
-def _run(tasks: Iterable[tuple], processes: int) -> list:
+def _index_units() -> None:
+    """Build here the indexes of the units that counting and checking reuse.
+
+    Built once (:func:`reusing_indexes`), before the processes counting and checking parts
+    are forked: they inherit them. At province size they take seconds and hundreds of MB
+    while built, so they are built while rows are routed, which takes little memory.
+    """
+    units = _JOB.kelurahan if _JOB.units is None else _JOB.units
+    index_of(units.geometry.to_numpy())
+    checks.index_units(units, _JOB.config)
+
+
+def _run(tasks: Iterable[tuple], processes: int, meanwhile=None) -> list:
     """Return ``[work(source, target) for work, source, target in tasks]``.
 
-    The first task runs here: it builds the polygon indexes (:func:`reusing_indexes`) the
-    others reuse. The rest run in up to ``processes`` processes forked after it, which
-    inherit those indexes and :data:`_JOB`; their sources and targets are small (file
-    names, a row group's number), their work reads the rows.
+    Tasks run in up to ``processes`` processes forked from this one, which inherit the
+    polygon indexes (:func:`reusing_indexes`) and :data:`_JOB`; their sources and targets
+    are small (file names, a row group's number), their work reads the rows.
+    ``meanwhile()``, if given, runs here while they work.
     """
-    tasks = iter(tasks)
-    done = [_do(*task) for task in itertools.islice(tasks, 1)]
     if processes <= 1:
-        return done + [_do(*task) for task in tasks]
+        if meanwhile:
+            meanwhile()
+        return [_do(*task) for task in tasks]
+    release_memory()  # memory this process freed: the forked ones would copy it as they reuse it
     with _processes.pool(processes) as pool:
         futures = [pool.submit(_do, *task) for task in tasks]
-        return done + [future.result() for future in futures]
+        if meanwhile:
+            meanwhile()
+        return [future.result() for future in futures]
 
 
 def _do(work, source, target: Path):
@@ -512,15 +527,15 @@ def _joined(keys: pa.Table, names: list[str]) -> pa.Array:
 
 
 def _route(spills: list[Path], names: list[str], parts: Parts, part_rows: int,
-           processes: int) -> list[list[Path]]:
+           processes: int, meanwhile=None) -> list[list[Path]]:
     """Split the rows spilled at ``spills`` by part; return each part's files, in order.
 
     Rows are keyed by their keys ``names`` (:func:`_keys`); rows with none fill parts of
     their own, by input row. Files are split in ``processes`` processes at once, and
-    deleted.
+    deleted; ``meanwhile()``, if given, runs here while they are.
     """
     _JOB.route = (names, parts, part_rows)
-    split = _run(((_split, spill, spill) for spill in spills), processes)
+    split = _run(((_split, spill, spill) for spill in spills), processes, meanwhile)
     made = list(zip(spills, split, strict=True))
     return [[spill.with_name(f"{spill.name}-{p}") for spill, numbers in made if p in numbers]
             for p in sorted(set().union(*split))]

@@ -22,6 +22,8 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from ._grid import reused
+from .assign import in_sorted
+from ._text import fingerprint_codes
 from .config import Checks
 from .errors import CRSMismatchError
 
@@ -157,11 +159,24 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
                                 lambda: _adjacency(geoms, checks.adjacency_m))
         points = shapely.points(px[outside], py[outside])
         k, j = tree.query(points, predicate="dwithin", distance=pa[outside])
-        hit = _in_sorted(unit[outside][k] * n_units + j, adjacent)
+        hit = in_sorted(unit[outside][k] * n_units + j, adjacent)
         near = np.bincount(k[hit], minlength=len(outside)) > 0
         cls[outside[near]] = 2
     result[rows] = cls
     return _location_series(result, index)
+
+
+def index_units(units, config) -> None:
+    """Build what :func:`location_check` reuses of ``units`` inside
+    :func:`cakupan._grid.reusing_indexes`: their edges and which are adjacent.
+
+    A run by parts builds them once, before it forks the processes that check the parts.
+    """
+    checks = _checks(config)
+    geoms = np.asarray(units.geometry.array, dtype=object)
+    reused(geoms, ("edges",), lambda: _Edges(geoms))
+    reused(geoms, ("adjacent", checks.adjacency_m),
+           lambda: _adjacency(geoms, checks.adjacency_m))
 
 
 def _edge_tests(x, y, radius, unit, geoms):
@@ -297,12 +312,6 @@ class _Edges:
         self.centre_x[usable], self.centre_y[usable] = shapely.get_x(centre), shapely.get_y(centre)
         self.inner[usable] = np.where(shapely.contains(geoms[usable], centre), shapely.distance(
             centre, shapely.boundary(geoms[usable])), 0.0)
-
-
-def _in_sorted(values, sorted_keys) -> np.ndarray:
-    """Return whether each value is among ``sorted_keys``: a binary search, no hash of them."""
-    at = np.minimum(np.searchsorted(sorted_keys, values), max(len(sorted_keys) - 1, 0))
-    return (sorted_keys[at] == values) if len(sorted_keys) else np.zeros(len(values), bool)
 
 
 def _adjacency(geoms, distance):
@@ -770,8 +779,8 @@ def repeated_households(frame: pd.DataFrame) -> np.ndarray:
     key = frame[["kelurahan_code", "rw", "rt", "household_id"]].astype("string")
     usable = (key["household_id"].notna() & key["kelurahan_code"].notna()
               & (status != "duplicate").fillna(True)).to_numpy(dtype=bool)
-    # Hash the household IDs alone, then compare whole keys on the rows whose ID repeats.
-    codes = pd.factorize(key["household_id"])[0]
+    # Fingerprint the household IDs alone, then compare whole keys where one repeats.
+    codes = fingerprint_codes(key["household_id"])
     rows = np.flatnonzero(usable)
     rows = rows[np.bincount(codes[rows], minlength=len(codes))[codes[rows]] > 1]
     repeated = np.zeros(len(frame), dtype=bool)
@@ -847,8 +856,8 @@ def enumerator_counts(interviews: pd.DataFrame, flags: pd.DataFrame
         has = distinct.str.contains(rf"(?:^|;){name}(?:;|$)", regex=True).to_numpy(dtype=bool)
         sums[name] = np.bincount(slot[some[has[listed]]], minlength=size)
     sums["far_outside"] = per_enumerator(far)
-    index = pd.Index([*pd.Series(names, dtype="string"), pd.NA], dtype="string",
-                     name="enumerator_id")
+    index = pd.Index(pd.concat([pd.Series(names, dtype="string"),
+                                pd.Series([pd.NA], dtype="string")]).array, name="enumerator_id")
     out = pd.DataFrame({name: values.astype("int64") for name, values in sums.items()},
                        index=index)
     out = out[out["interviews"] > 0]  # the slot of no enumerator, when every row has one

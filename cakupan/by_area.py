@@ -228,9 +228,12 @@ def _counted(source: Path) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def _checked(placed: pd.DataFrame, repeated: np.ndarray, target: Path):
-    """Check a part's counted rows; spill them to ``target``; return (tally, target, rows)."""
-    checked = pipeline.compact(pipeline.check_interviews(
-        placed, _JOB.kelurahan, _JOB.units, _JOB.config, repeated))
+    """Check a part's counted rows; spill them to ``target``; return (tally, target, rows).
+
+    The rows are tallied as text: only the few the tally keeps become categoricals.
+    """
+    checked = pipeline.check_interviews(placed, _JOB.kelurahan, _JOB.units, _JOB.config,
+                                        repeated)
     del placed
     return tally(checked, _JOB.points), target, spill_rows(checked, target)
 

@@ -19,7 +19,7 @@ from . import _territories, assign, checks, coverage, expected, normalise, read,
 from . import gaps as gaps_module
 from .config import Config
 from .errors import InputError
-from .tally import Tally, piece, tally
+from .tally import CATEGORIES, Tally, compact, piece, tally  # noqa: F401 (re-exported)
 
 Progress = Callable[[str], None]
 
@@ -176,21 +176,6 @@ def needs_points(loaded: Loaded) -> bool:
     """
     return (loaded.units is None or loaded.population is not None
             or loaded.buildings is not None)
-
-
-def compact(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return checked interviews with their code columns (:data:`CATEGORIES`) as categoricals.
-
-    Codes, officers and statuses repeat over millions of rows: as categoricals they take a
-    tenth of the memory, and group and compare faster.
-    """
-    return frame.astype({name: "category" for name in CATEGORIES if name in frame})
-
-
-#: Text columns of the checked interviews kept as categoricals (:func:`compact`).
-CATEGORIES = ("enumerator_id", "supervisor_id", "sls_code", "kelurahan_code", "rw", "rt",
-              "status", "repairs", "declared_kelurahan_code", "location_kelurahan_code",
-              "location_rw", "location_rt", "flags")
 
 
 def finish(counts: Tally, kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None,

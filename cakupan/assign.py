@@ -34,8 +34,7 @@ import pyproj
 import shapely
 
 from ._grid import PolygonIndex, index_of, reused
-from ._text import (as_arrow, fingerprint_codes, joined_keys, positions_in, take_text,
-                    text_series)
+from ._text import as_arrow, fingerprint_codes, joined_keys, positions_in, take_text, text_series
 from .errors import CRSMismatchError
 
 WGS84 = "EPSG:4326"

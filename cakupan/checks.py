@@ -22,8 +22,8 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from ._grid import reused
-from .assign import in_sorted
 from ._text import fingerprint_codes
+from .assign import in_sorted
 from .config import Checks
 from .errors import CRSMismatchError
 
@@ -167,10 +167,10 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
 
 
 def index_units(units, config) -> None:
-    """Build what :func:`location_check` reuses of ``units`` inside
-    :func:`cakupan._grid.reusing_indexes`: their edges and which are adjacent.
+    """Build the units' edges and adjacency, which :func:`location_check` reuses.
 
-    A run by parts builds them once, before it forks the processes that check the parts.
+    Inside :func:`cakupan._grid.reusing_indexes` they are kept: a run by parts builds them
+    once, before it forks the processes that check the parts.
     """
     checks = _checks(config)
     geoms = np.asarray(units.geometry.array, dtype=object)

@@ -42,6 +42,18 @@ def test_tallies_of_enumerator_parts_add_up_to_the_whole(checked, seed):
     assert whole.flagged["cluster_id"].notna().any()
 
 
+def test_a_tally_of_text_is_the_tally_of_categoricals(checked):
+    """A run by parts tallies its rows as text; one pass, as categoricals. The rows a tally
+    keeps are categoricals of the values they hold either way."""
+    text = checked.astype({c: "string" for c in pipeline.CATEGORIES if c in checked})
+    got, expected = tally.tally(text, points=True), tally.tally(checked, points=True)
+    for name in ("flagged", "points", "by_rt", "enumerators", "pairs"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))
+    flags = got.flagged["flags"]
+    assert isinstance(flags.dtype, pd.CategoricalDtype)
+    assert set(flags.cat.categories) == set(flags.dropna())  # no category left unused
+
+
 def test_points_are_kept_when_asked_or_few(checked, monkeypatch):
     counted = int(checked["status"].eq("counted").sum())
     parts = [checked.iloc[:500], checked.iloc[500:]]

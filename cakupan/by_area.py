@@ -77,7 +77,6 @@ SLICE_ROWS = 1 << 18
 #: beyond, memory grows with the processes rather than the files between passes (parts
 #: times batches) without end.
 LEAST_PART_ROWS, LEAST_BATCH_ROWS = 1 << 18, 1 << 16
-_NONE = "\x00"  # a missing key, in joined keys
 _REPEATED = "repeated_household"  # carried from counting to checking
 
 
@@ -486,9 +485,10 @@ def _keys(table, known) -> pa.Table:
 
 
 class Parts(NamedTuple):
-    """Which part each combination of keys seen goes to; the rows of the largest group."""
+    """The part of every key seen (linked keys share one); the rows of the largest group."""
 
-    keys: pa.Table  # key (the keys joined, :func:`_joined`), part (-1: no key)
+    areas: pa.Table  # key (a kelurahan code, as in ``a`` and ``b``), part
+    officers: pa.Table  # key (an enumerator ID), part
     largest: int
 
 
@@ -517,16 +517,40 @@ def _parts(links: pd.DataFrame, names: list[str], part_rows: int) -> Parts:
             current, filled = current + 1, 0
         part[g] = current
         filled += rows[g]
-    keys = pa.Table.from_pandas(links[names], preserve_index=False)
-    return Parts(pa.table({"key": _joined(keys, names),
-                           "part": np.where(some, part[group[np.maximum(hub, 0)]], -1)}),
+    node_part = part[group]
+    officer = np.asarray(nodes.str.startswith(_OFFICER), dtype=bool)
+    return Parts(pa.table({"key": pa.array(nodes[~officer], pa.string()),
+                           "part": node_part[~officer]}),
+                 pa.table({"key": pa.array(nodes[officer].str[1:], pa.string()),
+                           "part": node_part[officer]}),
                  int(rows.max()) if len(rows) else 0)
 
 
-def _joined(keys: pa.Table, names: list[str]) -> pa.Array:
-    """Return each row's keys ``names`` as one text (a missing key as NUL)."""
-    return pc.binary_join_element_wise(
-        *[pc.fill_null(keys[name].cast(pa.string()), _NONE) for name in names], "\x1f")
+def _part_of(table: pa.Table, names: list[str], parts: Parts) -> np.ndarray:
+    """Return the part of each row of interviews in ``table`` keyed by ``names`` (-1: none).
+
+    A row's keys are all in one group, so its first key found decides: the kelurahan it
+    declares, else where it lies (``a``; ``b`` is linked to ``a``), else its enumerator
+    (``e``). Looked up one column at a time, on the rows not yet placed.
+    """
+    part = np.full(table.num_rows, -1, dtype=np.int64)
+    lookups = []
+    if "a" in names:
+        lookups += [("declared_kelurahan_code", parts.areas),
+                    ("location_kelurahan_code", parts.areas)]
+    if "e" in names:
+        lookups.append(("enumerator_id", parts.officers))
+    for column, known in lookups:
+        rows = np.flatnonzero(part < 0)
+        if not len(rows):
+            break
+        values = table[column].cast(pa.string())
+        if len(rows) < len(part):
+            values = values.take(pa.array(rows))
+        at = pc.fill_null(pc.index_in(values, value_set=known["key"]), -1).to_numpy()
+        found = at >= 0
+        part[rows[found]] = known["part"].to_numpy()[at[found]]
+    return part
 
 
 def _route(spills: list[Path], names: list[str], parts: Parts, part_rows: int,
@@ -547,12 +571,10 @@ def _route(spills: list[Path], names: list[str], parts: Parts, part_rows: int,
 def _split(spill: Path, _) -> set[int]:
     """Split a spilled file into files ``<spill>-<part>`` as :func:`_route`; return the parts."""
     names, parts, part_rows = _JOB.route
-    part_of = parts.keys["part"].to_numpy()
-    first_loose = int(part_of.max()) + 1 if len(part_of) else 0
+    first_loose = 1 + max(int(np.max(known["part"].to_numpy(), initial=-1))
+                          for known in (parts.areas, parts.officers))
     table = _take_table([spill])
-    keys = _joined(_keys(table, _JOB.known).select(names), names)
-    where = pc.index_in(keys, value_set=parts.keys["key"])
-    part = part_of[where.to_numpy(zero_copy_only=False).astype(np.int64)]
+    part = _part_of(table, names, parts)
     lone = np.flatnonzero(part < 0)
     row = table[table.schema.pandas_metadata["index_columns"][0]].to_numpy()  # input row
     part[lone] = first_loose + row[lone] // part_rows

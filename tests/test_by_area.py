@@ -133,33 +133,37 @@ def test_rows_are_keyed_by_the_kelurahan_they_are_counted_in():
     assert keys.column("e").to_pylist() == ["\x7fA", "\x7fE1", None, "\x7fE2"]
 
 
+def _parts_of_rows(declared, located, enumerators, rows, names, part_rows):
+    """Return each interview's part, and the rows of the largest group, as a run plans them."""
+    import pyarrow as pa
+
+    table = pa.table({"declared_kelurahan_code": pa.array(declared, pa.string()),
+                      "location_kelurahan_code": pa.array(located, pa.string()),
+                      "enumerator_id": pa.array(enumerators, pa.string())})
+    links = by_area._keys(table, pa.array(["A", "B", "C", "D"])).to_pandas()
+    parts = by_area._parts(links.assign(rows=rows), names, part_rows)
+    return by_area._part_of(table, names, parts).tolist(), parts.largest
+
+
 def test_linked_keys_share_a_part_and_groups_fill_parts_in_code_order():
-    links = pd.DataFrame({"a": ["A", "X", "C", "B", None, "D"],
-                          "b": [None, "C", None, None, None, None]}, dtype="string")
-    links["rows"] = [5, 5, 5, 5, 7, 5]
-    parts = by_area._parts(links, ["a", "b"], part_rows=10)
+    none = [None] * 6
+    got = _parts_of_rows(["A", "X", "C", "B", None, "D"], ["A", "C", "C", "B", None, "D"],
+                         none, [5, 5, 5, 5, 7, 5], ["a", "b"], part_rows=10)
     # {A} and {B} fill part 0; {C, X}, linked, part 1; {D} part 2; no key: no group
-    assert parts.keys.column("part").to_pylist() == [0, 1, 1, 0, -1, 2]
-    assert parts.largest == 10
+    assert got == ([0, 1, 1, 0, -1, 2], 10)
 
 
 def test_an_enumerator_links_the_kelurahan_he_worked_in():
-    links = pd.DataFrame({"a": ["A", "B", "C"], "b": [None, None, None],
-                          "e": ["\x7f1", "\x7f1", "\x7f2"]}, dtype="string")
-    links["rows"] = [5, 5, 5]
-    by_kelurahan = by_area._parts(links, ["a", "b"], part_rows=5)
-    assert by_kelurahan.keys.column("part").to_pylist() == [0, 1, 2]
-    both = by_area._parts(links, ["a", "b", "e"], part_rows=5)
-    assert both.keys.column("part").to_pylist() == [0, 0, 1]
-    assert both.largest == 10
+    rows = (["A", "B", "C", None], ["A", "B", "C", None], ["1", "1", "2", "2"], [5, 5, 5, 1])
+    assert _parts_of_rows(*rows, ["a", "b"], part_rows=5) == ([0, 1, 2, -1], 5)
+    # the last row, of no kelurahan, goes where its enumerator works
+    assert _parts_of_rows(*rows, ["a", "b", "e"], part_rows=5) == ([0, 0, 1, 1], 10)
+    assert _parts_of_rows(*rows, ["e"], part_rows=5) == ([0, 0, 1, 1], 10)
 
 
 def test_a_group_larger_than_a_part_is_a_part_of_its_own():
-    links = pd.DataFrame({"a": ["A", "B"], "b": [None, None]}, dtype="string")
-    links["rows"] = [50, 3]
-    parts = by_area._parts(links, ["a", "b"], part_rows=10)
-    assert parts.keys.column("part").to_pylist() == [0, 1]
-    assert parts.largest == 50
+    got = _parts_of_rows(["A", "B"], [None, None], [None, None], [50, 3], ["a", "b"], 10)
+    assert got == ([0, 1], 50)
 
 
 def test_count_rows_reads_no_table(tmp_path):

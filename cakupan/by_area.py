@@ -125,7 +125,7 @@ def _beside(processes: int, work, *args):
 
     Given one process, it runs here after the block. The polygon layers' accounting (the
     overlaps and gaps of 60,000 RT polygons take seconds) is worked out while rows are
-    located, filling the core left idle while the first rows are located alone.
+    located, in a process of its own so that the parts need not wait for it.
     """
     if processes <= 1:
         later = Future()
@@ -489,6 +489,7 @@ class Parts(NamedTuple):
 
     areas: pa.Table  # key (a kelurahan code, as in ``a`` and ``b``), part
     officers: pa.Table  # key (an enumerator ID), part
+    count: int  # parts 0, 1, ... count - 1
     largest: int
 
 
@@ -523,7 +524,7 @@ def _parts(links: pd.DataFrame, names: list[str], part_rows: int) -> Parts:
                            "part": node_part[~officer]}),
                  pa.table({"key": pa.array(nodes[officer].str[1:], pa.string()),
                            "part": node_part[officer]}),
-                 int(rows.max()) if len(rows) else 0)
+                 int(part.max(initial=-1)) + 1, int(rows.max()) if len(rows) else 0)
 
 
 def _part_of(table: pa.Table, names: list[str], parts: Parts) -> np.ndarray:
@@ -571,13 +572,11 @@ def _route(spills: list[Path], names: list[str], parts: Parts, part_rows: int,
 def _split(spill: Path, _) -> set[int]:
     """Split a spilled file into files ``<spill>-<part>`` as :func:`_route`; return the parts."""
     names, parts, part_rows = _JOB.route
-    first_loose = 1 + max(int(np.max(known["part"].to_numpy(), initial=-1))
-                          for known in (parts.areas, parts.officers))
     table = _take_table([spill])
     part = _part_of(table, names, parts)
     lone = np.flatnonzero(part < 0)
     row = table[table.schema.pandas_metadata["index_columns"][0]].to_numpy()  # input row
-    part[lone] = first_loose + row[lone] // part_rows
+    part[lone] = parts.count + row[lone] // part_rows
     order = np.argsort(part, kind="stable")  # each part's rows, in input order
     table, part = table.take(pa.array(order)), part[order]
     numbers, starts = np.unique(part, return_index=True)

@@ -426,7 +426,7 @@ def _located(batches, target: Path):
         file = target.with_name(f"{target.name}-{i}")
         table = _spill(located, file)
         del located
-        links = _keys(table, _JOB.known).group_by(_KEYS).aggregate([([], "count_all")])
+        links = _count_keys(_keys(table, _JOB.known))
         ids = table["interview_id"]
         found.append(((ids, fingerprints(ids)), links, file))
     return found
@@ -457,14 +457,15 @@ def _gathered(found: list[list[tuple]]):
     prints = np.concatenate([prints for (_, prints), _, _ in found]
                             or [np.zeros(0, dtype=np.uint64)])
     links = pa.concat_tables([links for _, links, _ in found])
-    links = links.group_by(_KEYS).aggregate([("count_all", "sum")])
+    links = links.group_by(_KEYS).aggregate([("rows", "sum")])
     return ((pa.chunked_array(ids, type=ids[0].type if ids else pa.string()), prints),
             links.rename_columns([*_KEYS, "rows"]).select([*_KEYS, "rows"]).to_pandas(),
             [file for _, _, file in found])
 
 
 #: A row's keys: ``a`` and ``b`` the kelurahan it is counted in or may be, ``e`` its
-#: enumerator (after :data:`_OFFICER`, so that no code and ID are taken for one another).
+#: enumerator (put after :data:`_OFFICER` where keys meet, so that no code and ID are taken
+#: for one another).
 _KEYS = ["a", "b", "e"]
 _OFFICER = "\x7f"
 
@@ -481,7 +482,27 @@ def _keys(table, known) -> pa.Table:
     return pa.table({"a": pc.coalesce(declared, located),
                      "b": pc.if_else(pc.or_kleene(listed, pc.is_null(declared)),
                                      pa.nulls(len(table), pa.string()), located),
-                     "e": pc.binary_join_element_wise(_OFFICER, officer, "")})
+                     "e": officer})
+
+
+def _count_keys(keys: pa.Table) -> pa.Table:
+    """Return the rows of each combination of keys in ``keys`` (column ``rows``).
+
+    Counted on the keys' numbers in their dictionaries: grouping millions of rows by three
+    texts at once costs several times more.
+    """
+    numbers, values = [], []
+    for column in keys.columns:
+        encoded = pc.dictionary_encode(column.combine_chunks())
+        numbers.append(pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int64) + 1)
+        values.append(encoded.dictionary)
+    combined = numbers[0]
+    for number, value in zip(numbers[1:], values[1:], strict=True):
+        combined = combined * (len(value) + 1) + number  # 0: no key
+    _, first, rows = np.unique(combined, return_index=True, return_counts=True)
+    taken = {name: value.take(pa.array(number[first] - 1, mask=number[first] == 0))
+             for name, number, value in zip(keys.column_names, numbers, values, strict=True)}
+    return pa.table({**taken, "rows": rows})
 
 
 class Parts(NamedTuple):
@@ -501,6 +522,8 @@ def _parts(links: pd.DataFrame, names: list[str], part_rows: int) -> Parts:
     """
     links = links.groupby(names, dropna=False, sort=False, observed=True)["rows"].sum()
     links = links.reset_index()
+    if "e" in names:
+        links["e"] = _OFFICER + links["e"]
     nodes = pd.Index(pd.unique(pd.concat([links[n] for n in names]).dropna())).sort_values()
     at = np.column_stack([nodes.get_indexer(links[n]) for n in names])  # -1: none
     hub = at.max(axis=1)  # one key of each row, -1 when it has none

@@ -100,8 +100,25 @@ def overlaps_and_gaps(polygons: gpd.GeoDataFrame, code: str,
         raise ValueError(f"polygons must be in a metric CRS to measure areas, not {polygons.crs}")
     geometry = shapely.make_valid(polygons.geometry.to_numpy())
     codes = polygons[code].astype("string").to_numpy(dtype=object)
+    if _is_coverage(geometry):  # no overlaps, and the union is quick to find from the edges
+        return (_overlaps(geometry[:0], codes[:0], min_overlap_m2, polygons.crs),
+                _gaps(geometry, codes, min_gap_m2, max_gap_m2, polygons.crs,
+                      shapely.coverage_union_all(geometry)))
     return (_overlaps(geometry, codes, min_overlap_m2, polygons.crs),
             _gaps(geometry, codes, min_gap_m2, max_gap_m2, polygons.crs))
+
+
+def _is_coverage(geometry: np.ndarray) -> bool:
+    """Whether polygons form a valid coverage: none overlaps another, shared edges match.
+
+    SLS maps drawn as a coverage (every shared edge digitised once) are; then their union
+    can be built from the edges used once (:func:`shapely.coverage_union_all`), a fraction of
+    the cost of a general union, and there is no overlap to look for. Layers with defects
+    are not, and go the general way.
+    """
+    polygonal = np.isin(shapely.get_type_id(geometry), (3, 6)).all()
+    return bool(polygonal and len(geometry) and hasattr(shapely, "coverage_is_valid")
+                and shapely.coverage_is_valid(geometry))
 
 
 def _overlaps(geometry, codes, min_area, crs) -> gpd.GeoDataFrame:
@@ -139,8 +156,8 @@ def _polygonal(geometries: np.ndarray) -> np.ndarray:
     return out
 
 
-def _gaps(geometry, codes, min_area, max_area, crs) -> gpd.GeoDataFrame:
-    union = shapely.union_all(geometry)
+def _gaps(geometry, codes, min_area, max_area, crs, union=None) -> gpd.GeoDataFrame:
+    union = shapely.union_all(geometry) if union is None else union
     parts = shapely.get_parts(union)
     parts = parts[np.isin(shapely.get_type_id(parts), (3,))]
     n = shapely.get_num_interior_rings(parts)

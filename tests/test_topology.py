@@ -102,3 +102,27 @@ def test_input_is_not_changed():
     before = units.copy()
     topology.overlaps_and_gaps(units, "code")
     assert units.equals(before)
+
+
+def test_a_valid_coverage_takes_the_quick_union_and_finds_the_same_gaps(monkeypatch):
+    """Voronoi cells around a grid of seeds share every edge exactly (a coverage); three
+    cells taken out leave holes. The quick way and the general one give the same gaps."""
+    import numpy as np
+    import shapely
+
+    rng = np.random.default_rng(7)
+    seeds = shapely.multipoints(rng.uniform(0, 1000, (400, 2)))
+    cells = shapely.get_parts(shapely.voronoi_polygons(seeds, extend_to=box(-1, -1, 1001, 1001)))
+    cells = shapely.intersection(cells, box(0, 0, 1000, 1000))
+    inner = np.flatnonzero(shapely.contains_properly(box(100, 100, 900, 900), cells))
+    units = _units(*np.delete(cells, inner[[3, 50, 120]]))
+    assert topology._is_coverage(units.geometry.to_numpy())
+    quick = topology.overlaps_and_gaps(units, "code")
+    monkeypatch.setattr(topology, "_is_coverage", lambda geometry: False)
+    general = topology.overlaps_and_gaps(units, "code")
+    assert len(quick[0]) == len(general[0]) == 0
+    assert len(quick[1]) == 3
+    assert quick[1]["area_m2"].round(6).tolist() == general[1]["area_m2"].round(6).tolist()
+    assert quick[1]["neighbours"].tolist() == general[1]["neighbours"].tolist()
+    # overlapping units are no coverage: the general way finds their overlap
+    assert not topology._is_coverage(np.array([box(0, 0, 10, 10), box(5, 0, 15, 10)]))

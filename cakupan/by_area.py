@@ -203,20 +203,13 @@ def _run(tasks: Iterable[tuple], processes: int, meanwhile=None) -> list:
     if processes <= 1:
         if meanwhile:
             meanwhile()
-        return [_do(*task) for task in tasks]
+        return [work(source, target) for work, source, target in tasks]
     release_memory()  # memory this process freed: the forked ones would copy it as they reuse it
     with _processes.pool(processes) as pool:
-        futures = [pool.submit(_do, *task) for task in tasks]
+        futures = [pool.submit(*task) for task in tasks]
         if meanwhile:
             meanwhile()
         return [future.result() for future in futures]
-
-
-def _do(work, source, target: Path):
-    try:
-        return work(source, target)
-    finally:
-        release_memory()
 
 
 def _counted(source: Path) -> tuple[pd.DataFrame, np.ndarray]:
@@ -610,10 +603,12 @@ def _split(spill: Path, _) -> set[int]:
 
 
 def release_memory() -> None:
-    """Give the memory freed by the last part back to the system.
+    """Give the memory this process freed back to the system.
 
-    Arrow's allocator and glibc's keep freed blocks for reuse; between parts nothing needs
-    them, and a laptop's other programs do.
+    Arrow's allocator and glibc's keep freed blocks for reuse. Done before forking: a
+    forked process that reuses such a block copies it. A process working on parts keeps
+    its blocks for the next part, which needs as many (giving them back and taking them
+    again made the province run seconds slower); they go when it ends, with the pool.
     """
     pa.default_memory_pool().release_unused()
     try:

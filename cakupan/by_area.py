@@ -491,6 +491,8 @@ def _count_keys(keys: pa.Table) -> pa.Table:
         values.append(encoded.dictionary)
     combined = numbers[0]
     for number, value in zip(numbers[1:], values[1:], strict=True):
+        if combined.max(initial=0) >= (1 << 62) // (len(value) + 1):  # numbered again
+            combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
         combined = combined * (len(value) + 1) + number  # 0: no key
     _, first, rows = np.unique(combined, return_index=True, return_counts=True)
     taken = {name: value.take(pa.array(number[first] - 1, mask=number[first] == 0))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pytest
+import shapely
 from shapely.geometry import box
 
 from cakupan import topology
@@ -107,9 +109,6 @@ def test_input_is_not_changed():
 def test_a_valid_coverage_takes_the_quick_union_and_finds_the_same_gaps(monkeypatch):
     """Voronoi cells around a grid of seeds share every edge exactly (a coverage); three
     cells taken out leave holes. The quick way and the general one give the same gaps."""
-    import numpy as np
-    import shapely
-
     rng = np.random.default_rng(7)
     seeds = shapely.multipoints(rng.uniform(0, 1000, (400, 2)))
     cells = shapely.get_parts(shapely.voronoi_polygons(seeds, extend_to=box(-1, -1, 1001, 1001)))

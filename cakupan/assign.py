@@ -425,7 +425,7 @@ def repeated(values, fingerprints: np.ndarray | None = None) -> np.ndarray:
     """
     if fingerprints is not None:
         again = np.sort(fingerprints)
-        again = np.unique(again[1:][again[1:] == again[:-1]])
+        again = again[1:][again[1:] == again[:-1]]  # sorted: no need to drop its repeats
         some = np.flatnonzero(in_sorted(fingerprints, again))  # every repeat, and a few more
         out = np.zeros(len(fingerprints), dtype=bool)
         out[some] = repeated(values.take(some))

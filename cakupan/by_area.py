@@ -457,10 +457,8 @@ def _gathered(found: list[list[tuple]]):
 
 
 #: A row's keys: ``a`` and ``b`` the kelurahan it is counted in or may be, ``e`` its
-#: enumerator (put after :data:`_OFFICER` where keys meet, so that no code and ID are taken
-#: for one another).
+#: enumerator.
 _KEYS = ["a", "b", "e"]
-_OFFICER = "\x7f"
 
 
 def _keys(table, known) -> pa.Table:
@@ -517,14 +515,19 @@ def _parts(links: pd.DataFrame, names: list[str], part_rows: int) -> Parts:
     """
     links = links.groupby(names, dropna=False, sort=False, observed=True)["rows"].sum()
     links = links.reset_index()
+    # the keys, kelurahan codes then enumerator IDs (so that no code is taken for an ID)
+    areas = _distinct([links[n] for n in names if n != "e"])
+    officers = _distinct([links["e"]] if "e" in names else [])
+    position = {n: areas.get_indexer(links[n]) for n in names if n != "e"}
     if "e" in names:
-        links["e"] = _OFFICER + links["e"]
-    nodes = pd.Index(pd.unique(pd.concat([links[n] for n in names]).dropna())).sort_values()
-    at = np.column_stack([nodes.get_indexer(links[n]) for n in names])  # -1: none
+        found = officers.get_indexer(links["e"])
+        position["e"] = np.where(found >= 0, found + len(areas), -1)
+    at = np.column_stack([position[n] for n in names])  # -1: none
+    nodes = len(areas) + len(officers)
     hub = at.max(axis=1)  # one key of each row, -1 when it has none
     tie = at >= 0
     graph = coo_matrix((np.ones(tie.sum()), (np.broadcast_to(hub[:, None], at.shape)[tie],
-                                             at[tie])), shape=(len(nodes),) * 2)
+                                             at[tie])), shape=(nodes, nodes))
     _, group = connected_components(graph, directed=False)
     some = hub >= 0
     rows = np.bincount(group[hub[some]], weights=links["rows"].to_numpy()[some],
@@ -537,12 +540,18 @@ def _parts(links: pd.DataFrame, names: list[str], part_rows: int) -> Parts:
         part[g] = current
         filled += rows[g]
     node_part = part[group]
-    officer = np.asarray(nodes.str.startswith(_OFFICER), dtype=bool)
-    return Parts(pa.table({"key": pa.array(nodes[~officer], pa.string()),
-                           "part": node_part[~officer]}),
-                 pa.table({"key": pa.array(nodes[officer].str[1:], pa.string()),
-                           "part": node_part[officer]}),
+    return Parts(pa.table({"key": pa.array(areas, pa.string()),
+                           "part": node_part[:len(areas)]}),
+                 pa.table({"key": pa.array(officers, pa.string()),
+                           "part": node_part[len(areas):]}),
                  int(part.max(initial=-1)) + 1, int(rows.max()) if len(rows) else 0)
+
+
+def _distinct(columns: list[pd.Series]) -> pd.Index:
+    """Return the keys in ``columns``, sorted, missing ones left out."""
+    if not columns:
+        return pd.Index([], dtype="string")
+    return pd.Index(pd.unique(pd.concat(columns).dropna())).sort_values()
 
 
 def _part_of(table: pa.Table, names: list[str], parts: Parts) -> np.ndarray:

@@ -19,7 +19,7 @@ from . import _territories, assign, checks, coverage, expected, normalise, read,
 from . import gaps as gaps_module
 from .config import Config
 from .errors import InputError
-from .tally import CATEGORIES, Tally, compact, piece, tally  # noqa: F401 (re-exported)
+from .tally import Tally, compact, piece, tally
 
 Progress = Callable[[str], None]
 

@@ -13,7 +13,7 @@ import pytest
 
 import cakupan
 from cakupan import api
-from cakupan.pipeline import compact
+from cakupan.tally import compact
 from cakupan.write import stable_ids
 
 from .conftest import cakupan as cli
@@ -111,7 +111,7 @@ def test_stage_by_stage_equals_the_cli_coverage_csv(tiny_inputs, cli_run):
     assert table.to_csv(index=False, lineterminator="\n") == (
         cli_run / "coverage.csv").read_text(encoding="utf-8")
     result = cakupan.analyse(loaded)
-    # analyse keeps code columns as categoricals (pipeline.compact)
+    # analyse keeps code columns as categoricals (tally.compact)
     pd.testing.assert_frame_equal(compact(checked), result.interviews)
     pd.testing.assert_frame_equal(spots, result.gaps)
 
@@ -123,7 +123,7 @@ def test_stage_by_stage_equals_analyse_with_every_source(tiny_world):
     checked, table, spots = _stages(loaded)
     result = cakupan.analyse(loaded)
     pd.testing.assert_frame_equal(table, result.coverage)
-    # analyse keeps code columns as categoricals (pipeline.compact)
+    # analyse keeps code columns as categoricals (tally.compact)
     pd.testing.assert_frame_equal(compact(checked), result.interviews)
     pd.testing.assert_frame_equal(spots, result.gaps)
     assert len(spots) > 0
@@ -138,7 +138,7 @@ def test_stage_by_stage_without_units_equals_analyse(tiny_world):
     result = cakupan.analyse(loaded)
     assert result.rt_source == "territories"
     pd.testing.assert_frame_equal(table, result.coverage)
-    # analyse keeps code columns as categoricals (pipeline.compact)
+    # analyse keeps code columns as categoricals (tally.compact)
     pd.testing.assert_frame_equal(compact(checked), result.interviews)
     pd.testing.assert_frame_equal(spots, result.gaps)
 

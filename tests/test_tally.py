@@ -29,8 +29,8 @@ def test_tallies_of_enumerator_parts_add_up_to_the_whole(checked, seed):
     part_of = dict(zip(names, np.random.default_rng(seed).integers(0, 3, len(names)),
                        strict=True))
     part = enumerators.map(part_of).to_numpy()
-    parts = [_local_clusters(pipeline.compact(checked[part == p].astype(
-        {c: "string" for c in pipeline.CATEGORIES if c in checked}))) for p in range(3)]
+    parts = [_local_clusters(tally.compact(checked[part == p].astype(
+        {c: "string" for c in tally.CATEGORIES if c in checked}))) for p in range(3)]
     assert sum(len(p) for p in parts) == len(checked)
     whole, added = tally.tally(checked), tally.combine([tally.tally(p) for p in parts])
     assert added.rows == whole.rows
@@ -45,7 +45,7 @@ def test_tallies_of_enumerator_parts_add_up_to_the_whole(checked, seed):
 def test_a_tally_of_text_is_the_tally_of_categoricals(checked):
     """A run by parts tallies its rows as text; one pass, as categoricals. The rows a tally
     keeps are categoricals of the values they hold either way."""
-    text = checked.astype({c: "string" for c in pipeline.CATEGORIES if c in checked})
+    text = checked.astype({c: "string" for c in tally.CATEGORIES if c in checked})
     got, expected = tally.tally(text, points=True), tally.tally(checked, points=True)
     for name in ("flagged", "points", "by_rt", "enumerators", "pairs"):
         pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))

@@ -476,11 +476,12 @@ def _keys(table, known) -> pa.Table:
                      "e": officer})
 
 
-def _count_keys(keys: pa.Table) -> pa.Table:
+def _count_keys(keys: pa.Table, bits: int = 62) -> pa.Table:
     """Return the rows of each combination of keys in ``keys`` (column ``rows``).
 
     Counted on the keys' numbers in their dictionaries: grouping millions of rows by three
-    texts at once costs several times more.
+    texts at once costs several times more. A combination's number stays below
+    ``2 ** bits``: combinations are numbered again, densely, before it would not.
     """
     numbers, values = [], []
     for column in keys.columns:
@@ -489,7 +490,7 @@ def _count_keys(keys: pa.Table) -> pa.Table:
         values.append(encoded.dictionary)
     combined = numbers[0]
     for number, value in zip(numbers[1:], values[1:], strict=True):
-        if combined.max(initial=0) >= (1 << 62) // (len(value) + 1):  # numbered again
+        if combined.max(initial=0) >= (1 << bits) // (len(value) + 1):
             combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
         combined = combined * (len(value) + 1) + number  # 0: no key
     _, first, rows = np.unique(combined, return_index=True, return_counts=True)

@@ -546,15 +546,16 @@ _BUILT: dict[tuple, tuple[np.ndarray, object]] | None = None
 
 
 @contextlib.contextmanager
-def reusing_indexes():
+def reusing_indexes(built: dict | None = None):
     """Within the block, :func:`index_of` and :func:`reused` build once per polygon array.
 
     A run placed one part at a time (:mod:`cakupan.by_area`) locates points in the same
-    polygons once per part; what was built is dropped when the block ends.
+    polygons once per part; what was built is dropped when the block ends, unless kept in
+    ``built`` (a dict the caller holds on to, to reuse in a later block).
     """
     global _BUILT
     outer = _BUILT
-    _BUILT = {} if outer is None else outer
+    _BUILT = built if built is not None else {} if outer is None else outer
     try:
         yield
     finally:

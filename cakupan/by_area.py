@@ -34,6 +34,11 @@ one per core (:func:`cakupan._processes.available`): they share its polygons and
 part has ``part_rows / processes`` rows, so memory stays about the same (down to a quarter
 of a million rows a part: beyond a few processes memory grows with their number).
 
+Given a dask cluster (:class:`cakupan.distributed.Cluster`), the row groups and parts are
+worked on by its workers instead: each gets what forked processes inherit (:class:`_Job`)
+once per pass and builds the polygon indexes once (:func:`run_task`); the temporary files
+must then be in a folder every worker can read (``TMPDIR``).
+
 Rows with no key (no code, no location, no enumerator) are compared with nothing and fill
 parts of their own. A group larger than ``part_rows`` is a part of its own: an enumerator
 who worked everywhere costs memory, never exactness. ``tests/test_by_area.py`` checks that
@@ -82,16 +87,19 @@ _REPEATED = "repeated_household"  # carried from counting to checking
 
 def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
             progress: pipeline.Progress | None = None, part_rows: int = PART_ROWS,
-            processes: int | None = None) -> pipeline.Result:
+            processes: int | None = None, cluster=None) -> pipeline.Result:
     """Return :func:`cakupan.pipeline.analyse`'s result for the interviews at ``path``.
 
     ``polygons`` is :func:`cakupan.pipeline.load`'s result without interviews (its
     ``interviews`` is not used). Parts are counted and checked in ``processes`` processes
     at once (:func:`cakupan._processes.available` by default), each part of ``part_rows /
     processes`` rows (at least a quarter of a million), so that memory stays about the same
-    whatever their number.
+    whatever their number. Given a ``cluster`` (:class:`cakupan.distributed.Cluster`), its
+    workers do that work instead, each part of ``part_rows / workers`` rows.
     """
     step = progress or (lambda name: None)
+    if cluster is not None:
+        processes = cluster.workers
     processes = max(int(processes or _processes.available()), 1)
     points = pipeline.needs_points(polygons)
     _, kelurahan, units = pipeline.project(polygons.kelurahan, polygons.units)
@@ -99,8 +107,8 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
                      from_pandas=True)
     step("assign")
     spilled = Spilled()
-    global _JOB
-    _JOB = _Job(kelurahan, units, config, points, known, processes)
+    global _JOB, _CLUSTER
+    _JOB, _CLUSTER = _Job(kelurahan, units, config, points, known, processes), cluster
     try:
         with tempfile.TemporaryDirectory(prefix="cakupan-") as name, reusing_indexes():
             with _beside(processes, pipeline.account_polygons, kelurahan, units) as beside:
@@ -114,7 +122,7 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
                                        _per_process(part_rows, processes, LEAST_PART_ROWS),
                                        processes, spilled)
     finally:
-        _JOB = None
+        _JOB = _CLUSTER = None
     return pipeline.finish(combine(tallies, points), kelurahan, units, polygons, config, step,
                            spilled=spilled, polygon_accounting=accounting)
 
@@ -153,6 +161,8 @@ class _Job:
 #: The run's :class:`_Job`, set while its parts are counted and checked: a module global so
 #: that processes forked for the parts inherit it instead of receiving a copy.
 _JOB: _Job | None = None
+#: Where the run's tasks go instead of forked processes (:func:`_run`), if anywhere.
+_CLUSTER = None
 
 
 def _count_and_check(located: list[Path], links: pd.DataFrame, part_rows: int,
@@ -198,18 +208,41 @@ def _run(tasks: Iterable[tuple], processes: int, meanwhile=None) -> list:
     Tasks run in up to ``processes`` processes forked from this one, which inherit the
     polygon indexes (:func:`reusing_indexes`) and :data:`_JOB`; their sources and targets
     are small (file names, a row group's number), their work reads the rows.
-    ``meanwhile()``, if given, runs here while they work.
+    ``meanwhile()``, if given, runs here while they work. On a cluster (:data:`_CLUSTER`)
+    they run on its workers, and ``meanwhile`` not at all: it builds what forked processes
+    would inherit, and the workers build their own.
     """
+    if _CLUSTER is not None:
+        return _CLUSTER.run(tasks, _JOB)
     if processes <= 1:
         if meanwhile:
             meanwhile()
-        return [work(source, target) for work, source, target in tasks]
+        return _here(tasks)
     release_memory()  # memory this process freed: the forked ones would copy it as they reuse it
     with _processes.pool(processes) as pool:
         futures = [pool.submit(*task) for task in tasks]
         if meanwhile:
             meanwhile()
         return [future.result() for future in futures]
+
+
+def _here(tasks: Iterable[tuple]) -> list:
+    return [work(source, target) for work, source, target in tasks]
+
+
+def run_task(job: _Job, work, source, target, built: dict):
+    """Run a task of :func:`_run` in a process not forked from the run (a dask worker).
+
+    ``job`` is what a forked process would inherit (:data:`_JOB`); ``built`` keeps the
+    polygon indexes the task builds (:func:`reusing_indexes`) for the job's next tasks.
+    """
+    global _JOB
+    outer, _JOB = _JOB, job  # a worker may be a thread of the run's own process
+    try:
+        with reusing_indexes(built):
+            return work(source, target)
+    finally:
+        _JOB = outer
 
 
 def _counted(source: Path) -> tuple[pd.DataFrame, np.ndarray]:
@@ -387,7 +420,7 @@ def _locate(path, config, folder: Path, processes: int):
     come with their fingerprints (:func:`cakupan._text.fingerprints`), worked out here
     while each process has a batch at hand, so that finding repeated IDs takes little.
     """
-    groups = read.row_groups(path) if processes > 1 else 0
+    groups = read.row_groups(path) if processes > 1 or _CLUSTER is not None else 0
     try:
         if groups > 1:
             tasks = ((_located, partial(_row_group, path, g), folder / f"located-{g}")
@@ -395,12 +428,12 @@ def _locate(path, config, folder: Path, processes: int):
         else:
             tasks = ((_located, [batch], folder / f"located-{i}")
                      for i, batch in enumerate(pipeline.interview_batches(path, config)))
-        return _gathered(_run(tasks, processes if groups > 1 else 1))
+        return _gathered(_run(tasks, processes) if groups > 1 else _here(tasks))
     except (InputError, read.WholeFileNeeded):
         # read_table reads the file line by line, or says first what is wrong with it
         tasks = ((_located, [batch], folder / f"located-{i}")
                  for i, batch in enumerate(_slices(path, config)))
-        return _gathered(_run(tasks, 1))
+        return _gathered(_here(tasks))
 
 
 def _located(batches, target: Path):

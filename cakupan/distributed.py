@@ -1,10 +1,18 @@
-"""Run the pipeline on dask: interviews placed on workers, partitioned by declared area.
+"""Run the pipeline on dask, partitioned by area.
 
 Takes the same inputs as :func:`cakupan.pipeline.run` and a dask cluster (a local one of
 ``workers`` processes, or a running scheduler's address) and writes the same files, byte for
 byte. Needs the ``dask`` extra: ``pip install 'cakupan[dask]'``.
 
-What runs where, and why the outputs cannot differ:
+A file of more than a million interviews is analysed by parts (:mod:`cakupan.by_area`), the
+work that a run on one machine does in processes forked one per core done by the workers
+instead (:class:`Cluster`): locating each Parquet row group, routing rows to parts, and
+counting and checking each part (whole groups of kelurahan and enumerators, so no rule
+crosses a part). Only the IDs, the keys' counts and each part's tally come back; the rows
+wait in temporary files, which is why every worker must be able to read and write the
+folder ``TMPDIR`` names (on one machine, any folder does; on several, a shared one).
+
+A smaller file is read here whole, and only the placement is spread:
 
 - Workers place interviews (:func:`cakupan.assign.assign_interviews`, the costly point in
   polygon work), one partition per group of declared kelurahan. Every row that declares a
@@ -27,13 +35,13 @@ Nothing here reads or writes files but through :mod:`cakupan.pipeline` and
 from __future__ import annotations
 
 import contextlib
-from functools import partial
+import threading
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import assign, pipeline
+from . import assign, by_area, pipeline
 from .config import Config
 
 #: Partitions per worker: a few, so a slow partition does not leave other workers idle.
@@ -113,6 +121,52 @@ def place_on_dask(client, interviews: pd.DataFrame, kelurahan, units=None,
     return out
 
 
+class Cluster:
+    """The workers of a dask ``client``, running the tasks of a run by parts.
+
+    :func:`cakupan.by_area.analyse` hands it what it would otherwise fork processes for.
+    """
+
+    def __init__(self, client):
+        self.client = client
+        self.workers = max(len(client.scheduler_info().get("workers", {})), 1)
+
+    def run(self, tasks, job) -> list:
+        """Return ``[work(source, target) for work, source, target in tasks]``, run on workers.
+
+        ``job`` (:class:`cakupan.by_area._Job`, what every task needs) is sent to each
+        worker once, not with every task.
+        """
+        shared = self.client.scatter(job, broadcast=True, hash=False)
+        futures = [self.client.submit(_task, shared, *task, pure=False) for task in tasks]
+        try:
+            return self.client.gather(futures)
+        finally:
+            self.client.run(_forget)  # the job and its indexes: not needed by the next pass
+
+    def place(self, *args, **kwargs) -> pd.DataFrame:
+        """:func:`place_on_dask` on these workers."""
+        return place_on_dask(self.client, *args, **kwargs)
+
+
+#: On a worker: one task of a run by parts at a time (they share the job and its indexes,
+#: and GEOS objects must not be shared between threads), and the job they last had.
+_ONE_AT_A_TIME = threading.Lock()
+_LAST = {"job": None, "built": {}}
+
+
+def _task(job, work, source, target):
+    with _ONE_AT_A_TIME:
+        if _LAST["job"] is not job:
+            _LAST.update(job=job, built={})
+        return by_area.run_task(job, work, source, target, _LAST["built"])
+
+
+def _forget() -> None:
+    with _ONE_AT_A_TIME:
+        _LAST.update(job=None, built={})
+
+
 @contextlib.contextmanager
 def connect(workers: int | None = None, scheduler: str | None = None):
     """Yield a dask client to ``scheduler``, else to a local cluster started here.
@@ -157,8 +211,7 @@ def run(inputs: pipeline.Inputs, out: Path, config: Config = Config(),
     step("read")
     if workers or scheduler:
         with connect(workers, scheduler) as client:
-            result = pipeline.analyse(pipeline.load(inputs, config), config, step,
-                                      place=partial(place_on_dask, client))
+            result = pipeline.analyse_files(inputs, config, step, cluster=Cluster(client))
     else:
         result = pipeline.analyse_files(inputs, config, step)
     step("write")

@@ -444,21 +444,25 @@ def _account_polygons(frame: gpd.GeoDataFrame, code: str) -> dict:
 
 
 def analyse_files(inputs: Inputs, config: Config = Config(), progress: Progress | None = None,
-                  part_rows: int | None = None, processes: int | None = None) -> Result:
+                  part_rows: int | None = None, processes: int | None = None,
+                  cluster=None) -> Result:
     """Return :func:`analyse` of the files named in ``inputs``.
 
     Interviews of more than ``part_rows`` rows (default
     :data:`cakupan.by_area.PART_ROWS`) are analysed a part of the areas at a time
     (:mod:`cakupan.by_area`), in ``processes`` processes at once (default: one per core):
-    the same result in a fraction of the memory.
+    the same result in a fraction of the memory. A dask ``cluster``
+    (:class:`cakupan.distributed.Cluster`) does that work on its workers instead, or, for
+    fewer rows, places the interviews.
     """
     from . import by_area
 
     part_rows = part_rows or by_area.PART_ROWS
     if read.count_rows(inputs.interviews) > part_rows:
         return by_area.analyse(inputs.interviews, load(inputs, config, interviews=False),
-                               config, progress, part_rows, processes)
-    return analyse(load(inputs, config), config, progress)
+                               config, progress, part_rows, processes, cluster)
+    return analyse(load(inputs, config), config, progress,
+                   place=cluster.place if cluster else None)
 
 
 def run(inputs: Inputs, out: Path, config: Config = Config(), audience: str = "supervisor",

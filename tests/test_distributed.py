@@ -15,8 +15,9 @@ import time
 import pandas as pd
 import pytest
 
-from cakupan import assign, distributed, pipeline
+from cakupan import assign, distributed, pipeline, write
 from cakupan.config import Config
+from cakupan.pipeline import Inputs
 
 from .conftest import cakupan
 
@@ -77,6 +78,30 @@ def test_scheduler_run_is_byte_identical(scheduler, tiny_inputs, tmp_path):
                  "worklist.xlsx"):
         assert (alone / name).read_bytes() == (spread / name).read_bytes(), name
     assert not (spread / "map.html").exists() and not (spread / "report.html").exists()
+
+
+def test_a_run_by_parts_is_worked_on_by_both_workers(scheduler, tiny_inputs, tmp_path):
+    """More rows than a part: the row groups are located, and the parts counted and checked,
+    on the workers, and every file is the same as one pass."""
+    from distributed import Client, get_task_stream
+
+    parquet = tmp_path / "interviews.parquet"
+    pd.read_csv(tiny_inputs.interviews, dtype=str, keep_default_na=False).to_parquet(
+        parquet, row_group_size=4000)
+    inputs = Inputs(tiny_inputs.boundaries, parquet, tiny_inputs.units, tiny_inputs.prelist)
+    write.write_outputs(pipeline.analyse(pipeline.load(inputs)), tmp_path / "one",
+                        inputs=inputs)
+    with Client(scheduler) as client, get_task_stream(client) as stream:
+        result = pipeline.analyse_files(inputs, part_rows=700,
+                                        cluster=distributed.Cluster(client))
+    assert result.interviews is None and len(result.spilled.files) > 1  # really by parts
+    ran = [task for task in stream.data if str(task["key"]).startswith("_task")]
+    assert len(ran) > 6 and len({task["worker"] for task in ran}) == 2
+    write.write_outputs(result, tmp_path / "spread", inputs=inputs)
+    for name in ("coverage.csv", "interviews.csv", "gaps.geojson", "coverage.gpkg",
+                 "worklist.xlsx", "map.html", "report.html"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "spread" / name
+                                                          ).read_bytes(), name
 
 
 def test_placement_is_split_and_identical_with_a_crosswalk(scheduler, tiny_inputs):

@@ -98,8 +98,8 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
     workers do that work instead, each part of ``part_rows / workers`` rows.
     """
     step = progress or (lambda name: None)
-    if cluster is not None:
-        processes = cluster.workers
+    if cluster is not None:  # its workers read the file too, from folders of their own
+        path, processes = Path(path).absolute(), cluster.workers
     processes = max(int(processes or _processes.available()), 1)
     points = pipeline.needs_points(polygons)
     _, kelurahan, units = pipeline.project(polygons.kelurahan, polygons.units)

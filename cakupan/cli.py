@@ -81,8 +81,8 @@ def scale_options(command):
     command = click.option(
         "--scheduler", metavar="ADDRESS",
         help="Run on the dask cluster at ADDRESS (tcp://host:port, or a scheduler file); the "
-             "outputs are the same as without it. Its workers must reach the folder TMPDIR "
-             "names.")(command)
+             "outputs are the same as without it. Its workers must reach the interview file and "
+             "the folder TMPDIR names, at the same paths.")(command)
     return click.option(
         "--workers", type=click.IntRange(min=1), metavar="N",
         help="Run on a local dask cluster of N worker processes; the outputs are the same "

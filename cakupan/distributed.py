@@ -43,6 +43,7 @@ import pandas as pd
 
 from . import assign, by_area, pipeline
 from .config import Config
+from .errors import CakupanError
 
 #: Partitions per worker: a few, so a slow partition does not leave other workers idle.
 PARTITIONS_PER_WORKER = 4
@@ -141,6 +142,11 @@ class Cluster:
         futures = [self.client.submit(_task, shared, *task, pure=False) for task in tasks]
         try:
             return self.client.gather(futures)
+        except FileNotFoundError as error:
+            raise CakupanError(
+                f"a dask worker could not open a file ({error}). The workers must reach the "
+                "interview file and this run's temporary files at the same paths: set TMPDIR "
+                "to a folder every machine shares.") from None
         finally:
             self.client.run(_forget)  # the job and its indexes: not needed by the next pass
 
@@ -177,8 +183,6 @@ def connect(workers: int | None = None, scheduler: str | None = None):
     try:
         from distributed import Client, LocalCluster
     except ImportError as error:  # pragma: no cover - the extra is installed in tests
-        from .errors import CakupanError
-
         raise CakupanError("--workers and --scheduler need dask: "
                            "pip install 'cakupan[dask]'") from error
     if scheduler:

@@ -15,8 +15,9 @@ import time
 import pandas as pd
 import pytest
 
-from cakupan import assign, distributed, pipeline, write
+from cakupan import assign, by_area, distributed, pipeline, write
 from cakupan.config import Config
+from cakupan.errors import CakupanError
 from cakupan.pipeline import Inputs
 
 from .conftest import cakupan
@@ -80,17 +81,20 @@ def test_scheduler_run_is_byte_identical(scheduler, tiny_inputs, tmp_path):
     assert not (spread / "map.html").exists() and not (spread / "report.html").exists()
 
 
-def test_a_run_by_parts_is_worked_on_by_both_workers(scheduler, tiny_inputs, tmp_path):
+def test_a_run_by_parts_is_worked_on_by_both_workers(scheduler, tiny_inputs, tmp_path,
+                                                      monkeypatch):
     """More rows than a part: the row groups are located, and the parts counted and checked,
     on the workers, and every file is the same as one pass."""
     from distributed import Client, get_task_stream
 
-    parquet = tmp_path / "interviews.parquet"
+    monkeypatch.chdir(tmp_path)  # named from here: the workers are elsewhere
     pd.read_csv(tiny_inputs.interviews, dtype=str, keep_default_na=False).to_parquet(
-        parquet, row_group_size=4000)
-    inputs = Inputs(tiny_inputs.boundaries, parquet, tiny_inputs.units, tiny_inputs.prelist)
+        "interviews.parquet", row_group_size=4000)
+    inputs = Inputs(tiny_inputs.boundaries, "interviews.parquet", tiny_inputs.units,
+                    tiny_inputs.prelist)
     write.write_outputs(pipeline.analyse(pipeline.load(inputs)), tmp_path / "one",
                         inputs=inputs)
+    monkeypatch.setattr(by_area, "_here", lambda tasks: pytest.fail("not on the workers"))
     with Client(scheduler) as client, get_task_stream(client) as stream:
         result = pipeline.analyse_files(inputs, part_rows=700,
                                         cluster=distributed.Cluster(client))
@@ -102,6 +106,14 @@ def test_a_run_by_parts_is_worked_on_by_both_workers(scheduler, tiny_inputs, tmp
                  "worklist.xlsx", "map.html", "report.html"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "spread" / name
                                                           ).read_bytes(), name
+
+
+def test_a_worker_that_cannot_reach_the_files_says_what_to_do(scheduler, tmp_path):
+    from distributed import Client
+
+    with Client(scheduler) as client, pytest.raises(CakupanError, match="set TMPDIR"):
+        distributed.Cluster(client).run([(by_area._checked_only, [tmp_path / "gone"], None)],
+                                        job=None)
 
 
 def test_placement_is_split_and_identical_with_a_crosswalk(scheduler, tiny_inputs):

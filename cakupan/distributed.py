@@ -4,10 +4,10 @@ Takes the same inputs as :func:`cakupan.pipeline.run` and a dask cluster (a loca
 ``workers`` processes, or a running scheduler's address) and writes the same files, byte for
 byte. Needs the ``dask`` extra: ``pip install 'cakupan[dask]'``.
 
-A file of more than a million interviews is analysed by parts (:mod:`cakupan.by_area`), the
-work that a run on one machine does in processes forked one per core done by the workers
-instead (:class:`Cluster`): locating each Parquet row group, routing rows to parts, and
-counting and checking each part (whole groups of kelurahan and enumerators, so no rule
+A file of more than a million interviews is analysed by parts (:mod:`cakupan.by_area`), and
+what a run on one machine hands to processes forked one per core, the workers do instead
+(:class:`Cluster`): locating each Parquet row group, routing rows to parts, and counting
+and checking each part (whole groups of kelurahan and enumerators, so no rule
 crosses a part). Only the IDs, the keys' counts and each part's tally come back; the rows
 wait in temporary files, which is why every worker must be able to read and write the
 folder ``TMPDIR`` names (on one machine, any folder does; on several, a shared one).

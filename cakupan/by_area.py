@@ -112,7 +112,8 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
     try:
         with tempfile.TemporaryDirectory(prefix="cakupan-") as name, reusing_indexes():
             with _beside(processes, pipeline.account_polygons, kelurahan, units) as beside:
-                index_of(kelurahan.geometry.to_numpy())  # the processes locating share it
+                if cluster is None:  # the processes locating share it; workers build their own
+                    index_of(kelurahan.geometry.to_numpy())
                 (ids, prints), links, located = _locate(path, config, Path(name), processes)
             accounting = beside.result()  # its process has ended: its memory is free
             _JOB.repeated_id = assign.repeated(ids, prints)

@@ -92,6 +92,10 @@ def partitions(interviews: pd.DataFrame, n: int) -> list[np.ndarray]:
     return [rows for rows in (np.flatnonzero(row_bin == b) for b in range(n)) if len(rows)]
 
 
+def _workers(client) -> int:
+    return max(len(client.scheduler_info().get("workers", {})), 1)
+
+
 def _place_part(interviews, kelurahan, units, tolerance):
     return assign.assign_interviews(interviews, kelurahan, units, tolerance)
 
@@ -103,8 +107,7 @@ def place_on_dask(client, interviews: pd.DataFrame, kelurahan, units=None,
     Same arguments (after ``client``) and the same frame, row for row, as the single-process
     function, with the crosswalk in ``attrs`` gathered from every partition.
     """
-    workers = max(len(client.scheduler_info().get("workers", {})), 1)
-    parts = partitions(interviews, workers * PARTITIONS_PER_WORKER)
+    parts = partitions(interviews, _workers(client) * PARTITIONS_PER_WORKER)
     if len(parts) <= 1:
         return assign.assign_interviews(interviews, kelurahan, units, sliver_tolerance_m)
     # every worker needs the polygons: send them once, not once per partition
@@ -130,7 +133,7 @@ class Cluster:
 
     def __init__(self, client):
         self.client = client
-        self.workers = max(len(client.scheduler_info().get("workers", {})), 1)
+        self.workers = _workers(client)
 
     def run(self, tasks, job) -> list:
         """Return ``[work(source, target) for work, source, target in tasks]``, run on workers.

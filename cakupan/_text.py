@@ -26,16 +26,6 @@ def as_arrow(values: pd.Series) -> pa.Array:
     return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
 
 
-def fingerprint_codes(values: pd.Series) -> np.ndarray:
-    """Return a code per value of a column, equal for equal values, from their fingerprints.
-
-    Unequal values rarely share a code (missing and empty text always do): rows whose code
-    is unique are unique, and only the others need comparing whole. Faster than
-    :func:`pandas.factorize` on text.
-    """
-    return pd.factorize(fingerprints(as_arrow(values)))[0]
-
-
 def text_series(values: pa.Array | pa.ChunkedArray, index=None) -> pd.Series:
     """Return Arrow strings as a pandas text column (dtype ``string``)."""
     return pd.Series(pd.arrays.ArrowStringArray(values), index=index)

@@ -34,7 +34,7 @@ import pyproj
 import shapely
 
 from ._grid import PolygonIndex, index_of, reused
-from ._text import as_arrow, fingerprint_codes, joined_keys, positions_in, take_text, text_series
+from ._text import as_arrow, fingerprints, joined_keys, positions_in, take_text, text_series
 from .errors import CRSMismatchError
 
 WGS84 = "EPSG:4326"
@@ -381,13 +381,14 @@ def attach_units(units: gpd.GeoDataFrame, kelurahan: gpd.GeoDataFrame) -> gpd.Ge
     return out
 
 
-def mark_duplicates(interviews: pd.DataFrame, repeated_id=None) -> pd.Series:
+def mark_duplicates(interviews: pd.DataFrame, repeated_id=None, households=None) -> pd.Series:
     """Return ``status`` with repeated interviews set to ``duplicate``.
 
     The first row of an interview ID wins; among counted rows, the first of a household
     (``household_id`` within its kelurahan) wins, so no household is counted twice.
     ``repeated_id`` (booleans, one per row) says which rows repeat an earlier ID when the
     frame is a part of the file (:mod:`cakupan.by_area`); by default the frame is the file.
+    ``households``: the household IDs' :func:`cakupan._text.fingerprints`, if at hand.
 
     Examples
     --------
@@ -402,13 +403,33 @@ def mark_duplicates(interviews: pd.DataFrame, repeated_id=None) -> pd.Series:
         repeated_id = repeated(interviews["interview_id"])
     status[np.asarray(repeated_id, dtype=bool)] = "duplicate"
     household = interviews["household_id"]
+    if households is None:
+        households = fingerprints(as_arrow(household))
     counted = (status.eq("counted") & household.notna()).fillna(False).to_numpy(dtype=bool)
-    # Fingerprint the household IDs alone, then compare whole keys where one repeats.
-    rows = _sharing(fingerprint_codes(household), np.flatnonzero(counted))
+    # compare whole keys only where a household's fingerprint repeats
+    rows = sharing(households, np.flatnonzero(counted))
     key = interviews[["kelurahan_code", "household_id"]].iloc[rows]
     again = key.duplicated().to_numpy()
     status[interviews.index[rows[again]]] = "duplicate"
     return status.astype("string")
+
+
+def sharing(prints: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Return the ``rows`` whose fingerprint occurs at more than one of ``rows``, in order.
+
+    Examples
+    --------
+    >>> sharing(np.array([7, 5, 7, 5, 9]), np.array([0, 1, 2, 4])).tolist()
+    [0, 2]
+    """
+    return rows[_repeats(prints[rows])]
+
+
+def _repeats(prints: np.ndarray) -> np.ndarray:
+    """Return, per fingerprint, whether it occurs more than once."""
+    again = np.sort(prints)
+    again = again[1:][again[1:] == again[:-1]]  # sorted: no need to drop its repeats
+    return in_sorted(prints, again)
 
 
 def repeated(values, fingerprints: np.ndarray | None = None) -> np.ndarray:
@@ -424,9 +445,7 @@ def repeated(values, fingerprints: np.ndarray | None = None) -> np.ndarray:
     [False, False, True, False, True]
     """
     if fingerprints is not None:
-        again = np.sort(fingerprints)
-        again = again[1:][again[1:] == again[:-1]]  # sorted: no need to drop its repeats
-        some = np.flatnonzero(in_sorted(fingerprints, again))  # every repeat, and a few more
+        some = np.flatnonzero(_repeats(fingerprints))  # every repeat, and a few more
         out = np.zeros(len(fingerprints), dtype=bool)
         out[some] = repeated(values.take(some))
         return out
@@ -474,8 +493,3 @@ def _seen_before(codes: np.ndarray) -> np.ndarray:
     """
     before = np.maximum.accumulate(codes)
     return codes <= np.concatenate([[-1], before[:-1]])
-
-
-def _sharing(codes: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Return the ``rows`` whose code occurs at more than one of ``rows``, in order."""
-    return rows[np.bincount(codes[rows], minlength=len(codes))[codes[rows]] > 1]

@@ -68,7 +68,7 @@ from scipy.sparse.csgraph import connected_components
 
 from . import _processes, assign, checks, normalise, pipeline, read
 from ._grid import index_of, reusing_indexes
-from ._text import fingerprints
+from ._text import as_arrow, fingerprints
 from .config import Config
 from .errors import InputError
 from .tally import combine, tally
@@ -249,8 +249,10 @@ def run_task(job: _Job, work, source, target, built: dict):
 def _counted(source: Path) -> tuple[pd.DataFrame, np.ndarray]:
     """Return a part's rows counted and de-duplicated, and which repeat a household."""
     placed = assign.count_interviews(_take(source), _JOB.kelurahan, _JOB.units)
-    placed["status"] = assign.mark_duplicates(placed, _JOB.repeated_id[placed.index])
-    return placed, checks.repeated_households(placed)
+    households = fingerprints(as_arrow(placed["household_id"]))
+    placed["status"] = assign.mark_duplicates(placed, _JOB.repeated_id[placed.index],
+                                              households)
+    return placed, checks.repeated_households(placed, households)
 
 
 def _checked(placed: pd.DataFrame, repeated: np.ndarray, target: Path):

@@ -22,8 +22,8 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from ._grid import reused
-from ._text import fingerprint_codes
-from .assign import in_sorted
+from ._text import as_arrow, fingerprints
+from .assign import in_sorted, sharing
 from .config import Checks
 from .errors import CRSMismatchError
 
@@ -769,20 +769,21 @@ def _timing(when: pd.Series, checks):
     return outside, night.fillna(False).to_numpy(dtype=bool)
 
 
-def repeated_households(frame: pd.DataFrame) -> np.ndarray:
+def repeated_households(frame: pd.DataFrame, households=None) -> np.ndarray:
     """Return the mask of household IDs repeated within one declared RT.
 
     Rows counted in no kelurahan are in no RT, so never compared; ``duplicate`` rows are
-    repeats already set aside.
+    repeats already set aside. ``households``: the household IDs'
+    :func:`cakupan._text.fingerprints`, if at hand.
     """
     status = frame["status"].astype("string")
     key = frame[["kelurahan_code", "rw", "rt", "household_id"]].astype("string")
     usable = (key["household_id"].notna() & key["kelurahan_code"].notna()
               & (status != "duplicate").fillna(True)).to_numpy(dtype=bool)
-    # Fingerprint the household IDs alone, then compare whole keys where one repeats.
-    codes = fingerprint_codes(key["household_id"])
-    rows = np.flatnonzero(usable)
-    rows = rows[np.bincount(codes[rows], minlength=len(codes))[codes[rows]] > 1]
+    if households is None:
+        households = fingerprints(as_arrow(key["household_id"]))
+    # compare whole keys only where a household's fingerprint repeats
+    rows = sharing(households, np.flatnonzero(usable))
     repeated = np.zeros(len(frame), dtype=bool)
     repeated[rows] = key.iloc[rows].duplicated(keep=False).to_numpy()
     return repeated

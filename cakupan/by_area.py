@@ -53,7 +53,7 @@ import shutil
 import tempfile
 import weakref
 from collections.abc import Iterable
-from concurrent.futures import Future
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -107,8 +107,9 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
                      from_pandas=True)
     step("assign")
     spilled = Spilled()
-    global _JOB, _CLUSTER
+    global _JOB, _CLUSTER, _DETAIL
     _JOB, _CLUSTER = _Job(kelurahan, units, config, points, known, processes), cluster
+    _DETAIL = getattr(progress, "detail", None)
     try:
         with tempfile.TemporaryDirectory(prefix="cakupan-") as name, reusing_indexes():
             with _beside(processes, pipeline.account_polygons, kelurahan, units) as beside:
@@ -123,7 +124,7 @@ def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
                                        _per_process(part_rows, processes, LEAST_PART_ROWS),
                                        processes, spilled)
     finally:
-        _JOB = _CLUSTER = None
+        _JOB = _CLUSTER = _DETAIL = None
     return pipeline.finish(combine(tallies, points), kelurahan, units, polygons, config, step,
                            spilled=spilled, polygon_accounting=accounting)
 
@@ -164,6 +165,8 @@ class _Job:
 _JOB: _Job | None = None
 #: Where the run's tasks go instead of forked processes (:func:`_run`), if anywhere.
 _CLUSTER = None
+#: The run's progress callback's ``detail``, told how many tasks of a pass are done.
+_DETAIL = None
 
 
 def _count_and_check(located: list[Path], links: pd.DataFrame, part_rows: int,
@@ -182,13 +185,14 @@ def _count_and_check(located: list[Path], links: pd.DataFrame, part_rows: int,
         parts = _route(located, ["a", "b", "e"], joint, part_rows, processes, _index_units)
         tasks = [(_counted_and_checked, files, spilled.next_path(i))
                  for i, files in enumerate(parts)]
-        return spilled.keep(_run(tasks, processes))
+        return spilled.keep(_run(tasks, processes, what="parts checked"))
     parts = _route(located, ["a", "b"], area, part_rows, processes, _index_units)
     counted = [located[0].with_name(f"counted-{i}") for i in range(len(parts))]
-    _run(zip([_counted_only] * len(parts), parts, counted, strict=True), processes)
+    _run(list(zip([_counted_only] * len(parts), parts, counted, strict=True)), processes,
+         what="parts counted")
     parts = _route(counted, ["e"], officer, part_rows, processes)
     tasks = [(_checked_only, files, spilled.next_path(i)) for i, files in enumerate(parts)]
-    return spilled.keep(_run(tasks, processes))
+    return spilled.keep(_run(tasks, processes, what="parts checked"))
 
 
 def _index_units() -> None:
@@ -203,7 +207,7 @@ def _index_units() -> None:
     checks.index_units(units, _JOB.config)
 
 
-def _run(tasks: Iterable[tuple], processes: int, meanwhile=None) -> list:
+def _run(tasks: Iterable[tuple], processes: int, meanwhile=None, what: str = "") -> list:
     """Return ``[work(source, target) for work, source, target in tasks]``.
 
     Tasks run in up to ``processes`` processes forked from this one, which inherit the
@@ -211,24 +215,38 @@ def _run(tasks: Iterable[tuple], processes: int, meanwhile=None) -> list:
     are small (file names, a row group's number), their work reads the rows.
     ``meanwhile()``, if given, runs here while they work. On a cluster (:data:`_CLUSTER`)
     they run on its workers, and ``meanwhile`` not at all: it builds what forked processes
-    would inherit, and the workers build their own.
+    would inherit, and the workers build their own. As tasks end, :data:`_DETAIL` is told
+    how many of them (``what``) are done.
     """
     if _CLUSTER is not None:
-        return _CLUSTER.run(tasks, _JOB)
+        return _CLUSTER.run(tasks, _JOB, partial(_tell, what))
     if processes <= 1:
         if meanwhile:
             meanwhile()
-        return _here(tasks)
+        return _here(tasks, what)
     release_memory()  # memory this process freed: the forked ones would copy it as they reuse it
     with _processes.pool(processes) as pool:
         futures = [pool.submit(*task) for task in tasks]
         if meanwhile:
+            _tell(what, 0, len(futures))  # a pass that has begun, though none is told done
             meanwhile()
+        for done, _ in enumerate(as_completed(futures), 1):
+            _tell(what, done, len(futures))
         return [future.result() for future in futures]
 
 
-def _here(tasks: Iterable[tuple]) -> list:
-    return [work(source, target) for work, source, target in tasks]
+def _here(tasks: Iterable[tuple], what: str = "") -> list:
+    """Return ``[work(source, target) for work, source, target in tasks]``, run here."""
+    total, done = (len(tasks) if hasattr(tasks, "__len__") else None), []
+    for work, source, target in tasks:
+        done.append(work(source, target))
+        _tell(what, len(done), total)
+    return done
+
+
+def _tell(what: str, done: int, total: int | None = None) -> None:
+    if _DETAIL is not None and what:
+        _DETAIL(f"{done}/{total} {what}" if total else f"{done} {what}")
 
 
 def run_task(job: _Job, work, source, target, built: dict):
@@ -431,12 +449,13 @@ def _locate(path, config, folder: Path, processes: int):
         else:
             tasks = ((_located, [batch], folder / f"located-{i}")
                      for i, batch in enumerate(pipeline.interview_batches(path, config)))
-        return _gathered(_run(tasks, processes) if groups > 1 else _here(tasks))
+        return _gathered(_run(tasks, processes, what="row groups located") if groups > 1
+                         else _here(tasks, "batches located"))
     except (InputError, read.WholeFileNeeded):
         # read_table reads the file line by line, or says first what is wrong with it
         tasks = ((_located, [batch], folder / f"located-{i}")
                  for i, batch in enumerate(_slices(path, config)))
-        return _gathered(_here(tasks))
+        return _gathered(_here(tasks, "batches located"))
 
 
 def _located(batches, target: Path):
@@ -627,7 +646,8 @@ def _route(spills: list[Path], names: list[str], parts: Parts, part_rows: int,
     deleted; ``meanwhile()``, if given, runs here while they are.
     """
     _JOB.route = (names, parts, part_rows)
-    split = _run(((_split, spill, spill) for spill in spills), processes, meanwhile)
+    split = _run([(_split, spill, spill) for spill in spills], processes, meanwhile,
+                 what="files sorted into parts")
     made = list(zip(spills, split, strict=True))
     return [[spill.with_name(f"{spill.name}-{p}") for spill, numbers in made if p in numbers]
             for p in sorted(set().union(*split))]

@@ -41,18 +41,25 @@ def _reported(quiet: bool = True):
 
 
 def _progress(enabled: bool):
-    """Return (callback, close) drawing a bar over the run's steps, or nothing when quiet."""
+    """Return (callback, close) drawing a bar over the run's steps, or nothing when quiet.
+
+    The callback's ``detail`` shows, after the bar, how far a long step is (a large file's
+    parts: see :data:`cakupan.pipeline.Progress`).
+    """
     if not enabled:
         return (lambda name: None), (lambda: None)
     from tqdm import tqdm
 
     bar = tqdm(total=len(STEPS), unit="step", leave=False, file=sys.stderr,
-               bar_format="{desc:<10} {bar:30} {n_fmt}/{total_fmt} [{elapsed}]")
+               bar_format="{desc:<10} {bar:30} {n_fmt}/{total_fmt} [{elapsed}]{postfix}")
 
-    def step(name):
+    def step(name):  # the bar counts the steps done, so the first starts at 0
+        bar.set_postfix_str("", refresh=False)
+        if bar.desc:
+            bar.update(1)
         bar.set_description_str(name)
-        bar.update(1)
 
+    step.detail = bar.set_postfix_str
     return step, bar.close
 
 

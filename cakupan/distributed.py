@@ -135,15 +135,20 @@ class Cluster:
         self.client = client
         self.workers = _workers(client)
 
-    def run(self, tasks, job) -> list:
+    def run(self, tasks, job, tell=None) -> list:
         """Return ``[work(source, target) for work, source, target in tasks]``, run on workers.
 
         ``job`` (:class:`cakupan.by_area._Job`, what every task needs) is sent to each
-        worker once, not with every task.
+        worker once, not with every task. ``tell(done, total)``, if given, is called as
+        tasks end.
         """
+        from distributed import as_completed
+
         shared = self.client.scatter(job, broadcast=True, hash=False)
         futures = [self.client.submit(_task, shared, *task, pure=False) for task in tasks]
         try:
+            for done, _ in enumerate(as_completed(futures) if tell else (), 1):
+                tell(done, len(futures))
             return self.client.gather(futures)
         except FileNotFoundError as error:
             raise CakupanError(

@@ -21,6 +21,9 @@ from .config import Config
 from .errors import InputError
 from .tally import Tally, compact, piece, tally
 
+#: A run's progress callback, called with each step's name as it starts (``read``,
+#: ``assign``, ``check``, ...). One that also has a ``detail(text)`` method is told during
+#: the long steps of a large file how far they are (``5/17 parts checked``).
 Progress = Callable[[str], None]
 
 

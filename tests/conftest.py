@@ -60,3 +60,16 @@ def city_demo(tmp_path_factory) -> Path:
     done = cakupan("demo", "--out", out)
     assert done.returncode == 0, done.stderr
     return out
+
+
+class ProgressSpy:
+    """A progress callback that keeps the steps and the details it is told."""
+
+    def __init__(self):
+        self.steps, self.details = [], []
+
+    def __call__(self, name):
+        self.steps.append(name)
+
+    def detail(self, text):
+        self.details.append((self.steps[-1], text))

@@ -12,6 +12,8 @@ from cakupan import by_area, pipeline, read, write
 from cakupan.pipeline import Inputs
 from cakupan.sample import make_world, write_world
 
+from .conftest import ProgressSpy
+
 FILES = ("coverage.csv", "interviews.csv", "gaps.geojson", "coverage.gpkg", "map.html",
          "report.html", "worklist.xlsx")
 
@@ -77,6 +79,33 @@ def test_parquet_row_groups_are_located_in_parallel(tiny_inputs, tmp_path):
     by_parts = pipeline.analyse_files(inputs, part_rows=4000, processes=2)
     write.write_outputs(by_parts, tmp_path / "parts", inputs=inputs)
     assert_same_files(tmp_path / "one", tmp_path / "parts")
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_long_steps_tell_how_far_they_are(tiny_inputs, processes, monkeypatch):
+    """Each pass over the parts counts its tasks up to their number, in its step."""
+    monkeypatch.setattr(read.batches, "BATCH_ROWS", 5000)
+    progress = ProgressSpy()
+    pipeline.analyse_files(tiny_inputs, progress=progress, part_rows=4000,
+                           processes=processes)
+    assert progress.steps == ["assign", "check", "measure", "gaps"]
+    located = [text for step, text in progress.details if step == "assign"]
+    assert located == [f"{n} batches located" for n in range(1, len(located) + 1)]
+    assert len(located) == 5  # 24,xxx rows in batches of 5,000
+    passes = []  # (what, [done, ...]) per pass, in order
+    for step, text in progress.details:
+        done, what = text.split(" ", 1)
+        if step == "check" and (not passes or passes[-1][0] != what):
+            passes.append((what, []))
+        if step == "check":
+            passes[-1][1].append(done)
+    assert [what for what, _ in passes] == ["files sorted into parts", "parts counted",
+                                            "files sorted into parts", "parts checked"]
+    for what, done in passes:
+        total = int(done[0].split("/")[1])
+        counted = [f"{n}/{total}" for n in range(1, total + 1)]
+        # a pass during which this process builds the indexes says first that it began
+        assert done in (counted, [f"0/{total}", *counted]), what
 
 
 def assert_same_files(one, other):

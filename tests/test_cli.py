@@ -135,3 +135,17 @@ def test_progress_bar_on_a_terminal(tmp_path, tiny_world):
     for step in ("read", "assign", "check", "measure", "write"):
         assert step in text
     assert "/6" in text
+
+
+def test_long_steps_show_how_far_they_are_after_the_bar(capsys):
+    """A large file's parts are counted after the bar, and cleared when the step ends."""
+    from cakupan.cli import _progress
+
+    step, close = _progress(True)
+    step("check")
+    step.detail("3/17 parts checked")
+    shown = capsys.readouterr().err.split("\r")[-1]
+    assert shown.startswith("check") and shown.endswith(", 3/17 parts checked")
+    step("measure")
+    close()
+    assert "parts checked" not in capsys.readouterr().err

@@ -20,7 +20,7 @@ from cakupan.config import Config
 from cakupan.errors import CakupanError
 from cakupan.pipeline import Inputs
 
-from .conftest import cakupan
+from .conftest import ProgressSpy, cakupan
 
 
 def _wait_for_workers(scheduler_file, n, timeout=40.0):
@@ -94,11 +94,16 @@ def test_a_run_by_parts_is_worked_on_by_both_workers(scheduler, tiny_inputs, tmp
                     tiny_inputs.prelist)
     write.write_outputs(pipeline.analyse(pipeline.load(inputs)), tmp_path / "one",
                         inputs=inputs)
-    monkeypatch.setattr(by_area, "_here", lambda tasks: pytest.fail("not on the workers"))
+    monkeypatch.setattr(by_area, "_here", lambda *_: pytest.fail("not on the workers"))
+    progress = ProgressSpy()
     with Client(scheduler) as client, get_task_stream(client) as stream:
-        result = pipeline.analyse_files(inputs, part_rows=700,
+        result = pipeline.analyse_files(inputs, progress=progress, part_rows=700,
                                         cluster=distributed.Cluster(client))
     assert result.interviews is None and len(result.spilled.files) > 1  # really by parts
+    told = [text for _, text in progress.details]
+    assert told[:6] == [f"{n}/6 row groups located" for n in range(1, 7)]
+    assert told[-1].endswith(" parts checked") and told[-1].split()[0] == "{0}/{0}".format(
+        len(result.spilled.files))
     ran = [task for task in stream.data if str(task["key"]).startswith("_task")]
     assert len(ran) > 6 and len({task["worker"] for task in ran}) == 2
     write.write_outputs(result, tmp_path / "spread", inputs=inputs)

@@ -228,5 +228,5 @@ def run(inputs: pipeline.Inputs, out: Path, config: Config = Config(),
         result = pipeline.analyse_files(inputs, config, step)
     step("write")
     write.write_outputs(result, Path(out), inputs=inputs, config=config, audience=audience,
-                        lang=lang, html=html)
+                        lang=lang, html=html, detail=getattr(progress, "detail", None))
     return result

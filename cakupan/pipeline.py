@@ -23,7 +23,7 @@ from .tally import Tally, compact, piece, tally
 
 #: A run's progress callback, called with each step's name as it starts (``read``,
 #: ``assign``, ``check``, ...). One that also has a ``detail(text)`` method is told during
-#: the long steps of a large file how far they are (``5/17 parts checked``).
+#: long steps how far they are (``5/17 parts checked``, rows of ``interviews.csv`` written).
 Progress = Callable[[str], None]
 
 
@@ -478,5 +478,5 @@ def run(inputs: Inputs, out: Path, config: Config = Config(), audience: str = "s
     result = analyse_files(inputs, config, step)
     step("write")
     write.write_outputs(result, Path(out), inputs=inputs, config=config, audience=audience,
-                        lang=lang)
+                        lang=lang, detail=getattr(progress, "detail", None))
     return result

@@ -223,13 +223,14 @@ def worklist_sheets(result, audience: str = "supervisor", lang: str = "id") -> d
 
 def write_outputs(result, out: Path, inputs=None, config: Config = Config(),
                   audience: str = "supervisor", lang: str = "id", html: bool = True,
-                  processes: int | None = None) -> dict[str, Path]:
+                  processes: int | None = None, detail=None) -> dict[str, Path]:
     """Write every contract file of a run to ``out`` and return their paths.
 
     ``html=False`` leaves out ``map.html`` and ``report.html`` (the slowest to build at
     province size); a stale copy from an earlier run in ``out`` is removed. Given two
     processes or more (default: :func:`cakupan._processes.available`), ``interviews.csv``
-    is written here while a forked process writes the other files.
+    is written here while a forked process writes the other files. ``detail(text)``, if
+    given, is told how many rows of ``interviews.csv`` are written.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -241,14 +242,15 @@ def write_outputs(result, out: Path, inputs=None, config: Config = Config(),
             (out / name).unlink(missing_ok=True)
     global _WRITING
     _WRITING = (result, paths, config, audience, lang, html)
+    rows = _told(interview_rows(result, audience), result.accounting, detail)
     try:
         if (_processes.available() if processes is None else processes) > 1:
             with _processes.pool(1) as pool:
                 others = pool.submit(_write_others)
-                write_csv(paths["interviews.csv"], interview_rows(result, audience))
+                write_csv(paths["interviews.csv"], rows)
                 others.result()
         else:
-            write_csv(paths["interviews.csv"], interview_rows(result, audience))
+            write_csv(paths["interviews.csv"], rows)
             _write_others()
     finally:
         _WRITING = None
@@ -256,6 +258,25 @@ def write_outputs(result, out: Path, inputs=None, config: Config = Config(),
         manifest(result, inputs, config, audience, lang, paths), indent=2, ensure_ascii=False)
         + "\n")
     return paths
+
+
+def _told(rows, accounting: dict, detail):
+    """Return ``rows`` of ``interviews.csv`` as :func:`write_csv` takes them.
+
+    Given ``detail``, it is told how many are written, slice after slice.
+    """
+    if detail is None:
+        return rows
+    total = accounting["interviews"]["rows_read"]
+
+    def frames():
+        done = 0
+        for frame in _slices(rows) if isinstance(rows, pd.DataFrame) else rows:
+            yield frame
+            done += len(frame)
+            detail(f"{done:,}/{total:,} rows of interviews.csv written")
+
+    return frames()
 
 
 #: What :func:`write_outputs` is writing, for the process it forks.

@@ -82,12 +82,19 @@ def test_parquet_row_groups_are_located_in_parallel(tiny_inputs, tmp_path):
 
 
 @pytest.mark.parametrize("processes", [1, 2])
-def test_long_steps_tell_how_far_they_are(tiny_inputs, processes, monkeypatch):
-    """Each pass over the parts counts its tasks up to their number, in its step."""
+def test_long_steps_tell_how_far_they_are(tiny_inputs, processes, monkeypatch, tmp_path):
+    """Each pass over the parts counts its tasks up to their number, in its step; writing
+    counts the rows of interviews.csv."""
     monkeypatch.setattr(read.batches, "BATCH_ROWS", 5000)
+    monkeypatch.setattr(by_area, "SLICE_ROWS", 5000)
     progress = ProgressSpy()
-    pipeline.analyse_files(tiny_inputs, progress=progress, part_rows=4000,
-                           processes=processes)
+    result = pipeline.analyse_files(tiny_inputs, progress=progress, part_rows=4000,
+                                    processes=processes)
+    written = []
+    write.write_outputs(result, tmp_path, inputs=tiny_inputs, html=False, detail=written.append)
+    rows = result.accounting["interviews"]["rows_read"]
+    assert written == [f"{min(n, rows):,}/{rows:,} rows of interviews.csv written"
+                       for n in range(5000, rows + 5000, 5000)]
     assert progress.steps == ["assign", "check", "measure", "gaps"]
     located = [text for step, text in progress.details if step == "assign"]
     assert located == [f"{n} batches located" for n in range(1, len(located) + 1)]

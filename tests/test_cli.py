@@ -135,6 +135,7 @@ def test_progress_bar_on_a_terminal(tmp_path, tiny_world):
     for step in ("read", "assign", "check", "measure", "write"):
         assert step in text
     assert "/6" in text
+    assert "rows of interviews.csv written" in text  # after the bar, while writing
 
 
 def test_long_steps_show_how_far_they_are_after_the_bar(capsys):

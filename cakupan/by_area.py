@@ -219,7 +219,7 @@ def _run(tasks: Iterable[tuple], processes: int, meanwhile=None, what: str = "")
     how many of them (``what``) are done.
     """
     if _CLUSTER is not None:
-        return _CLUSTER.run(tasks, _JOB, partial(_tell, what))
+        return _CLUSTER.run(tasks, _JOB, partial(_tell, what) if _DETAIL else None)
     if processes <= 1:
         if meanwhile:
             meanwhile()

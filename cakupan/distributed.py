@@ -147,7 +147,9 @@ class Cluster:
         shared = self.client.scatter(job, broadcast=True, hash=False)
         futures = [self.client.submit(_task, shared, *task, pure=False) for task in tasks]
         try:
-            for done, _ in enumerate(as_completed(futures) if tell else (), 1):
+            for done, future in enumerate(as_completed(futures) if tell else (), 1):
+                if future.status == "error":
+                    break  # gather says what went wrong now, not once the others end
                 tell(done, len(futures))
             return self.client.gather(futures)
         except FileNotFoundError as error:

@@ -531,27 +531,14 @@ def _keys(table, known) -> pa.Table:
                      "e": officer})
 
 
-def _count_keys(keys: pa.Table, bits: int = 62) -> pa.Table:
+def _count_keys(keys: pa.Table) -> pa.Table:
     """Return the rows of each combination of keys in ``keys`` (column ``rows``).
 
-    Counted on the keys' numbers in their dictionaries: grouping millions of rows by three
-    texts at once costs several times more. A combination's number stays below
-    ``2 ** bits``: combinations are numbered again, densely, before it would not.
+    Arrow's hash grouping, in this thread: the batches are located in a process per core.
     """
-    numbers, values = [], []
-    for column in keys.columns:
-        encoded = pc.dictionary_encode(column.combine_chunks())
-        numbers.append(pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int64) + 1)
-        values.append(encoded.dictionary)
-    combined = numbers[0]
-    for number, value in zip(numbers[1:], values[1:], strict=True):
-        if combined.max(initial=0) >= (1 << bits) // (len(value) + 1):
-            combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
-        combined = combined * (len(value) + 1) + number  # 0: no key
-    _, first, rows = np.unique(combined, return_index=True, return_counts=True)
-    taken = {name: value.take(pa.array(number[first] - 1, mask=number[first] == 0))
-             for name, number, value in zip(keys.column_names, numbers, values, strict=True)}
-    return pa.table({**taken, "rows": rows})
+    names = keys.column_names
+    counted = keys.group_by(names, use_threads=False).aggregate([([], "count_all")])
+    return pa.table({**{name: counted[name] for name in names}, "rows": counted["count_all"]})
 
 
 class Parts(NamedTuple):
@@ -661,8 +648,8 @@ def _split(spill: Path, _) -> set[int]:
     lone = np.flatnonzero(part < 0)
     row = table[table.schema.pandas_metadata["index_columns"][0]].to_numpy()  # input row
     part[lone] = parts.count + row[lone] // part_rows
-    order = np.argsort(part, kind="stable")  # each part's rows, in input order
-    table, part = table.take(pa.array(order)), part[order]
+    order = pc.sort_indices(pa.array(part))  # stable: each part's rows, in input order
+    table, part = table.take(order), part[order.to_numpy()]
     numbers, starts = np.unique(part, return_index=True)
     for p, start, end in zip(numbers, starts, [*starts[1:], len(part)], strict=True):
         with pa.ipc.new_stream(spill.with_name(f"{spill.name}-{p}"), table.schema) as writer:

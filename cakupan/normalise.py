@@ -481,6 +481,8 @@ def _each_distinct(function, values: pd.Series):
 
     Codes and RT labels repeat (an SLS has dozens of households) and the functions of
     :mod:`cakupan.codes` run regular expressions, so this is much faster on millions of rows.
+    A file read a batch at a time meets the same codes in every batch: each process keeps
+    the results of the values it has met (:func:`_met`).
     """
     text = as_arrow(values)
     encoded = pc.dictionary_encode(text)
@@ -495,10 +497,36 @@ def _each_distinct(function, values: pd.Series):
         return text_series(text if result.equals(distinct) else result.take(positions),
                            values.index)
 
-    done = function(text_series(distinct))
+    done = _met(function, distinct)
     if isinstance(done, pd.Series):
         return each(done).rename(done.name)
     return pd.DataFrame({name: each(column) for name, column in done.items()}, index=values.index)
+
+
+#: Per function of :func:`_each_distinct`, the values this process has met and its results.
+_MET: dict = {}
+#: Values kept per function, at most: a national file has 1.4 million SLS codes.
+MOST_MET = 1 << 21
+
+
+def _met(function, distinct: pa.Array):
+    """Return ``function(text_series(distinct))``, worked out only for values not met before."""
+    keys, results = _MET.get(function, (pa.array([], distinct.type), None))
+    new = distinct if results is None else distinct.filter(
+        pc.is_null(pc.index_in(distinct, value_set=keys)))
+    if results is None or len(new):
+        made = function(text_series(new))
+        if results is not None:
+            keys, made = pa.concat_arrays([keys, new]), pd.concat([results, made])
+        else:
+            keys = new
+        keys, results = keys, made.reset_index(drop=True)
+        if len(keys) <= MOST_MET:
+            _MET[function] = keys, results
+    at = pc.index_in(distinct, value_set=keys).to_numpy()
+    done = results.take(at)
+    done.index = pd.RangeIndex(len(at))
+    return done
 
 
 def prelist(raw: pd.DataFrame, columns: Mapping[str, str], path=None) -> pd.DataFrame:

@@ -142,3 +142,22 @@ def test_random_prelist_rows_are_all_accounted_for(rows):
     assert first.index.tolist() == counted.index.tolist()
     accounted = out["status"].value_counts()
     assert int(accounted.sum()) == len(rows)
+
+
+def test_codes_met_in_an_earlier_batch_are_not_worked_out_again():
+    """A file read in batches meets the same SLS codes in each: each is parsed once."""
+    seen = []
+
+    def parts(values: pd.Series) -> pd.DataFrame:
+        seen.extend(values.tolist())
+        return normalise._sls_parts(values)
+
+    first = pd.Series(["36710110010103", "3671011001010300", None, "36710110010103"],
+                      dtype="string")
+    second = pd.Series(["3671011001010300", "x", None, "36710110020204"], dtype="string",
+                       index=[7, 8, 9, 10])
+    got = [normalise._each_distinct(parts, batch) for batch in (first, second)]
+    assert seen == ["36710110010103", "3671011001010300", pd.NA, "x", "36710110020204"]
+    for batch, frame in zip((first, second), got, strict=True):
+        pd.testing.assert_frame_equal(frame, normalise._sls_parts(batch))
+    assert got[1]["rt"].tolist() == ["003", pd.NA, pd.NA, "004"]

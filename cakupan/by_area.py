@@ -200,11 +200,17 @@ def _index_units() -> None:
 
     Built once (:func:`reusing_indexes`), before the processes counting and checking parts
     are forked: they inherit them. At province size they take seconds and hundreds of MB
-    while built, so they are built while rows are routed, which takes little memory.
+    while built, so they are built while rows are routed, which takes little memory; the
+    checks' edges and adjacency (:func:`_index_checks`) are built before, while rows are
+    located, so that routing need not wait for them.
     """
     units = _JOB.kelurahan if _JOB.units is None else _JOB.units
     index_of(units.geometry.to_numpy())
-    checks.index_units(units, _JOB.config)
+    _index_checks()
+
+
+def _index_checks() -> None:
+    checks.index_units(_JOB.kelurahan if _JOB.units is None else _JOB.units, _JOB.config)
 
 
 def _run(tasks: Iterable[tuple], processes: int, meanwhile=None, what: str = "") -> list:
@@ -449,7 +455,7 @@ def _locate(path, config, folder: Path, processes: int):
         else:
             tasks = ((_located, [batch], folder / f"located-{i}")
                      for i, batch in enumerate(pipeline.interview_batches(path, config)))
-        return _gathered(_run(tasks, processes, what="row groups located") if groups > 1
+        return _gathered(_run(tasks, processes, _index_checks, "row groups located") if groups > 1
                          else _here(tasks, "batches located"))
     except (InputError, read.WholeFileNeeded):
         # read_table reads the file line by line, or says first what is wrong with it

@@ -10,8 +10,10 @@ prelist per RT. Then times, each in its own process (so that its peak memory is 
 - io: the I/O floor, reading the interviews' lon and lat into two numpy arrays;
 - run: ``cakupan run --no-html`` as the command line runs it (``cakupan.distributed.run``,
   in process or with ``--workers N``), wall time from process start, with the time of each
-  step (read, assign, check, measure, gaps, write) and peak RSS (the largest of the process
-  and any one of its worker processes);
+  step (read, assign, check, measure, gaps, write), the cores each step kept busy on
+  average (the machine's, from ``/proc/stat``: a step well below the machine's cores waits
+  on one process), and peak RSS (the largest of the process and any one of its worker
+  processes);
 - memory: the same run again, its peak total memory (the proportional set size of the
   process and all its workers together, sampled every 0.1 s, overall and per step). The
   sampling costs the run seconds of CPU, so it is not the timed run.
@@ -225,6 +227,16 @@ class _PeakMemory(threading.Thread):
             self.by_step[self.step] = max(self.by_step.get(self.step, 0), now)
 
 
+def _busy_s() -> float | None:
+    """Return the CPU seconds this machine's cores have been busy since boot (None: unknown)."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(n) for n in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # not idle, iowait
+
+
 def step_run(size: str, out: str, workers: int, sample: bool = False) -> dict:
     """Run ``cakupan run --no-html``; with ``sample``, sample its memory every 0.1 s.
 
@@ -238,18 +250,24 @@ def step_run(size: str, out: str, workers: int, sample: bool = False) -> dict:
     from cakupan.distributed import run
     from cakupan.pipeline import Inputs
 
-    marks = {}
+    marks, busy = {}, {}
     paths = inputs(size)
     result = run(Inputs(paths["boundaries"], paths["interviews"], paths["units"],
                         paths["prelist"]), Path(out), html=False, workers=workers or None,
                  progress=lambda name: (marks.setdefault(name, time.perf_counter()),
+                                        busy.setdefault(name, _busy_s()),
                                         setattr(sampler, "step", name)))
-    end = time.perf_counter()
+    end, busy_end = time.perf_counter(), _busy_s()
     sampler.stop.set()
     names = list(marks)
-    steps = {name: round((marks[names[i + 1]] if i + 1 < len(names) else end) - marks[name], 3)
-             for i, name in enumerate(names)}
+    ends = [*(marks[name] for name in names[1:]), end]
+    steps = {name: round(stop - marks[name], 3) for name, stop in zip(names, ends, strict=True)}
+    cores = {name: round((later - busy[name]) / max(stop - marks[name], 1e-9), 2)
+             for name, stop, later in zip(names, ends, [*(busy[n] for n in names[1:]),
+                                                        busy_end], strict=True)
+             } if busy_end is not None else {}
     return {"run_s": end - start, "imports_s": marks["read"] - start, "steps_s": steps,
+            "cores_busy_by_step": cores,
             "rows": int(result.accounting["interviews"]["rows_read"]),
             "peak_total_mb": round(sampler.peak_kb / 1024, 1),
             "peak_total_mb_by_step": {name: round(kb / 1024) for name, kb
@@ -293,6 +311,7 @@ def main() -> None:
         "input_bytes": {k: p.stat().st_size for k, p in paths.items()},
         "io_floor_s": round(floor, 3), "run_s": round(ran["run_s"], 2),
         "imports_s": round(ran["imports_s"], 2), "write_s": write_s, "steps_s": ran["steps_s"],
+        "cores_busy_by_step": ran["cores_busy_by_step"],
         "io_all_inputs_s": round(io["io_all_inputs_s"], 3),
         # issue 7: "within 2x of the I/O floor plus the time to write its outputs", read both
         # ways: 2 x floor + write (strict), and 2 x (every input read + write)

@@ -505,28 +505,28 @@ def _each_distinct(function, values: pd.Series):
 
 #: Per function of :func:`_each_distinct`, the values this process has met and its results.
 _MET: dict = {}
-#: Values kept per function, at most: a national file has 1.4 million SLS codes.
-MOST_MET = 1 << 21
+#: Values kept per function, at most (about 100 bytes each): a province has some 60,000 SLS
+#: codes; beyond this, each batch works out its own.
+MOST_MET = 1 << 20
 
 
 def _met(function, distinct: pa.Array):
     """Return ``function(text_series(distinct))``, worked out only for values not met before."""
-    keys, results = _MET.get(function, (pa.array([], distinct.type), None))
-    new = distinct if results is None else distinct.filter(
+    keys, results = _MET.get(function, (None, None))
+    if keys is not None and keys.type != distinct.type:
+        keys = keys.cast(distinct.type)
+    new = distinct if keys is None else distinct.filter(
         pc.is_null(pc.index_in(distinct, value_set=keys)))
-    if results is None or len(new):
-        made = function(text_series(new))
-        if results is not None:
-            keys, made = pa.concat_arrays([keys, new]), pd.concat([results, made])
-        else:
-            keys = new
-        keys, results = keys, made.reset_index(drop=True)
+    if keys is None or len(new):
+        made = function(text_series(new)).reset_index(drop=True)
+        if keys is not None:
+            new, made = pa.concat_arrays([keys, new]), pd.concat([results, made],
+                                                                 ignore_index=True)
+        keys, results = new, made
         if len(keys) <= MOST_MET:
             _MET[function] = keys, results
     at = pc.index_in(distinct, value_set=keys).to_numpy()
-    done = results.take(at)
-    done.index = pd.RangeIndex(len(at))
-    return done
+    return results.take(at).reset_index(drop=True)
 
 
 def prelist(raw: pd.DataFrame, columns: Mapping[str, str], path=None) -> pd.DataFrame:

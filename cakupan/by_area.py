@@ -433,6 +433,8 @@ def _spill(frame: pd.DataFrame, path: Path) -> pa.Table:
 def _slices(path, config):
     """Yield the normalised interviews of a file read whole, in slices."""
     frame, _ = pipeline.load_interviews(path, config)
+    if _JOB.units is not None:
+        frame = normalise.resolve_sls(frame, _JOB.units)
     rows = read.batches.BATCH_ROWS
     for start in range(0, max(len(frame), 1), rows):
         yield frame.iloc[start:start + rows]
@@ -454,7 +456,8 @@ def _locate(path, config, folder: Path, processes: int):
                      for g in range(groups))
         else:
             tasks = ((_located, [batch], folder / f"located-{i}")
-                     for i, batch in enumerate(pipeline.interview_batches(path, config)))
+                     for i, batch in enumerate(pipeline.interview_batches(path, config,
+                                                                          units=_JOB.units)))
         return _gathered(_run(tasks, processes, _index_checks, "row groups located") if groups > 1
                          else _here(tasks, "batches located"))
     except (InputError, read.WholeFileNeeded):
@@ -472,8 +475,6 @@ def _located(batches, target: Path):
     """
     found = []
     for i, batch in enumerate(batches() if callable(batches) else batches):
-        if _JOB.units is not None:
-            batch = normalise.resolve_sls(batch, _JOB.units)
         located = assign.locate_interviews(batch, _JOB.kelurahan,
                                            _JOB.config.assign.sliver_tolerance_m)
         del batch
@@ -489,7 +490,7 @@ def _located(batches, target: Path):
 def _row_group(path, number: int):
     # a batch per process at a time: smaller batches, so that memory stays the same
     rows = _per_process(read.batches.BATCH_ROWS, _JOB.processes, LEAST_BATCH_ROWS)
-    return pipeline.interview_batches(path, _JOB.config, number, rows)
+    return pipeline.interview_batches(path, _JOB.config, number, rows, _JOB.units)
 
 
 def _per_process(rows: int, processes: int, least: int) -> int:

@@ -10,7 +10,9 @@ that says why, and a repaired value is named in ``repairs``. Nothing here touche
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 import geopandas as gpd
 import numpy as np
@@ -347,7 +349,8 @@ def _split_geopoint(frame: pd.DataFrame, source: Mapping[str, str]) -> pd.DataFr
 
 
 def interviews(raw: pd.DataFrame, columns: Mapping[str, str], path=None,
-               timezone: str = "Asia/Jakarta") -> pd.DataFrame:
+               timezone: str = "Asia/Jakarta", units: pd.DataFrame | None = None
+               ) -> pd.DataFrame:
     """Return interviews with the canonical columns, ``status`` and ``repairs``.
 
     Parameters
@@ -359,6 +362,9 @@ def interviews(raw: pd.DataFrame, columns: Mapping[str, str], path=None,
         Canonical name to source column, from the ``[interviews]`` table of the config.
     path : str, optional
         The file, for error messages.
+    units : DataFrame, optional
+        The SLS polygons' table: the kelurahan, RW and RT of the SLS codes it lists win over
+        the codes' digits (:func:`resolve_sls`).
 
     Returns
     -------
@@ -401,7 +407,7 @@ def interviews(raw: pd.DataFrame, columns: Mapping[str, str], path=None,
     for name in ("enumerator_id", "supervisor_id", "household_id"):
         out[name] = _text(raw, source, name)
     out["household_size"] = _numbers(_cells(raw, source, "household_size")).astype("Float64")
-    out = out.join(declared_rt(raw, source))
+    out = out.join(declared_rt(raw, source, units))
     missing = (lon_cells.isna() | lat_cells.isna()).to_numpy()
     bad = ~missing & (lon.isna() | lat.isna() | ((lon == 0) & (lat == 0))).to_numpy()
     out["status"] = _labels(np.select([missing, bad], [1, 2], 0), out.index,
@@ -452,19 +458,27 @@ def interview_columns(names: Sequence[str], columns: Mapping[str, str], path=Non
 NUMBERS = ("lon", "lat", "gps_accuracy_m", "interviewed_at", "household_size")
 
 
-def declared_rt(raw: pd.DataFrame, source: Mapping[str, str]) -> pd.DataFrame:
+def declared_rt(raw: pd.DataFrame, source: Mapping[str, str],
+                units: pd.DataFrame | None = None) -> pd.DataFrame:
     """Return ``sls_code``, ``kelurahan_code``, ``rw`` and ``rt`` as each row declares them.
 
-    An SLS code fills the kelurahan, RW and RT that the row does not give itself.
+    An SLS code fills the kelurahan, RW and RT that the row does not give itself; given the
+    SLS polygons' table ``units``, the codes it lists take its kelurahan, RW and RT
+    (:func:`resolve_sls`).
     """
-    declared = _each_distinct(_sls_parts, _text(raw, source, "sls_code"))
+    given = [name for name in ("kelurahan_code", "rw", "rt") if name in source]
+    # with no code columns of its own, a row's are a function of its SLS code alone:
+    # resolved once per distinct code
+    resolve = None if units is None else partial(resolve_sls, units=units)
+    declared = _each_distinct(_sls_parts, _text(raw, source, "sls_code"),
+                              then=None if given else resolve)
     for name, clean in (("kelurahan_code", codes.clean_code), ("rw", codes.pad_number),
                         ("rt", codes.pad_number)):
-        if name in source:
-            given = _each_distinct(clean, _text(raw, source, name))
-            declared[name] = text_series(pc.coalesce(as_arrow(given), as_arrow(declared[name])),
-                                         raw.index)
-    return declared
+        if name in given:
+            cleaned = _each_distinct(clean, _text(raw, source, name))
+            declared[name] = text_series(pc.coalesce(as_arrow(cleaned),
+                                                     as_arrow(declared[name])), raw.index)
+    return resolve(declared) if given and resolve else declared
 
 
 def _sls_parts(values: pd.Series) -> pd.DataFrame:
@@ -476,13 +490,14 @@ def _sls_parts(values: pd.Series) -> pd.DataFrame:
 _TEXT = pd.StringDtype("pyarrow")
 
 
-def _each_distinct(function, values: pd.Series):
+def _each_distinct(function, values: pd.Series, then=None):
     """Return ``function(values)`` for a function of each value alone, run once per value.
 
     Codes and RT labels repeat (an SLS has dozens of households) and the functions of
     :mod:`cakupan.codes` run regular expressions, so this is much faster on millions of rows.
     A file read a batch at a time meets the same codes in every batch: each process keeps
-    the results of the values it has met (:func:`_met`).
+    the results of the values it has met (:func:`_met`). ``then``, a function of each row
+    of those results alone, is applied to them before they are spread over the rows.
     """
     text = as_arrow(values)
     encoded = pc.dictionary_encode(text)
@@ -498,6 +513,8 @@ def _each_distinct(function, values: pd.Series):
                            values.index)
 
     done = _met(function, distinct)
+    if then is not None:
+        done = then(done)
     if isinstance(done, pd.Series):
         return each(done).rename(done.name)
     return pd.DataFrame({name: each(column) for name, column in done.items()}, index=values.index)
@@ -680,15 +697,30 @@ def personal_columns(frame: pd.DataFrame) -> list[str]:
             if simplify(c) in PERSONAL or simplify(re.split(r"[-/]", str(c))[-1]) in PERSONAL]
 
 
+#: The last units table :func:`_listed` was given (a weak reference), and its answer.
+_LISTED: tuple = (lambda: None, None)
+
+
+def _listed(units: pd.DataFrame) -> pd.DataFrame:
+    """Return the codes of the units with an SLS code, the first of each; kept for the next batch."""
+    global _LISTED
+    if _LISTED[0]() is not units:
+        listed = units[["sls_code", "kelurahan_code", "rw", "rt"]].dropna(subset=["sls_code"])
+        _LISTED = (weakref.ref(units), listed.drop_duplicates("sls_code"))
+    return _LISTED[1]
+
+
 def resolve_sls(frame: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """Return ``frame`` with kelurahan, RW and RT taken from ``units`` for known SLS codes.
 
     A BPS SLS code's last four digits need not be RW and RT; where the SLS polygons list the
     code, their kelurahan, RW and RT win over the digits.
     """
-    if "sls_code" not in frame or units["sls_code"].isna().all():
+    if "sls_code" not in frame:
         return frame
-    listed = units.dropna(subset=["sls_code"]).drop_duplicates("sls_code")
+    listed = _listed(units)
+    if not len(listed):
+        return frame
     where = positions_in(frame["sls_code"], listed["sls_code"])
     known = where >= 0
     if not known.any():

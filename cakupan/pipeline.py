@@ -128,13 +128,13 @@ def load_interviews(path, config: Config) -> tuple[pd.DataFrame, list[str]]:
 
 
 def interview_batches(path, config: Config, row_group: int | None = None,
-                      batch_rows: int | None = None):
+                      batch_rows: int | None = None, units: gpd.GeoDataFrame | None = None):
     """Yield the normalised interviews of a Parquet or plain CSV file a batch at a time.
 
     Only the columns used are read, numbers kept as numbers; each row is normalised on its
     own, so the batches concatenate to the frame of the whole file (``row_group``: of one
     Parquet row group; ``batch_rows`` rows at most, as :func:`cakupan.read.iter_batches`
-    takes them). Raises
+    takes them; ``units``: SLS codes resolved, :func:`cakupan.normalise.resolve_sls`). Raises
     :class:`cakupan.read.WholeFileNeeded` (or :class:`InputError`) when the file must be
     read whole by :func:`cakupan.read.read_table`, e.g. coordinates in one geopoint column.
     """
@@ -145,7 +145,7 @@ def interview_batches(path, config: Config, row_group: int | None = None,
     numbers = {found[name] for name in normalise.NUMBERS if name in found}
     for batch in read.iter_batches(path, set(found.values()), batch_rows, numbers=numbers,
                                    row_group=row_group):
-        yield normalise.interviews(batch, found, path, config.checks.timezone)
+        yield normalise.interviews(batch, found, path, config.checks.timezone, units)
 
 
 def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None = None,

@@ -161,3 +161,28 @@ def test_codes_met_in_an_earlier_batch_are_not_worked_out_again():
     for batch, frame in zip((first, second), got, strict=True):
         pd.testing.assert_frame_equal(frame, normalise._sls_parts(batch))
     assert got[1]["rt"].tolist() == ["003", pd.NA, pd.NA, "004"]
+
+
+@pytest.mark.parametrize("own_codes", [False, True])
+def test_sls_codes_resolved_while_normalising_as_after(own_codes):
+    """Given the SLS table, the codes it lists take its kelurahan, RW and RT: the same
+    whether a batch is resolved as it is normalised (once per distinct code) or after."""
+    units = pd.DataFrame({"sls_code": ["36710110010103", "36710110010104", None],
+                          "kelurahan_code": ["3671011001", "3671011002", "3671011001"],
+                          "rw": ["007", "001", "002"], "rt": ["009", "004", "001"]},
+                         dtype="string")
+    columns = {"sls_code": ["36710110010104", "36710110010103", "36710110010105", None,
+                            "36710110010103"],
+               "lon": ["106.6"] * 5, "lat": ["-6.2"] * 5}
+    if own_codes:
+        columns |= {"kelurahan_code": [None, "3671011009", None, "3671011001", None],
+                    "rw": [None, None, "3", "2", None], "rt": [None] * 4 + ["5"]}
+    for batch in (columns, {k: v[::-1] for k, v in columns.items()}):
+        raw = _raw(**batch)
+        got = normalise.interviews(raw, {}, units=units)
+        pd.testing.assert_frame_equal(got, normalise.resolve_sls(normalise.interviews(raw, {}),
+                                                                 units))
+    first = normalise.interviews(_raw(**columns), {}, units=units)
+    assert first[["kelurahan_code", "rw", "rt"]].iloc[:3].values.tolist() == [
+        ["3671011002", "001", "004"], ["3671011001", "007", "009"],
+        ["3671011001", "003" if own_codes else "001", "005"]]

@@ -702,7 +702,7 @@ _LISTED: tuple = (lambda: None, None)
 
 
 def _listed(units: pd.DataFrame) -> pd.DataFrame:
-    """Return the codes of the units with an SLS code, the first of each; kept for the next batch."""
+    """Return the codes of the units with an SLS code, the first of each, kept for reuse."""
     global _LISTED
     if _LISTED[0]() is not units:
         listed = units[["sls_code", "kelurahan_code", "rw", "rt"]].dropna(subset=["sls_code"])

@@ -261,11 +261,11 @@ def step_run(size: str, out: str, workers: int, sample: bool = False) -> dict:
     sampler.stop.set()
     names = list(marks)
     ends = [*(marks[name] for name in names[1:]), end]
+    busy_ends = [*(busy[name] for name in names[1:]), busy_end]
     steps = {name: round(stop - marks[name], 3) for name, stop in zip(names, ends, strict=True)}
-    cores = {name: round((later - busy[name]) / max(stop - marks[name], 1e-9), 2)
-             for name, stop, later in zip(names, ends, [*(busy[n] for n in names[1:]),
-                                                        busy_end], strict=True)
-             } if busy_end is not None else {}
+    cores = {} if busy_end is None else {
+        name: round((later - busy[name]) / max(stop - marks[name], 1e-9), 2)
+        for name, stop, later in zip(names, ends, busy_ends, strict=True)}
     return {"run_s": end - start, "imports_s": marks["read"] - start, "steps_s": steps,
             "cores_busy_by_step": cores,
             "rows": int(result.accounting["interviews"]["rows_read"]),

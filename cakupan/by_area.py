@@ -159,6 +159,11 @@ class _Job:
     repeated_id: np.ndarray | None = None  # once every row is located
     route: tuple | None = None  # how rows are routed to parts (:func:`_route`)
 
+    @property
+    def checked_units(self):
+        """The polygons interviews are checked against: RT, else kelurahan."""
+        return self.kelurahan if self.units is None else self.units
+
 
 #: The run's :class:`_Job`, set while its parts are counted and checked: a module global so
 #: that processes forked for the parts inherit it instead of receiving a copy.
@@ -204,13 +209,12 @@ def _index_units() -> None:
     checks' edges and adjacency (:func:`_index_checks`) are built before, while rows are
     located, so that routing need not wait for them.
     """
-    units = _JOB.kelurahan if _JOB.units is None else _JOB.units
-    index_of(units.geometry.to_numpy())
+    index_of(_JOB.checked_units.geometry.to_numpy())
     _index_checks()
 
 
 def _index_checks() -> None:
-    checks.index_units(_JOB.kelurahan if _JOB.units is None else _JOB.units, _JOB.config)
+    checks.index_units(_JOB.checked_units, _JOB.config)
 
 
 def _run(tasks: Iterable[tuple], processes: int, meanwhile=None, what: str = "") -> list:

@@ -529,21 +529,18 @@ MOST_MET = 1 << 20
 
 def _met(function, distinct: pa.Array):
     """Return ``function(text_series(distinct))``, worked out only for values not met before."""
-    keys, results = _MET.get(function, (None, None))
-    if keys is not None and keys.type != distinct.type:
-        keys = keys.cast(distinct.type)
-    new = distinct if keys is None else distinct.filter(
-        pc.is_null(pc.index_in(distinct, value_set=keys)))
-    if keys is None or len(new):
+    keys, results = _MET.get(function, (distinct[:0], None))
+    keys = keys.cast(distinct.type)
+    at = pc.index_in(distinct, value_set=keys)
+    if at.null_count:  # values not met before (all of them, the first time)
+        new = distinct.filter(pc.is_null(at))
         made = function(text_series(new)).reset_index(drop=True)
-        if keys is not None:
-            new, made = pa.concat_arrays([keys, new]), pd.concat([results, made],
-                                                                 ignore_index=True)
-        keys, results = new, made
+        keys = pa.concat_arrays([keys, new])
+        results = made if results is None else pd.concat([results, made], ignore_index=True)
         if len(keys) <= MOST_MET:
             _MET[function] = keys, results
-    at = pc.index_in(distinct, value_set=keys).to_numpy()
-    return results.take(at).reset_index(drop=True)
+        at = pc.index_in(distinct, value_set=keys)
+    return results.take(at.to_numpy()).reset_index(drop=True)
 
 
 def prelist(raw: pd.DataFrame, columns: Mapping[str, str], path=None) -> pd.DataFrame:

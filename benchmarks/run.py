@@ -268,6 +268,10 @@ def main() -> None:
     def secs(step):
         return results.get(step, {}).get("seconds")
 
+    def times_faster(peer_s):
+        """How many times cakupan is faster than a peer; None when either failed."""
+        return peer_s / secs("cakupan") if peer_s and secs("cakupan") else None
+
     ref = counts.get("cakupan")
     peers = [s for s in ("duckdb", "sjoin") if secs(s) is not None]
     identical = ref is not None and all(counts[s] == ref for s in peers)
@@ -282,9 +286,9 @@ def main() -> None:
         "duckdb_s": secs("duckdb"),
         "sjoin_s": secs("sjoin"),
         "identical": identical,
-        "ratio_vs_fastest_peer": fastest / secs("cakupan") if fastest and secs("cakupan") else None,
-        "ratio_vs_duckdb": secs("duckdb") / secs("cakupan") if peers and secs("duckdb") else None,
-        "ratio_vs_sjoin": secs("sjoin") / secs("cakupan") if peers and secs("sjoin") else None,
+        "ratio_vs_fastest_peer": times_faster(fastest),
+        "ratio_vs_duckdb": times_faster(secs("duckdb")),
+        "ratio_vs_sjoin": times_faster(secs("sjoin")),
         "peak_rss_mb": {s: r.get("peak_rss_mb") for s, r in results.items()},
         "step_extra_rss_mb": {
             s: round(r["peak_rss_mb"] - r["base_rss_mb"], 1)
@@ -314,7 +318,7 @@ def main() -> None:
         )
         same = (
             ""
-            if step in ("io", "cakupan")
+            if step in ("io", "cakupan") or ref is None
             else ("  counts identical" if counts[step] == ref else "  COUNTS DIFFER")
         )
         print(

@@ -280,7 +280,7 @@ def _child(step: str, size: str, out: str, workers: int) -> dict:
          "--workers", str(workers)], capture_output=True, text=True,
         env={**os.environ, "PYTHONPATH": str(HERE.parent)})
     if done.returncode != 0:
-        raise RuntimeError(f"{step} failed:\n{done.stderr[-3000:]}")
+        sys.exit(f"The {step} step failed; its last output:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -66,7 +66,7 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from . import _processes, assign, checks, normalise, pipeline, read
+from . import _processes, assign, checks, pipeline, read
 from ._grid import index_of, reusing_indexes
 from ._text import as_arrow, fingerprints
 from .config import Config
@@ -436,9 +436,7 @@ def _spill(frame: pd.DataFrame, path: Path) -> pa.Table:
 
 def _slices(path, config):
     """Yield the normalised interviews of a file read whole, in slices."""
-    frame, _ = pipeline.load_interviews(path, config)
-    if _JOB.units is not None:
-        frame = normalise.resolve_sls(frame, _JOB.units)
+    frame, _ = pipeline.load_interviews(path, config, _JOB.units)
     rows = read.batches.BATCH_ROWS
     for start in range(0, max(len(frame), 1), rows):
         yield frame.iloc[start:start + rows]

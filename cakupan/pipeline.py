@@ -115,15 +115,19 @@ def load(inputs: Inputs, config: Config = Config(), interviews: bool = True) -> 
                   tuple(personal), population, buildings)
 
 
-def load_interviews(path, config: Config) -> tuple[pd.DataFrame, list[str]]:
-    """Return the normalised interviews and the names of their personal columns."""
+def load_interviews(path, config: Config, units: gpd.GeoDataFrame | None = None
+                    ) -> tuple[pd.DataFrame, list[str]]:
+    """Return the normalised interviews and the names of their personal columns.
+
+    ``units``: SLS codes resolved, :func:`cakupan.normalise.resolve_sls`.
+    """
     try:
-        frame = pd.concat(interview_batches(path, config))
+        frame = pd.concat(interview_batches(path, config, units=units))
         return frame, normalise.personal_columns(pd.DataFrame(columns=read.batch_columns(path)))
     except (InputError, read.WholeFileNeeded):
         pass  # read_table reads the file line by line, or says first what is wrong with it
     raw = read.read_table(path, config.input.sheet)
-    return (normalise.interviews(raw, config.interviews, path, config.checks.timezone),
+    return (normalise.interviews(raw, config.interviews, path, config.checks.timezone, units),
             normalise.personal_columns(raw))
 
 

@@ -84,7 +84,7 @@ def step_cakupan(points: str, units: str, repeat: int):
     import geopandas as gpd
     import numpy as np
 
-    from cakupan._grid import PolygonIndex
+    from cakupan.assign._grid import PolygonIndex
 
     x, y = _read_xy(points)
     geoms = gpd.read_parquet(units).geometry

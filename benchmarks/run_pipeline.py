@@ -8,7 +8,7 @@ accuracy as numbers) declaring the RT it lies in, one enumerator per RT over 30 
 prelist per RT. Then times, each in its own process (so that its peak memory is its own):
 
 - io: the I/O floor, reading the interviews' lon and lat into two numpy arrays;
-- run: ``cakupan run --no-html`` as the command line runs it (``cakupan.distributed.run``,
+- run: ``cakupan run --no-html`` as the command line runs it (``cakupan.scale.cluster.run``,
   in process or with ``--workers N``), wall time from process start, with the time of each
   step (read, assign, check, measure, gaps, write), the cores each step kept busy on
   average (the machine's, from ``/proc/stat``: a step well below the machine's cores waits
@@ -79,7 +79,7 @@ def build(size: str) -> dict[str, Path]:
     import shapely
 
     sys.path.insert(0, str(HERE.parent))
-    from cakupan._grid import PolygonIndex
+    from cakupan.assign._grid import PolygonIndex
 
     points_path, units_path = workloads.ensure(size)
     units = gpd.read_parquet(units_path)
@@ -247,8 +247,8 @@ def step_run(size: str, out: str, workers: int, sample: bool = False) -> dict:
     sampler = _PeakMemory()
     if sample:
         sampler.start()
-    from cakupan.distributed import run
-    from cakupan.pipeline import Inputs
+    from cakupan._flow import Inputs
+    from cakupan.scale.cluster import run
 
     marks, busy = {}, {}
     paths = inputs(size)

@@ -46,7 +46,7 @@ __all__ = [
 def __getattr__(name):
     # geopandas and folium take a second to import; the command line imports this package
     if name in __all__:
-        from . import api
+        from cakupan import api
 
         return getattr(api, name)
     raise AttributeError(f"module 'cakupan' has no attribute {name!r}")

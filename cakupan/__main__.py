@@ -1,5 +1,5 @@
 """Allow ``python -m cakupan``."""
 
-from .cli import main
+from cakupan.cli import main
 
 main()

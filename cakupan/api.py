@@ -1,7 +1,7 @@
 """The public Python API: the command line's stages as functions for notebooks and scripts.
 
 Every name here is re-exported by :mod:`cakupan`. Each function is a thin layer over the same
-stage functions :mod:`cakupan.pipeline` and the command line use, so a run through the API
+stage functions :mod:`cakupan._flow` and the command line use, so a run through the API
 gives the same tables, byte for byte, as ``cakupan run``. Functions take and return
 (Geo)DataFrames or plain values; only :func:`read_inputs`, :func:`write_world`,
 :func:`write_outputs`, :func:`load_config` and :func:`run` touch the disk.
@@ -28,11 +28,12 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from . import config as config_module
-from . import pipeline, write
-from .config import Config
-from .read import PopulationRaster
-from .sample import world as sample_world
+from cakupan import _flow as pipeline
+from cakupan import config as config_module
+from cakupan.config import Config
+from cakupan.read import PopulationRaster
+from cakupan.render import write
+from cakupan.sample import world as sample_world
 
 AUDIENCES = ("supervisor", "planner")
 LANGS = ("id", "en")
@@ -193,7 +194,7 @@ def read_inputs(boundaries: PathType, interviews: PathType, *, units: PathType |
 
     Returns
     -------
-    cakupan.pipeline.Loaded
+    cakupan._flow.Loaded
         ``kelurahan`` (GeoDataFrame), ``interviews`` (DataFrame), ``units``, ``prelist``,
         ``population`` (:class:`cakupan.read.PopulationRaster`) and ``buildings``, or
         ``None`` for those not given; all in EPSG:4326.
@@ -235,7 +236,7 @@ def analyse(loaded: pipeline.Loaded, config: ConfigLike = None,
 
     Parameters
     ----------
-    loaded : cakupan.pipeline.Loaded
+    loaded : cakupan._flow.Loaded
         From :func:`read_inputs`.
     config : Config, str or path-like, optional
         The settings the inputs were read with.
@@ -245,7 +246,7 @@ def analyse(loaded: pipeline.Loaded, config: ConfigLike = None,
 
     Returns
     -------
-    cakupan.pipeline.Result
+    cakupan._flow.Result
         ``coverage`` (the rows of ``coverage.csv``), ``interviews`` (every input row, with
         its status, place, ``location_check`` and ``flags``), ``gaps`` (blind spots,
         GeoDataFrame), ``kelurahan`` and ``units`` (RT polygons, or territories drawn from
@@ -295,9 +296,9 @@ def run(boundaries: PathType, interviews: PathType, out: PathType, *,
 
     Returns
     -------
-    cakupan.pipeline.Result
+    cakupan._flow.Result
         As :func:`analyse` returns it; but for more than a million interviews, analysed a
-        part at a time (:mod:`cakupan.by_area`), ``interviews`` is None: read the rows back
+        part at a time (:mod:`cakupan.scale.by_parts`), ``interviews`` is None: read the rows back
         from ``interviews.csv``.
 
     Examples
@@ -332,7 +333,7 @@ def write_outputs(result: pipeline.Result, out: PathType, *,
 
     Parameters
     ----------
-    result : cakupan.pipeline.Result
+    result : cakupan._flow.Result
         From :func:`analyse`.
     out : str or path-like
         Folder; created if missing.
@@ -451,7 +452,7 @@ def check_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     pandas.DataFrame
         ``interviews`` with ``location_check`` (``inside``, ``boundary_ambiguous``,
         ``neighbour``, ``far_outside``, ``unknown``), ``flags`` (``;``-separated, see
-        :func:`cakupan.checks.flag_interviews`), ``doubtful`` (in an invented-looking
+        :func:`cakupan.detect.checks.flag_interviews`), ``doubtful`` (in an invented-looking
         cluster; counted but not trusted) and the evidence (``cluster_id``,
         ``cluster_size``, ``nearest_m``, ``speed_kmh``).
 
@@ -602,7 +603,7 @@ def coverage_map(result: pipeline.Result, audience: str = "supervisor", lang: st
 
     Parameters
     ----------
-    result : cakupan.pipeline.Result
+    result : cakupan._flow.Result
         From :func:`analyse`.
     audience : {"supervisor", "planner"}
         ``supervisor``: with the interviews to verify as points. ``planner``: polygons and
@@ -644,7 +645,7 @@ def coverage_layers(result: pipeline.Result) -> dict[str, gpd.GeoDataFrame]:
 
     Parameters
     ----------
-    result : cakupan.pipeline.Result
+    result : cakupan._flow.Result
         From :func:`analyse`.
 
     Returns
@@ -675,7 +676,7 @@ def worklist_sheets(result: pipeline.Result, audience: str = "supervisor", lang:
 
     Parameters
     ----------
-    result : cakupan.pipeline.Result
+    result : cakupan._flow.Result
         From :func:`analyse`.
     audience : {"supervisor", "planner"}
         ``planner``: the RTs to revisit only, without officers.
@@ -686,7 +687,7 @@ def worklist_sheets(result: pipeline.Result, audience: str = "supervisor", lang:
     -------
     dict of str to pandas.DataFrame
         RTs to revisit, interviews to verify, enumerators to call (see
-        :func:`cakupan.worklist.build_worklist`), most urgent first.
+        :func:`cakupan.render.worklist.build_worklist`), most urgent first.
 
     Examples
     --------

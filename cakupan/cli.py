@@ -1,4 +1,4 @@
-"""The ``cakupan`` command: a thin layer over :mod:`cakupan.pipeline`.
+"""The ``cakupan`` command: a thin layer over :mod:`cakupan._flow`.
 
 Each command parses its options, calls one library function and turns cakupan's errors into
 one line on stderr with exit status 2. Heavy imports happen inside the commands, so
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .errors import CakupanError
+from cakupan.errors import CakupanError
 
 STEPS = ("read", "assign", "check", "measure", "gaps", "write")
 
@@ -44,7 +44,7 @@ def _progress(enabled: bool):
     """Return (callback, close) drawing a bar over the run's steps, or nothing when quiet.
 
     The callback's ``detail`` shows, after the bar, how far a long step is (a large file's
-    parts: see :data:`cakupan.pipeline.Progress`).
+    parts: see :data:`cakupan._flow.Progress`).
     """
     if not enabled:
         return (lambda name: None), (lambda: None)
@@ -97,13 +97,13 @@ def scale_options(command):
 
 
 def _run(inputs, out, config, audience, lang, step, workers, scheduler, no_html):
-    """Call :func:`cakupan.pipeline.run`, or :func:`cakupan.distributed.run` when asked for."""
+    """Call :func:`cakupan._flow.run`, or :func:`cakupan.scale.cluster.run` when asked for."""
     if workers or scheduler or no_html:
-        from .distributed import run as run_scaled
+        from cakupan.scale.cluster import run as run_scaled
 
         return run_scaled(inputs, out, config, audience, lang, progress=step, workers=workers,
                           scheduler=scheduler, html=not no_html)
-    from .pipeline import run as run_pipeline
+    from cakupan._flow import run as run_pipeline
 
     return run_pipeline(inputs, out, config, audience, lang, progress=step)
 
@@ -143,9 +143,9 @@ def demo(out, size, seed, audience, lang, quiet, workers, scheduler, no_html):
     its input files to OUT/input and its ground truth to OUT/truth, then writes every output
     to OUT.
     """
-    from .config import Config
-    from .pipeline import Inputs
-    from .sample import make_world, write_world
+    from cakupan._flow import Inputs
+    from cakupan.config import Config
+    from cakupan.sample import make_world, write_world
 
     with _reported(quiet) as step:
         paths = write_world(make_world(size, seed), out)
@@ -186,8 +186,8 @@ def run(boundaries, interviews, units, prelist, population, buildings, config_pa
       cakupan run --boundaries kelurahan.geojson --interviews wawancara.csv \\
                   --prelist prelist.xlsx --out hasil/
     """
-    from .config import load_config
-    from .pipeline import Inputs
+    from cakupan._flow import Inputs
+    from cakupan.config import load_config
 
     with _reported(quiet) as step:
         config = load_config(config_path)
@@ -217,10 +217,10 @@ def validate(boundaries, interviews, units, prelist, config_path):
     Example:
       cakupan validate --boundaries kelurahan.geojson --interviews wawancara.csv
     """
-    from .config import load_config
-    from .pipeline import Inputs
-    from .validate import format_summary
-    from .validate import validate as validate_inputs
+    from cakupan._flow import Inputs
+    from cakupan.config import load_config
+    from cakupan.validate import format_summary
+    from cakupan.validate import validate as validate_inputs
 
     with _reported():
         config = load_config(config_path)

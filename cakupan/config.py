@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from . import columns
-from .errors import ConfigError
+from cakupan import columns
+from cakupan.errors import ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -14,9 +14,12 @@ from collections.abc import Mapping
 import geopandas as gpd
 import pandas as pd
 
-from . import assign, codes, normalise, read, topology
-from .columns import BOUNDARIES, INTERVIEWS, PRELIST, UNITS
-from .config import Config
+from cakupan import codes, read
+from cakupan.assign import locate as assign
+from cakupan.columns import BOUNDARIES, INTERVIEWS, PRELIST, UNITS
+from cakupan.config import Config
+from cakupan.measure import topology
+from cakupan.normalise import tables as normalise
 
 #: The columns of the summary table, in order.
 SUMMARY_COLUMNS = ("input", "file", "format", "crs", "rows_read", "rows_usable",
@@ -29,7 +32,7 @@ def validate(inputs, config: Config = Config()) -> pd.DataFrame:
 
     Parameters
     ----------
-    inputs : cakupan.pipeline.Inputs
+    inputs : cakupan._flow.Inputs
         Only ``boundaries``, ``interviews``, ``units`` and ``prelist`` are checked.
     config : Config
         Layers, sheet, CRS and column names, as for a run.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cakupan.pipeline import Inputs
+from cakupan._flow import Inputs
 from cakupan.sample import make_world, write_world
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,10 +13,9 @@ import pytest
 
 import cakupan
 from cakupan import api
-from cakupan.tally import compact
-from cakupan.write import stable_ids
-
-from .conftest import cakupan as cli
+from cakupan.detect.tally import compact
+from cakupan.render.write import stable_ids
+from tests.conftest import cakupan as cli
 
 PUBLIC = [
     "Config",
@@ -107,7 +106,7 @@ def test_stage_by_stage_equals_the_cli_coverage_csv(tiny_inputs, cli_run):
     loaded = cakupan.read_inputs(tiny_inputs.boundaries, tiny_inputs.interviews,
                                  units=tiny_inputs.units, prelist=tiny_inputs.prelist)
     checked, table, spots = _stages(loaded)
-    # written as cakupan.write.write_csv writes it
+    # written as cakupan.render.write.write_csv writes it
     assert table.to_csv(index=False, lineterminator="\n") == (
         cli_run / "coverage.csv").read_text(encoding="utf-8")
     result = cakupan.analyse(loaded)

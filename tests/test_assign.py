@@ -11,9 +11,10 @@ import pyproj
 import pytest
 import shapely
 
-from cakupan import assign, normalise
 from cakupan._text import fingerprints
-from cakupan.assign import repeated
+from cakupan.assign import locate as assign
+from cakupan.assign.locate import repeated
+from cakupan.normalise import tables as normalise
 
 CRS = "EPSG:32748"
 X0, Y0 = 680_000.0, 9_315_000.0

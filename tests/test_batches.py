@@ -1,7 +1,7 @@
 """Interviews read in batches (pipeline.load) give the frame of the whole file read at once.
 
 The whole-file path is :func:`cakupan.read.read_table` (every value as text) followed by
-:func:`cakupan.normalise.interviews`; ``load`` reads Parquet and plain CSV batch by batch,
+:func:`cakupan.normalise.tables.interviews`; ``load`` reads Parquet and plain CSV batch by batch,
 only the columns used, Parquet numbers and times as they are. The two must give the same
 frame, dtypes and index included, and the same personal columns.
 """
@@ -19,15 +19,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cakupan import normalise, read
+from cakupan import read
+from cakupan._flow import Inputs, load
 from cakupan.config import Config, load_config
 from cakupan.errors import InputError
-from cakupan.pipeline import Inputs, load
+from cakupan.normalise import tables as normalise
 from cakupan.read import batches
 from cakupan.read.tables import read_table
-
-from . import corpus as c
-from .test_corpus import CASES, _inputs
+from tests import corpus as c
+from tests.test_corpus import CASES, _inputs
 
 
 def whole(path, config=Config()):
@@ -255,7 +255,7 @@ def test_source_rows_continue_across_batches(tmp_path):
     frame = pd.concat(batches.iter_batches(tmp_path / "w.parquet", batch_rows=3))
     assert frame["source_row"].tolist() == list(range(1, 11))
     assert frame.index.equals(pd.RangeIndex(10))
-    # a row group read on its own (cakupan.by_area) is numbered as in the whole file
+    # a row group read on its own (cakupan.scale.by_parts) is numbered as in the whole file
     assert batches.row_groups(tmp_path / "w.parquet") == 3
     group = pd.concat(batches.iter_batches(tmp_path / "w.parquet", batch_rows=3, row_group=1))
     assert group["source_row"].tolist() == [5, 6, 7, 8]

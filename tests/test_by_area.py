@@ -1,4 +1,4 @@
-"""A run a part of the areas at a time (cakupan.by_area) gives the same files as one pass."""
+"""A run a part of the areas at a time (cakupan.scale.by_parts) gives the same files as one pass."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from cakupan import by_area, pipeline, read, write
-from cakupan.pipeline import Inputs
+from cakupan import _flow as pipeline
+from cakupan import read
+from cakupan._flow import Inputs
+from cakupan.render import write
 from cakupan.sample import make_world, write_world
-
-from .conftest import ProgressSpy
+from cakupan.scale import by_parts as by_area
+from tests.conftest import ProgressSpy
 
 FILES = ("coverage.csv", "interviews.csv", "gaps.geojson", "coverage.gpkg", "map.html",
          "report.html", "worklist.xlsx")

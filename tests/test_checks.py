@@ -7,15 +7,15 @@ import pytest
 import shapely
 from shapely import box
 
-from cakupan import checks as checks_module
-from cakupan.checks import (
+from cakupan.config import Checks, Config
+from cakupan.detect import checks as checks_module
+from cakupan.detect.checks import (
     FLAGS,
     LOCATION_CLASSES,
     enumerator_scores,
     flag_interviews,
     location_check,
 )
-from cakupan.config import Checks, Config
 from cakupan.errors import CRSMismatchError
 
 CHECKS = Checks()

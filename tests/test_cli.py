@@ -6,8 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from cakupan.cli import main
-
-from .conftest import cakupan
+from tests.conftest import cakupan
 
 
 def test_help_explains_every_option():

@@ -17,11 +17,10 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
+from cakupan._flow import Inputs, analyse, load
 from cakupan.config import load_config
-from cakupan.pipeline import Inputs, analyse, load
-
-from . import corpus as c
-from .conftest import cakupan
+from tests import corpus as c
+from tests.conftest import cakupan
 
 H = c.HEADER
 A1, A2 = c.GOOD_ROWS

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from cakupan.config import Coverage
-from cakupan.coverage import COLUMNS, measure
+from cakupan.measure.coverage import COLUMNS, measure
 
 KEL = pd.DataFrame({"kelurahan_code": ["3671011001", "3671011002"],
                     "kelurahan_name": ["Sukarasa", "Sukaasih"],

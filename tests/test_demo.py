@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pyogrio
 
-from cakupan.coverage import COLUMNS as COVERAGE_COLUMNS
+from cakupan.measure.coverage import COLUMNS as COVERAGE_COLUMNS
 
 CONTRACT = ("coverage.csv", "interviews.csv", "gaps.geojson", "map.html", "report.html",
             "worklist.xlsx", "coverage.gpkg", "manifest.json")

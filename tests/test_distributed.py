@@ -1,4 +1,4 @@
-"""The dask run (cakupan.distributed): the same bytes as one process, on a real cluster.
+"""The dask run (cakupan.scale.cluster): the same bytes as one process, on a real cluster.
 
 A scheduler and two workers are started here as separate processes on 127.0.0.1, the way
 BPS would start them on a cluster; the run reaches them only through ``--scheduler``.
@@ -15,12 +15,15 @@ import time
 import pandas as pd
 import pytest
 
-from cakupan import assign, by_area, distributed, pipeline, write
+from cakupan import _flow as pipeline
+from cakupan._flow import Inputs
+from cakupan.assign import locate as assign
 from cakupan.config import Config
 from cakupan.errors import CakupanError
-from cakupan.pipeline import Inputs
-
-from .conftest import ProgressSpy, cakupan
+from cakupan.render import write
+from cakupan.scale import by_parts as by_area
+from cakupan.scale import cluster as distributed
+from tests.conftest import ProgressSpy, cakupan
 
 
 def _wait_for_workers(scheduler_file, n, timeout=40.0):

@@ -10,18 +10,14 @@ import shapely
 from affine import Affine
 
 from cakupan.errors import CRSMismatchError, InputError, InputFileError
-from cakupan.expected import (
+from cakupan.measure.expected import (
     combine_expected,
     households_from_buildings,
     households_from_raster,
 )
 from cakupan.read.buildings import read_buildings
 from cakupan.read.raster import read_population_raster
-from cakupan.sample.layers import (
-    building_footprints,
-    population_raster,
-    write_population_raster,
-)
+from cakupan.sample.layers import building_footprints, population_raster, write_population_raster
 
 UTM = "EPSG:32748"
 X0, Y0 = 690_000.0, 9_315_000.0  # top-left corner, Kota Tangerang

@@ -7,7 +7,12 @@ import shapely
 from affine import Affine
 
 from cakupan.errors import CRSMismatchError
-from cakupan.gaps import BLIND_SPOT_COLUMNS, _components, find_blind_spots, raster_cells
+from cakupan.measure.blind_spots import (
+    BLIND_SPOT_COLUMNS,
+    _components,
+    find_blind_spots,
+    raster_cells,
+)
 from cakupan.read.raster import PopulationRaster
 
 UTM = "EPSG:32748"

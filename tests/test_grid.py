@@ -9,7 +9,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cakupan._grid import PolygonIndex
+from cakupan.assign._grid import PolygonIndex
 
 BOUNDARIES = Path(__file__).resolve().parents[1] / "boundaries" / "kota_tangerang_kelurahan.geojson"
 

@@ -8,12 +8,11 @@ import re
 import pandas as pd
 import pytest
 
-from cakupan import maps, write
+from cakupan._flow import Inputs, run
 from cakupan.labels import STATUS_COLOURS
-from cakupan.pipeline import Inputs, run
+from cakupan.render import maps, write
 from cakupan.sample import make_world, write_world
-
-from .browser import available, browser, offline_page
+from tests.browser import available, browser, offline_page
 
 EVIL = "<img src=x onerror=alert(1)>"
 pytestmark = pytest.mark.skipif(not available(), reason="needs playwright and /usr/bin/chromium")

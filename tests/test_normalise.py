@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
 
-from cakupan import normalise
 from cakupan.columns import INTERVIEWS
 from cakupan.errors import InputError
+from cakupan.normalise import tables as normalise
 
 
 def _raw(**columns):

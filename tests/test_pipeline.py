@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cakupan.pipeline import Inputs, analyse, load
+from cakupan._flow import Inputs, analyse, load
 
 #: Cells a broken export can hold in a coordinate column.
 BROKEN = st.sampled_from(["", "abc", "0", "106,62", "-6,17", "999", "NaN", " ", "-", "1e400",

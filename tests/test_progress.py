@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from cakupan.config import Checks, Config
-from cakupan.progress import daily_progress, projection
+from cakupan.measure.progress import daily_progress, projection
 
 CHECKS = Checks()
 KEL_A, KEL_B, KEL_C = "3671010001", "3671010002", "3671020001"

@@ -10,12 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cakupan._flow import Inputs, analyse, load, run
 from cakupan.errors import InputError, InputFileError
-from cakupan.pipeline import Inputs, analyse, load, run
 from cakupan.read import read_table, read_vector
 from cakupan.read.vector import list_layers
-
-from . import corpus as c
+from tests import corpus as c
 
 # --- CSV row numbers ------------------------------------------------------------------------
 

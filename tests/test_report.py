@@ -8,11 +8,10 @@ import re
 import pandas as pd
 import pytest
 
-from cakupan import report
-from cakupan.pipeline import Inputs, analyse, load
+from cakupan._flow import Inputs, analyse, load
+from cakupan.render import report
 from cakupan.sample import make_world, write_world
-
-from .browser import available, browser, offline_page
+from tests.browser import available, browser, offline_page
 
 EVIL = "<img src=x onerror=alert(1)>"
 

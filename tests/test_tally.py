@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cakupan import pipeline, tally
+from cakupan import _flow as pipeline
+from cakupan.detect import tally
 
 
 @pytest.fixture(scope="module")

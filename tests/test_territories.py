@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from cakupan._territories import approximate_territories
 from cakupan.errors import CRSMismatchError
-from cakupan.expected import households_from_buildings
+from cakupan.measure.expected import households_from_buildings
+from cakupan.measure.territories import approximate_territories
 
 UTM = "EPSG:32748"
 X0, Y0 = 690_000.0, 9_310_000.0

@@ -1,4 +1,4 @@
-"""Overlaps and gaps between neighbouring units (cakupan.topology)."""
+"""Overlaps and gaps between neighbouring units (cakupan.measure.topology)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from cakupan import topology
-
-from .conftest import ROOT
+from cakupan.measure import topology
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")

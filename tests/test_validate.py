@@ -5,13 +5,12 @@ from __future__ import annotations
 import pandas as pd
 from click.testing import CliRunner
 
+from cakupan._flow import Inputs
 from cakupan.cli import main
-from cakupan.pipeline import Inputs
 from cakupan.validate import SUMMARY_COLUMNS, validate
-
-from . import corpus as c
-from .conftest import ROOT, cakupan
-from .test_corpus import ODK_HEADER, ODK_ROW
+from tests import corpus as c
+from tests.conftest import ROOT, cakupan
+from tests.test_corpus import ODK_HEADER, ODK_ROW
 
 TANGERANG = ROOT / "boundaries" / "kota_tangerang_kelurahan.geojson"
 

@@ -4,12 +4,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cakupan._xlsx import write_xlsx
-from cakupan.checks import enumerator_scores, flag_interviews
 from cakupan.config import Checks
-from cakupan.worklist import build_worklist
-
-from .conftest import libreoffice_convert
+from cakupan.detect.checks import enumerator_scores, flag_interviews
+from cakupan.render._xlsx import write_xlsx
+from cakupan.render.worklist import build_worklist
+from tests.conftest import libreoffice_convert
 
 KEL_A, KEL_B = "3671010001", "3671010002"
 

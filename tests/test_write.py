@@ -5,7 +5,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cakupan import write
+from cakupan.render import write
 
 texts = st.one_of(st.none(), st.text(alphabet=st.characters(blacklist_characters="\r",
                                                             blacklist_categories=("Cs",)),
@@ -50,7 +50,7 @@ def test_files_written_beside_each_other_are_the_files_written_in_turn(tiny_inpu
     """interviews.csv here and the other files in a forked process, or all here: same bytes."""
     import filecmp
 
-    from cakupan import pipeline
+    from cakupan import _flow as pipeline
 
     result = pipeline.analyse(pipeline.load(tiny_inputs))
     one = write.write_outputs(result, tmp_path / "one", inputs=tiny_inputs, processes=1)

@@ -13,10 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cakupan import _xlsx
-from cakupan._xlsx import write_xlsx
-
-from .conftest import libreoffice_convert
+from cakupan.render import _xlsx
+from cakupan.render._xlsx import write_xlsx
+from tests.conftest import libreoffice_convert
 
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

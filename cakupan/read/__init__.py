@@ -1,13 +1,13 @@
-"""Reading inputs: the only stage besides :mod:`cakupan.write` that touches the disk.
+"""Reading inputs: the only stage besides :mod:`cakupan.render.write` that touches the disk.
 
 Readers return frames with the file's own columns (all text, so codes keep their leading
-zeros) and a ``source_row`` a person can find in the file; :mod:`cakupan.normalise` maps them
+zeros) and a ``source_row`` a person can find in the file; :mod:`cakupan.normalise.tables` maps them
 to the canonical columns. Large Parquet and CSV tables can also be read a batch at a time,
 only the columns wanted, numbers kept as numbers (:func:`iter_batches`). Rasters come back as
 arrays with their transform and CRS.
 """
 
-from .batches import (
+from cakupan.read.batches import (
     BATCH_ROWS,
     WholeFileNeeded,
     batch_columns,
@@ -15,10 +15,10 @@ from .batches import (
     iter_batches,
     row_groups,
 )
-from .buildings import read_buildings
-from .raster import PopulationRaster, read_population_raster
-from .tables import read_table
-from .vector import read_vector
+from cakupan.read.buildings import read_buildings
+from cakupan.read.raster import PopulationRaster, read_population_raster
+from cakupan.read.tables import read_table
+from cakupan.read.vector import read_vector
 
 __all__ = ["BATCH_ROWS", "PopulationRaster", "WholeFileNeeded", "batch_columns", "count_rows",
            "iter_batches", "row_groups",

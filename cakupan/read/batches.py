@@ -27,8 +27,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ..errors import InputError, InputFileError
-from .tables import PROBLEM, blank_in, csv_layout, one_record_per_line, table_kind
+from cakupan.errors import InputError, InputFileError
+from cakupan.read.tables import PROBLEM, blank_in, csv_layout, one_record_per_line, table_kind
 
 #: Rows per batch: about 50 MB of interview text at a time (read when the batches start, so
 #: tests can make it small).

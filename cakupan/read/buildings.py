@@ -11,8 +11,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from ..columns import simplify
-from ..errors import InputError, InputFileError
+from cakupan.columns import simplify
+from cakupan.errors import InputError, InputFileError
 
 #: Header aliases of the optional type columns (compared after :func:`cakupan.columns.simplify`).
 TYPE_ALIASES = {

@@ -15,7 +15,7 @@ import numpy as np
 import pyproj
 from affine import Affine
 
-from ..errors import InputError, InputFileError
+from cakupan.errors import InputError, InputFileError
 
 
 @dataclass(frozen=True, eq=False)

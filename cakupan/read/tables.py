@@ -16,10 +16,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import shapely
 
-from .._text import as_arrow, maybe_padded
-from ..columns import ALIASES, simplify
-from ..errors import InputError, InputFileError
-from .vector import read_vector
+from cakupan._text import as_arrow, maybe_padded
+from cakupan.columns import ALIASES, simplify
+from cakupan.errors import InputError, InputFileError
+from cakupan.read.vector import read_vector
 
 _EXCEL = (".xlsx", ".xlsm", ".xls")
 _VECTOR = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml", ".kmz", ".fgb")
@@ -27,7 +27,7 @@ _KNOWN_HEADERS = {alias for aliases in ALIASES.values() for alias in aliases}
 
 
 #: Column a reader adds when a row cannot be read as the header says (e.g. too many cells);
-#: :mod:`cakupan.normalise` turns it into the row's ``status``.
+#: :mod:`cakupan.normalise.tables` turns it into the row's ``status``.
 PROBLEM = "source_problem"
 
 #: Byte-order marks of UTF-16, which Excel's "Unicode Text" export writes.

@@ -8,7 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
-from ..errors import InputError, InputFileError
+from cakupan.errors import InputError, InputFileError
 
 _ZIPPED = (".zip", ".kmz")
 _PARQUET = (".parquet", ".geoparquet", ".pq")

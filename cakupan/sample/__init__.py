@@ -5,6 +5,6 @@ polygons, households, prelist, interviews) is generated, so the ground truth is 
 tests can score how well cakupan finds what was missed.
 """
 
-from .world import SIZES, World, make_world, write_world
+from cakupan.sample.world import SIZES, World, make_world, write_world
 
 __all__ = ["SIZES", "World", "make_world", "write_world"]

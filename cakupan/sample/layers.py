@@ -25,7 +25,7 @@ import pyproj
 import shapely
 from affine import Affine
 
-from ..read.raster import PopulationRaster
+from cakupan.read.raster import PopulationRaster
 
 METRIC = "EPSG:32748"
 #: WorldPop's nodata value.

@@ -27,8 +27,8 @@ import shapely
 from scipy.cluster.vq import kmeans2
 from scipy.spatial import cKDTree
 
-from ..read.raster import PopulationRaster
-from . import layers
+from cakupan.read.raster import PopulationRaster
+from cakupan.sample import layers
 
 METRIC = "EPSG:32748"
 HOUSEHOLDS_PER_KM2_CITY = 498_812  # 1,895,486 people / 3.8

@@ -22,8 +22,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyogrio
 
-from . import __version__, _processes, maps, report, topology
-from .config import Config
+from cakupan import __version__, _processes
+from cakupan.config import Config
+from cakupan.measure import topology
+from cakupan.render import maps, report
 
 #: The columns of interviews.csv, in order; never any coordinates or personal data.
 INTERVIEW_COLUMNS = (
@@ -208,8 +210,8 @@ def levels(result, crs="EPSG:4326") -> dict[str, gpd.GeoDataFrame]:
 
 def worklist_sheets(result, audience: str = "supervisor", lang: str = "id") -> dict:
     """Return the worklist's sheets; planners get the RTs to revisit only, without officers."""
-    from .checks import score_enumerators
-    from .worklist import LABELS, build_worklist
+    from cakupan.detect.checks import score_enumerators
+    from cakupan.render.worklist import LABELS, build_worklist
 
     counts = result.tally
     sheets = build_worklist(result.coverage, counts,
@@ -285,7 +287,7 @@ _WRITING: tuple | None = None
 
 def _write_others() -> None:
     """Write every file of :data:`_WRITING` but ``interviews.csv`` and the manifest."""
-    from ._xlsx import write_xlsx
+    from cakupan.render._xlsx import write_xlsx
 
     result, paths, config, audience, lang, html = _WRITING
     write_csv(paths["coverage.csv"], result.coverage)

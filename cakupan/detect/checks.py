@@ -1,6 +1,7 @@
 """Interview checks: is each interview where it says, and does it look like a real visit.
 
-Takes the interviews frame built by :mod:`cakupan.normalise` and :mod:`cakupan.assign` (one row
+Takes the interviews frame built by :mod:`cakupan.normalise.tables` and
+:mod:`cakupan.assign.locate` (one row
 per input row, metric ``x``/``y``, ``interviewed_at`` in local time) and returns new frames
 aligned to its index: a location class per interview (:func:`location_check`), QA flags
 (:func:`flag_interviews`) and one row of counts per enumerator (:func:`enumerator_scores`).
@@ -21,11 +22,11 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from ._grid import reused
-from ._text import as_arrow, fingerprints
-from .assign import in_sorted, sharing
-from .config import Checks
-from .errors import CRSMismatchError
+from cakupan._text import as_arrow, fingerprints
+from cakupan.assign._grid import reused
+from cakupan.assign.locate import in_sorted, sharing
+from cakupan.config import Checks
+from cakupan.errors import CRSMismatchError
 
 #: Location classes of :func:`location_check`, from best to worst, then ``unknown``.
 LOCATION_CLASSES = ("inside", "boundary_ambiguous", "neighbour", "far_outside", "unknown")
@@ -66,7 +67,7 @@ _NS_PER_MINUTE = 60_000_000_000
 # Point-edge pairs at once in the location check: small enough for a block's arrays to
 # stay in the CPU's cache.
 _BLOCK = 1 << 18
-# Relative error bound of the orientation determinant (see cakupan._grid).
+# Relative error bound of the orientation determinant (see cakupan.assign._grid).
 _ORIENT_ERR = 1e-15
 
 
@@ -169,7 +170,7 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
 def index_units(units, config) -> None:
     """Build the units' edges and adjacency, which :func:`location_check` reuses.
 
-    Inside :func:`cakupan._grid.reusing_indexes` they are kept: a run by parts builds them
+    Inside :func:`cakupan.assign._grid.reusing_indexes` they are kept: a run by parts builds them
     once, before it forks the processes that check the parts.
     """
     checks = _checks(config)
@@ -190,7 +191,7 @@ def _edge_tests(x, y, radius, unit, geoms):
       ``distance(point, boundary) <= radius``.
     - inside: a ray to the right of the point crosses the edges an odd number of times.
       The side of an edge a point lies on is certain unless the point is within rounding of
-      the edge's line (Shewchuk's error bound, as in :mod:`cakupan._grid`); such points, on
+      the edge's line (Shewchuk's error bound, as in :mod:`cakupan.assign._grid`); such points, on
       or very close to an edge, ask shapely (``intersects``), so inside is shapely's covers.
       Answered where not near (False elsewhere): only those points need it.
 
@@ -371,7 +372,7 @@ def flag_interviews(interviews: pd.DataFrame, config, households=None
         Thresholds.
     households : array of bool, optional
         The ``duplicate_household_id`` mask, when :func:`repeated_households` was computed
-        on rows grouped otherwise (:mod:`cakupan.by_area` checks one enumerator's rows
+        on rows grouped otherwise (:mod:`cakupan.scale.by_parts` checks one enumerator's rows
         together, households one kelurahan's).
 
     Returns
@@ -482,7 +483,7 @@ def _location_pairs(x, y, minutes, has_time, enumerator, located, checks):
     if len(rows) < 2:
         return nearest, dup, near_dup, (cluster_id, cluster_size)
     # Not centred: the same point has the same coordinates however the rows are grouped
-    # (cakupan.by_area), and two points of one enumerator differ in x and y only.
+    # (cakupan.scale.by_parts), and two points of one enumerator differ in x and y only.
     px, py, group = x[rows], y[rows], enumerator[rows]
     a, b, d = _close_pairs(px, py, group, nearest_radius(checks))
     closest = np.full(len(rows), np.inf)

@@ -1,9 +1,9 @@
 """Maps: coverage choropleths, blind spots and (for supervisors) interviews, as a folium.Map.
 
 Takes the coverage table, polygons (EPSG:4326) and interviews and returns a map that opens
-with no network; saving it is :mod:`cakupan.write`'s job. Leaflet and its plugins are inlined
-from ``cakupan/static`` (:mod:`cakupan._assets`); the polygons of every level travel as one
-TopoJSON (:mod:`cakupan._topo`, shared edges once), simplified with
+with no network; saving it is :mod:`cakupan.render.write`'s job. Leaflet and its plugins are inlined
+from ``cakupan/static`` (:mod:`cakupan.render._assets`); the polygons of every level travel as one
+TopoJSON (:mod:`cakupan.render._topo`, shared edges once), simplified with
 ``shapely.coverage_simplify`` so neighbours still meet, and their figures as columns. The page
 script (``templates/map.js``) builds tooltips, popups, legend and search with ``textContent``
 only, and the data reaches it as JSON with ``<``, ``>`` and ``&`` escaped, so no text from the
@@ -29,11 +29,12 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from . import _assets, _topo, topology
-from ._text import joined_codes
-from .assign import is_located
-from .labels import STATUS_COLOURS, labels
-from .tally import piece
+from cakupan._text import joined_codes
+from cakupan.assign.locate import is_located
+from cakupan.detect.tally import piece
+from cakupan.labels import STATUS_COLOURS, labels
+from cakupan.measure import topology
+from cakupan.render import _assets, _topo
 
 LEVELS = ("kecamatan", "kelurahan", "rw", "rt")
 #: Columns of the coverage table carried to the page for every unit.
@@ -106,7 +107,7 @@ def flagged_points(interviews, max_flagged: int = 8000) -> dict:
 
     Serious means doubtful first, then more flags, then flags other than ``poor_gps``;
     ties keep the input order. ``total`` is the number before the cap. ``interviews``: a
-    frame or its tally (:mod:`cakupan.tally`).
+    frame or its tally (:mod:`cakupan.detect.tally`).
     """
     interviews = piece(interviews, "flagged")
     flags = interviews["flags"].fillna("").astype(str)
@@ -137,7 +138,7 @@ def counted_points(interviews, max_points: int = 20000) -> dict:
 
     Each point carries ``n``, the households it stands for, and ``rt``, its RT code. An RT's
     point is at the mean of its interviews' positions (summed in nanodegrees by
-    :mod:`cakupan.tally`). ``interviews``: a frame or its tally.
+    :mod:`cakupan.detect.tally`). ``interviews``: a frame or its tally.
     """
     by_rt = piece(interviews, "by_rt")
     located = by_rt[by_rt["counted"] & (by_rt["located"] > 0)]
@@ -265,18 +266,18 @@ def coverage_map(coverage: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     Parameters
     ----------
     coverage : DataFrame
-        The coverage table (:func:`cakupan.coverage.measure`).
+        The coverage table (:func:`cakupan.measure.coverage.measure`).
     kelurahan : GeoDataFrame
         Kelurahan polygons with ``kelurahan_code`` and ``kecamatan_code``.
     units : GeoDataFrame, optional
         RT polygons with ``kelurahan_code``, ``rw``, ``rt``: adds the RW and RT levels.
     gaps : GeoDataFrame, optional
-        Blind spots (:attr:`cakupan.pipeline.Result.gaps`).
+        Blind spots (:attr:`cakupan._flow.Result.gaps`).
     lang : {"id", "en"}
         Language of labels.
     simplify_m : float
         Tolerance of the shared-edge simplification, in metres.
-    interviews : DataFrame or cakupan.tally.Tally, optional
+    interviews : DataFrame or cakupan.detect.tally.Tally, optional
         Assigned interviews (``lon``, ``lat``, ``status``, ``flags``), or their tally; drawn
         for supervisors.
     audience : {"supervisor", "planner"}
@@ -300,6 +301,6 @@ def coverage_map(coverage: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
 
 def render(fmap: folium.Map) -> str:
     """Return the page of ``fmap`` as text, Folium's random ids numbered in order."""
-    from .write import stable_ids
+    from cakupan.render.write import stable_ids
 
     return stable_ids(fmap.get_root().render())

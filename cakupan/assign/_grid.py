@@ -549,7 +549,7 @@ _BUILT: dict[tuple, tuple[np.ndarray, object]] | None = None
 def reusing_indexes(built: dict | None = None):
     """Within the block, :func:`index_of` and :func:`reused` build once per polygon array.
 
-    A run placed one part at a time (:mod:`cakupan.by_area`) locates points in the same
+    A run placed one part at a time (:mod:`cakupan.scale.by_parts`) locates points in the same
     polygons once per part; what was built is dropped when the block ends, unless kept in
     ``built`` (a dict the caller holds on to, to reuse in a later block).
     """

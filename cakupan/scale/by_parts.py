@@ -2,10 +2,10 @@
 
 A province's interviews (millions of rows) do not fit in a laptop's memory with everything
 the analysis adds to them. :func:`analyse` runs the stages of
-:func:`cakupan.pipeline.analyse` on a part of the rows at a time and gives the same result:
+:func:`cakupan._flow.analyse` on a part of the rows at a time and gives the same result:
 
 1. **Locate.** The interviews are read a batch at a time, normalised and located, each row
-   on its own (:func:`cakupan.assign.locate_interviews`), and spilled to temporary Arrow
+   on its own (:func:`cakupan.assign.locate.locate_interviews`), and spilled to temporary Arrow
    files. Kept from each batch: the interview IDs (an ID repeated anywhere in the file is a
    duplicate) and how many rows each combination of keys (below) has.
 2. **Count, a group of kelurahan at a time.** The crosswalk looks at every row declaring one
@@ -13,12 +13,13 @@ the analysis adds to them. :func:`analyse` runs the stages of
    by the kelurahan code it declares when the boundaries know it, else by the declared
    unknown code *and* the kelurahan it lies in (linking the two), else by where it lies.
    Linked keys form groups no rule crosses; groups are packed, in code order, into parts of
-   about ``part_rows`` rows, and each part is counted (:func:`cakupan.assign.count_interviews`)
+   about ``part_rows`` rows, and each part is counted
+   (:func:`cakupan.assign.locate.count_interviews`)
    and de-duplicated.
 3. **Check, a group of enumerators at a time.** Every check compares an enumerator's own
    interviews (or none), so parts are runs of enumerators
-   (:func:`cakupan.pipeline.check_interviews`). Of each checked part only its tally is kept
-   in memory (:mod:`cakupan.tally`: counts and the flagged rows); its rows of
+   (:func:`cakupan._flow.check_interviews`). Of each checked part only its tally is kept
+   in memory (:mod:`cakupan.detect.tally`: counts and the flagged rows); its rows of
    ``interviews.csv`` are spilled to disk (:class:`Spilled`).
 4. **Add up.** The parts' tallies are added up (invented clusters numbered again by their
    first row) and coverage, blind spots and accounting computed from the whole. No frame of
@@ -34,7 +35,7 @@ one per core (:func:`cakupan._processes.available`): they share its polygons and
 part has ``part_rows / processes`` rows, so memory stays about the same (down to a quarter
 of a million rows a part: beyond a few processes memory grows with their number).
 
-Given a dask cluster (:class:`cakupan.distributed.Cluster`), the row groups and parts are
+Given a dask cluster (:class:`cakupan.scale.cluster.Cluster`), the row groups and parts are
 worked on by its workers instead: each gets what forked processes inherit (:class:`_Job`)
 once per pass and builds the polygon indexes once (:func:`run_task`); the temporary files
 must then be in a folder every worker can read (``TMPDIR``).
@@ -66,12 +67,15 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from . import _processes, assign, checks, pipeline, read
-from ._grid import index_of, reusing_indexes
-from ._text import as_arrow, fingerprints
-from .config import Config
-from .errors import InputError
-from .tally import combine, tally
+from cakupan import _flow as pipeline
+from cakupan import _processes, read
+from cakupan._text import as_arrow, fingerprints
+from cakupan.assign import locate as assign
+from cakupan.assign._grid import index_of, reusing_indexes
+from cakupan.config import Config
+from cakupan.detect import checks
+from cakupan.detect.tally import combine, tally
+from cakupan.errors import InputError
 
 #: Rows per part: about 1 GB of working memory at the peak of counting or checking one.
 PART_ROWS = 1_000_000
@@ -88,13 +92,13 @@ _REPEATED = "repeated_household"  # carried from counting to checking
 def analyse(path, polygons: pipeline.Loaded, config: Config = Config(),
             progress: pipeline.Progress | None = None, part_rows: int = PART_ROWS,
             processes: int | None = None, cluster=None) -> pipeline.Result:
-    """Return :func:`cakupan.pipeline.analyse`'s result for the interviews at ``path``.
+    """Return :func:`cakupan._flow.analyse`'s result for the interviews at ``path``.
 
-    ``polygons`` is :func:`cakupan.pipeline.load`'s result without interviews (its
+    ``polygons`` is :func:`cakupan._flow.load`'s result without interviews (its
     ``interviews`` is not used). Parts are counted and checked in ``processes`` processes
     at once (:func:`cakupan._processes.available` by default), each part of ``part_rows /
     processes`` rows (at least a quarter of a million), so that memory stays about the same
-    whatever their number. Given a ``cluster`` (:class:`cakupan.distributed.Cluster`), its
+    whatever their number. Given a ``cluster`` (:class:`cakupan.scale.cluster.Cluster`), its
     workers do that work instead, each part of ``part_rows / workers`` rows.
     """
     step = progress or (lambda name: None)
@@ -375,7 +379,7 @@ def spill_rows(checked: pd.DataFrame, path: Path) -> int:
     Categoricals are written as text, rows in input order (a part's rows come in runs of
     input order, one per part of the counting), which :meth:`Spilled.frames` relies on.
     """
-    from .write import INTERVIEW_COLUMNS
+    from cakupan.render.write import INTERVIEW_COLUMNS
 
     frame = checked[[c for c in INTERVIEW_COLUMNS if c in checked]].sort_index()
     table = pa.Table.from_pandas(frame, preserve_index=False)

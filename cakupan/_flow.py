@@ -15,11 +15,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import _territories, assign, checks, coverage, expected, normalise, read, topology
-from . import gaps as gaps_module
-from .config import Config
-from .errors import InputError
-from .tally import Tally, compact, piece, tally
+from cakupan import read
+from cakupan.assign import locate as assign
+from cakupan.config import Config
+from cakupan.detect import checks
+from cakupan.detect.tally import Tally, compact, piece, tally
+from cakupan.errors import InputError
+from cakupan.measure import blind_spots as gaps_module
+from cakupan.measure import coverage, expected, topology
+from cakupan.measure import territories as _territories
+from cakupan.normalise import tables as normalise
 
 #: A run's progress callback, called with each step's name as it starts (``read``,
 #: ``assign``, ``check``, ...). One that also has a ``detail(text)`` method is told during
@@ -61,14 +66,14 @@ class Loaded:
 
 @dataclass(frozen=True)
 class Result:
-    """Everything a run computes; :mod:`cakupan.write` turns it into files."""
+    """Everything a run computes; :mod:`cakupan.render.write` turns it into files."""
 
     kelurahan: gpd.GeoDataFrame
     units: gpd.GeoDataFrame | None
     """RT polygons: the SLS polygons given, else territories drawn from interviews
     (``rt_source`` says which)."""
     interviews: pd.DataFrame | None
-    """Every input row, checked; None after a run by parts (:mod:`cakupan.by_area`), whose
+    """Every input row, checked; None after a run by parts (:mod:`cakupan.scale.by_parts`), whose
     rows wait on disk for ``interviews.csv`` (``spilled``)."""
     coverage: pd.DataFrame
     gaps: gpd.GeoDataFrame
@@ -76,9 +81,9 @@ class Result:
     crosswalk: dict = field(default_factory=dict)
     rt_source: str = "sls"
     tally: Tally | None = None
-    """What the worklist, map and report are made from (:mod:`cakupan.tally`)."""
+    """What the worklist, map and report are made from (:mod:`cakupan.detect.tally`)."""
     spilled: object | None = None
-    """A run by parts: the rows of ``interviews.csv`` (:class:`cakupan.by_area.Spilled`)."""
+    """A run by parts: the rows of ``interviews.csv`` (:class:`cakupan.scale.by_parts.Spilled`)."""
 
 
 def load(inputs: Inputs, config: Config = Config(), interviews: bool = True) -> Loaded:
@@ -119,7 +124,7 @@ def load_interviews(path, config: Config, units: gpd.GeoDataFrame | None = None
                     ) -> tuple[pd.DataFrame, list[str]]:
     """Return the normalised interviews and the names of their personal columns.
 
-    ``units``: SLS codes resolved, :func:`cakupan.normalise.resolve_sls`.
+    ``units``: SLS codes resolved, :func:`cakupan.normalise.tables.resolve_sls`.
     """
     try:
         frame = pd.concat(interview_batches(path, config, units=units))
@@ -138,7 +143,7 @@ def interview_batches(path, config: Config, row_group: int | None = None,
     Only the columns used are read, numbers kept as numbers; each row is normalised on its
     own, so the batches concatenate to the frame of the whole file (``row_group``: of one
     Parquet row group; ``batch_rows`` rows at most, as :func:`cakupan.read.iter_batches`
-    takes them; ``units``: SLS codes resolved, :func:`cakupan.normalise.resolve_sls`). Raises
+    takes them; ``units``: SLS codes resolved, :func:`cakupan.normalise.tables.resolve_sls`). Raises
     :class:`cakupan.read.WholeFileNeeded` (or :class:`InputError`) when the file must be
     read whole by :func:`cakupan.read.read_table`, e.g. coordinates in one geopoint column.
     """
@@ -159,8 +164,8 @@ def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None
     Runs :func:`project`, :func:`place_interviews`, :func:`check_interviews` (codes then
     kept as categoricals, :func:`compact`), :func:`measure_coverage` and
     :func:`find_blind_spots` in turn. ``place`` replaces
-    :func:`cakupan.assign.assign_interviews` (same arguments and result);
-    :mod:`cakupan.distributed` passes one that runs it on dask, partitioned by area.
+    :func:`cakupan.assign.locate.assign_interviews` (same arguments and result);
+    :mod:`cakupan.scale.cluster` passes one that runs it on dask, partitioned by area.
     """
     step = progress or (lambda name: None)
     _, kelurahan, units = project(loaded.kelurahan, loaded.units)
@@ -240,7 +245,7 @@ def place_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     """Return interviews placed in kelurahan and RTs, repeats set aside as ``duplicate``.
 
     Frames as :func:`project` returns them; SLS codes the units list take their RT from
-    the units (:func:`cakupan.normalise.resolve_sls`).
+    the units (:func:`cakupan.normalise.tables.resolve_sls`).
     """
     if units is not None:
         interviews = normalise.resolve_sls(interviews, units)
@@ -255,7 +260,7 @@ def check_interviews(placed: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
                      households=None) -> pd.DataFrame:
     """Return placed interviews with ``location_check``, ``flags`` and ``doubtful``.
 
-    ``households`` as :func:`cakupan.checks.flag_interviews` takes it.
+    ``households`` as :func:`cakupan.detect.checks.flag_interviews` takes it.
     """
     out = placed.copy(deep=False)
     out["location_check"] = _location_check(out, kelurahan, units, config)
@@ -265,7 +270,7 @@ def check_interviews(placed: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
 def crosswalk(placed, kelurahan: gpd.GeoDataFrame) -> pd.Series:
     """Return the declared kelurahan codes matched to boundary codes by location.
 
-    The match :func:`cakupan.assign.assign_interviews` made (the kelurahan where most rows
+    The match :func:`cakupan.assign.locate.assign_interviews` made (the kelurahan where most rows
     declaring an unknown code lie), recomputed from the columns it leaves
     (``declared_kelurahan_code``, ``location_kelurahan_code``) or from their tally.
     """
@@ -280,7 +285,7 @@ def measure_coverage(checked, kelurahan: gpd.GeoDataFrame,
                      buildings: gpd.GeoDataFrame | None = None, config: Config = Config()):
     """Return (coverage table, RT polygons, where the RT polygons come from).
 
-    ``checked``: checked interviews, or their tally (:func:`cakupan.tally.tally`, with
+    ``checked``: checked interviews, or their tally (:func:`cakupan.detect.tally.tally`, with
     points when no units are given). The RT polygons are the units given, else territories
     drawn from the interviews (``"territories"``), else None (``"none"``).
     """
@@ -350,7 +355,7 @@ def _expected(prelist, matched, rt_shapes, population, buildings, config, crs
               ) -> pd.DataFrame | None:
     """Return expected households per RT from every source given, combined.
 
-    See :func:`cakupan.expected.combine_expected` for the rule.
+    See :func:`cakupan.measure.expected.combine_expected` for the rule.
     """
     sources = {}
     if prelist is not None:
@@ -456,13 +461,13 @@ def analyse_files(inputs: Inputs, config: Config = Config(), progress: Progress 
     """Return :func:`analyse` of the files named in ``inputs``.
 
     Interviews of more than ``part_rows`` rows (default
-    :data:`cakupan.by_area.PART_ROWS`) are analysed a part of the areas at a time
-    (:mod:`cakupan.by_area`), in ``processes`` processes at once (default: one per core):
+    :data:`cakupan.scale.by_parts.PART_ROWS`) are analysed a part of the areas at a time
+    (:mod:`cakupan.scale.by_parts`), in ``processes`` processes at once (default: one per core):
     the same result in a fraction of the memory. A dask ``cluster``
-    (:class:`cakupan.distributed.Cluster`) does that work on its workers instead, or, for
+    (:class:`cakupan.scale.cluster.Cluster`) does that work on its workers instead, or, for
     fewer rows, places the interviews.
     """
-    from . import by_area
+    from cakupan.scale import by_parts as by_area
 
     part_rows = part_rows or by_area.PART_ROWS
     if read.count_rows(inputs.interviews) > part_rows:
@@ -475,7 +480,7 @@ def analyse_files(inputs: Inputs, config: Config = Config(), progress: Progress 
 def run(inputs: Inputs, out: Path, config: Config = Config(), audience: str = "supervisor",
         lang: str = "id", progress: Progress | None = None) -> Result:
     """Read the inputs, analyse them and write every output file to ``out``."""
-    from . import write
+    from cakupan.render import write
 
     step = progress or (lambda name: None)
     step("read")

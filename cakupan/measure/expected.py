@@ -22,8 +22,8 @@ import pandas as pd
 import pyproj
 import shapely
 
-from .errors import CRSMismatchError, InputError
-from .read.raster import PopulationRaster
+from cakupan.errors import CRSMismatchError, InputError
+from cakupan.read.raster import PopulationRaster
 
 log = logging.getLogger(__name__)
 
@@ -348,12 +348,12 @@ def require_same_metric_crs(left, right, left_name: str, right_name: str) -> Non
         raise CRSMismatchError(
             f"{left_name} are in {_crs_name(left.crs)} but {right_name} in "
             f"{_crs_name(right.crs)}; project both to one metric CRS, e.g. "
-            f".to_crs(cakupan.assign.metric_crs({left_name}))"
+            f".to_crs(cakupan.assign.locate.metric_crs({left_name}))"
         )
     if not pyproj.CRS.from_user_input(left.crs).is_projected:
         raise CRSMismatchError(
             f"{left_name} and {right_name} are in {_crs_name(left.crs)} (degrees); distances "
-            f"and areas need a metric CRS: .to_crs(cakupan.assign.metric_crs({left_name}))"
+            f"and areas need a metric CRS: .to_crs(cakupan.assign.locate.metric_crs({left_name}))"
         )
 
 

@@ -1,7 +1,7 @@
 """Report: the HTML summary of a run, aggregates only.
 
 Takes the coverage table, row accounting and (optionally) the interviews and returns the page
-as text; writing it is :mod:`cakupan.write`'s job. Rendered through Jinja2 with autoescaping,
+as text; writing it is :mod:`cakupan.render.write`'s job. Rendered through Jinja2 with autoescaping,
 so every text from the data reaches the page escaped. From the interviews it takes only the
 day of each counted one, for the progress chart: the page holds no interview, household,
 coordinate or enumerator. Charts are inline SVG and the sorting script is inline, so the page
@@ -14,9 +14,9 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .labels import STATUS_COLOURS, labels
-from .tally import piece
+from cakupan import __version__
+from cakupan.detect.tally import piece
+from cakupan.labels import STATUS_COLOURS, labels
 
 COLUMNS = ("code", "name", "counted_households", "expected_households", "coverage_ratio",
            "gap_households", "status")
@@ -85,7 +85,7 @@ def ratio_histogram(coverage: pd.DataFrame, under: float = 0.9, over: float = 1.
 def daily_series(interviews) -> pd.DataFrame:
     """Return counted households per day and cumulatively (``date``, ``counted``, ``cumulative``).
 
-    ``interviews``: a frame, its tally (:mod:`cakupan.tally`) or None.
+    ``interviews``: a frame, its tally (:mod:`cakupan.detect.tally`) or None.
 
     Examples
     --------
@@ -142,12 +142,12 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
     coverage : DataFrame
         The coverage table.
     accounting : dict
-        Row accounting per input (:attr:`cakupan.pipeline.Result.accounting`).
+        Row accounting per input (:attr:`cakupan._flow.Result.accounting`).
     lang : {"id", "en"}
         Language of labels.
     revisit_limit : int
         Most RTs listed to revisit (largest gap first).
-    interviews : DataFrame or cakupan.tally.Tally, optional
+    interviews : DataFrame or cakupan.detect.tally.Tally, optional
         Interviews (``status``, ``interviewed_at``), or their tally: only the days of counted
         ones are used.
     thresholds : (float, float)

@@ -1,10 +1,10 @@
 """Run the pipeline on dask, partitioned by area.
 
-Takes the same inputs as :func:`cakupan.pipeline.run` and a dask cluster (a local one of
+Takes the same inputs as :func:`cakupan._flow.run` and a dask cluster (a local one of
 ``workers`` processes, or a running scheduler's address) and writes the same files, byte for
 byte. Needs the ``dask`` extra: ``pip install 'cakupan[dask]'``.
 
-A file of more than a million interviews is analysed by parts (:mod:`cakupan.by_area`), and
+A file of more than a million interviews is analysed by parts (:mod:`cakupan.scale.by_parts`), and
 what a run on one machine hands to processes forked one per core, the workers do instead
 (:class:`Cluster`): locating each Parquet row group, routing rows to parts, and counting
 and checking each part (whole groups of kelurahan and enumerators, so no rule
@@ -14,7 +14,7 @@ folder ``TMPDIR`` names (on one machine, any folder does; on several, a shared o
 
 A smaller file is read here whole, and only the placement is spread:
 
-- Workers place interviews (:func:`cakupan.assign.assign_interviews`, the costly point in
+- Workers place interviews (:func:`cakupan.assign.locate.assign_interviews`, the costly point in
   polygon work), one partition per group of declared kelurahan. Every row that declares a
   code is in one partition with all the other rows declaring it: the crosswalk, which matches
   an unknown declared code to the kelurahan where most of its rows lie, sees the same rows as
@@ -24,12 +24,12 @@ A smaller file is read here whole, and only the placement is spread:
   nothing but themselves). Each worker gets every polygon, so a point outside its declared
   area is still found.
 - The client concatenates the partitions in input order and runs the rest of
-  :func:`cakupan.pipeline.analyse` unchanged: duplicates (an interview ID anywhere in the
+  :func:`cakupan._flow.analyse` unchanged: duplicates (an interview ID anywhere in the
   file), the checks (per enumerator, and enumerators cross kecamatan), coverage (roll-ups above
   the RT) and blind spots. These are cheap beside placement, and global by nature.
 
-Nothing here reads or writes files but through :mod:`cakupan.pipeline` and
-:mod:`cakupan.write`.
+Nothing here reads or writes files but through :mod:`cakupan._flow` and
+:mod:`cakupan.render.write`.
 """
 
 from __future__ import annotations
@@ -41,9 +41,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import assign, by_area, pipeline
-from .config import Config
-from .errors import CakupanError
+from cakupan import _flow as pipeline
+from cakupan.assign import locate as assign
+from cakupan.config import Config
+from cakupan.errors import CakupanError
+from cakupan.scale import by_parts as by_area
 
 #: Partitions per worker: a few, so a slow partition does not leave other workers idle.
 PARTITIONS_PER_WORKER = 4
@@ -102,7 +104,7 @@ def _place_part(interviews, kelurahan, units, tolerance):
 
 def place_on_dask(client, interviews: pd.DataFrame, kelurahan, units=None,
                   sliver_tolerance_m: float = 30.0) -> pd.DataFrame:
-    """Return :func:`cakupan.assign.assign_interviews`'s result, computed on ``client``.
+    """Return :func:`cakupan.assign.locate.assign_interviews`'s result, computed on ``client``.
 
     Same arguments (after ``client``) and the same frame, row for row, as the single-process
     function, with the crosswalk in ``attrs`` gathered from every partition.
@@ -128,7 +130,7 @@ def place_on_dask(client, interviews: pd.DataFrame, kelurahan, units=None,
 class Cluster:
     """The workers of a dask ``client``, running the tasks of a run by parts.
 
-    :func:`cakupan.by_area.analyse` hands it what it would otherwise fork processes for.
+    :func:`cakupan.scale.by_parts.analyse` hands it what it would otherwise fork processes for.
     """
 
     def __init__(self, client):
@@ -138,7 +140,7 @@ class Cluster:
     def run(self, tasks, job, tell=None) -> list:
         """Return ``[work(source, target) for work, source, target in tasks]``, run on workers.
 
-        ``job`` (:class:`cakupan.by_area._Job`, what every task needs) is sent to each
+        ``job`` (:class:`cakupan.scale.by_parts._Job`, what every task needs) is sent to each
         worker once, not with every task. ``tell(done, total)``, if given, is called as
         tasks end.
         """
@@ -213,13 +215,13 @@ def run(inputs: pipeline.Inputs, out: Path, config: Config = Config(),
         audience: str = "supervisor", lang: str = "id", progress=None, *,
         workers: int | None = None, scheduler: str | None = None,
         html: bool = True) -> pipeline.Result:
-    """Do what :func:`cakupan.pipeline.run` does, placing interviews on a dask cluster.
+    """Do what :func:`cakupan._flow.run` does, placing interviews on a dask cluster.
 
     Without ``workers`` and ``scheduler`` everything runs in this process, as
-    :func:`cakupan.pipeline.run` runs it (large files a part at a time,
-    :func:`cakupan.pipeline.analyse_files`); ``html=False`` is then the only difference.
+    :func:`cakupan._flow.run` runs it (large files a part at a time,
+    :func:`cakupan._flow.analyse_files`); ``html=False`` is then the only difference.
     """
-    from . import write
+    from cakupan.render import write
 
     step = progress or (lambda name: None)
     step("read")

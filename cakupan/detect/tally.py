@@ -4,7 +4,7 @@ Millions of checked interviews need not stay in memory for the coverage table, w
 and report: each needs counts (per RT, enumerator, day or status) or the rows a supervisor
 must look at (the flagged ones). :func:`tally` takes them from a frame of checked interviews;
 :func:`combine` adds up the tallies of parts of the rows into the tally of them all, which
-is how :mod:`cakupan.by_area` keeps a province's run small.
+is how :mod:`cakupan.scale.by_parts` keeps a province's run small.
 
 Every consumer takes a frame or a tally: :func:`piece` gives the part it needs from either.
 Keys are text (``string``); every count is an int64 and adds up exactly, so a tally does not
@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from . import checks
-from .assign import is_located
+from cakupan.assign.locate import is_located
+from cakupan.detect import checks
 
 #: Counted interviews kept one by one (to list them on the map) when a run needs no more.
 POINTS_KEPT = 20_000
@@ -44,10 +44,10 @@ class Tally:
     by_rt : pandas.DataFrame
         Per ``kelurahan_code``, ``rw``, ``rt``, ``supervisor_id`` and ``counted`` (whether
         the status is ``counted``; missing keys kept): ``rows``, ``doubtful``, ``located``
-        (rows with a position, :func:`cakupan.assign.is_located`) and ``lon``, ``lat`` (their
+        (rows with a position, :func:`cakupan.assign.locate.is_located`) and ``lon``, ``lat`` (their
         sums, in nanodegrees).
     enumerators, officers : pandas.DataFrame
-        :func:`cakupan.checks.enumerator_counts`.
+        :func:`cakupan.detect.checks.enumerator_counts`.
     days : pandas.Series
         Counted rows per day of ``interviewed_at``.
     pairs : pandas.DataFrame

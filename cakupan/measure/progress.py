@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .codes import kecamatan_of
-from .config import Checks
+from cakupan.codes import kecamatan_of
+from cakupan.config import Checks
 
 LEVELS = ("kecamatan", "kelurahan")
 

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .expected import require_same_metric_crs
-from .read.raster import PopulationRaster
+from cakupan.measure.expected import require_same_metric_crs
+from cakupan.read.raster import PopulationRaster
 
 #: Columns of :func:`find_blind_spots`, in order (plus ``geometry``).
 BLIND_SPOT_COLUMNS = (

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .expected import require_same_metric_crs
+from cakupan.measure.expected import require_same_metric_crs
 
 TERRITORY_COLUMNS = ("kelurahan_code", "rw", "rt", "n_points")
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import Coverage
-from .tally import counted_per_rt
+from cakupan.config import Coverage
+from cakupan.detect.tally import counted_per_rt
 
 LEVELS = ("kecamatan", "kelurahan", "rw", "rt")
 COLUMNS = (
@@ -42,7 +42,7 @@ def measure(interviews, expected: pd.DataFrame | None,
 
     Parameters
     ----------
-    interviews : DataFrame or cakupan.tally.Tally
+    interviews : DataFrame or cakupan.detect.tally.Tally
         Assigned interviews: ``status``, ``kelurahan_code``, ``rw``, ``rt`` and, optionally,
         ``doubtful`` (bool); or their tally.
     expected : DataFrame or None
@@ -74,7 +74,7 @@ def measure(interviews, expected: pd.DataFrame | None,
     rt = _rt_table(interviews, expected, rt_names)
     rt = rt.merge(kelurahan[["kelurahan_code", "kecamatan_code"]], on="kelurahan_code",
                   how="left")
-    from .codes import kecamatan_of
+    from cakupan.codes import kecamatan_of
 
     rt["kecamatan_code"] = rt["kecamatan_code"].fillna(kecamatan_of(rt["kelurahan_code"]))
     rt["gap"] = _gap(rt)

@@ -21,11 +21,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from . import codes
-from ._text import as_arrow, maybe_padded, offsets_and_bytes, positions_in, text_series
-from .columns import ALIASES, INTERVIEWS, PERSONAL, simplify
-from .errors import InputError
-from .read.tables import PROBLEM
+from cakupan import codes
+from cakupan._text import as_arrow, maybe_padded, offsets_and_bytes, positions_in, text_series
+from cakupan.columns import ALIASES, INTERVIEWS, PERSONAL, simplify
+from cakupan.errors import InputError
+from cakupan.read.tables import PROBLEM
 
 #: Single-column geopoints (ODK "lat lon alt acc", Kobo "[lat, lon]").
 _NUMBER = r"(-?\d+(?:\.\d+)?)"

@@ -17,7 +17,7 @@ Rules, in order:
 3. Counting. An interview is counted in the kelurahan it declares when that code is known
    (directly or through the crosswalk), otherwise in the kelurahan where it lies; in the RT
    it declares, otherwise (with SLS polygons) in the RT where it lies. The location check
-   (:mod:`cakupan.checks`) says when declaration and location disagree.
+   (:mod:`cakupan.detect.checks`) says when declaration and location disagree.
 4. Crosswalk. BPS and Kemendagri number desa differently. A declared kelurahan code that is
    not in the boundaries is matched to the kelurahan where most of its interviews lie; every
    such match is reported, none is silent.
@@ -33,9 +33,9 @@ import pyarrow.compute as pc
 import pyproj
 import shapely
 
-from ._grid import PolygonIndex, index_of, reused
-from ._text import as_arrow, fingerprints, joined_keys, positions_in, take_text, text_series
-from .errors import CRSMismatchError
+from cakupan._text import as_arrow, fingerprints, joined_keys, positions_in, take_text, text_series
+from cakupan.assign._grid import PolygonIndex, index_of, reused
+from cakupan.errors import CRSMismatchError
 
 WGS84 = "EPSG:4326"
 
@@ -77,7 +77,7 @@ def check_same_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, a_name: str, b_name
 def locate(x: np.ndarray, y: np.ndarray, polygons) -> tuple[np.ndarray, np.ndarray]:
     """Return every (point, polygon) pair where the polygon covers the point.
 
-    ``polygons`` is an array of polygons or a :class:`~cakupan._grid.PolygonIndex` built on
+    ``polygons`` is an array of polygons or a :class:`~cakupan.assign._grid.PolygonIndex` built on
     them (build it once when locating several times). Points on an edge are covered by every
     polygon sharing the edge; callers break ties. NaN coordinates are in no polygon.
     """
@@ -150,7 +150,7 @@ def assign_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     Parameters
     ----------
     interviews : DataFrame
-        From :func:`cakupan.normalise.interviews`.
+        From :func:`cakupan.normalise.tables.interviews`.
     kelurahan : GeoDataFrame
         Kelurahan polygons in a metric CRS, sorted by ``kelurahan_code``.
     units : GeoDataFrame, optional
@@ -387,7 +387,7 @@ def mark_duplicates(interviews: pd.DataFrame, repeated_id=None, households=None)
     The first row of an interview ID wins; among counted rows, the first of a household
     (``household_id`` within its kelurahan) wins, so no household is counted twice.
     ``repeated_id`` (booleans, one per row) says which rows repeat an earlier ID when the
-    frame is a part of the file (:mod:`cakupan.by_area`); by default the frame is the file.
+    frame is a part of the file (:mod:`cakupan.scale.by_parts`); by default the frame is the file.
     ``households``: the household IDs' :func:`cakupan._text.fingerprints`, if at hand.
 
     Examples

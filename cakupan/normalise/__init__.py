@@ -1,0 +1,1 @@
+"""cakupan.normalise."""

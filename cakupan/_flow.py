@@ -24,6 +24,7 @@ from cakupan.errors import InputError
 from cakupan.measure import blind_spots as gaps_module
 from cakupan.measure import coverage, expected, topology
 from cakupan.measure import territories as _territories
+from cakupan.measure.levels import level_shapes
 from cakupan.normalise import tables as normalise
 
 #: A run's progress callback, called with each step's name as it starts (``read``,
@@ -80,6 +81,8 @@ class Result:
     accounting: dict
     crosswalk: dict = field(default_factory=dict)
     rt_source: str = "sls"
+    shapes: dict = field(default_factory=dict)
+    """``code`` and geometry of every level (:func:`cakupan.measure.levels.level_shapes`)."""
     tally: Tally | None = None
     """What the worklist, map and report are made from (:mod:`cakupan.detect.tally`)."""
     spilled: object | None = None
@@ -212,9 +215,11 @@ def finish(counts: Tally, kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame |
     if prelist is not None:
         accounting["prelist"] = _account(prelist["status"])
     accounting.update(polygon_accounting or account_polygons(kelurahan, units))
+    kelurahan = kelurahan.to_crs(assign.WGS84)
+    rt_shapes = None if rt_shapes is None else rt_shapes.to_crs(assign.WGS84)
     return Result(
-        kelurahan=kelurahan.to_crs(assign.WGS84),
-        units=None if rt_shapes is None else rt_shapes.to_crs(assign.WGS84),
+        kelurahan=kelurahan,
+        units=rt_shapes,
         interviews=interviews,
         coverage=table,
         gaps=gaps,
@@ -223,6 +228,7 @@ def finish(counts: Tally, kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame |
         rt_source=rt_source,
         tally=counts,
         spilled=spilled,
+        shapes=level_shapes(kelurahan, rt_shapes),
     )
 
 
@@ -311,10 +317,10 @@ def find_blind_spots(checked, table: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     counted. ``checked`` as :func:`measure_coverage` takes it; ``rt_shapes`` as it returns
     them (drawn again if None).
     """
-    if buildings is None and population is None:
-        return _unvisited(table, units)
     if rt_shapes is None:
         rt_shapes, _ = _rt_shapes(checked, kelurahan, units)
+    if buildings is None and population is None:
+        return _unvisited(table, None if units is None else rt_shapes)
     return _blind_spots(checked, kelurahan if rt_shapes is None else rt_shapes, population,
                         buildings, config, kelurahan.crs)
 
@@ -403,22 +409,24 @@ def _blind_spots(placed, units, population, buildings, config, crs) -> gpd.GeoDa
     return spots.to_crs(assign.WGS84)
 
 
-def _unvisited(table: pd.DataFrame, units) -> gpd.GeoDataFrame:
-    """RTs expected to hold households where no interview was counted, largest first."""
+def _unvisited(table: pd.DataFrame, rt_shapes) -> gpd.GeoDataFrame:
+    """RTs expected to hold households where no interview was counted, largest first.
+
+    ``rt_shapes``: the SLS polygons, one per RT (:func:`_rt_shapes`); None gives none.
+    """
     columns = ["rank", "kelurahan_code", "rw", "rt", "name", "estimated_households", "source"]
-    if units is None:
+    if rt_shapes is None:
         return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry",
                                 crs=assign.WGS84)
     rts = table[table["level"].eq("rt") & table["status"].eq("not_started")]
-    shapes = topology.dissolve(units, _KEY)
-    gaps = shapes.merge(rts, on=["kelurahan_code", "rw", "rt"])
+    gaps = rt_shapes.merge(rts, on=["kelurahan_code", "rw", "rt"])
     gaps = gaps.rename(columns={"gap_households": "estimated_households"})
     gaps["source"] = "rt_not_started"
     gaps = gaps.sort_values(["estimated_households", "code"], ascending=[False, True],
                             kind="stable").reset_index(drop=True)
     gaps["rank"] = np.arange(1, len(gaps) + 1)
     return gpd.GeoDataFrame(gaps[[*columns, "geometry"]], geometry="geometry",
-                            crs=units.crs).to_crs(assign.WGS84)
+                            crs=rt_shapes.crs).to_crs(assign.WGS84)
 
 
 def _account(status: pd.Series) -> dict:

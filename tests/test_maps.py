@@ -87,7 +87,7 @@ def test_clicking_an_rt_shows_its_row(outputs, page, tmp_path):
     page.locator(".cakupan-search input").fill(rt["code"])
     page.locator(".cakupan-search li").first.click()
     page.locator(".leaflet-popup-close-button").click()
-    shapes = maps.level_shapes(outputs["result"].kelurahan, outputs["result"].units)["rt"]
+    shapes = outputs["result"].shapes["rt"]
     inside = shapes.loc[shapes["code"].eq(rt["code"]), "geometry"].iloc[0].point_on_surface()
     x, y = page.evaluate(
         f"(() => {{ const p = window.cakupan.map.latLngToContainerPoint([{inside.y}, {inside.x}]);"
@@ -183,7 +183,7 @@ def test_script_json_cannot_close_the_script():
 
 def test_same_inputs_same_bytes(outputs):
     result = outputs["result"]
-    pages = [maps.render(maps.coverage_map(result.coverage, result.kelurahan, result.units,
-                                           result.gaps, interviews=result.interviews))
+    pages = [maps.render(maps.coverage_map(result.coverage, result.shapes, result.gaps,
+                                           interviews=result.interviews))
              for _ in range(2)]
     assert pages[0] == pages[1]

@@ -33,7 +33,6 @@ from cakupan._text import joined_codes
 from cakupan.assign.locate import is_located
 from cakupan.detect.tally import piece
 from cakupan.labels import STATUS_COLOURS, labels
-from cakupan.measure import topology
 from cakupan.render import _assets, _topo
 
 LEVELS = ("kecamatan", "kelurahan", "rw", "rt")
@@ -58,27 +57,6 @@ def script_json(value) -> str:
                        ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(char, code)
     return text
-
-
-def level_shapes(kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None = None
-                 ) -> dict[str, gpd.GeoDataFrame]:
-    """Return ``code`` and geometry of every level that has polygons, sorted by code."""
-    kel = kelurahan[["kelurahan_code", "kecamatan_code", "geometry"]]
-    shapes = {
-        "kecamatan": topology.dissolve(kel, "kecamatan_code")
-        .rename(columns={"kecamatan_code": "code"}),
-        "kelurahan": kel.rename(columns={"kelurahan_code": "code"}),
-    }
-    if units is not None:
-        rts = units.dropna(subset=["kelurahan_code", "rw", "rt"])
-        rts = rts.assign(rw_code=rts["kelurahan_code"] + rts["rw"],
-                         code=rts["kelurahan_code"] + rts["rw"] + rts["rt"])
-        shapes["rw"] = topology.dissolve(rts, "rw_code").rename(columns={"rw_code": "code"})
-        shapes["rt"] = topology.dissolve(rts, "code")
-    return {level: gpd.GeoDataFrame(frame[["code"]].astype(str), geometry=frame.geometry.values,
-                                    crs=frame.crs).to_crs(4326).sort_values("code",
-                                                                            kind="stable")
-            .reset_index(drop=True) for level, frame in shapes.items()}
 
 
 def simplify(shapes: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoSeries:
@@ -181,14 +159,16 @@ def legend_items(lang: str, under_ratio: float = 0.9, over_ratio: float = 1.1) -
              "meaning": meaning[status]} for status, colour in STATUS_COLOURS.items()]
 
 
-def page_data(coverage, kelurahan, units=None, gaps=None, interviews=None,
+def page_data(coverage, shapes, gaps=None, interviews=None,
               audience: str = "supervisor", lang: str = "id", simplify_m: float = 5.0,
               max_flagged: int = 8000, max_points: int = 20000,
               thresholds: tuple[float, float] = (0.9, 1.1)) -> dict:
-    """Return everything the page script needs, as one JSON-ready dict."""
+    """Return everything the page script needs, as one JSON-ready dict.
+
+    ``shapes``: ``code`` and geometry per level (:func:`cakupan.measure.levels.level_shapes`).
+    """
     if audience not in ("supervisor", "planner"):
         raise ValueError(f"audience must be 'supervisor' or 'planner', not {audience!r}")
-    shapes = level_shapes(kelurahan, units)
     layers = {level: simplify(frame, simplify_m) for level, frame in shapes.items()}
     gap_codes: list[str] = []
     if gaps is not None and len(gaps):
@@ -254,8 +234,8 @@ def _template(name: str) -> str:
     return resources.files("cakupan").joinpath("templates", name).read_text("utf-8")
 
 
-def coverage_map(coverage: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
-                 units: gpd.GeoDataFrame | None = None, gaps: gpd.GeoDataFrame | None = None,
+def coverage_map(coverage: pd.DataFrame, shapes: dict[str, gpd.GeoDataFrame],
+                 gaps: gpd.GeoDataFrame | None = None,
                  lang: str = "id", simplify_m: float = 5.0, *,
                  interviews=None, audience: str = "supervisor",
                  tiles: str | None = "OpenStreetMap", max_flagged: int = 8000,
@@ -267,10 +247,9 @@ def coverage_map(coverage: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     ----------
     coverage : DataFrame
         The coverage table (:func:`cakupan.measure.coverage.measure`).
-    kelurahan : GeoDataFrame
-        Kelurahan polygons with ``kelurahan_code`` and ``kecamatan_code``.
-    units : GeoDataFrame, optional
-        RT polygons with ``kelurahan_code``, ``rw``, ``rt``: adds the RW and RT levels.
+    shapes : dict of str to GeoDataFrame
+        ``code`` and geometry of every level that has polygons, in EPSG:4326
+        (:func:`cakupan.measure.levels.level_shapes`).
     gaps : GeoDataFrame, optional
         Blind spots (:attr:`cakupan._flow.Result.gaps`).
     lang : {"id", "en"}
@@ -289,9 +268,9 @@ def coverage_map(coverage: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     thresholds : (float, float)
         ``under_ratio`` and ``over_ratio`` of the status classes, for the legend.
     """
-    data = page_data(coverage, kelurahan, units, gaps, interviews, audience, lang, simplify_m,
+    data = page_data(coverage, shapes, gaps, interviews, audience, lang, simplify_m,
                      max_flagged, max_points, thresholds)
-    west, south, east, north = kelurahan.to_crs(4326).total_bounds
+    west, south, east, north = shapes["kelurahan"].to_crs(4326).total_bounds
     fmap = OfflineMap(location=[(south + north) / 2, (west + east) / 2], zoom_start=12,
                       tiles=tiles, control_scale=True)
     fmap.fit_bounds([[south, west], [north, east]])

@@ -24,7 +24,6 @@ import pyogrio
 
 from cakupan import __version__, _processes
 from cakupan.config import Config
-from cakupan.measure import topology
 from cakupan.render import maps, report
 
 #: The columns of interviews.csv, in order; never any coordinates or personal data.
@@ -187,21 +186,8 @@ def _interview_columns(present, audience) -> list[str]:
 def levels(result, crs="EPSG:4326") -> dict[str, gpd.GeoDataFrame]:
     """Return coverage rows joined to polygons, one frame per level that has polygons."""
     table = result.coverage
-    kelurahan = result.kelurahan[["kelurahan_code", "kecamatan_code", "geometry"]]
-    shapes = {
-        "kecamatan": topology.dissolve(kelurahan, "kecamatan_code")
-        .rename(columns={"kecamatan_code": "code"}),
-        "kelurahan": kelurahan.rename(columns={"kelurahan_code": "code"})[["code", "geometry"]],
-    }
-    if result.units is not None:
-        units = result.units.dropna(subset=["rt", "kelurahan_code"])
-        rw = topology.dissolve(units, ["kelurahan_code", "rw"])
-        shapes["rw"] = rw.assign(code=rw["kelurahan_code"] + rw["rw"])[["code", "geometry"]]
-        rt = topology.dissolve(units, ["kelurahan_code", "rw", "rt"])
-        shapes["rt"] = rt.assign(code=rt["kelurahan_code"] + rt["rw"] + rt["rt"])[
-            ["code", "geometry"]]
     out = {}
-    for level, frame in shapes.items():
+    for level, frame in result.shapes.items():
         rows = table[table["level"].eq(level)]
         out[level] = gpd.GeoDataFrame(frame.merge(rows, on="code"), geometry="geometry",
                                       crs=frame.crs).to_crs(crs)
@@ -306,7 +292,7 @@ def _write_others() -> None:
 def result_map(result, config: Config = Config(), audience: str = "supervisor",
                lang: str = "id"):
     """Return the coverage map of a run as a :class:`folium.Map` (what ``map.html`` holds)."""
-    return maps.coverage_map(result.coverage, result.kelurahan, result.units, result.gaps,
+    return maps.coverage_map(result.coverage, result.shapes, result.gaps,
                              lang=lang, simplify_m=config.map.simplify_m,
                              interviews=result.tally, audience=audience,
                              thresholds=(config.coverage.under_ratio, config.coverage.over_ratio))

@@ -1,16 +1,20 @@
 """Processes forked from this one, for work that keeps every core busy.
 
 A forked process starts with this one's memory (polygons, grid indexes, results so far)
-shared, not copied, so work is handed to it as small arguments, or through a module global
-set before the fork. Where processes cannot be forked (not Linux), everything runs in
-this process.
+shared, not copied: :func:`map_forked` hands its processes a job as it is in memory and
+small tasks through a queue; a pool's process (:func:`pool`) gets its work's arguments
+pickled. Where processes cannot be forked (not Linux), everything runs in this process.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import queue
 import sys
+import traceback
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 
@@ -31,3 +35,83 @@ def available() -> int:
 def pool(processes: int) -> ProcessPoolExecutor:
     """Return a pool of ``processes`` processes forked from this one (at their first task)."""
     return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
+
+
+def map_forked(job, tasks: Sequence[tuple], processes: int, meanwhile=None,
+               told=None) -> list:
+    """Return ``[work(job, *args) for work, *args in tasks]``, worked on in forked processes.
+
+    Up to ``processes`` processes are forked from this one. They inherit ``job`` as it is in
+    memory (polygons, indexes: never pickled); each task, a module-level function and small
+    arguments, reaches them through a queue, and its result comes back pickled.
+    ``meanwhile()``, if given, runs here while they work. ``told(done, total)``, if given, is
+    called as tasks end (and with 0 before ``meanwhile``). A task's error is raised here,
+    with its traceback as the cause, once the processes are stopped.
+    """
+    tasks = list(tasks)
+    context = multiprocessing.get_context("fork")
+    todo, done = context.Queue(), context.Queue()
+    workers = [context.Process(target=_serve, args=(job, todo, done), daemon=True)
+               for _ in range(max(min(processes, len(tasks)), 1))]
+    for worker in workers:  # forked before the queue's feeding thread starts
+        worker.start()
+    results, complete = [None] * len(tasks), False
+    try:
+        for number, task in enumerate(tasks):
+            todo.put((number, task))
+        for _ in workers:
+            todo.put(None)
+        if meanwhile is not None:
+            if told is not None:
+                told(0, len(tasks))
+            meanwhile()
+        for count in range(1, len(tasks) + 1):
+            number, failed, value = _next(done, workers)
+            if failed:
+                error, text = value
+                raise error from _RemoteTraceback(text)
+            results[number] = value
+            if told is not None:
+                told(count, len(tasks))
+        complete = True
+    finally:
+        for worker in workers:
+            if not complete:
+                worker.terminate()
+            worker.join()
+        todo.close()
+        done.close()
+    return results
+
+
+def _serve(job, todo, done) -> None:
+    """Work on the tasks of :func:`map_forked` until told to stop (None)."""
+    for number, (work, *args) in iter(todo.get, None):
+        try:
+            done.put((number, False, work(job, *args)))
+        except BaseException as error:  # the parent raises it again
+            text = "".join(traceback.format_exception(error))
+            try:
+                pickle.dumps(error)
+            except Exception:  # one that cannot travel: its text does
+                error = RuntimeError(f"{type(error).__name__}: {error}")
+            done.put((number, True, (error, text)))
+
+
+def _next(done, workers) -> tuple:
+    """Return the next ``(number, failed, value)`` a worker of :func:`map_forked` sends."""
+    while True:
+        try:
+            return done.get(timeout=1.0)
+        except queue.Empty:
+            ended = [worker.exitcode for worker in workers if worker.exitcode is not None]
+            if any(code != 0 for code in ended) or len(ended) == len(workers):
+                raise ChildProcessError("a forked process ended before its work was done "
+                                        f"(exit codes {sorted(set(ended))})") from None
+
+
+class _RemoteTraceback(Exception):
+    """The traceback of an exception raised in a forked process, as text."""
+
+    def __str__(self) -> str:
+        return self.args[0]

@@ -8,10 +8,11 @@ import re
 import pandas as pd
 import pytest
 
-from cakupan._flow import Inputs, run
+from cakupan._flow import Inputs
 from cakupan.labels import STATUS_COLOURS
 from cakupan.render import maps, write
 from cakupan.sample import make_world, write_world
+from cakupan.scale.files import run_files
 from tests.browser import available, browser, offline_page
 
 EVIL = "<img src=x onerror=alert(1)>"
@@ -29,7 +30,7 @@ def outputs(tmp_path_factory):
     paths = write_world(world, folder / "world")
     inputs = Inputs(boundaries=paths["boundaries"], interviews=paths["interviews"],
                     units=paths["units"], prelist=paths["prelist"])
-    result = run(inputs, folder / "supervisor")
+    result = run_files(inputs, folder / "supervisor")
     write.write_outputs(result, folder / "planner", inputs=inputs, audience="planner")
     return {"result": result, "supervisor": folder / "supervisor", "planner": folder / "planner"}
 
@@ -183,7 +184,7 @@ def test_script_json_cannot_close_the_script():
 
 def test_same_inputs_same_bytes(outputs):
     result = outputs["result"]
-    pages = [maps.render(maps.coverage_map(result.coverage, result.shapes, result.gaps,
+    pages = [maps.render(maps.coverage_map(result.coverage, result.shapes, result.blind_spots,
                                            interviews=result.interviews))
              for _ in range(2)]
     assert pages[0] == pages[1]

@@ -52,7 +52,7 @@ def test_files_written_beside_each_other_are_the_files_written_in_turn(tiny_inpu
 
     from cakupan import _flow as pipeline
 
-    result = pipeline.analyse(pipeline.load(tiny_inputs))
+    result = pipeline.one_pass(pipeline.read_files(tiny_inputs))
     one = write.write_outputs(result, tmp_path / "one", inputs=tiny_inputs, processes=1)
     two = write.write_outputs(result, tmp_path / "two", inputs=tiny_inputs, processes=2)
     assert one.keys() == two.keys()

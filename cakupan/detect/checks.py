@@ -23,8 +23,8 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from cakupan._text import as_arrow, fingerprints
-from cakupan.assign._grid import reused
-from cakupan.assign.locate import in_sorted, sharing
+from cakupan.assign.indexed import Indexed
+from cakupan.assign.repeats import in_sorted, sharing
 from cakupan.config import Checks
 from cakupan.errors import CRSMismatchError
 
@@ -100,8 +100,10 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
         Accuracy radius of each fix in metres; NaN when unknown.
     declared : array-like of int
         Position in ``units`` of the declared unit of each interview; -1 when unknown.
-    units : geopandas.GeoSeries
-        Unit polygons in a metric CRS: RT polygons when SLS polygons exist, else kelurahan.
+    units : geopandas.GeoSeries or Indexed
+        Unit polygons in a metric CRS: RT polygons when SLS polygons exist, else kelurahan
+        (an :class:`~cakupan.assign.indexed.Indexed` layer reuses the edges and neighbours
+        built on it).
     config : Checks or Config
         Uses ``max_accuracy_m`` and ``adjacency_m``.
 
@@ -125,12 +127,13 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
     y = np.asarray(y, dtype="float64")
     acc = np.asarray(accuracy_m, dtype="float64")
     declared = np.asarray(declared, dtype="int64")
-    if units.crs is not None and units.crs.is_geographic:
+    layer = Indexed.of(units)
+    if layer.crs is not None and layer.crs.is_geographic:
         raise CRSMismatchError(
-            f"location_check needs units in a metric CRS, got {units.crs.to_string()}; "
+            f"location_check needs units in a metric CRS, got {layer.crs.to_string()}; "
             "project them first, e.g. units.to_crs(interviews' UTM zone)"
         )
-    geoms = np.asarray(units.geometry.array, dtype=object)
+    geoms = layer.geoms
     n_units = len(geoms)
     result = np.full(len(x), len(LOCATION_CLASSES) - 1, dtype="int8")  # unknown
 
@@ -151,13 +154,13 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
     unit = declared[rows]
     px, py, pa = x[rows], y[rows], acc[rows]
     shapely.prepare(geoms[usable_unit[:n_units]])
-    ambiguous, inside = _edge_tests(px, py, pa, unit, geoms)
+    ambiguous, inside = _edge_tests(px, py, pa, unit, layer)
     cls = np.where(ambiguous, 1, np.where(inside, 0, 3)).astype("int8")
 
     outside = np.flatnonzero(~ambiguous & ~inside)
     if len(outside):
-        tree, adjacent = reused(geoms, ("adjacent", checks.adjacency_m),
-                                lambda: _adjacency(geoms, checks.adjacency_m))
+        tree, adjacent = layer.built(("adjacent", checks.adjacency_m),
+                                     lambda: _adjacency(geoms, checks.adjacency_m))
         points = shapely.points(px[outside], py[outside])
         k, j = tree.query(points, predicate="dwithin", distance=pa[outside])
         hit = in_sorted(unit[outside][k] * n_units + j, adjacent)
@@ -167,21 +170,19 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
     return _location_series(result, index)
 
 
-def index_units(units, config) -> None:
-    """Build the units' edges and adjacency, which :func:`location_check` reuses.
+def index_units(units: Indexed, config) -> None:
+    """Build into ``units`` the edges and adjacency that :func:`location_check` reuses.
 
-    Inside :func:`cakupan.assign._grid.reusing_indexes` they are kept: a run by parts builds them
-    once, before it forks the processes that check the parts.
+    A run by parts builds them once, before it forks the processes that check the parts.
     """
     checks = _checks(config)
-    geoms = np.asarray(units.geometry.array, dtype=object)
-    reused(geoms, ("edges",), lambda: _Edges(geoms))
-    reused(geoms, ("adjacent", checks.adjacency_m),
-           lambda: _adjacency(geoms, checks.adjacency_m))
+    geoms = units.geoms
+    units.built("edges", lambda: _Edges(geoms))
+    units.built(("adjacent", checks.adjacency_m), lambda: _adjacency(geoms, checks.adjacency_m))
 
 
-def _edge_tests(x, y, radius, unit, geoms):
-    """Return whether each point lies within ``radius`` of the edge of ``geoms[unit]``, and in it.
+def _edge_tests(x, y, radius, unit, polygons):
+    """Return whether each point lies within ``radius`` of the edge of its unit, and in it.
 
     Both come from one pass, in numpy, over the point's unit edges, a block of point-edge
     pairs at a time (no point objects):
@@ -198,7 +199,9 @@ def _edge_tests(x, y, radius, unit, geoms):
     A point deep inside its unit (:func:`_deep_inside`) is inside and not near without
     measuring its edges.
     """
-    edges = reused(geoms, ("edges",), lambda: _Edges(geoms))
+    layer = Indexed.of(polygons)
+    geoms = layer.geoms
+    edges = layer.built("edges", lambda: _Edges(geoms))
     deep = _deep_inside(x, y, np.maximum(radius, 0.0), unit, edges)
     per_point = np.where(deep, 0, edges.count[unit])
     distance = np.full(len(x), np.inf)  # a unit without edges, or deep inside: no distance

@@ -251,7 +251,7 @@ def coverage_map(coverage: pd.DataFrame, shapes: dict[str, gpd.GeoDataFrame],
         ``code`` and geometry of every level that has polygons, in EPSG:4326
         (:func:`cakupan.measure.levels.level_shapes`).
     gaps : GeoDataFrame, optional
-        Blind spots (:attr:`cakupan._flow.Result.gaps`).
+        Blind spots (:attr:`cakupan._flow.Result.blind_spots`).
     lang : {"id", "en"}
         Language of labels.
     simplify_m : float

@@ -22,7 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyogrio
 
-from cakupan import __version__, _processes
+from cakupan import _processes
+from cakupan._public import __version__
 from cakupan.config import Config
 from cakupan.render import maps, report
 
@@ -163,17 +164,9 @@ def stable_ids(page: str) -> str:
     return re.sub(r"_([0-9a-f]{32})(?![0-9a-f])", number, page)
 
 
-def interviews_table(interviews: pd.DataFrame, audience: str = "supervisor") -> pd.DataFrame:
-    """Return the rows of ``interviews.csv``: one per input row, input order, no coordinates."""
-    return interviews[_interview_columns(interviews.columns, audience)]
-
-
 def interview_rows(result, audience: str = "supervisor"):
-    """Return ``interviews.csv``'s rows of a run: a frame, or frames (a run by parts)."""
-    if result.interviews is not None:
-        return interviews_table(result.interviews, audience)
-    spilled = result.spilled
-    return spilled.frames(_interview_columns(spilled.columns, audience))
+    """Return ``interviews.csv``'s rows of a run: a frame, or frames (rows kept on disk)."""
+    return result.rows.select(_interview_columns(result.rows.columns, audience))
 
 
 def _interview_columns(present, audience) -> list[str]:
@@ -278,12 +271,12 @@ def _write_others() -> None:
     result, paths, config, audience, lang, html = _WRITING
     write_csv(paths["coverage.csv"], result.coverage)
     with atomic(paths["gaps.geojson"]) as tmp:
-        result.gaps.to_file(tmp, driver="GeoJSON", engine="pyogrio")
+        result.blind_spots.to_file(tmp, driver="GeoJSON", engine="pyogrio")
     with atomic(paths["coverage.gpkg"]) as tmp:
         for level, frame in levels(result).items():
             frame.to_file(tmp, layer=level, driver="GPKG", engine="pyogrio")
-        if len(result.gaps):
-            result.gaps.to_file(tmp, layer="gaps", driver="GPKG", engine="pyogrio")
+        if len(result.blind_spots):
+            result.blind_spots.to_file(tmp, layer="gaps", driver="GPKG", engine="pyogrio")
     if html:
         _write_html(result, paths, config, audience, lang)
     write_xlsx(paths["worklist.xlsx"], worklist_sheets(result, audience, lang))
@@ -292,7 +285,7 @@ def _write_others() -> None:
 def result_map(result, config: Config = Config(), audience: str = "supervisor",
                lang: str = "id"):
     """Return the coverage map of a run as a :class:`folium.Map` (what ``map.html`` holds)."""
-    return maps.coverage_map(result.coverage, result.shapes, result.gaps,
+    return maps.coverage_map(result.coverage, result.shapes, result.blind_spots,
                              lang=lang, simplify_m=config.map.simplify_m,
                              interviews=result.tally, audience=audience,
                              thresholds=(config.coverage.under_ratio, config.coverage.over_ratio))

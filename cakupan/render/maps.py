@@ -1,13 +1,15 @@
 """Maps: coverage choropleths, blind spots and (for supervisors) interviews, as a folium.Map.
 
 Takes the coverage table, polygons (EPSG:4326) and interviews and returns a map that opens
-with no network; saving it is :mod:`cakupan.render.write`'s job. Leaflet and its plugins are inlined
-from ``cakupan/static`` (:mod:`cakupan.render._assets`); the polygons of every level travel as one
-TopoJSON (:mod:`cakupan.render._topo`, shared edges once), simplified with
-``shapely.coverage_simplify`` so neighbours still meet, and their figures as columns. The page
-script (``templates/map.js``) builds tooltips, popups, legend and search with ``textContent``
-only, and the data reaches it as JSON with ``<``, ``>`` and ``&`` escaped, so no text from the
-data is ever parsed as HTML.
+with no network (:func:`coverage_map`), or a run's page as text (:func:`map_page`, Folium's
+random ids numbered in order, so the same run gives the same bytes); saving it is
+:mod:`cakupan.render.write`'s job. Leaflet and its plugins are inlined from ``cakupan/static``
+(:mod:`cakupan.render._assets`); the polygons of every level travel as one TopoJSON
+(:mod:`cakupan.render._topo`, shared edges once), simplified with ``shapely.coverage_simplify``
+so neighbours still meet, and their figures as columns. The page script
+(``templates/map.js``) builds tooltips, popups, legend and search with ``textContent`` only,
+and the data reaches it as JSON with ``<``, ``>`` and ``&`` escaped, so no text from the data
+is ever parsed as HTML.
 
 The planner audience gets polygons and aggregates only. Supervisors also get flagged
 interviews as points (at most ``max_flagged``, the most serious first) and a clustered layer
@@ -19,6 +21,7 @@ city's 467,000 interviews within the page's size budget.
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 
 import folium
@@ -31,6 +34,7 @@ from jinja2 import Template
 
 from cakupan._text import joined_codes
 from cakupan.assign.locate import is_located
+from cakupan.config import Config
 from cakupan.detect.tally import piece
 from cakupan.labels import STATUS_COLOURS, labels
 from cakupan.render import _assets, _topo
@@ -278,8 +282,38 @@ def coverage_map(coverage: pd.DataFrame, shapes: dict[str, gpd.GeoDataFrame],
     return fmap
 
 
-def render(fmap: folium.Map) -> str:
-    """Return the page of ``fmap`` as text, Folium's random ids numbered in order."""
-    from cakupan.render.write import stable_ids
+def result_map(result, config: Config = Config(), audience: str = "supervisor",
+               lang: str = "id") -> folium.Map:
+    """Return the coverage map of a run (:class:`cakupan._flow.Result`), as ``map.html`` holds it.
 
-    return stable_ids(fmap.get_root().render())
+    ``config`` gives ``[map] simplify_m`` and the ``[coverage]`` ratios of the legend.
+    """
+    return coverage_map(result.coverage, result.shapes, result.gaps,
+                        lang=lang, simplify_m=config.map.simplify_m,
+                        interviews=result.tally, audience=audience,
+                        thresholds=(config.coverage.under_ratio, config.coverage.over_ratio))
+
+
+def map_page(result, config: Config = Config(), audience: str = "supervisor",
+             lang: str = "id") -> str:
+    """Return the text of ``map.html``: :func:`result_map`'s page with :func:`stable_ids`."""
+    return stable_ids(result_map(result, config, audience, lang).get_root().render())
+
+
+def stable_ids(page: str) -> str:
+    """Return a Folium page whose random element ids are numbered in order of appearance.
+
+    Examples
+    --------
+    >>> stable_ids("map_0123456789abcdef0123456789abcdef x "
+    ...            "geo_json_0123456789abcdef0123456789abcdef_styler")
+    'map_00000000000000000000000000000001 x geo_json_00000000000000000000000000000001_styler'
+    """
+    numbers: dict[str, str] = {}
+
+    def number(match):
+        key = match.group(1)
+        numbers.setdefault(key, f"{len(numbers) + 1:032d}")
+        return "_" + numbers[key]
+
+    return re.sub(r"_([0-9a-f]{32})(?![0-9a-f])", number, page)

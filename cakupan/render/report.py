@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cakupan import __version__
+from cakupan.config import Config
 from cakupan.detect.tally import piece
 from cakupan.labels import STATUS_COLOURS, labels
 
@@ -181,3 +182,12 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
                                 None if pd.isna(expected) else float(expected)),
         version=__version__,
     )
+
+
+def report_page(result, config: Config = Config(), lang: str = "id") -> str:
+    """Return ``report.html`` of a run (:class:`cakupan._flow.Result`).
+
+    ``config`` gives the ``[coverage]`` ratios of the histogram's colours.
+    """
+    return render_report(result.coverage, result.accounting, lang, interviews=result.tally,
+                         thresholds=(config.coverage.under_ratio, config.coverage.over_ratio))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cakupan.detect.checks import FLAG_WEIGHTS, FLAGS
+from cakupan.detect.checks import FLAG_WEIGHTS, FLAGS, score_enumerators
 from cakupan.detect.tally import piece
 
 LABELS = {
@@ -255,6 +255,21 @@ def build_worklist(
         labels["sheet"][key]: table.rename(columns=labels["column"])
         for key, table in tables.items()
     }
+
+
+def worklist_sheets(result, audience: str = "supervisor", lang: str = "id") -> dict:
+    """Return the worklist of a run (:class:`cakupan._flow.Result`), as ``worklist.xlsx`` holds it.
+
+    Planners get the RTs to revisit only, without officers.
+    """
+    counts = result.tally
+    sheets = build_worklist(result.coverage, counts,
+                            score_enumerators(counts.enumerators, counts.officers), lang=lang)
+    if audience == "planner":
+        name = LABELS[lang]["sheet"]["revisit"]
+        officers = [LABELS[lang]["column"][c] for c in ("supervisor_id", "enumerator_id")]
+        sheets = {name: sheets[name].drop(columns=officers, errors="ignore")}
+    return sheets
 
 
 def _revisit(coverage, interviews, labels):

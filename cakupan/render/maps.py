@@ -150,7 +150,7 @@ def _texts(values) -> list:
 
 def legend_items(lang: str, under_ratio: float = 0.9, over_ratio: float = 1.1) -> list[dict]:
     """Return the legend: status, colour and what the colour means, in ``lang``."""
-    words = labels(lang)
+    words = labels(lang)["page"]
     ratio = words["ratio_class"]
     meaning = {
         "complete": f"{ratio} {under_ratio:.0%}–{over_ratio:.0%}",
@@ -182,7 +182,7 @@ def page_data(coverage, shapes, gaps=None, interviews=None,
         "lang": lang,
         "locale": "id-ID" if lang == "id" else "en-GB",
         "audience": audience,
-        "labels": labels(lang),
+        "labels": labels(lang)["page"],
         "legend": legend_items(lang, *thresholds),
         "levels": list(shapes),
         "topology": _topo.topology(layers),

@@ -170,7 +170,7 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
               for level in ("kecamatan", "kelurahan")]
     return _ENV.get_template("report.html").render(
         lang=lang,
-        w=labels(lang),
+        w=labels(lang)["page"],
         totals=totals,
         accounting=sorted(accounting.items()),
         tables=tables,

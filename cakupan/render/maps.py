@@ -163,7 +163,7 @@ def legend_items(lang: str, under_ratio: float = 0.9, over_ratio: float = 1.1) -
              "meaning": meaning[status]} for status, colour in STATUS_COLOURS.items()]
 
 
-def page_data(coverage, shapes, gaps=None, interviews=None,
+def page_data(coverage, shapes, blind_spots=None, interviews=None,
               audience: str = "supervisor", lang: str = "id", simplify_m: float = 5.0,
               max_flagged: int = 8000, max_points: int = 20000,
               thresholds: tuple[float, float] = (0.9, 1.1)) -> dict:
@@ -174,10 +174,12 @@ def page_data(coverage, shapes, gaps=None, interviews=None,
     if audience not in ("supervisor", "planner"):
         raise ValueError(f"audience must be 'supervisor' or 'planner', not {audience!r}")
     layers = {level: simplify(frame, simplify_m) for level, frame in shapes.items()}
-    gap_codes: list[str] = []
-    if gaps is not None and len(gaps):
-        gap_codes = (gaps["kelurahan_code"] + gaps["rw"] + gaps["rt"]).astype(str).tolist()
-        layers["gaps"] = simplify(gaps.to_crs(4326), simplify_m)
+    spot_codes: list[str] = []
+    # the page knows the blind spots as "gaps", the name of their file (gaps.geojson)
+    if blind_spots is not None and len(blind_spots):
+        spot_codes = (blind_spots["kelurahan_code"] + blind_spots["rw"]
+                      + blind_spots["rt"]).astype(str).tolist()
+        layers["gaps"] = simplify(blind_spots.to_crs(4326), simplify_m)
     data = {
         "lang": lang,
         "locale": "id-ID" if lang == "id" else "en-GB",
@@ -188,9 +190,9 @@ def page_data(coverage, shapes, gaps=None, interviews=None,
         "topology": _topo.topology(layers),
         "units": {level: unit_columns(coverage, level, frame["code"])
                   for level, frame in shapes.items()},
-        "gaps": {"code": gap_codes,
-                 "estimated_households": [] if not gap_codes else
-                 gaps["estimated_households"].round(1).tolist()},
+        "gaps": {"code": spot_codes,
+                 "estimated_households": [] if not spot_codes else
+                 blind_spots["estimated_households"].round(1).tolist()},
     }
     if audience == "supervisor" and interviews is not None:
         data["flagged"] = flagged_points(interviews, max_flagged)
@@ -239,7 +241,7 @@ def _template(name: str) -> str:
 
 
 def coverage_map(coverage: pd.DataFrame, shapes: dict[str, gpd.GeoDataFrame],
-                 gaps: gpd.GeoDataFrame | None = None,
+                 blind_spots: gpd.GeoDataFrame | None = None,
                  lang: str = "id", simplify_m: float = 5.0, *,
                  interviews=None, audience: str = "supervisor",
                  tiles: str | None = "OpenStreetMap", max_flagged: int = 8000,
@@ -254,8 +256,8 @@ def coverage_map(coverage: pd.DataFrame, shapes: dict[str, gpd.GeoDataFrame],
     shapes : dict of str to GeoDataFrame
         ``code`` and geometry of every level that has polygons, in EPSG:4326
         (:func:`cakupan.measure.levels.level_shapes`).
-    gaps : GeoDataFrame, optional
-        Blind spots (:attr:`cakupan._flow.Result.gaps`).
+    blind_spots : GeoDataFrame, optional
+        Populated places with no interview nearby (:attr:`cakupan._flow.Result.gaps`).
     lang : {"id", "en"}
         Language of labels.
     simplify_m : float
@@ -272,7 +274,7 @@ def coverage_map(coverage: pd.DataFrame, shapes: dict[str, gpd.GeoDataFrame],
     thresholds : (float, float)
         ``under_ratio`` and ``over_ratio`` of the status classes, for the legend.
     """
-    data = page_data(coverage, shapes, gaps, interviews, audience, lang, simplify_m,
+    data = page_data(coverage, shapes, blind_spots, interviews, audience, lang, simplify_m,
                      max_flagged, max_points, thresholds)
     west, south, east, north = shapes["kelurahan"].to_crs(4326).total_bounds
     fmap = OfflineMap(location=[(south + north) / 2, (west + east) / 2], zoom_start=12,

@@ -20,12 +20,15 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyogrio
+import pyproj
+import shapely
 
 from cakupan import __version__, _processes
 from cakupan._gdal import fixed_date
@@ -229,7 +232,7 @@ def _write_others(result, paths, config, audience, lang, html) -> None:
     write_csv(paths["coverage.csv"], result.coverage)
     write_geojson(paths["gaps.geojson"], result.gaps)
     layers = coverage_layers(result)
-    if len(result.gaps):
+    if len(result.gaps):  # the blind spots, under the layer name of their file
         layers["gaps"] = result.gaps
     write_geopackage(paths["coverage.gpkg"], layers)
     if html:
@@ -266,11 +269,6 @@ def sha256(path: Path) -> str:
 
 def manifest(result, inputs, config, audience, lang, paths) -> dict:
     """Return the manifest: inputs with SHA-256, settings, versions, row accounting."""
-    import folium
-    import numpy
-    import pyproj
-    import shapely
-
     given = {}
     if inputs is not None:
         for name, path in inputs.items():
@@ -285,7 +283,7 @@ def manifest(result, inputs, config, audience, lang, paths) -> dict:
         "versions": {
             "python": platform.python_version(),
             "pandas": pd.__version__,
-            "numpy": numpy.__version__,
+            "numpy": np.__version__,
             "geopandas": gpd.__version__,
             "shapely": shapely.__version__,
             "pyproj": pyproj.__version__,

@@ -32,7 +32,7 @@ from cakupan import _flow as pipeline
 from cakupan import config as config_module
 from cakupan.config import Config
 from cakupan.read import PopulationRaster
-from cakupan.render import write
+from cakupan.render import layers, maps, worklist, write
 from cakupan.sample import world as sample_world
 
 AUDIENCES = ("supervisor", "planner")
@@ -635,7 +635,7 @@ def coverage_map(result: pipeline.Result, audience: str = "supervisor", lang: st
     """
     _choose("audience", audience, AUDIENCES)
     _choose("lang", lang, LANGS)
-    return write.result_map(result, _config(config), audience, lang)
+    return maps.result_map(result, _config(config), audience, lang)
 
 
 def coverage_layers(result: pipeline.Result) -> dict[str, gpd.GeoDataFrame]:
@@ -667,7 +667,7 @@ def coverage_layers(result: pipeline.Result) -> dict[str, gpd.GeoDataFrame]:
     (['kecamatan', 'kelurahan', 'rw', 'rt'], 3)
     >>> tmp.cleanup()
     """
-    return write.levels(result)
+    return layers.coverage_layers(result)
 
 
 def worklist_sheets(result: pipeline.Result, audience: str = "supervisor", lang: str = "id"
@@ -707,4 +707,4 @@ def worklist_sheets(result: pipeline.Result, audience: str = "supervisor", lang:
     """
     _choose("audience", audience, AUDIENCES)
     _choose("lang", lang, LANGS)
-    return write.worklist_sheets(result, audience, lang)
+    return worklist.worklist_sheets(result, audience, lang)

@@ -2,7 +2,8 @@
 
 A forked process starts with this one's memory (polygons, grid indexes, results so far)
 shared, not copied: :func:`map_forked` hands its processes a job as it is in memory and
-small tasks through a queue; a pool's process (:func:`pool`) gets its work's arguments
+small tasks through a queue, :func:`fork` hands a single call its arguments whole (both are
+inherited rather than pickled); a pool's process (:func:`pool`) gets its work's arguments
 pickled. Where processes cannot be forked (not Linux), everything runs in this process.
 """
 
@@ -90,12 +91,7 @@ def _serve(job, todo, done) -> None:
         try:
             done.put((number, False, work(job, *args)))
         except BaseException as error:  # the parent raises it again
-            text = "".join(traceback.format_exception(error))
-            try:
-                pickle.dumps(error)
-            except Exception:  # one that cannot travel: its text does
-                error = RuntimeError(f"{type(error).__name__}: {error}")
-            done.put((number, True, (error, text)))
+            done.put((number, True, _failure(error)))
 
 
 def _next(done, workers) -> tuple:
@@ -110,8 +106,72 @@ def _next(done, workers) -> tuple:
                                         f"(exit codes {sorted(set(ended))})") from None
 
 
+class Forked:
+    """A call running in a process forked from this one (:func:`fork`).
+
+    Used as a context manager, the block's end waits for the process to end.
+    """
+
+    def __init__(self, target, args: tuple):
+        context = multiprocessing.get_context("fork")
+        self._reader, writer = context.Pipe(duplex=False)
+        # with fork the process inherits target and args: they are never pickled
+        self._process = context.Process(target=_call, args=(writer, target, args))
+        self._process.start()
+        writer.close()
+
+    def result(self) -> None:
+        """Wait for the call to end; raise what it raised, its traceback as the cause."""
+        try:
+            failure = self._reader.recv()
+        except EOFError:  # it died without a word (killed, or out of memory)
+            self._process.join()
+            raise ChildProcessError(
+                f"the forked process ended with exit code {self._process.exitcode}") from None
+        if failure is not None:
+            error, text = failure
+            raise error from _RemoteTraceback(text)
+
+    def __enter__(self) -> Forked:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._process.join()
+        self._reader.close()
+
+
+def fork(target, *args) -> Forked:
+    """Start ``target(*args)`` in a process forked from this one; return its :class:`Forked`.
+
+    The arguments reach the process as they are in memory (frames of millions of rows
+    included) and its return value is dropped: the call's work is its side effect.
+    """
+    return Forked(target, args)
+
+
 class _RemoteTraceback(Exception):
     """The traceback of an exception raised in a forked process, as text."""
 
     def __str__(self) -> str:
         return self.args[0]
+
+
+def _call(writer, target, args) -> None:
+    """Run ``target(*args)``; send None, or what it raised and its traceback, to ``writer``."""
+    try:
+        target(*args)
+        failure = None
+    except BaseException as error:  # the parent raises it again
+        failure = _failure(error)
+    writer.send(failure)
+    writer.close()
+
+
+def _failure(error: BaseException) -> tuple[BaseException, str]:
+    """Return an error raised here, fit to send to the parent, and its traceback as text."""
+    text = "".join(traceback.format_exception(error))
+    try:
+        pickle.dumps(error)
+    except Exception:  # one that cannot travel: its text does
+        error = RuntimeError(f"{type(error).__name__}: {error}")
+    return error, text

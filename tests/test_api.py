@@ -14,7 +14,7 @@ import pytest
 import cakupan
 from cakupan import api
 from cakupan.detect.tally import compact
-from cakupan.render.write import stable_ids
+from cakupan.render.maps import stable_ids
 from tests.conftest import cakupan as cli
 
 PUBLIC = [

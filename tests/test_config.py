@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
-from cakupan.config import Config, load_config
+from cakupan.config import DEFAULTS, Config, load_config
 from cakupan.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_defaults_and_overrides(tmp_path):
@@ -46,3 +51,24 @@ def test_config_is_frozen():
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "none.toml")
+
+
+def test_every_setting_is_explained_and_documented():
+    lines = (ROOT / "cakupan" / "settings.toml").read_text(encoding="utf-8").splitlines()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    settings = readme[readme.index("### Settings"):readme.index("## Maps and reports")]
+    explained, table = set(), None
+    for number, line in enumerate(lines):
+        if line.startswith("["):
+            table = line.strip("[]")
+        elif " = " in line and not line.startswith("#"):
+            above = next(text for text in reversed(lines[:number]) if " = " not in text
+                         or text.startswith("#"))  # a group of keys shares one comment
+            if above.startswith("#"):
+                explained.add((table, line.split(" = ")[0]))
+    for table, values in DEFAULTS.items():
+        for key in values:
+            assert (table, key) in explained, f"[{table}] {key} has no comment in settings.toml"
+            if table != "input":  # explained under "Input files"
+                assert re.search(rf"\b{key}\b", settings), f"[{table}] {key} not in the README"
+    assert Config().to_dict()["checks"] == dict(DEFAULTS["checks"])

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from cakupan.config import Checks, Config
-from cakupan.measure.progress import daily_progress, projection
+from cakupan.measure.progress import daily_counts, daily_progress, daily_series, projection
 
 CHECKS = Checks()
 KEL_A, KEL_B, KEL_C = "3671010001", "3671010002", "3671020001"
@@ -141,3 +141,31 @@ def test_projection_mid_fieldwork_as_of():
     early = projection(daily, CHECKS, as_of="2022-10-16").set_index(["level", "code"])
     assert early.loc[("kelurahan", KEL_A)].counted == 10
     assert early.loc[("kelurahan", KEL_A)].days_left == 29
+
+
+def test_series_of_the_run_is_the_sum_of_the_kecamatan_series():
+    from cakupan.detect.tally import tally
+
+    series = daily_series(DATA)
+    assert series["date"].tolist() == list(pd.date_range("2022-10-15", "2022-10-18"))
+    assert series["counted"].tolist() == [67, 5, 2, 5]
+    assert series["cumulative"].tolist() == [67, 72, 74, 79]
+    pd.testing.assert_frame_equal(daily_series(tally(DATA)), series)
+    daily = daily_progress(DATA, EXPECTED, CHECKS)
+    kecamatan = daily[daily.level == "kecamatan"].groupby("date")["cumulative"].sum()
+    assert kecamatan.tolist() == series["cumulative"].tolist()
+
+
+def test_series_without_interviews_is_empty():
+    assert daily_series(None).empty
+    assert daily_series(DATA.assign(status="duplicate")).empty
+
+
+def test_daily_counts_per_unit_run_per_unit():
+    counts = pd.Series([1, 2], index=pd.MultiIndex.from_tuples(
+        [("a", pd.Timestamp("2022-10-16")), ("b", pd.Timestamp("2022-10-15"))],
+        names=["code", "date"]))
+    daily = daily_counts(counts, pd.date_range("2022-10-15", "2022-10-16"), ["a", "b", "c"])
+    assert daily.columns.tolist() == ["code", "date", "counted", "cumulative"]
+    assert daily["counted"].tolist() == [0, 1, 2, 0, 0, 0]
+    assert daily["cumulative"].tolist() == [0, 1, 2, 2, 0, 0]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from cakupan._flow import Inputs, one_pass, read_files
+from cakupan.measure.progress import daily_series
 from cakupan.render import report
 from cakupan.sample import make_world, write_world
 from tests.browser import available, browser, offline_page
@@ -58,7 +59,7 @@ def test_no_interview_ids_or_points(result, page_path):
 
 
 def test_daily_series_counts_every_counted_interview(result):
-    series = report.daily_series(result.interviews)
+    series = daily_series(result.interviews)
     counted = result.interviews["status"].eq("counted") & result.interviews[
         "interviewed_at"].notna()
     assert series["cumulative"].iloc[-1] == int(counted.sum())

@@ -1,4 +1,6 @@
 
+import re
+
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -376,3 +378,24 @@ def test_minor_flags_alone_do_not_call_an_enumerator():
     data = interviews().assign(flags="")
     table = build_worklist(coverage(), data, scores, lang="en")["Enumerators to call"]
     assert table["Enumerator (PPL)"].tolist() == ["gps_all", "late_far"]
+
+
+def test_worklist_headers_say_what_map_and_report_say_but_where_marked():
+    """One table of words per language; the headers that disagree are the marked ones."""
+    import inspect
+
+    from cakupan import labels
+
+    differ = {(lang, key) for lang, table in labels.LABELS.items()
+              for key, word in table["column"].items()
+              if key in table["page"] and word != table["page"][key]}
+    assert differ == {
+        ("id", "counted_households"), ("id", "gap_households"), ("id", "name"),
+        ("id", "expected_source"), ("id", "enumerator_id"), ("id", "flags"),
+        ("en", "kecamatan"), ("en", "kelurahan"), ("en", "name"), ("en", "expected_source"),
+        ("en", "flags"), ("id", "flagged"), ("en", "flagged"),
+    }
+    source = inspect.getsource(labels)
+    for lang, key in differ:
+        word = labels.LABELS[lang]["column"][key]
+        assert re.search(rf'# disagrees: .*\n\s*"{key}": "{re.escape(word)}"', source), key

@@ -1,7 +1,11 @@
-"""The CSV writer gives pandas' bytes, a million rows at a time."""
+"""The writers: CSV with pandas' bytes, a million rows at a time; GeoPackages; the fork."""
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
+import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,3 +63,29 @@ def test_files_written_beside_each_other_are_the_files_written_in_turn(tiny_inpu
     for name, path in one.items():
         if name != "manifest.json":  # holds the time of writing
             assert filecmp.cmp(path, two[name], shallow=False), name
+
+
+def test_a_failure_in_the_forked_writer_reaches_the_caller(tiny_inputs, tmp_path, monkeypatch):
+    from cakupan import _flow as pipeline
+
+    def broken(path, sheets):
+        raise ValueError("no room for the worklist")
+
+    monkeypatch.setattr(write, "write_xlsx", broken)  # the forked process inherits it
+    result = pipeline.one_pass(pipeline.read_files(tiny_inputs))
+    with pytest.raises(ValueError, match="no room") as raised:
+        write.write_outputs(result, tmp_path, processes=2, html=False)
+    assert "broken" in str(raised.value.__cause__)  # the forked process's traceback
+
+
+def test_geopackage_date_is_fixed_only_while_writing(tmp_path):
+    frame = gpd.GeoDataFrame({"code": ["a"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4326)
+    before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    write.write_geopackage(tmp_path / "one.gpkg", {"layer": frame})
+    assert pyogrio.get_gdal_config_option("OGR_CURRENT_DATE") == before
+    write.write_geopackage(tmp_path / "two.gpkg", {"layer": frame})
+    assert (tmp_path / "one.gpkg").read_bytes() == (tmp_path / "two.gpkg").read_bytes()
+    frame.to_file(tmp_path / "own.gpkg", layer="layer", driver="GPKG", engine="pyogrio")
+    contents = pyogrio.read_dataframe(tmp_path / "own.gpkg", sql="SELECT last_change FROM "
+                                      "gpkg_contents", read_geometry=False)
+    assert not contents["last_change"].astype(str).str.startswith("2000-01-01").any()

@@ -13,7 +13,7 @@ import pandas as pd
 
 from cakupan import _flow
 from cakupan.api._options import ConfigLike, outputs, settings
-from cakupan.render import write
+from cakupan.render import layers, maps, worklist
 
 
 def coverage_map(result: _flow.Result, audience: str = "supervisor", lang: str = "id",
@@ -56,7 +56,7 @@ def coverage_map(result: _flow.Result, audience: str = "supervisor", lang: str =
     (True, True)
     """
     outputs(audience, lang)
-    return write.result_map(result, settings(config), audience, lang)
+    return maps.result_map(result, settings(config), audience, lang)
 
 
 def coverage_layers(result: _flow.Result) -> dict[str, gpd.GeoDataFrame]:
@@ -89,7 +89,7 @@ def coverage_layers(result: _flow.Result) -> dict[str, gpd.GeoDataFrame]:
     >>> list(layers), len(layers["kelurahan"])
     (['kecamatan', 'kelurahan', 'rw', 'rt'], 3)
     """
-    return write.levels(result)
+    return layers.coverage_layers(result)
 
 
 def worklist_sheets(result: _flow.Result, audience: str = "supervisor", lang: str = "id"
@@ -129,4 +129,4 @@ def worklist_sheets(result: _flow.Result, audience: str = "supervisor", lang: st
     True
     """
     outputs(audience, lang)
-    return write.worklist_sheets(result, audience, lang)
+    return worklist.worklist_sheets(result, audience, lang)

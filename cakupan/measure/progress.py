@@ -1,11 +1,13 @@
 """Fieldwork progress: counted households per day against expected, and where it will end.
 
-Takes the interviews frame (counted rows only count, on the local date of ``interviewed_at``)
-and the expected households per kelurahan and kecamatan (the ``coverage.csv`` rows of those
-levels will do), and returns new frames: cumulative counts per day (:func:`daily_progress`)
-and, per unit, the pace needed, the projected finish and whether it has stalled
-(:func:`projection`). Both take an ``as_of`` date so a supervisor can run them mid-fieldwork.
-Never reads or writes files.
+Takes the interviews (counted rows only count, on the local date of ``interviewed_at``): as a
+frame or its tally (:mod:`cakupan.detect.tally`) for the run's series (:func:`daily_series`,
+the report's progress chart), as a frame with the expected households per kelurahan and
+kecamatan (the ``coverage.csv`` rows of those levels will do) for the series per unit
+(:func:`daily_progress`). Both lay the counts on every day of a calendar and add them up in
+one place (:func:`daily_counts`). Per unit, :func:`projection` gives the pace needed, the
+projected finish and whether the unit has stalled. ``as_of`` dates let a supervisor run them
+mid-fieldwork. Never reads or writes files.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pandas as pd
 
 from cakupan.codes import kecamatan_of
 from cakupan.config import Checks
+from cakupan.detect.tally import piece
 
 LEVELS = ("kecamatan", "kelurahan")
 
@@ -26,6 +29,62 @@ def _checks(config) -> Checks:
 
 def _day(value) -> pd.Timestamp:
     return pd.Timestamp(value).normalize()
+
+
+def daily_counts(counts: pd.Series, calendar: pd.DatetimeIndex, codes=None) -> pd.DataFrame:
+    """Return ``counts`` on every day of ``calendar`` (0 where none) and their sum so far.
+
+    Parameters
+    ----------
+    counts : pandas.Series
+        Counted households per day (indexed by day), or per unit and day (indexed by ``code``
+        and ``date``).
+    calendar : pandas.DatetimeIndex
+        The days to list, in order; counts on other days are left out.
+    codes : sequence, optional
+        With counts per unit: the units to list, each on every day of ``calendar``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date``, ``counted`` (that day) and ``cumulative`` (int64); with ``codes``, ``code``
+        first and the sum running per unit.
+
+    Examples
+    --------
+    >>> counts = pd.Series([2, 1], index=pd.to_datetime(["2022-10-15", "2022-10-17"]))
+    >>> daily_counts(counts, pd.date_range("2022-10-15", "2022-10-17"))["cumulative"].tolist()
+    [2, 2, 3]
+    """
+    if codes is None:
+        days = counts.reindex(calendar, fill_value=0).astype("int64")
+        return pd.DataFrame({"date": calendar, "counted": days.to_numpy(),
+                             "cumulative": days.cumsum().to_numpy()})
+    grid = pd.MultiIndex.from_product([codes, calendar], names=["code", "date"])
+    daily = counts.reindex(grid, fill_value=0).astype("int64").rename("counted").reset_index()
+    daily["cumulative"] = daily.groupby("code")["counted"].cumsum()
+    return daily
+
+
+def daily_series(interviews) -> pd.DataFrame:
+    """Return the run's counted households per day, from its first day to its last.
+
+    ``interviews``: a frame, its tally (:mod:`cakupan.detect.tally`) or None (then no day).
+    Returns ``date``, ``counted`` and ``cumulative`` (:func:`daily_counts`).
+
+    Examples
+    --------
+    >>> iv = pd.DataFrame({"status": ["counted", "counted", "duplicate"],
+    ...                    "interviewed_at": pd.to_datetime(["2022-10-15 09:00",
+    ...                                     "2022-10-17 10:00", "2022-10-17 11:00"])})
+    >>> daily_series(iv)["cumulative"].tolist()
+    [1, 1, 2]
+    """
+    per_day = None if interviews is None else piece(interviews, "days")
+    if per_day is None or per_day.empty:
+        return pd.DataFrame({"date": [], "counted": [], "cumulative": []})
+    return daily_counts(per_day, pd.date_range(per_day.index.min(), per_day.index.max(),
+                                               freq="D"))
 
 
 def daily_progress(
@@ -67,65 +126,64 @@ def daily_progress(
     >>> daily.loc[daily.level == "kelurahan", ["date", "cumulative", "share"]].values.tolist()
     [[Timestamp('2022-10-15 00:00:00'), 1, 0.25], [Timestamp('2022-10-16 00:00:00'), 2, 0.5]]
     """
-    checks = _checks(config)
     when = pd.to_datetime(interviews["interviewed_at"]).dt.normalize()
     counted = (interviews["status"] == "counted").fillna(False) & when.notna()
-    days = when[counted]
-    last = _day(as_of) if as_of is not None else (days.max() if len(days) else None)
-    start = _day(checks.fieldwork_start)
-    if last is None or pd.isna(last):
-        last = start
-    first = min(start, days.min()) if len(days) else start
-    keep = counted & (when <= last)
+    calendar = _calendar(when[counted], _checks(config).fieldwork_start, as_of)
+    keep = counted & (when <= calendar[-1])
     kelurahan = interviews.loc[keep, "kelurahan_code"].astype("string")
-
     expected = expected_by_unit[expected_by_unit["level"].isin(LEVELS)]
-    kel_expected = expected[expected["level"] == "kelurahan"]
-    parents = pd.Series(pd.NA, index=kel_expected["code"].astype("string"), dtype="string")
-    if "parent_code" in expected:
-        parents = pd.Series(
-            kel_expected["parent_code"].astype("string").to_numpy(), index=parents.index
-        )
-    kel_codes = pd.Index(kel_expected["code"].astype("string")).union(
-        pd.Index(kelurahan.dropna().unique())
-    )
-    parent = parents.reindex(kel_codes)
-    parent = parent.fillna(kecamatan_of(pd.Series(kel_codes, index=kel_codes, dtype="string")))
-
-    calendar = pd.date_range(first, last, freq="D")
+    parent = _kecamatan_of(expected, kelurahan)
     per_kel = pd.DataFrame({"code": kelurahan, "date": when[keep]}).groupby(["code", "date"]).size()
     per_kec = per_kel.rename(index=parent.to_dict(), level="code").groupby(level=[0, 1]).sum()
     kec_codes = pd.Index(expected.loc[expected["level"] == "kecamatan", "code"].astype("string"))
     kec_codes = kec_codes.union(pd.Index(parent.dropna().unique()))
-
     frames = []
-    for level, codes, counts in (
-        ("kecamatan", kec_codes, per_kec),
-        ("kelurahan", kel_codes, per_kel),
-    ):
-        grid = pd.MultiIndex.from_product([codes, calendar], names=["code", "date"])
-        daily = counts.reindex(grid, fill_value=0).rename("counted").reset_index()
-        daily["counted"] = daily["counted"].astype("int64")
-        daily["cumulative"] = daily.groupby("code")["counted"].cumsum()
+    for level, codes, counts in (("kecamatan", kec_codes, per_kec),
+                                 ("kelurahan", parent.index, per_kel)):
+        daily = daily_counts(counts, calendar, codes)
         daily.insert(0, "level", level)
-        daily.insert(
-            2,
-            "parent_code",
-            parent.reindex(daily["code"]).to_numpy() if level == "kelurahan" else pd.NA,
-        )
+        daily.insert(2, "parent_code",
+                     parent.reindex(daily["code"]).to_numpy() if level == "kelurahan" else pd.NA)
         frames.append(daily)
     out = pd.concat(frames, ignore_index=True)
     out["parent_code"] = out["parent_code"].astype("string")
     out["code"] = out["code"].astype("string")
     lookup = expected.assign(code=expected["code"].astype("string")).drop_duplicates(
-        ["level", "code"]
-    )
-    out = out.merge(
-        lookup[["level", "code", "expected_households"]], on=["level", "code"], how="left"
-    )
+        ["level", "code"])
+    out = out.merge(lookup[["level", "code", "expected_households"]], on=["level", "code"],
+                    how="left")
     out["expected_households"] = out["expected_households"].astype("float64")
     out["share"] = (out["cumulative"] / out["expected_households"]).round(4)
     return out
+
+
+def _calendar(days: pd.Series, fieldwork_start, as_of) -> pd.DatetimeIndex:
+    """Return every day from fieldwork's start (or an earlier counted day) to ``as_of``.
+
+    Without ``as_of``, to the last counted day (or the start, when none is).
+    """
+    start = _day(fieldwork_start)
+    last = _day(as_of) if as_of is not None else (days.max() if len(days) else None)
+    if last is None or pd.isna(last):
+        last = start
+    first = min(start, days.min()) if len(days) else start
+    return pd.date_range(first, last, freq="D")
+
+
+def _kecamatan_of(expected: pd.DataFrame, kelurahan: pd.Series) -> pd.Series:
+    """Return the kecamatan of every kelurahan expected or counted in, by kelurahan code.
+
+    From ``parent_code`` where the expected rows give one, else from the kelurahan code.
+    """
+    kel_expected = expected[expected["level"] == "kelurahan"]
+    parents = pd.Series(pd.NA, index=kel_expected["code"].astype("string"), dtype="string")
+    if "parent_code" in expected:
+        parents = pd.Series(kel_expected["parent_code"].astype("string").to_numpy(),
+                            index=parents.index)
+    codes = pd.Index(kel_expected["code"].astype("string")).union(
+        pd.Index(kelurahan.dropna().unique()))
+    parent = parents.reindex(codes)
+    return parent.fillna(kecamatan_of(pd.Series(codes, index=codes, dtype="string")))
 
 
 def projection(daily: pd.DataFrame, config, as_of=None) -> pd.DataFrame:
@@ -169,18 +227,9 @@ def projection(daily: pd.DataFrame, config, as_of=None) -> pd.DataFrame:
     last = _day(as_of) if as_of is not None else daily["date"].max()
     start, end = _day(checks.fieldwork_start), _day(checks.fieldwork_end)
     seen = daily[daily["date"] <= last]
-    keys = ["level", "code"]
-
-    def recent(days):
-        window = seen[seen["date"] > last - pd.Timedelta(days=days)]
-        grouped = window.groupby(keys, sort=False)["counted"]
-        return grouped.sum(), grouped.size()
-
-    total, _ = recent(checks.stalled_days)
-    window_sum, window_len = recent(checks.pace_window_days)
-    units = daily.drop_duplicates(keys)[[*keys, "parent_code", "expected_households"]]
-    units = units.set_index(keys)
-    at = seen.groupby(keys, sort=False)["cumulative"].last()
+    units = daily.drop_duplicates(_UNIT)[[*_UNIT, "parent_code", "expected_households"]]
+    units = units.set_index(_UNIT)
+    at = seen.groupby(_UNIT, sort=False)["cumulative"].last()
     out = units.assign(counted=at.reindex(units.index).fillna(0).astype("int64"))
     expected = out["expected_households"]
     out["remaining"] = (expected - out["counted"]).clip(lower=0)
@@ -190,18 +239,11 @@ def projection(daily: pd.DataFrame, config, as_of=None) -> pd.DataFrame:
             out["remaining"] > 0, out["remaining"] / out["days_left"], 0.0
         )
     out.loc[expected.isna(), "pace_needed"] = np.nan
+    window_sum, window_len = _recent(seen, last, checks.pace_window_days)
     pace = (window_sum / window_len).reindex(out.index).fillna(0.0)
     out["recent_pace"] = pace.round(2)
-
-    reached = seen[seen["cumulative"] >= seen["expected_households"]]
-    done = reached.groupby(keys, sort=False)["date"].min().reindex(out.index)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        days_more = np.ceil(out["remaining"] / pace.where(pace > 0))
-    future = last + pd.to_timedelta(days_more, unit="D")
-    out["projected_finish"] = done.where(done.notna(), future)
-    out["on_track"] = (out["projected_finish"] <= end).astype("boolean")
-    out.loc[out["projected_finish"].isna() & expected.notna(), "on_track"] = False
-    out.loc[expected.isna(), "on_track"] = pd.NA
+    out = _finish(out, seen, pace, last, end)
+    total, _ = _recent(seen, last, checks.stalled_days)
     out["recent_counted"] = total.reindex(out.index).fillna(0).astype("int64")
     planned = expected / ((end - start).days + 1)
     threshold = checks.stalled_pace_share * planned * checks.stalled_days
@@ -214,3 +256,28 @@ def projection(daily: pd.DataFrame, config, as_of=None) -> pd.DataFrame:
         ["level", "code"], key=lambda s: s.map(order) if s.name == "level" else s, kind="stable"
     )
     return out.reset_index(drop=True)
+
+
+_UNIT = ["level", "code"]
+
+
+def _recent(seen: pd.DataFrame, last: pd.Timestamp, days: int):
+    """Return households counted per unit in the ``days`` up to ``last``, and days seen."""
+    window = seen[seen["date"] > last - pd.Timedelta(days=days)]
+    grouped = window.groupby(_UNIT, sort=False)["counted"]
+    return grouped.sum(), grouped.size()
+
+
+def _finish(out: pd.DataFrame, seen: pd.DataFrame, pace: pd.Series, last, end) -> pd.DataFrame:
+    """Add ``projected_finish`` and ``on_track`` to the units of :func:`projection`."""
+    expected = out["expected_households"]
+    reached = seen[seen["cumulative"] >= seen["expected_households"]]
+    done = reached.groupby(_UNIT, sort=False)["date"].min().reindex(out.index)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        days_more = np.ceil(out["remaining"] / pace.where(pace > 0))
+    future = last + pd.to_timedelta(days_more, unit="D")
+    out["projected_finish"] = done.where(done.notna(), future)
+    out["on_track"] = (out["projected_finish"] <= end).astype("boolean")
+    out.loc[out["projected_finish"].isna() & expected.notna(), "on_track"] = False
+    out.loc[expected.isna(), "on_track"] = pd.NA
+    return out

@@ -4,6 +4,13 @@
 (a dict ready for ``json.dumps``) that the page decodes with the vendored topojson-client.
 Rings are cut into arcs at junctions (points where more than two edges meet), so the edge
 between two neighbours is stored once and referenced by both. Nothing here touches the disk.
+
+Why not the topojson package: for the city demo's map (13 kecamatan, 104 kelurahan, 959 RW,
+4,818 RT and 94 blind spots, simplified as ``map.html`` holds them) this took 0.34 s and
+topojson 2.2's ``Topology(..., prequantize=<the same 1e-5 degree step>).to_dict()`` 1.35 s:
+best of 3 on a 2-core Intel Xeon virtual machine shared with other work (load about 2),
+measured side by side by ``python benchmarks/render_libraries.py --size city``.
+``tests/test_topo.py`` decodes the output as the TopoJSON specification reads it.
 """
 
 from __future__ import annotations

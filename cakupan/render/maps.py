@@ -1,13 +1,15 @@
 """Maps: coverage choropleths, blind spots and (for supervisors) interviews, as a folium.Map.
 
 Takes the coverage table, polygons (EPSG:4326) and interviews and returns a map that opens
-with no network; saving it is :mod:`cakupan.render.write`'s job. Leaflet and its plugins are inlined
-from ``cakupan/static`` (:mod:`cakupan.render._assets`); the polygons of every level travel as one
-TopoJSON (:mod:`cakupan.render._topo`, shared edges once), simplified with
-``shapely.coverage_simplify`` so neighbours still meet, and their figures as columns. The page
-script (``templates/map.js``) builds tooltips, popups, legend and search with ``textContent``
-only, and the data reaches it as JSON with ``<``, ``>`` and ``&`` escaped, so no text from the
-data is ever parsed as HTML.
+with no network (:func:`coverage_map`), or a run's page as text (:func:`map_page`, Folium's
+random ids numbered in order, so the same run gives the same bytes); saving it is
+:mod:`cakupan.render.write`'s job. Leaflet and its plugins are inlined from ``cakupan/static``
+(:mod:`cakupan.render._assets`); the polygons of every level travel as one TopoJSON
+(:mod:`cakupan.render._topo`, shared edges once), simplified with ``shapely.coverage_simplify``
+so neighbours still meet, and their figures as columns. The page script
+(``templates/map.js``) builds tooltips, popups, legend and search with ``textContent`` only,
+and the data reaches it as JSON with ``<``, ``>`` and ``&`` escaped, so no text from the data
+is ever parsed as HTML.
 
 The planner audience gets polygons and aggregates only. Supervisors also get flagged
 interviews as points (at most ``max_flagged``, the most serious first) and a clustered layer
@@ -19,6 +21,7 @@ city's 467,000 interviews within the page's size budget.
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 
 import folium
@@ -31,6 +34,7 @@ from jinja2 import Template
 
 from cakupan._text import joined_codes
 from cakupan.assign.locate import is_located
+from cakupan.config import Config
 from cakupan.detect.tally import piece
 from cakupan.labels import STATUS_COLOURS, labels
 from cakupan.render import _assets, _topo
@@ -146,7 +150,7 @@ def _texts(values) -> list:
 
 def legend_items(lang: str, under_ratio: float = 0.9, over_ratio: float = 1.1) -> list[dict]:
     """Return the legend: status, colour and what the colour means, in ``lang``."""
-    words = labels(lang)
+    words = labels(lang)["page"]
     ratio = words["ratio_class"]
     meaning = {
         "complete": f"{ratio} {under_ratio:.0%}–{over_ratio:.0%}",
@@ -159,7 +163,7 @@ def legend_items(lang: str, under_ratio: float = 0.9, over_ratio: float = 1.1) -
              "meaning": meaning[status]} for status, colour in STATUS_COLOURS.items()]
 
 
-def page_data(coverage, shapes, gaps=None, interviews=None,
+def page_data(coverage, shapes, blind_spots=None, interviews=None,
               audience: str = "supervisor", lang: str = "id", simplify_m: float = 5.0,
               max_flagged: int = 8000, max_points: int = 20000,
               thresholds: tuple[float, float] = (0.9, 1.1)) -> dict:
@@ -170,23 +174,25 @@ def page_data(coverage, shapes, gaps=None, interviews=None,
     if audience not in ("supervisor", "planner"):
         raise ValueError(f"audience must be 'supervisor' or 'planner', not {audience!r}")
     layers = {level: simplify(frame, simplify_m) for level, frame in shapes.items()}
-    gap_codes: list[str] = []
-    if gaps is not None and len(gaps):
-        gap_codes = (gaps["kelurahan_code"] + gaps["rw"] + gaps["rt"]).astype(str).tolist()
-        layers["gaps"] = simplify(gaps.to_crs(4326), simplify_m)
+    spot_codes: list[str] = []
+    # the page knows the blind spots as "gaps", the name of their file (gaps.geojson)
+    if blind_spots is not None and len(blind_spots):
+        spot_codes = (blind_spots["kelurahan_code"] + blind_spots["rw"]
+                      + blind_spots["rt"]).astype(str).tolist()
+        layers["gaps"] = simplify(blind_spots.to_crs(4326), simplify_m)
     data = {
         "lang": lang,
         "locale": "id-ID" if lang == "id" else "en-GB",
         "audience": audience,
-        "labels": labels(lang),
+        "labels": labels(lang)["page"],
         "legend": legend_items(lang, *thresholds),
         "levels": list(shapes),
         "topology": _topo.topology(layers),
         "units": {level: unit_columns(coverage, level, frame["code"])
                   for level, frame in shapes.items()},
-        "gaps": {"code": gap_codes,
-                 "estimated_households": [] if not gap_codes else
-                 gaps["estimated_households"].round(1).tolist()},
+        "gaps": {"code": spot_codes,
+                 "estimated_households": [] if not spot_codes else
+                 blind_spots["estimated_households"].round(1).tolist()},
     }
     if audience == "supervisor" and interviews is not None:
         data["flagged"] = flagged_points(interviews, max_flagged)
@@ -235,7 +241,7 @@ def _template(name: str) -> str:
 
 
 def coverage_map(coverage: pd.DataFrame, shapes: dict[str, gpd.GeoDataFrame],
-                 gaps: gpd.GeoDataFrame | None = None,
+                 blind_spots: gpd.GeoDataFrame | None = None,
                  lang: str = "id", simplify_m: float = 5.0, *,
                  interviews=None, audience: str = "supervisor",
                  tiles: str | None = "OpenStreetMap", max_flagged: int = 8000,
@@ -250,8 +256,8 @@ def coverage_map(coverage: pd.DataFrame, shapes: dict[str, gpd.GeoDataFrame],
     shapes : dict of str to GeoDataFrame
         ``code`` and geometry of every level that has polygons, in EPSG:4326
         (:func:`cakupan.measure.levels.level_shapes`).
-    gaps : GeoDataFrame, optional
-        Blind spots (:attr:`cakupan._flow.Result.blind_spots`).
+    blind_spots : GeoDataFrame, optional
+        Populated places with no interview nearby (:attr:`cakupan._flow.Result.blind_spots`).
     lang : {"id", "en"}
         Language of labels.
     simplify_m : float
@@ -268,7 +274,7 @@ def coverage_map(coverage: pd.DataFrame, shapes: dict[str, gpd.GeoDataFrame],
     thresholds : (float, float)
         ``under_ratio`` and ``over_ratio`` of the status classes, for the legend.
     """
-    data = page_data(coverage, shapes, gaps, interviews, audience, lang, simplify_m,
+    data = page_data(coverage, shapes, blind_spots, interviews, audience, lang, simplify_m,
                      max_flagged, max_points, thresholds)
     west, south, east, north = shapes["kelurahan"].to_crs(4326).total_bounds
     fmap = OfflineMap(location=[(south + north) / 2, (west + east) / 2], zoom_start=12,
@@ -278,8 +284,38 @@ def coverage_map(coverage: pd.DataFrame, shapes: dict[str, gpd.GeoDataFrame],
     return fmap
 
 
-def render(fmap: folium.Map) -> str:
-    """Return the page of ``fmap`` as text, Folium's random ids numbered in order."""
-    from cakupan.render.write import stable_ids
+def result_map(result, config: Config = Config(), audience: str = "supervisor",
+               lang: str = "id") -> folium.Map:
+    """Return the coverage map of a run (:class:`cakupan._flow.Result`), as ``map.html`` holds it.
 
-    return stable_ids(fmap.get_root().render())
+    ``config`` gives ``[map] simplify_m`` and the ``[coverage]`` ratios of the legend.
+    """
+    return coverage_map(result.coverage, result.shapes, result.blind_spots,
+                        lang=lang, simplify_m=config.map.simplify_m,
+                        interviews=result.tally, audience=audience,
+                        thresholds=(config.coverage.under_ratio, config.coverage.over_ratio))
+
+
+def map_page(result, config: Config = Config(), audience: str = "supervisor",
+             lang: str = "id") -> str:
+    """Return the text of ``map.html``: :func:`result_map`'s page with :func:`stable_ids`."""
+    return stable_ids(result_map(result, config, audience, lang).get_root().render())
+
+
+def stable_ids(page: str) -> str:
+    """Return a Folium page whose random element ids are numbered in order of appearance.
+
+    Examples
+    --------
+    >>> stable_ids("map_0123456789abcdef0123456789abcdef x "
+    ...            "geo_json_0123456789abcdef0123456789abcdef_styler")
+    'map_00000000000000000000000000000001 x geo_json_00000000000000000000000000000001_styler'
+    """
+    numbers: dict[str, str] = {}
+
+    def number(match):
+        key = match.group(1)
+        numbers.setdefault(key, f"{len(numbers) + 1:032d}")
+        return "_" + numbers[key]
+
+    return re.sub(r"_([0-9a-f]{32})(?![0-9a-f])", number, page)

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from cakupan._public import __version__
-from cakupan.detect.tally import piece
+from cakupan.config import Config
 from cakupan.labels import STATUS_COLOURS, labels
+from cakupan.measure.progress import daily_series
 
 COLUMNS = ("code", "name", "counted_households", "expected_households", "coverage_ratio",
            "gap_households", "status")
@@ -80,28 +81,6 @@ def ratio_histogram(coverage: pd.DataFrame, under: float = 0.9, over: float = 1.
                      "w": round(width - 2, 1), "h": round(h, 1), "count": count,
                      "label": label, "colour": STATUS_COLOURS[status]})
     return {"bars": bars, "max": top, "chart": c, "n": int(len(ratios))}
-
-
-def daily_series(interviews) -> pd.DataFrame:
-    """Return counted households per day and cumulatively (``date``, ``counted``, ``cumulative``).
-
-    ``interviews``: a frame, its tally (:mod:`cakupan.detect.tally`) or None.
-
-    Examples
-    --------
-    >>> iv = pd.DataFrame({"status": ["counted", "counted", "duplicate"],
-    ...                    "interviewed_at": pd.to_datetime(["2022-10-15 09:00",
-    ...                                     "2022-10-17 10:00", "2022-10-17 11:00"])})
-    >>> daily_series(iv)["cumulative"].tolist()
-    [1, 1, 2]
-    """
-    per_day = None if interviews is None else piece(interviews, "days")
-    if per_day is None or per_day.empty:
-        return pd.DataFrame({"date": [], "counted": [], "cumulative": []})
-    every = pd.date_range(per_day.index.min(), per_day.index.max(), freq="D")
-    per_day = per_day.reindex(every, fill_value=0)
-    return pd.DataFrame({"date": every, "counted": per_day.to_numpy(dtype=int),
-                         "cumulative": per_day.cumsum().to_numpy(dtype=int)})
 
 
 def progress_chart(series: pd.DataFrame, expected: float | None) -> dict | None:
@@ -169,7 +148,7 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
               for level in ("kecamatan", "kelurahan")]
     return _ENV.get_template("report.html").render(
         lang=lang,
-        w=labels(lang),
+        w=labels(lang)["page"],
         totals=totals,
         accounting=sorted(accounting.items()),
         tables=tables,
@@ -181,3 +160,12 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
                                 None if pd.isna(expected) else float(expected)),
         version=__version__,
     )
+
+
+def report_page(result, config: Config = Config(), lang: str = "id") -> str:
+    """Return ``report.html`` of a run (:class:`cakupan._flow.Result`).
+
+    ``config`` gives the ``[coverage]`` ratios of the histogram's colours.
+    """
+    return render_report(result.coverage, result.accounting, lang, interviews=result.tally,
+                         thresholds=(config.coverage.under_ratio, config.coverage.over_ratio))

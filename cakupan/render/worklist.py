@@ -1,183 +1,25 @@
 """The supervisor worklist: what to do tomorrow, one table per kind of task.
 
 Takes the coverage table (the columns of ``coverage.csv``), the interviews with their flags
-(:func:`cakupan.detect.checks.flag_interviews` joined to the interviews frame) and the enumerator
-scores (:func:`cakupan.detect.checks.enumerator_scores`), and returns three sheets as DataFrames
-with
-labels in Bahasa Indonesia (or English): RTs to revisit, interviews to verify and enumerators
-to call, each grouped by supervisor (the most urgent group first) and sorted by urgency within
-it. Computation only: :func:`cakupan.render._xlsx.write_xlsx` writes the sheets. No names or other
-personal data reach the sheets: interviews are named by their ID.
+(:func:`cakupan.detect.checks.flag_interviews` joined to the interviews frame, or their tally)
+and the enumerator scores (:func:`cakupan.detect.checks.enumerator_scores`), and returns three
+sheets as DataFrames, worded in Bahasa Indonesia or English (:mod:`cakupan.labels`): RTs to
+revisit, interviews to verify and enumerators to call, each grouped by supervisor (the most
+urgent group first) and sorted by urgency within it; :func:`worklist_sheets` does it for a
+run's result. Computation only: :func:`cakupan.render._xlsx.write_xlsx` writes the sheets. No
+names or other personal data reach the sheets: interviews are named by their ID.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
-from cakupan.detect.checks import FLAG_WEIGHTS, FLAGS
+from cakupan.detect.checks import FLAG_WEIGHTS, FLAGS, score_enumerators
 from cakupan.detect.tally import piece
-
-LABELS = {
-    "id": {
-        "sheet": {
-            "revisit": "RT dikunjungi ulang",
-            "verify": "Wawancara diperiksa",
-            "call": "Petugas dihubungi",
-        },
-        "column": {
-            "supervisor_id": "Pengawas (PML)",
-            "enumerator_id": "Petugas (PPL)",
-            "kecamatan": "Kecamatan",
-            "kelurahan_code": "Kode kelurahan",
-            "kelurahan": "Kelurahan",
-            "rw": "RW",
-            "rt": "RT",
-            "name": "Nama SLS",
-            "counted_households": "Ruta tercacah",
-            "expected_households": "Ruta diharapkan",
-            "expected_source": "Sumber perkiraan",
-            "coverage_pct": "Cakupan (%)",
-            "gap_households": "Kekurangan ruta",
-            "status": "Status",
-            "reason": "Alasan",
-            "interview_id": "ID wawancara",
-            "interviewed_at": "Waktu",
-            "location_check": "Cek lokasi",
-            "flags": "Tanda",
-            "evidence": "Bukti",
-            "doubtful": "Diragukan",
-            "lat": "Lintang",
-            "lon": "Bujur",
-            "urgency": "Urgensi",
-            "interviews": "Wawancara",
-            "counted": "Tercacah",
-            "flagged": "Ditandai",
-            "share_flagged_pct": "Ditandai (%)",
-            "score": "Skor",
-            "main_flag": "Tanda utama",
-        },
-        "value": {
-            "under": "kurang",
-            "not_started": "belum dimulai",
-            "counted": "tercacah",
-            "duplicate": "duplikat",
-            "no_coordinates": "tanpa koordinat",
-            "invalid_coordinates": "koordinat tidak sah",
-            "outside_area": "di luar wilayah",
-            "inside": "di dalam",
-            "boundary_ambiguous": "di batas",
-            "neighbour": "di tetangga",
-            "far_outside": "jauh di luar",
-            "unknown": "tidak diketahui",
-            "invented_cluster": "klaster buatan",
-            "too_fast_travel": "perpindahan terlalu cepat",
-            "route_detour": "menyimpang dari rute",
-            "duplicate_location": "lokasi kembar",
-            "duplicate_household_id": "ID ruta ganda",
-            "near_duplicate_location": "lokasi hampir kembar",
-            "outside_fieldwork_window": "di luar masa pencacahan",
-            "night_time": "malam hari",
-            "poor_gps": "GPS kurang akurat",
-            "yes": "ya",
-            "no_supervisor": "(tidak diketahui)",
-        },
-        "text": {
-            "not_started": "belum ada wawancara di RT ini",
-            "under": "baru {pct}% dari {expected} ruta",
-            "doubtful_in_rt": "; {n} wawancara diragukan",
-            "invented_cluster": "klaster #{id}: {size} wawancara di satu titik",
-            "too_fast_travel": "{speed} km/jam dari wawancara sebelumnya",
-            "route_detour": "jauh dari wawancara sebelum dan sesudahnya",
-            "duplicate_location": "koordinat sama dengan wawancara lain",
-            "near_duplicate_location": "{nearest} m dari wawancara lain",
-            "duplicate_household_id": "ID ruta sama dengan wawancara lain di RT ini",
-            "outside_fieldwork_window": "tanggal {date}",
-            "night_time": "pukul {time}",
-            "poor_gps": "akurasi {accuracy} m",
-            "far_outside": "jauh di luar RT yang dinyatakan",
-        },
-    },
-    "en": {
-        "sheet": {
-            "revisit": "RTs to revisit",
-            "verify": "Interviews to verify",
-            "call": "Enumerators to call",
-        },
-        "column": {
-            "supervisor_id": "Supervisor (PML)",
-            "enumerator_id": "Enumerator (PPL)",
-            "kecamatan": "Kecamatan",
-            "kelurahan_code": "Kelurahan code",
-            "kelurahan": "Kelurahan",
-            "rw": "RW",
-            "rt": "RT",
-            "name": "SLS name",
-            "counted_households": "Households counted",
-            "expected_households": "Households expected",
-            "expected_source": "Expected from",
-            "coverage_pct": "Coverage (%)",
-            "gap_households": "Households missing",
-            "status": "Status",
-            "reason": "Reason",
-            "interview_id": "Interview ID",
-            "interviewed_at": "Time",
-            "location_check": "Location check",
-            "flags": "Flags",
-            "evidence": "Evidence",
-            "doubtful": "Doubtful",
-            "lat": "Latitude",
-            "lon": "Longitude",
-            "urgency": "Urgency",
-            "interviews": "Interviews",
-            "counted": "Counted",
-            "flagged": "Flagged",
-            "share_flagged_pct": "Flagged (%)",
-            "score": "Score",
-            "main_flag": "Main flag",
-        },
-        "value": {
-            "under": "under",
-            "not_started": "not started",
-            "counted": "counted",
-            "duplicate": "duplicate",
-            "no_coordinates": "no coordinates",
-            "invalid_coordinates": "invalid coordinates",
-            "outside_area": "outside area",
-            "inside": "inside",
-            "boundary_ambiguous": "on the boundary",
-            "neighbour": "in a neighbour",
-            "far_outside": "far outside",
-            "unknown": "unknown",
-            "invented_cluster": "invented cluster",
-            "too_fast_travel": "too fast travel",
-            "route_detour": "route detour",
-            "duplicate_location": "duplicate location",
-            "duplicate_household_id": "duplicate household ID",
-            "near_duplicate_location": "near duplicate location",
-            "outside_fieldwork_window": "outside fieldwork window",
-            "night_time": "night time",
-            "poor_gps": "poor GPS",
-            "yes": "yes",
-            "no_supervisor": "(unknown)",
-        },
-        "text": {
-            "not_started": "no interview in this RT yet",
-            "under": "only {pct}% of {expected} households",
-            "doubtful_in_rt": "; {n} doubtful interviews",
-            "invented_cluster": "cluster #{id}: {size} interviews at one spot",
-            "too_fast_travel": "{speed} km/h from the previous interview",
-            "route_detour": "far from the interviews before and after it",
-            "duplicate_location": "same coordinates as another interview",
-            "near_duplicate_location": "{nearest} m from another interview",
-            "duplicate_household_id": "same household ID as another interview in this RT",
-            "outside_fieldwork_window": "dated {date}",
-            "night_time": "at {time}",
-            "poor_gps": "accuracy {accuracy} m",
-            "far_outside": "far outside the declared RT",
-        },
-    },
-}
+from cakupan.labels import labels as words
 
 _RT_KEY = ["kelurahan_code", "rw", "rt"]
 # An enumerator is worth a call for one serious flag, or for minor ones on this share of work.
@@ -243,9 +85,7 @@ def build_worklist(
     >>> sheets["RTs to revisit"][["Supervisor (PML)", "RT", "Reason"]].values.tolist()
     [['s1', '001', 'no interview in this RT yet']]
     """
-    if lang not in LABELS:
-        raise ValueError(f"lang must be one of {', '.join(LABELS)}, got {lang!r}")
-    labels = LABELS[lang]
+    labels = words(lang)
     tables = {
         "revisit": _revisit(coverage, interviews, labels),
         "verify": _verify(interviews, labels),
@@ -255,6 +95,21 @@ def build_worklist(
         labels["sheet"][key]: table.rename(columns=labels["column"])
         for key, table in tables.items()
     }
+
+
+def worklist_sheets(result, audience: str = "supervisor", lang: str = "id") -> dict:
+    """Return the worklist of a run (:class:`cakupan._flow.Result`), as ``worklist.xlsx`` holds it.
+
+    Planners get the RTs to revisit only, without officers.
+    """
+    counts = result.tally
+    sheets = build_worklist(result.coverage, counts,
+                            score_enumerators(counts.enumerators, counts.officers), lang=lang)
+    if audience == "planner":
+        name = words(lang)["sheet"]["revisit"]
+        officers = [words(lang)["column"][c] for c in ("supervisor_id", "enumerator_id")]
+        sheets = {name: sheets[name].drop(columns=officers, errors="ignore")}
+    return sheets
 
 
 def _revisit(coverage, interviews, labels):
@@ -299,12 +154,8 @@ def _revisit(coverage, interviews, labels):
             "reason": reason.astype("string"),
         }
     )
-    return _grouped(
-        out,
-        "gap_households",
-        ["gap_households", "kelurahan_code", "rw", "rt"],
-        [False, True, True, True],
-    )
+    return _grouped(out, "gap_households", ["gap_households", "kelurahan_code", "rw", "rt"],
+                    [False, True, True, True])
 
 
 def _responsible(rts, interviews):
@@ -344,12 +195,7 @@ def _verify(interviews, labels):
     far = (location == "far_outside").fillna(False)
     rows = interviews[(flags != "") | far]
     flags, far, location = flags[rows.index], far[rows.index], location[rows.index]
-
-    def column(name, dtype="float64"):
-        if name in rows:
-            return rows[name].astype(dtype)
-        return pd.Series(None, index=rows.index, dtype=dtype)
-
+    column = partial(_column, rows)
     has = {name: flags.str.contains(rf"(?:^|;){name}(?:;|$)", regex=True) for name in FLAGS}
     has["far_outside"] = far
     when = pd.to_datetime(column("interviewed_at", "datetime64[ns]"))
@@ -390,12 +236,9 @@ def _verify(interviews, labels):
             "urgency": urgency.round(2),
         }
     )
-    return _grouped(
-        out,
-        "urgency",
-        ["urgency", "enumerator_id", "interviewed_at", "interview_id"],
-        [False, True, True, True],
-    )
+    return _grouped(out, "urgency",
+                    ["urgency", "enumerator_id", "interviewed_at", "interview_id"],
+                    [False, True, True, True])
 
 
 def _call(scores, labels):
@@ -415,12 +258,7 @@ def _call(scores, labels):
         if len(rows) and counts
         else pd.Series(pd.NA, index=rows.index, dtype="string")
     )
-
-    def column(name, dtype):
-        if name in rows:
-            return rows[name].astype(dtype)
-        return pd.Series(None, index=rows.index, dtype=dtype)
-
+    column = partial(_column, rows)
     out = pd.DataFrame(
         {
             "supervisor_id": column("supervisor_id", "string").fillna(values["no_supervisor"]),
@@ -438,6 +276,13 @@ def _call(scores, labels):
     for name in counts:
         out[values.get(name, name)] = rows[name].astype("Int64")
     return _grouped(out, "score", ["score", "flagged", "enumerator_id"], [False, False, True])
+
+
+def _column(rows: pd.DataFrame, name: str, dtype="float64") -> pd.Series:
+    """Return ``rows[name]`` as ``dtype``; all missing when ``rows`` has no such column."""
+    if name in rows:
+        return rows[name].astype(dtype)
+    return pd.Series(None, index=rows.index, dtype=dtype)
 
 
 def _grouped(frame, urgency, by, ascending):

@@ -1,7 +1,12 @@
 """Write: every output file of a run, each written under a temporary name and then renamed.
 
-Only this module and :mod:`cakupan.read` touch the disk. An interrupted run leaves no half
-file behind, and the same inputs give the same bytes (apart from the manifest's time stamp).
+Takes a run's result (:class:`cakupan._flow.Result`) and writes the files of the contract:
+tables as CSV, blind spots as GeoJSON, layers in a GeoPackage, the manifest, and the pages
+and worksheets that :mod:`~cakupan.render.maps`, :mod:`~cakupan.render.report` and
+:mod:`~cakupan.render.worklist` build (written by :mod:`~cakupan.render._xlsx`). Builds no
+content of its own but the manifest. Only this module, :mod:`~cakupan.render._xlsx` and
+:mod:`cakupan.read` touch the disk. An interrupted run leaves no half file behind, and the same
+inputs give the same bytes (apart from the manifest's time stamp).
 """
 
 from __future__ import annotations
@@ -15,17 +20,24 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyogrio
+import pyproj
+import shapely
 
 from cakupan import _processes
+from cakupan._gdal import fixed_date
 from cakupan._public import __version__
 from cakupan.config import Config
 from cakupan.render import maps, report
+from cakupan.render._xlsx import write_xlsx
+from cakupan.render.layers import coverage_layers
+from cakupan.render.worklist import worklist_sheets
 
 #: The columns of interviews.csv, in order; never any coordinates or personal data.
 INTERVIEW_COLUMNS = (
@@ -35,8 +47,6 @@ INTERVIEW_COLUMNS = (
 )
 #: Columns left out for the planner audience.
 SUPERVISOR_ONLY = ("enumerator_id", "supervisor_id")
-# GeoPackage stores a change date; a fixed one keeps reruns byte-identical.
-pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
 
 
 @contextlib.contextmanager
@@ -145,27 +155,8 @@ def _own_bytes(text: pa.Array) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8)[ends[0]:ends[1]]
 
 
-def stable_ids(page: str) -> str:
-    """Return a Folium page whose random element ids are numbered in order of appearance.
-
-    Examples
-    --------
-    >>> stable_ids("map_0123456789abcdef0123456789abcdef x "
-    ...            "geo_json_0123456789abcdef0123456789abcdef_styler")
-    'map_00000000000000000000000000000001 x geo_json_00000000000000000000000000000001_styler'
-    """
-    numbers: dict[str, str] = {}
-
-    def number(match):
-        key = match.group(1)
-        numbers.setdefault(key, f"{len(numbers) + 1:032d}")
-        return "_" + numbers[key]
-
-    return re.sub(r"_([0-9a-f]{32})(?![0-9a-f])", number, page)
-
-
 def interview_rows(result, audience: str = "supervisor"):
-    """Return ``interviews.csv``'s rows of a run: a frame, or frames (rows kept on disk)."""
+    """Return ``interviews.csv``'s rows of a run: a frame, or frames (a run by parts)."""
     return result.rows.select(_interview_columns(result.rows.columns, audience))
 
 
@@ -174,32 +165,6 @@ def _interview_columns(present, audience) -> list[str]:
     if audience == "planner":
         columns = [c for c in columns if c not in SUPERVISOR_ONLY]
     return columns
-
-
-def levels(result, crs="EPSG:4326") -> dict[str, gpd.GeoDataFrame]:
-    """Return coverage rows joined to polygons, one frame per level that has polygons."""
-    table = result.coverage
-    out = {}
-    for level, frame in result.shapes.items():
-        rows = table[table["level"].eq(level)]
-        out[level] = gpd.GeoDataFrame(frame.merge(rows, on="code"), geometry="geometry",
-                                      crs=frame.crs).to_crs(crs)
-    return out
-
-
-def worklist_sheets(result, audience: str = "supervisor", lang: str = "id") -> dict:
-    """Return the worklist's sheets; planners get the RTs to revisit only, without officers."""
-    from cakupan.detect.checks import score_enumerators
-    from cakupan.render.worklist import LABELS, build_worklist
-
-    counts = result.tally
-    sheets = build_worklist(result.coverage, counts,
-                            score_enumerators(counts.enumerators, counts.officers), lang=lang)
-    if audience == "planner":
-        name = LABELS[lang]["sheet"]["revisit"]
-        officers = [LABELS[lang]["column"][c] for c in ("supervisor_id", "enumerator_id")]
-        sheets = {name: sheets[name].drop(columns=officers, errors="ignore")}
-    return sheets
 
 
 def write_outputs(result, out: Path, inputs=None, config: Config = Config(),
@@ -221,20 +186,15 @@ def write_outputs(result, out: Path, inputs=None, config: Config = Config(),
     if not html:
         for name in ("map.html", "report.html"):
             (out / name).unlink(missing_ok=True)
-    global _WRITING
-    _WRITING = (result, paths, config, audience, lang, html)
     rows = _told(interview_rows(result, audience), result.accounting, detail)
-    try:
-        if (_processes.available() if processes is None else processes) > 1:
-            with _processes.pool(1) as pool:
-                others = pool.submit(_write_others)
-                write_csv(paths["interviews.csv"], rows)
-                others.result()
-        else:
+    others = (result, paths, config, audience, lang, html)
+    if (_processes.available() if processes is None else processes) > 1:
+        with _processes.fork(_write_others, *others) as forked:
             write_csv(paths["interviews.csv"], rows)
-            _write_others()
-    finally:
-        _WRITING = None
+            forked.result()
+    else:
+        write_csv(paths["interviews.csv"], rows)
+        _write_others(*others)
     write_text(paths["manifest.json"], json.dumps(
         manifest(result, inputs, config, audience, lang, paths), indent=2, ensure_ascii=False)
         + "\n")
@@ -260,43 +220,35 @@ def _told(rows, accounting: dict, detail):
     return frames()
 
 
-#: What :func:`write_outputs` is writing, for the process it forks.
-_WRITING: tuple | None = None
-
-
-def _write_others() -> None:
-    """Write every file of :data:`_WRITING` but ``interviews.csv`` and the manifest."""
-    from cakupan.render._xlsx import write_xlsx
-
-    result, paths, config, audience, lang, html = _WRITING
+def _write_others(result, paths, config, audience, lang, html) -> None:
+    """Write every file of ``paths`` but ``interviews.csv`` and the manifest."""
     write_csv(paths["coverage.csv"], result.coverage)
-    with atomic(paths["gaps.geojson"]) as tmp:
-        result.blind_spots.to_file(tmp, driver="GeoJSON", engine="pyogrio")
-    with atomic(paths["coverage.gpkg"]) as tmp:
-        for level, frame in levels(result).items():
-            frame.to_file(tmp, layer=level, driver="GPKG", engine="pyogrio")
-        if len(result.blind_spots):
-            result.blind_spots.to_file(tmp, layer="gaps", driver="GPKG", engine="pyogrio")
+    write_geojson(paths["gaps.geojson"], result.blind_spots)
+    layers = coverage_layers(result)
+    if len(result.blind_spots):  # under the layer name of their file
+        layers["gaps"] = result.blind_spots
+    write_geopackage(paths["coverage.gpkg"], layers)
     if html:
-        _write_html(result, paths, config, audience, lang)
+        write_text(paths["map.html"], maps.map_page(result, config, audience, lang))
+        write_text(paths["report.html"], report.report_page(result, config, lang))
     write_xlsx(paths["worklist.xlsx"], worklist_sheets(result, audience, lang))
 
 
-def result_map(result, config: Config = Config(), audience: str = "supervisor",
-               lang: str = "id"):
-    """Return the coverage map of a run as a :class:`folium.Map` (what ``map.html`` holds)."""
-    return maps.coverage_map(result.coverage, result.shapes, result.blind_spots,
-                             lang=lang, simplify_m=config.map.simplify_m,
-                             interviews=result.tally, audience=audience,
-                             thresholds=(config.coverage.under_ratio, config.coverage.over_ratio))
+def write_geojson(path: Path, frame: gpd.GeoDataFrame) -> None:
+    """Write a GeoDataFrame as GeoJSON, atomically."""
+    with atomic(path) as tmp:
+        frame.to_file(tmp, driver="GeoJSON", engine="pyogrio")
 
 
-def _write_html(result, paths, config, audience, lang) -> None:
-    page = result_map(result, config, audience, lang).get_root().render()
-    write_text(paths["map.html"], stable_ids(page))
-    write_text(paths["report.html"], report.render_report(
-        result.coverage, result.accounting, lang, interviews=result.tally,
-        thresholds=(config.coverage.under_ratio, config.coverage.over_ratio)))
+def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """Write GeoDataFrames as the layers of one GeoPackage (name -> frame, in order), atomically.
+
+    The GeoPackage carries a fixed date (:func:`cakupan._gdal.fixed_date`), so the same
+    layers give the same bytes.
+    """
+    with atomic(path) as tmp, fixed_date():
+        for name, frame in layers.items():
+            frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
 
 
 def sha256(path: Path) -> str:
@@ -310,11 +262,6 @@ def sha256(path: Path) -> str:
 
 def manifest(result, inputs, config, audience, lang, paths) -> dict:
     """Return the manifest: inputs with SHA-256, settings, versions, row accounting."""
-    import folium
-    import numpy
-    import pyproj
-    import shapely
-
     given = {}
     if inputs is not None:
         for name, path in inputs.items():
@@ -329,7 +276,7 @@ def manifest(result, inputs, config, audience, lang, paths) -> dict:
         "versions": {
             "python": platform.python_version(),
             "pandas": pd.__version__,
-            "numpy": numpy.__version__,
+            "numpy": np.__version__,
             "geopandas": gpd.__version__,
             "shapely": shapely.__version__,
             "pyproj": pyproj.__version__,

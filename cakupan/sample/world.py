@@ -27,6 +27,7 @@ import shapely
 from scipy.cluster.vq import kmeans2
 from scipy.spatial import cKDTree
 
+from cakupan._gdal import fixed_date
 from cakupan.read.raster import PopulationRaster
 from cakupan.sample import layers
 
@@ -510,12 +511,13 @@ def write_world(world: World, folder) -> dict[str, Path]:
     for path in paths.values():
         path.unlink(missing_ok=True)
     world.kelurahan.to_file(paths["boundaries"], driver="GeoJSON")
-    world.units.to_file(paths["units"], driver="GPKG", layer="rt")
     world.prelist.to_csv(paths["prelist"], index=False)
     world.interviews.to_csv(paths["interviews"], index=False)
     layers.write_population_raster(paths["population"], world.population)
-    world.buildings.drop(columns="true_households").to_file(paths["buildings"], driver="GPKG",
-                                                            layer="buildings")
+    with fixed_date():  # the same world gives the same GeoPackage bytes
+        world.units.to_file(paths["units"], driver="GPKG", layer="rt")
+        world.buildings.drop(columns="true_households").to_file(
+            paths["buildings"], driver="GPKG", layer="buildings")
     world.truth_rt.to_csv(paths["truth_rt"], index=False)
     world.truth_interviews.to_csv(paths["truth_interviews"], index=False)
     world.households.to_parquet(paths["truth_households"], index=False)

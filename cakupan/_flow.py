@@ -18,6 +18,7 @@ import pandas as pd
 from cakupan import read
 from cakupan.assign import locate as assign
 from cakupan.config import Config
+from cakupan.crs import WGS84, metric_crs
 from cakupan.detect import checks
 from cakupan.detect.tally import Tally, compact, piece, tally
 from cakupan.errors import InputError
@@ -115,8 +116,8 @@ def load(inputs: Inputs, config: Config = Config(), interviews: bool = True) -> 
     population = None if inputs.population is None else read.read_population_raster(
         inputs.population)
     buildings = None if inputs.buildings is None else read.read_buildings(inputs.buildings)
-    return Loaded(kelurahan.to_crs(assign.WGS84), frame,
-                  None if units is None else units.to_crs(assign.WGS84), prelist,
+    return Loaded(kelurahan.to_crs(WGS84), frame,
+                  None if units is None else units.to_crs(WGS84), prelist,
                   tuple(personal), population, buildings)
 
 
@@ -213,8 +214,8 @@ def finish(counts: Tally, kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame |
         accounting["prelist"] = _account(prelist["status"])
     accounting.update(polygon_accounting or account_polygons(kelurahan, units))
     return Result(
-        kelurahan=kelurahan.to_crs(assign.WGS84),
-        units=None if rt_shapes is None else rt_shapes.to_crs(assign.WGS84),
+        kelurahan=kelurahan.to_crs(WGS84),
+        units=None if rt_shapes is None else rt_shapes.to_crs(WGS84),
         interviews=interviews,
         coverage=table,
         gaps=gaps,
@@ -232,7 +233,7 @@ def project(kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None = None):
     The CRS is the UTM zone of the area; kelurahan are sorted by code (ties in assignment go
     to the lowest); units missing a kelurahan code get the one they lie in.
     """
-    crs = assign.metric_crs(kelurahan)
+    crs = metric_crs(kelurahan)
     kelurahan = kelurahan.to_crs(crs).sort_values("kelurahan_code").reset_index(drop=True)
     if units is not None:
         units = assign.attach_units(units.to_crs(crs), kelurahan)
@@ -400,7 +401,7 @@ def _blind_spots(placed, units, population, buildings, config, crs) -> gpd.GeoDa
     spots = gaps_module.find_blind_spots(
         populated, (counted["x"].to_numpy()[sure], counted["y"].to_numpy()[sure]),
         units, config.gaps.distance_m, config.gaps.min_households, config.gaps.merge_distance_m)
-    return spots.to_crs(assign.WGS84)
+    return spots.to_crs(WGS84)
 
 
 def _unvisited(table: pd.DataFrame, units) -> gpd.GeoDataFrame:
@@ -408,7 +409,7 @@ def _unvisited(table: pd.DataFrame, units) -> gpd.GeoDataFrame:
     columns = ["rank", "kelurahan_code", "rw", "rt", "name", "estimated_households", "source"]
     if units is None:
         return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry",
-                                crs=assign.WGS84)
+                                crs=WGS84)
     rts = table[table["level"].eq("rt") & table["status"].eq("not_started")]
     shapes = topology.dissolve(units, _KEY)
     gaps = shapes.merge(rts, on=["kelurahan_code", "rw", "rt"])
@@ -418,7 +419,7 @@ def _unvisited(table: pd.DataFrame, units) -> gpd.GeoDataFrame:
                             kind="stable").reset_index(drop=True)
     gaps["rank"] = np.arange(1, len(gaps) + 1)
     return gpd.GeoDataFrame(gaps[[*columns, "geometry"]], geometry="geometry",
-                            crs=units.crs).to_crs(assign.WGS84)
+                            crs=units.crs).to_crs(WGS84)
 
 
 def _account(status: pd.Series) -> dict:

@@ -18,6 +18,7 @@ from cakupan import codes, read
 from cakupan.assign import locate as assign
 from cakupan.columns import BOUNDARIES, INTERVIEWS, PRELIST, UNITS
 from cakupan.config import Config
+from cakupan.crs import metric_crs
 from cakupan.measure import topology
 from cakupan.normalise import tables as normalise
 
@@ -52,7 +53,7 @@ def validate(inputs, config: Config = Config()) -> pd.DataFrame:
     raw = read.read_vector(inputs.boundaries, config.input.boundaries_layer,
                            config.input.boundaries_crs)
     kelurahan = normalise.boundaries(raw, config.boundaries, inputs.boundaries)
-    metric = assign.metric_crs(kelurahan)
+    metric = metric_crs(kelurahan)
     kelurahan = kelurahan.to_crs(metric).sort_values("kelurahan_code").reset_index(drop=True)
     rows.append(_polygons_row("boundaries", inputs.boundaries, raw, kelurahan, "kelurahan_code",
                               normalise.find_columns(raw, BOUNDARIES, config.boundaries)))

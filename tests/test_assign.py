@@ -14,6 +14,7 @@ import shapely
 from cakupan._text import fingerprints
 from cakupan.assign import locate as assign
 from cakupan.assign.locate import repeated
+from cakupan.errors import CRSMismatchError
 from cakupan.normalise import tables as normalise
 
 CRS = "EPSG:32748"
@@ -112,7 +113,7 @@ def test_rt_by_location_when_undeclared():
 
 def test_crs_mismatch_names_both():
     units = _kelurahan().to_crs(4326)
-    with pytest.raises(assign.CRSMismatchError, match="EPSG:4326.*to_crs"):
+    with pytest.raises(CRSMismatchError, match="EPSG:4326.*to_crs"):
         assign.assign_interviews(_interviews([(X0, Y0)]), _kelurahan(), units)
 
 

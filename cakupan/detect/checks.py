@@ -26,7 +26,7 @@ from cakupan._text import as_arrow, fingerprints
 from cakupan.assign._grid import reused
 from cakupan.assign.locate import in_sorted, sharing
 from cakupan.config import Checks
-from cakupan.errors import CRSMismatchError
+from cakupan.crs import require_metric
 
 #: Location classes of :func:`location_check`, from best to worst, then ``unknown``.
 LOCATION_CLASSES = ("inside", "boundary_ambiguous", "neighbour", "far_outside", "unknown")
@@ -125,11 +125,7 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
     y = np.asarray(y, dtype="float64")
     acc = np.asarray(accuracy_m, dtype="float64")
     declared = np.asarray(declared, dtype="int64")
-    if units.crs is not None and units.crs.is_geographic:
-        raise CRSMismatchError(
-            f"location_check needs units in a metric CRS, got {units.crs.to_string()}; "
-            "project them first, e.g. units.to_crs(interviews' UTM zone)"
-        )
+    require_metric(units.crs, "location_check's units are", "units")
     geoms = np.asarray(units.geometry.array, dtype=object)
     n_units = len(geoms)
     result = np.full(len(x), len(LOCATION_CLASSES) - 1, dtype="int8")  # unknown

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from cakupan.measure.expected import require_same_metric_crs
+from cakupan.crs import require_same_crs
 from cakupan.read.raster import PopulationRaster
 
 #: Columns of :func:`find_blind_spots`, in order (plus ``geometry``).
@@ -134,7 +134,7 @@ def find_blind_spots(
     >>> spots[["rank", "estimated_households", "nearest_rt", "area_m2"]].values.tolist()
     [[1, 20.0, '001/002', 10000.0]]
     """
-    require_same_metric_crs(populated, units, "populated places", "units")
+    require_same_crs(populated, units, "populated places", "units")
     if "households" not in populated.columns:
         raise ValueError("populated places need a 'households' column (see raster_cells)")
     xs, ys = _split_xy(counted_xy)

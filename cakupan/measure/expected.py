@@ -22,6 +22,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from cakupan.crs import crs_name, require_same_crs
 from cakupan.errors import CRSMismatchError, InputError
 from cakupan.read.raster import PopulationRaster
 
@@ -96,7 +97,7 @@ def households_from_raster(
         raise ValueError(f"household_size must be positive, got {household_size!r}")
     if units.crs is None:
         raise CRSMismatchError(
-            f"units have no CRS but the raster is in {_crs_name(raster.crs)}; "
+            f"units have no CRS but the raster is in {crs_name(raster.crs)}; "
             "set the units' CRS with .set_crs(...)"
         )
     target = pyproj.CRS.from_user_input(raster.crs)
@@ -133,7 +134,7 @@ def households_from_raster(
         if not inside.any():
             raise InputError(
                 f"population raster (bounds {tuple(round(b, 4) for b in raster.bounds)} in "
-                f"{_crs_name(target)}) does not overlap any unit; check that it covers the "
+                f"{crs_name(target)}) does not overlap any unit; check that it covers the "
                 "area and that its CRS is right",
                 path=raster.path,
             )
@@ -191,7 +192,7 @@ def households_from_buildings(
     >>> households_from_buildings(u, b, 1.5, 20.0).tolist()
     [3.0]
     """
-    require_same_metric_crs(units, buildings, "units", "buildings")
+    require_same_crs(units, buildings, "units", "buildings")
     homes = residential_buildings(buildings, min_area_m2)
     points = shapely.point_on_surface(homes.geometry.to_numpy())
     tree = shapely.STRtree(units.geometry.to_numpy())
@@ -337,29 +338,6 @@ def _calibrated(values: np.ndarray, has: np.ndarray, group: np.ndarray) -> np.nd
         factor = np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1), 1.0)
         out[:, column] = values[:, column] * factor[group_index]
     return out
-
-
-def require_same_metric_crs(left, right, left_name: str, right_name: str) -> None:
-    """Raise :class:`CRSMismatchError` unless both frames share one projected CRS."""
-    for frame, name in ((left, left_name), (right, right_name)):
-        if frame.crs is None:
-            raise CRSMismatchError(f"{name} have no CRS; set one with .set_crs(...)")
-    if not pyproj.CRS.from_user_input(left.crs).equals(right.crs):
-        raise CRSMismatchError(
-            f"{left_name} are in {_crs_name(left.crs)} but {right_name} in "
-            f"{_crs_name(right.crs)}; project both to one metric CRS, e.g. "
-            f".to_crs(cakupan.assign.locate.metric_crs({left_name}))"
-        )
-    if not pyproj.CRS.from_user_input(left.crs).is_projected:
-        raise CRSMismatchError(
-            f"{left_name} and {right_name} are in {_crs_name(left.crs)} (degrees); distances "
-            f"and areas need a metric CRS: .to_crs(cakupan.assign.locate.metric_crs({left_name}))"
-        )
-
-
-def _crs_name(crs) -> str:
-    crs = pyproj.CRS.from_user_input(crs)
-    return crs.to_string() if crs.to_epsg() is None else f"EPSG:{crs.to_epsg()}"
 
 
 def _north_up(raster: PopulationRaster):

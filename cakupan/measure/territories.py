@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from cakupan.measure.expected import require_same_metric_crs
+from cakupan.crs import require_same_crs
 
 TERRITORY_COLUMNS = ("kelurahan_code", "rw", "rt", "n_points")
 
@@ -65,7 +65,7 @@ def approximate_territories(
     >>> t[["rt", "n_points"]].values.tolist(), t.area.round(6).tolist()
     ([['001', 2], ['002', 1]], [6000.0, 4000.0])
     """
-    require_same_metric_crs(points, kelurahan, "interview points", "kelurahan")
+    require_same_crs(points, kelurahan, "interview points", "kelurahan")
     for frame, name, needed in (
         (points, "interview points", ("kelurahan_code", "rw", "rt")),
         (kelurahan, "kelurahan", ("kelurahan_code",)),

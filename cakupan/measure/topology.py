@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cakupan.crs import require_metric
+
 #: Overlaps smaller than this (m²) are rounding noise between shared vertices, not overlaps.
 MIN_OVERLAP_M2 = 1.0
 #: Holes smaller than this (m²) are floating-point noise of the union (about 1e-8 m² at
@@ -96,8 +98,7 @@ def overlaps_and_gaps(polygons: gpd.GeoDataFrame, code: str,
     >>> gaps[["area_m2", "neighbours"]].values.tolist()
     [[4.0, 'b;c']]
     """
-    if polygons.crs is not None and not polygons.crs.is_projected:
-        raise ValueError(f"polygons must be in a metric CRS to measure areas, not {polygons.crs}")
+    require_metric(polygons.crs, "polygons are", "polygons")
     geometry = shapely.make_valid(polygons.geometry.to_numpy())
     codes = polygons[code].astype("string").to_numpy(dtype=object)
     if _is_coverage(geometry):  # no overlaps, and the union is quick to find from the edges

@@ -1,7 +1,9 @@
 """Text columns handled in Arrow: look-ups and takes over millions of rows without objects.
 
 pandas holds text in Arrow arrays; going through numpy object arrays costs seconds and
-gigabytes at province size, so look-ups by code and takes by position stay in Arrow.
+gigabytes at province size, so look-ups by code and takes by position stay in Arrow. Values
+compared often are compared as 64-bit :func:`fingerprints`, looked up in sorted arrays
+(:func:`in_sorted`). Takes arrays and Series and returns new ones; keeps no state.
 """
 
 from __future__ import annotations
@@ -82,6 +84,18 @@ def fingerprints(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
     if text.null_count:
         out[text.is_null().to_numpy(zero_copy_only=False)] = 0
     return out
+
+
+def in_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Return whether each value is among ``sorted_keys``: a binary search, no hash of them.
+
+    Examples
+    --------
+    >>> in_sorted(np.array([3, 1, 4]), np.array([1, 2, 3])).tolist()
+    [True, True, False]
+    """
+    at = np.minimum(np.searchsorted(sorted_keys, values), max(len(sorted_keys) - 1, 0))
+    return (sorted_keys[at] == values) if len(sorted_keys) else np.zeros(len(values), bool)
 
 
 def maybe_padded(text: pa.Array) -> np.ndarray:

@@ -33,7 +33,15 @@ import pyarrow.compute as pc
 import pyproj
 import shapely
 
-from cakupan._text import as_arrow, fingerprints, joined_keys, positions_in, take_text, text_series
+from cakupan._text import (
+    as_arrow,
+    fingerprints,
+    in_sorted,
+    joined_keys,
+    positions_in,
+    take_text,
+    text_series,
+)
 from cakupan.assign._grid import PolygonIndex, index_of, reused
 from cakupan.crs import WGS84, require_same_crs
 
@@ -428,18 +436,6 @@ def repeated(values, fingerprints: np.ndarray | None = None) -> np.ndarray:
     else:
         codes = _codes(values)
     return _seen_before(codes)
-
-
-def in_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
-    """Return whether each value is among ``sorted_keys``: a binary search, no hash of them.
-
-    Examples
-    --------
-    >>> in_sorted(np.array([3, 1, 4]), np.array([1, 2, 3])).tolist()
-    [True, True, False]
-    """
-    at = np.minimum(np.searchsorted(sorted_keys, values), max(len(sorted_keys) - 1, 0))
-    return (sorted_keys[at] == values) if len(sorted_keys) else np.zeros(len(values), bool)
 
 
 def _codes(values) -> np.ndarray:

@@ -22,9 +22,9 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from cakupan._text import as_arrow, fingerprints
+from cakupan._text import as_arrow, fingerprints, in_sorted
 from cakupan.assign._grid import reused
-from cakupan.assign.locate import in_sorted, sharing
+from cakupan.assign.locate import sharing
 from cakupan.config import Checks
 from cakupan.crs import require_metric
 

@@ -25,7 +25,7 @@ from cakupan.errors import InputError
 from cakupan.measure import blind_spots as gaps_module
 from cakupan.measure import coverage, expected, topology
 from cakupan.measure import territories as _territories
-from cakupan.normalise import tables as normalise
+from cakupan.normalise import headers, sls, tables, vector
 
 #: A run's progress callback, called with each step's name as it starts (``read``,
 #: ``assign``, ``check``, ...). One that also has a ``detail(text)`` method is told during
@@ -97,7 +97,7 @@ def load(inputs: Inputs, config: Config = Config(), interviews: bool = True) -> 
     (:func:`cakupan.read.iter_batches`); other files, and coordinates in one geopoint column,
     are read whole (:func:`cakupan.read.read_table`). Both give the same frame.
     """
-    kelurahan = normalise.boundaries(
+    kelurahan = vector.boundaries(
         read.read_vector(inputs.boundaries, config.input.boundaries_layer,
                          config.input.boundaries_crs),
         config.boundaries, inputs.boundaries)
@@ -105,13 +105,13 @@ def load(inputs: Inputs, config: Config = Config(), interviews: bool = True) -> 
                        else (None, []))
     units = None
     if inputs.units is not None:
-        units = normalise.units(
+        units = vector.units(
             read.read_vector(inputs.units, config.input.units_layer, config.input.units_crs,
                              kind="units"),
             config.units, inputs.units)
     prelist = None
     if inputs.prelist is not None:
-        prelist = normalise.prelist(read.read_table(inputs.prelist, config.input.sheet),
+        prelist = tables.prelist(read.read_table(inputs.prelist, config.input.sheet),
                                     config.prelist, inputs.prelist)
     population = None if inputs.population is None else read.read_population_raster(
         inputs.population)
@@ -125,16 +125,16 @@ def load_interviews(path, config: Config, units: gpd.GeoDataFrame | None = None
                     ) -> tuple[pd.DataFrame, list[str]]:
     """Return the normalised interviews and the names of their personal columns.
 
-    ``units``: SLS codes resolved, :func:`cakupan.normalise.tables.resolve_sls`.
+    ``units``: SLS codes resolved, :func:`cakupan.normalise.sls.resolve_sls`.
     """
     try:
         frame = pd.concat(interview_batches(path, config, units=units))
-        return frame, normalise.personal_columns(pd.DataFrame(columns=read.batch_columns(path)))
+        return frame, headers.personal_columns(pd.DataFrame(columns=read.batch_columns(path)))
     except (InputError, read.WholeFileNeeded):
         pass  # read_table reads the file line by line, or says first what is wrong with it
     raw = read.read_table(path, config.input.sheet)
-    return (normalise.interviews(raw, config.interviews, path, config.checks.timezone, units),
-            normalise.personal_columns(raw))
+    return (tables.interviews(raw, config.interviews, path, config.checks.timezone, units),
+            headers.personal_columns(raw))
 
 
 def interview_batches(path, config: Config, row_group: int | None = None,
@@ -144,18 +144,19 @@ def interview_batches(path, config: Config, row_group: int | None = None,
     Only the columns used are read, numbers kept as numbers; each row is normalised on its
     own, so the batches concatenate to the frame of the whole file (``row_group``: of one
     Parquet row group; ``batch_rows`` rows at most, as :func:`cakupan.read.iter_batches`
-    takes them; ``units``: SLS codes resolved, :func:`cakupan.normalise.tables.resolve_sls`). Raises
+    takes them; ``units``: SLS codes resolved, :func:`cakupan.normalise.sls.resolve_sls`). Raises
     :class:`cakupan.read.WholeFileNeeded` (or :class:`InputError`) when the file must be
     read whole by :func:`cakupan.read.read_table`, e.g. coordinates in one geopoint column.
     """
     names = read.batch_columns(path)
-    found = {} if names is None else normalise.interview_columns(names, config.interviews, path)
+    found = {} if names is None else headers.interview_columns(names, config.interviews, path)
     if "lon" not in found or "lat" not in found:
         raise read.WholeFileNeeded(path)
-    numbers = {found[name] for name in normalise.NUMBERS if name in found}
+    numbers = {found[name] for name in headers.NUMBERS if name in found}
+    parsed = sls.Parsed()  # the codes one batch parsed, the next need not parse again
     for batch in read.iter_batches(path, set(found.values()), batch_rows, numbers=numbers,
                                    row_group=row_group):
-        yield normalise.interviews(batch, found, path, config.checks.timezone, units)
+        yield tables.interviews(batch, found, path, config.checks.timezone, units, parsed)
 
 
 def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None = None,
@@ -246,10 +247,10 @@ def place_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     """Return interviews placed in kelurahan and RTs, repeats set aside as ``duplicate``.
 
     Frames as :func:`project` returns them; SLS codes the units list take their RT from
-    the units (:func:`cakupan.normalise.tables.resolve_sls`).
+    the units (:func:`cakupan.normalise.sls.resolve_sls`).
     """
     if units is not None:
-        interviews = normalise.resolve_sls(interviews, units)
+        interviews = sls.resolve_sls(interviews, units)
     placed = (place or assign.assign_interviews)(interviews, kelurahan, units,
                                                  config.assign.sliver_tolerance_m)
     placed["status"] = assign.mark_duplicates(placed)
@@ -291,7 +292,7 @@ def measure_coverage(checked, kelurahan: gpd.GeoDataFrame,
     drawn from the interviews (``"territories"``), else None (``"none"``).
     """
     if prelist is not None and units is not None:
-        prelist = normalise.resolve_sls(prelist, units)
+        prelist = sls.resolve_sls(prelist, units)
     rt_shapes, rt_source = _rt_shapes(checked, kelurahan, units)
     expected = _expected(prelist, crosswalk(checked, kelurahan), rt_shapes, population,
                          buildings, config, kelurahan.crs)

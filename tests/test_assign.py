@@ -15,7 +15,7 @@ from cakupan._text import fingerprints
 from cakupan.assign import locate as assign
 from cakupan.assign.locate import repeated
 from cakupan.errors import CRSMismatchError
-from cakupan.normalise import tables as normalise
+from cakupan.normalise import tables
 
 CRS = "EPSG:32748"
 X0, Y0 = 680_000.0, 9_315_000.0
@@ -39,7 +39,7 @@ def _interviews(points, declared=None, lonlat=None):
                         "kelurahan_code": declared or [None] * len(points),
                         "rw": "001", "rt": "001"})
     raw.insert(0, "source_row", range(2, len(raw) + 2))
-    return normalise.interviews(raw.astype({"lon": "string", "lat": "string",
+    return tables.interviews(raw.astype({"lon": "string", "lat": "string",
                                             "kelurahan_code": "string"}), {})
 
 

@@ -19,7 +19,7 @@ from cakupan import read
 from cakupan.assign import locate as assign
 from cakupan.config import Config
 from cakupan.crs import WGS84, metric_crs
-from cakupan.detect import checks
+from cakupan.detect import flags, location
 from cakupan.detect.tally import Tally, compact, piece, tally
 from cakupan.errors import InputError
 from cakupan.measure import blind_spots as gaps_module
@@ -262,11 +262,11 @@ def check_interviews(placed: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
                      households=None) -> pd.DataFrame:
     """Return placed interviews with ``location_check``, ``flags`` and ``doubtful``.
 
-    ``households`` as :func:`cakupan.detect.checks.flag_interviews` takes it.
+    ``households`` as :func:`cakupan.detect.flags.flag_interviews` takes it.
     """
     out = placed.copy(deep=False)
     out["location_check"] = _location_check(out, kelurahan, units, config)
-    return out.join(checks.flag_interviews(out, config.checks, households))
+    return out.join(flags.flag_interviews(out, config.checks, households))
 
 
 def crosswalk(placed, kelurahan: gpd.GeoDataFrame) -> pd.Series:
@@ -331,7 +331,7 @@ def _location_check(placed, kelurahan, units, config) -> pd.Series:
         polygons = kelurahan.geometry
     usable = placed["status"].isin(["counted", "duplicate"]).to_numpy()
     x = np.where(usable, placed["x"].to_numpy(), np.nan)
-    return checks.location_check(x, placed["y"].to_numpy(), placed["gps_accuracy_m"].to_numpy(),
+    return location.location_check(x, placed["y"].to_numpy(), placed["gps_accuracy_m"].to_numpy(),
                                  declared, polygons, config.checks).set_axis(placed.index)
 
 

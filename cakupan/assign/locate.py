@@ -17,7 +17,7 @@ Rules, in order:
 3. Counting. An interview is counted in the kelurahan it declares when that code is known
    (directly or through the crosswalk), otherwise in the kelurahan where it lies; in the RT
    it declares, otherwise (with SLS polygons) in the RT where it lies. The location check
-   (:mod:`cakupan.detect.checks`) says when declaration and location disagree.
+   (:mod:`cakupan.detect.location`) says when declaration and location disagree.
 4. Crosswalk. BPS and Kemendagri number desa differently. A declared kelurahan code that is
    not in the boundaries is matched to the kelurahan where most of its interviews lie; every
    such match is reported, none is silent.

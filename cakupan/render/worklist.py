@@ -1,9 +1,9 @@
 """The supervisor worklist: what to do tomorrow, one table per kind of task.
 
 Takes the coverage table (the columns of ``coverage.csv``), the interviews with their flags
-(:func:`cakupan.detect.checks.flag_interviews` joined to the interviews frame) and the enumerator
-scores (:func:`cakupan.detect.checks.enumerator_scores`), and returns three sheets as DataFrames
-with
+(:func:`cakupan.detect.flags.flag_interviews` joined to the interviews frame) and the
+enumerator scores (:func:`cakupan.detect.enumerators.enumerator_scores`), and returns three
+sheets as DataFrames with
 labels in Bahasa Indonesia (or English): RTs to revisit, interviews to verify and enumerators
 to call, each grouped by supervisor (the most urgent group first) and sorted by urgency within
 it. Computation only: :func:`cakupan.render._xlsx.write_xlsx` writes the sheets. No names or other
@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cakupan.detect.checks import FLAG_WEIGHTS, FLAGS
+from cakupan.detect.flags import FLAG_WEIGHTS, FLAGS
 from cakupan.detect.tally import piece
 
 LABELS = {
@@ -205,7 +205,7 @@ def build_worklist(
         when present: ``location_check``, ``doubtful``, ``cluster_id``, ``cluster_size``,
         ``nearest_m``, ``speed_kmh``, ``gps_accuracy_m``, ``lat``, ``lon``. Or their tally.
     enumerator_scores : pandas.DataFrame
-        The result of :func:`cakupan.detect.checks.enumerator_scores`.
+        The result of :func:`cakupan.detect.enumerators.enumerator_scores`.
     lang : {"id", "en"}
         Language of sheet names, headers and texts.
 
@@ -221,7 +221,7 @@ def build_worklist(
           ``far_outside``, with the evidence. Urgency: the flags' weights.
         - ``Petugas dihubungi`` / ``Enumerators to call``: enumerators with an interview
           flagged seriously (a flag weighing 0.5 or more in
-          :data:`cakupan.detect.checks.FLAG_WEIGHTS`) or with half their interviews flagged.
+          :data:`cakupan.detect.flags.FLAG_WEIGHTS`) or with half their interviews flagged.
           Urgency: their score.
 
     Examples

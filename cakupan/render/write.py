@@ -210,7 +210,7 @@ def levels(result, crs="EPSG:4326") -> dict[str, gpd.GeoDataFrame]:
 
 def worklist_sheets(result, audience: str = "supervisor", lang: str = "id") -> dict:
     """Return the worklist's sheets; planners get the RTs to revisit only, without officers."""
-    from cakupan.detect.checks import score_enumerators
+    from cakupan.detect.enumerators import score_enumerators
     from cakupan.render.worklist import LABELS, build_worklist
 
     counts = result.tally

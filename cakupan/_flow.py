@@ -447,14 +447,14 @@ def account_polygons(kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None
 def _account_polygons(frame: gpd.GeoDataFrame, code: str) -> dict:
     """Return the accounting of a polygon layer (metric CRS).
 
-    Polygons read, used, set aside (no RT label) and repaired, and the overlaps and gaps
-    between neighbours.
+    Polygons read, used, set aside (no RT label) and repaired, and the overlaps and holes
+    between neighbours (under the manifest's key ``overlaps_and_gaps``).
     """
     repairs = frame["repairs"].fillna("")
     status = pd.Series(np.where(repairs.str.contains("no_rt_label"), "no_rt_label", "counted"))
     shapes = frame.assign(**{code: frame[code].fillna("")})
     return {**_account(status), "repaired": int(repairs.ne("").sum()),
-            "overlaps_and_gaps": topology.summary(*topology.overlaps_and_gaps(shapes, code))}
+            "overlaps_and_gaps": topology.summary(*topology.overlaps_and_holes(shapes, code))}
 
 
 def analyse_files(inputs: Inputs, config: Config = Config(), progress: Progress | None = None,

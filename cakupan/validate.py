@@ -138,8 +138,8 @@ def _table_row(name, path, raw, frame, found) -> dict:
 
 def _polygons_row(name, path, raw: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, code: str,
                   found) -> dict:
-    overlaps, gaps = topology.overlaps_and_gaps(polygons, code)
-    figures = topology.summary(overlaps, gaps)
+    overlaps, holes = topology.overlaps_and_holes(polygons, code)
+    figures = topology.summary(overlaps, holes)
     repairs = polygons["repairs"].fillna("")
     aside = repairs.str.contains("no_rt_label")
     return {"input": name, "file": str(path), "format": _format(path),

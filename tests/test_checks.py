@@ -16,7 +16,7 @@ from cakupan.errors import CRSMismatchError
 
 CHECKS = Checks()
 
-# A (declared) and B share an edge; D lies 3 m above A (a digitising gap: still adjacent);
+# A (declared) and B share an edge; D lies 3 m above A (a digitising slip: still adjacent);
 # C lies 750 m east of A, adjacent to nothing.
 UNITS = gpd.GeoSeries(
     [box(0, 0, 100, 100), box(100, 0, 200, 100), box(850, 0, 950, 100), box(0, 103, 100, 200)],
@@ -34,7 +34,7 @@ A = 0
         (105, 50, 20, "boundary_ambiguous"),  # 5 m outside, circle crosses back in
         (105, 50, 3, "neighbour"),  # 5 m outside, into the adjacent unit
         (150, 112, 15, "neighbour"),  # in no unit, within accuracy of adjacent B
-        (50, 150, 5, "neighbour"),  # in D, adjacent across a 3 m gap
+        (50, 150, 5, "neighbour"),  # in D, adjacent across a 3 m strip
         (900, 50, 5, "far_outside"),  # 800 m away in non-adjacent C
         (150, 130, 10, "far_outside"),  # in no unit, beyond accuracy of B
         (50, 50, 49, "inside"),  # 49 m accuracy is still usable (50 m from each edge)...

@@ -27,7 +27,7 @@ Rules, one per flag (a row may get several; the thresholds are the ``[checks]`` 
   visits at one spot; an apartment block (rusun) can, so verify before rejecting.
 - ``too_fast_travel``: the straight-line speed from the enumerator's previous interview
   exceeds ``max_speed_kmh``, after subtracting both fixes' accuracy radii (GPS noise; an
-  unknown accuracy counts as ``max_accuracy_m``) and taking gaps shorter than
+  unknown accuracy counts as ``max_accuracy_m``) and taking a time between them shorter than
   ``min_gap_minutes`` as that long (same-minute clocks). The trip is blamed on its odd
   end (a ``route_detour``, or too fast on both sides), else on its later interview.
 - ``route_detour``: farther than ``detour_m`` (beyond GPS noise) from both the previous

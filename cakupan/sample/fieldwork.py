@@ -198,8 +198,8 @@ def _timestamps(rows, rng) -> pd.DataFrame:
     total = genuine.groupby("enumerator")["enumerator"].transform("size").to_numpy()
     per_day = np.maximum(4, np.ceil(total / 24)).astype(int)
     day, slot = k // per_day, k % per_day
-    gap = rng.uniform(15, 45, len(genuine))
-    minutes = pd.Series(gap).groupby([genuine["enumerator"].to_numpy(), day]).cumsum()
+    pause = rng.uniform(15, 45, len(genuine))
+    minutes = pd.Series(pause).groupby([genuine["enumerator"].to_numpy(), day]).cumsum()
     offset = rng.integers(0, 60, len(genuine)) * (slot == 0) + minutes.to_numpy()
     when = np.empty(len(rows), dtype="datetime64[ns]")
     when[~invented] = START + pd.to_timedelta(day, unit="D") + pd.to_timedelta(offset, unit="min")

@@ -331,8 +331,9 @@ def _location_check(placed, kelurahan, units, config) -> pd.Series:
         polygons = kelurahan.geometry
     usable = placed["status"].isin(["counted", "duplicate"]).to_numpy()
     x = np.where(usable, placed["x"].to_numpy(), np.nan)
-    return location.location_check(x, placed["y"].to_numpy(), placed["gps_accuracy_m"].to_numpy(),
-                                 declared, polygons, config.checks).set_axis(placed.index)
+    return location.location_check(x, placed["y"].to_numpy(),
+                                   placed["gps_accuracy_m"].to_numpy(), declared, polygons,
+                                   config.checks).set_axis(placed.index)
 
 
 _KEY = ["kelurahan_code", "rw", "rt"]

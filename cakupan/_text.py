@@ -55,6 +55,11 @@ def fingerprints(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
     few others need comparing whole (:func:`cakupan.assign.locate.repeated`). Missing values get 0,
     as the empty text does. A polynomial over the bytes, computed in numpy without objects.
 
+    Why not pandas' ``hash_pandas_object``: it makes a Python string of every value. On
+    8,000,000 unique IDs (the city pipeline's, stretched) this takes 0.44 s (one width) and
+    1.08 s (mixed widths), pandas 2.6 and 2.8 s (CPU medians on a 2-core machine,
+    ``python benchmarks/kernels.py --size city --rows 8000000 --kernels fingerprints``).
+
     Examples
     --------
     >>> a, b, c, empty, missing = fingerprints(pa.array(["ab", "ba", "ab", "", None]))

@@ -36,11 +36,10 @@ from cakupan.sample.layers import METRIC
 HOUSEHOLDS_PER_KM2_CITY = 498_812  # 1,895,486 people / 3.8
 HOUSEHOLDS_PER_RT = 103.5
 RT_PER_RW = 5.0
+PRELIST_ERROR_SD = 0.03
 
 #: Number of kelurahan in each sample size (the first ones by code).
 SIZES = {"tiny": 3, "small": 12, "city": 104}
-
-PRELIST_ERROR_SD = 0.03
 
 
 @dataclass(frozen=True)

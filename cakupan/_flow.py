@@ -18,14 +18,15 @@ import pandas as pd
 from cakupan import read
 from cakupan.assign import locate as assign
 from cakupan.config import Config
-from cakupan.detect import checks
+from cakupan.crs import WGS84, metric_crs
+from cakupan.detect import flags, location
 from cakupan.detect.tally import Tally, compact, piece, tally
 from cakupan.errors import InputError
 from cakupan.measure import blind_spots as gaps_module
 from cakupan.measure import coverage, expected, topology
 from cakupan.measure import territories as _territories
 from cakupan.measure.levels import level_shapes
-from cakupan.normalise import tables as normalise
+from cakupan.normalise import headers, sls, tables, vector
 
 #: A run's progress callback, called with each step's name as it starts (``read``,
 #: ``assign``, ``check``, ...). One that also has a ``detail(text)`` method is told during
@@ -99,7 +100,7 @@ def load(inputs: Inputs, config: Config = Config(), interviews: bool = True) -> 
     (:func:`cakupan.read.iter_batches`); other files, and coordinates in one geopoint column,
     are read whole (:func:`cakupan.read.read_table`). Both give the same frame.
     """
-    kelurahan = normalise.boundaries(
+    kelurahan = vector.boundaries(
         read.read_vector(inputs.boundaries, config.input.boundaries_layer,
                          config.input.boundaries_crs),
         config.boundaries, inputs.boundaries)
@@ -107,19 +108,19 @@ def load(inputs: Inputs, config: Config = Config(), interviews: bool = True) -> 
                        else (None, []))
     units = None
     if inputs.units is not None:
-        units = normalise.units(
+        units = vector.units(
             read.read_vector(inputs.units, config.input.units_layer, config.input.units_crs,
                              kind="units"),
             config.units, inputs.units)
     prelist = None
     if inputs.prelist is not None:
-        prelist = normalise.prelist(read.read_table(inputs.prelist, config.input.sheet),
+        prelist = tables.prelist(read.read_table(inputs.prelist, config.input.sheet),
                                     config.prelist, inputs.prelist)
     population = None if inputs.population is None else read.read_population_raster(
         inputs.population)
     buildings = None if inputs.buildings is None else read.read_buildings(inputs.buildings)
-    return Loaded(kelurahan.to_crs(assign.WGS84), frame,
-                  None if units is None else units.to_crs(assign.WGS84), prelist,
+    return Loaded(kelurahan.to_crs(WGS84), frame,
+                  None if units is None else units.to_crs(WGS84), prelist,
                   tuple(personal), population, buildings)
 
 
@@ -127,16 +128,16 @@ def load_interviews(path, config: Config, units: gpd.GeoDataFrame | None = None
                     ) -> tuple[pd.DataFrame, list[str]]:
     """Return the normalised interviews and the names of their personal columns.
 
-    ``units``: SLS codes resolved, :func:`cakupan.normalise.tables.resolve_sls`.
+    ``units``: SLS codes resolved, :func:`cakupan.normalise.sls.resolve_sls`.
     """
     try:
         frame = pd.concat(interview_batches(path, config, units=units))
-        return frame, normalise.personal_columns(pd.DataFrame(columns=read.batch_columns(path)))
+        return frame, headers.personal_columns(pd.DataFrame(columns=read.batch_columns(path)))
     except (InputError, read.WholeFileNeeded):
         pass  # read_table reads the file line by line, or says first what is wrong with it
     raw = read.read_table(path, config.input.sheet)
-    return (normalise.interviews(raw, config.interviews, path, config.checks.timezone, units),
-            normalise.personal_columns(raw))
+    return (tables.interviews(raw, config.interviews, path, config.checks.timezone, units),
+            headers.personal_columns(raw))
 
 
 def interview_batches(path, config: Config, row_group: int | None = None,
@@ -146,18 +147,19 @@ def interview_batches(path, config: Config, row_group: int | None = None,
     Only the columns used are read, numbers kept as numbers; each row is normalised on its
     own, so the batches concatenate to the frame of the whole file (``row_group``: of one
     Parquet row group; ``batch_rows`` rows at most, as :func:`cakupan.read.iter_batches`
-    takes them; ``units``: SLS codes resolved, :func:`cakupan.normalise.tables.resolve_sls`). Raises
+    takes them; ``units``: SLS codes resolved, :func:`cakupan.normalise.sls.resolve_sls`). Raises
     :class:`cakupan.read.WholeFileNeeded` (or :class:`InputError`) when the file must be
     read whole by :func:`cakupan.read.read_table`, e.g. coordinates in one geopoint column.
     """
     names = read.batch_columns(path)
-    found = {} if names is None else normalise.interview_columns(names, config.interviews, path)
+    found = {} if names is None else headers.interview_columns(names, config.interviews, path)
     if "lon" not in found or "lat" not in found:
         raise read.WholeFileNeeded(path)
-    numbers = {found[name] for name in normalise.NUMBERS if name in found}
+    numbers = {found[name] for name in headers.NUMBERS if name in found}
+    parsed = sls.Parsed()  # the codes one batch parsed, the next need not parse again
     for batch in read.iter_batches(path, set(found.values()), batch_rows, numbers=numbers,
                                    row_group=row_group):
-        yield normalise.interviews(batch, found, path, config.checks.timezone, units)
+        yield tables.interviews(batch, found, path, config.checks.timezone, units, parsed)
 
 
 def analyse(loaded: Loaded, config: Config = Config(), progress: Progress | None = None,
@@ -215,8 +217,8 @@ def finish(counts: Tally, kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame |
     if prelist is not None:
         accounting["prelist"] = _account(prelist["status"])
     accounting.update(polygon_accounting or account_polygons(kelurahan, units))
-    kelurahan = kelurahan.to_crs(assign.WGS84)
-    rt_shapes = None if rt_shapes is None else rt_shapes.to_crs(assign.WGS84)
+    kelurahan = kelurahan.to_crs(WGS84)
+    rt_shapes = None if rt_shapes is None else rt_shapes.to_crs(WGS84)
     return Result(
         kelurahan=kelurahan,
         units=rt_shapes,
@@ -238,7 +240,7 @@ def project(kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None = None):
     The CRS is the UTM zone of the area; kelurahan are sorted by code (ties in assignment go
     to the lowest); units missing a kelurahan code get the one they lie in.
     """
-    crs = assign.metric_crs(kelurahan)
+    crs = metric_crs(kelurahan)
     kelurahan = kelurahan.to_crs(crs).sort_values("kelurahan_code").reset_index(drop=True)
     if units is not None:
         units = assign.attach_units(units.to_crs(crs), kelurahan)
@@ -251,10 +253,10 @@ def place_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     """Return interviews placed in kelurahan and RTs, repeats set aside as ``duplicate``.
 
     Frames as :func:`project` returns them; SLS codes the units list take their RT from
-    the units (:func:`cakupan.normalise.tables.resolve_sls`).
+    the units (:func:`cakupan.normalise.sls.resolve_sls`).
     """
     if units is not None:
-        interviews = normalise.resolve_sls(interviews, units)
+        interviews = sls.resolve_sls(interviews, units)
     placed = (place or assign.assign_interviews)(interviews, kelurahan, units,
                                                  config.assign.sliver_tolerance_m)
     placed["status"] = assign.mark_duplicates(placed)
@@ -266,11 +268,11 @@ def check_interviews(placed: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
                      households=None) -> pd.DataFrame:
     """Return placed interviews with ``location_check``, ``flags`` and ``doubtful``.
 
-    ``households`` as :func:`cakupan.detect.checks.flag_interviews` takes it.
+    ``households`` as :func:`cakupan.detect.flags.flag_interviews` takes it.
     """
     out = placed.copy(deep=False)
     out["location_check"] = _location_check(out, kelurahan, units, config)
-    return out.join(checks.flag_interviews(out, config.checks, households))
+    return out.join(flags.flag_interviews(out, config.checks, households))
 
 
 def crosswalk(placed, kelurahan: gpd.GeoDataFrame) -> pd.Series:
@@ -296,7 +298,7 @@ def measure_coverage(checked, kelurahan: gpd.GeoDataFrame,
     drawn from the interviews (``"territories"``), else None (``"none"``).
     """
     if prelist is not None and units is not None:
-        prelist = normalise.resolve_sls(prelist, units)
+        prelist = sls.resolve_sls(prelist, units)
     rt_shapes, rt_source = _rt_shapes(checked, kelurahan, units)
     expected = _expected(prelist, crosswalk(checked, kelurahan), rt_shapes, population,
                          buildings, config, kelurahan.crs)
@@ -335,8 +337,9 @@ def _location_check(placed, kelurahan, units, config) -> pd.Series:
         polygons = kelurahan.geometry
     usable = placed["status"].isin(["counted", "duplicate"]).to_numpy()
     x = np.where(usable, placed["x"].to_numpy(), np.nan)
-    return checks.location_check(x, placed["y"].to_numpy(), placed["gps_accuracy_m"].to_numpy(),
-                                 declared, polygons, config.checks).set_axis(placed.index)
+    return location.location_check(x, placed["y"].to_numpy(),
+                                   placed["gps_accuracy_m"].to_numpy(), declared, polygons,
+                                   config.checks).set_axis(placed.index)
 
 
 _KEY = ["kelurahan_code", "rw", "rt"]
@@ -406,7 +409,7 @@ def _blind_spots(placed, units, population, buildings, config, crs) -> gpd.GeoDa
     spots = gaps_module.find_blind_spots(
         populated, (counted["x"].to_numpy()[sure], counted["y"].to_numpy()[sure]),
         units, config.gaps.distance_m, config.gaps.min_households, config.gaps.merge_distance_m)
-    return spots.to_crs(assign.WGS84)
+    return spots.to_crs(WGS84)
 
 
 def _unvisited(table: pd.DataFrame, rt_shapes) -> gpd.GeoDataFrame:
@@ -417,7 +420,7 @@ def _unvisited(table: pd.DataFrame, rt_shapes) -> gpd.GeoDataFrame:
     columns = ["rank", "kelurahan_code", "rw", "rt", "name", "estimated_households", "source"]
     if rt_shapes is None:
         return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry",
-                                crs=assign.WGS84)
+                                crs=WGS84)
     rts = table[table["level"].eq("rt") & table["status"].eq("not_started")]
     gaps = rt_shapes.merge(rts, on=["kelurahan_code", "rw", "rt"])
     gaps = gaps.rename(columns={"gap_households": "estimated_households"})
@@ -426,7 +429,7 @@ def _unvisited(table: pd.DataFrame, rt_shapes) -> gpd.GeoDataFrame:
                             kind="stable").reset_index(drop=True)
     gaps["rank"] = np.arange(1, len(gaps) + 1)
     return gpd.GeoDataFrame(gaps[[*columns, "geometry"]], geometry="geometry",
-                            crs=rt_shapes.crs).to_crs(assign.WGS84)
+                            crs=rt_shapes.crs).to_crs(WGS84)
 
 
 def _account(status: pd.Series) -> dict:
@@ -453,14 +456,14 @@ def account_polygons(kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None
 def _account_polygons(frame: gpd.GeoDataFrame, code: str) -> dict:
     """Return the accounting of a polygon layer (metric CRS).
 
-    Polygons read, used, set aside (no RT label) and repaired, and the overlaps and gaps
-    between neighbours.
+    Polygons read, used, set aside (no RT label) and repaired, and the overlaps and holes
+    between neighbours (under the manifest's key ``overlaps_and_gaps``).
     """
     repairs = frame["repairs"].fillna("")
     status = pd.Series(np.where(repairs.str.contains("no_rt_label"), "no_rt_label", "counted"))
     shapes = frame.assign(**{code: frame[code].fillna("")})
     return {**_account(status), "repaired": int(repairs.ne("").sum()),
-            "overlaps_and_gaps": topology.summary(*topology.overlaps_and_gaps(shapes, code))}
+            "overlaps_and_gaps": topology.summary(*topology.overlaps_and_holes(shapes, code))}
 
 
 def analyse_files(inputs: Inputs, config: Config = Config(), progress: Progress | None = None,

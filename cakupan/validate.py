@@ -18,8 +18,10 @@ from cakupan import codes, read
 from cakupan.assign import locate as assign
 from cakupan.columns import BOUNDARIES, INTERVIEWS, PRELIST, UNITS
 from cakupan.config import Config
+from cakupan.crs import metric_crs
 from cakupan.measure import topology
-from cakupan.normalise import tables as normalise
+from cakupan.normalise import headers, sls, tables, vector
+from cakupan.normalise.values import geopoint_column
 
 #: The columns of the summary table, in order.
 SUMMARY_COLUMNS = ("input", "file", "format", "crs", "rows_read", "rows_usable",
@@ -51,16 +53,16 @@ def validate(inputs, config: Config = Config()) -> pd.DataFrame:
     rows = []
     raw = read.read_vector(inputs.boundaries, config.input.boundaries_layer,
                            config.input.boundaries_crs)
-    kelurahan = normalise.boundaries(raw, config.boundaries, inputs.boundaries)
-    metric = assign.metric_crs(kelurahan)
+    kelurahan = vector.boundaries(raw, config.boundaries, inputs.boundaries)
+    metric = metric_crs(kelurahan)
     kelurahan = kelurahan.to_crs(metric).sort_values("kelurahan_code").reset_index(drop=True)
     rows.append(_polygons_row("boundaries", inputs.boundaries, raw, kelurahan, "kelurahan_code",
-                              normalise.find_columns(raw, BOUNDARIES, config.boundaries)))
+                              headers.find_columns(raw, BOUNDARIES, config.boundaries)))
     units = None
     if inputs.units is not None:
         raw = read.read_vector(inputs.units, config.input.units_layer, config.input.units_crs,
                                kind="units")
-        units = assign.attach_units(normalise.units(raw, config.units, inputs.units).to_crs(
+        units = assign.attach_units(vector.units(raw, config.units, inputs.units).to_crs(
             metric), kelurahan)
         keyed = units.assign(unit=codes.rt_code(units["kelurahan_code"].fillna("?"),
                                                 units["rw"].fillna("?"),
@@ -69,13 +71,13 @@ def validate(inputs, config: Config = Config()) -> pd.DataFrame:
                                            "unlabelled-" + pd.Series(range(len(units)),
                                                                      index=units.index).astype(str))
         rows.append(_polygons_row("units", inputs.units, raw, keyed, "unit",
-                                  normalise.find_columns(raw, UNITS, config.units)))
+                                  headers.find_columns(raw, UNITS, config.units)))
     if inputs.interviews is not None:
         raw = read.read_table(inputs.interviews, config.input.sheet)
-        frame = normalise.interviews(raw, config.interviews, inputs.interviews,
+        frame = tables.interviews(raw, config.interviews, inputs.interviews,
                                      config.checks.timezone)
         if units is not None:
-            frame = normalise.resolve_sls(frame, units)
+            frame = sls.resolve_sls(frame, units)
         placed = assign.assign_interviews(frame, kelurahan, units,
                                           config.assign.sliver_tolerance_m)
         placed["status"] = assign.mark_duplicates(placed)
@@ -83,16 +85,16 @@ def validate(inputs, config: Config = Config()) -> pd.DataFrame:
                                _interview_columns(raw, config.interviews)))
     if inputs.prelist is not None:
         raw = read.read_table(inputs.prelist, config.input.sheet)
-        frame = normalise.prelist(raw, config.prelist, inputs.prelist)
+        frame = tables.prelist(raw, config.prelist, inputs.prelist)
         rows.append(_table_row("prelist", inputs.prelist, raw, frame,
-                               normalise.find_columns(raw, PRELIST, config.prelist)))
+                               headers.find_columns(raw, PRELIST, config.prelist)))
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 
 def _interview_columns(raw, explicit) -> dict[str, str]:
-    found = normalise.find_columns(raw, INTERVIEWS, explicit)
+    found = headers.find_columns(raw, INTERVIEWS, explicit)
     if "lon" not in found or "lat" not in found:
-        geopoint = normalise.geopoint_column(raw, found)
+        geopoint = geopoint_column(raw, found)
         if geopoint is not None:
             found = {**found, "lon": geopoint, "lat": geopoint}
     return found
@@ -136,8 +138,8 @@ def _table_row(name, path, raw, frame, found) -> dict:
 
 def _polygons_row(name, path, raw: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, code: str,
                   found) -> dict:
-    overlaps, gaps = topology.overlaps_and_gaps(polygons, code)
-    figures = topology.summary(overlaps, gaps)
+    overlaps, holes = topology.overlaps_and_holes(polygons, code)
+    figures = topology.summary(overlaps, holes)
     repairs = polygons["repairs"].fillna("")
     aside = repairs.str.contains("no_rt_label")
     return {"input": name, "file": str(path), "format": _format(path),

@@ -19,6 +19,7 @@ from cakupan import _flow as pipeline
 from cakupan._flow import Inputs
 from cakupan.assign import locate as assign
 from cakupan.config import Config
+from cakupan.crs import metric_crs
 from cakupan.errors import CakupanError
 from cakupan.render import write
 from cakupan.scale import by_parts as by_area
@@ -135,7 +136,7 @@ def test_placement_is_split_and_identical_with_a_crosswalk(scheduler, tiny_input
     first = interviews["kelurahan_code"].dropna().iloc[0]
     renamed = interviews["kelurahan_code"].eq(first) & (interviews.index % 3 == 0)
     interviews.loc[renamed, "kelurahan_code"] = "9999999001"
-    crs = assign.metric_crs(loaded.kelurahan)
+    crs = metric_crs(loaded.kelurahan)
     kelurahan = loaded.kelurahan.to_crs(crs).sort_values("kelurahan_code").reset_index(drop=True)
     units = assign.attach_units(loaded.units.to_crs(crs), kelurahan)
     assert len(distributed.partitions(interviews, 8)) >= 3

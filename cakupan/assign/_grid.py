@@ -25,6 +25,8 @@ import contextlib
 import numpy as np
 import shapely
 
+from cakupan._text import in_sorted
+
 __all__ = ["PolygonIndex", "index_of", "reused", "reusing_indexes"]
 
 # Relative error bound of the orientation determinant: Shewchuk's ccwerrboundA is
@@ -157,7 +159,7 @@ class PolygonIndex:
         tcount = np.diff(self._gap_ptr)[run_target]
         t_run = np.repeat(np.arange(n_runs), tcount)
         t_keys = t_run * npoly + self._gap_poly[_ranges(self._gap_ptr[run_target], tcount)]
-        found = _isin_sorted(t_keys, slot_keys)
+        found = in_sorted(t_keys, slot_keys)
         if found.all():
             sorted_slot = np.cumsum(new_slot) - 1
         else:  # overlaps: a run inside a polygon none of whose edges it holds
@@ -531,15 +533,6 @@ def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
     """Concatenated ``arange(s, s + c)`` for each start s and count c."""
     offset = np.cumsum(count) - count
     return np.arange(int(count.sum())) + np.repeat(start - offset, count)
-
-
-def _isin_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
-    """Whether each value occurs in `sorted_keys` (sorted ascending)."""
-    if not len(sorted_keys):
-        return np.zeros(len(values), dtype=bool)
-    pos = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
-    return sorted_keys[pos] == values
-
 
 
 _BUILT: dict[tuple, tuple[np.ndarray, object]] | None = None

@@ -73,7 +73,7 @@ from cakupan._text import as_arrow, fingerprints
 from cakupan.assign import locate as assign
 from cakupan.assign._grid import index_of, reusing_indexes
 from cakupan.config import Config
-from cakupan.detect import checks
+from cakupan.detect import flags, location
 from cakupan.detect.tally import combine, tally
 from cakupan.errors import InputError
 
@@ -218,7 +218,7 @@ def _index_units() -> None:
 
 
 def _index_checks() -> None:
-    checks.index_units(_JOB.checked_units, _JOB.config)
+    location.index_units(_JOB.checked_units, _JOB.config)
 
 
 def _run(tasks: Iterable[tuple], processes: int, meanwhile=None, what: str = "") -> list:
@@ -284,7 +284,7 @@ def _counted(source: Path) -> tuple[pd.DataFrame, np.ndarray]:
     households = fingerprints(as_arrow(placed["household_id"]))
     placed["status"] = assign.mark_duplicates(placed, _JOB.repeated_id[placed.index],
                                               households)
-    return placed, checks.repeated_households(placed, households)
+    return placed, flags.repeated_households(placed, households)
 
 
 def _checked(placed: pd.DataFrame, repeated: np.ndarray, target: Path):

@@ -27,11 +27,11 @@ from cakupan._flow.inputs import (
     read_units,
 )
 from cakupan._flow.stages import place, project
-from cakupan.assign.locate import WGS84
 from cakupan.columns import BOUNDARIES, PRELIST, UNITS
 from cakupan.config import Config
+from cakupan.crs import WGS84
 from cakupan.measure import topology
-from cakupan.normalise import tables as normalise
+from cakupan.normalise import headers
 from cakupan.scale.by_parts import PART_ROWS, place_in_parts
 from cakupan.scale.files import runner_for
 
@@ -55,10 +55,10 @@ def summarise(inputs: Inputs, config: Config = Config(), part_rows: int | None =
                       None if units is None else units.to_crs(WGS84))
     _, kelurahan, units = project(polygons.kelurahan, polygons.units)
     rows = [_polygons_row("boundaries", inputs.boundaries, raw, kelurahan, "kelurahan_code",
-                          normalise.find_columns(raw, BOUNDARIES, config.boundaries))]
+                          headers.find_columns(raw, BOUNDARIES, config.boundaries))]
     if units is not None:
         rows.append(_polygons_row("units", inputs.units, raw_units, _keyed(units), "unit",
-                                  normalise.find_columns(raw_units, UNITS, config.units)))
+                                  headers.find_columns(raw_units, UNITS, config.units)))
     if inputs.interviews is not None:
         path = inputs.interviews
         part_rows = part_rows or PART_ROWS
@@ -75,7 +75,7 @@ def summarise(inputs: Inputs, config: Config = Config(), part_rows: int | None =
         raw, frame = read_prelist(inputs.prelist, config)
         rows.append(_table_row("prelist", inputs.prelist, frame["status"].value_counts(),
                                name_counts(frame["repairs"]) if "repairs" in frame else None,
-                               normalise.find_columns(raw, PRELIST, config.prelist)))
+                               headers.find_columns(raw, PRELIST, config.prelist)))
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 
@@ -128,7 +128,7 @@ def _table_row(name, path, status: pd.Series, repairs: pd.Series | None, found) 
 
 def _polygons_row(name, path, raw: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, code: str,
                   found) -> dict:
-    overlaps, holes = topology.overlaps_and_gaps(polygons, code)
+    overlaps, holes = topology.overlaps_and_holes(polygons, code)
     figures = topology.summary(overlaps, holes)
     repairs = polygons["repairs"].fillna("")
     aside = repairs.str.contains("no_rt_label")

@@ -125,6 +125,16 @@ class Config:
         return out
 
 
+def checks_of(config: Config | Checks) -> Checks:
+    """Return the interview checks' settings of a whole :class:`Config`, or the ones given.
+
+    Examples
+    --------
+    >>> checks_of(Config()) == checks_of(Checks())
+    True
+    """
+    return getattr(config, "checks", config)
+
 def _column_table(name, table, path):
     known = _COLUMN_SECTIONS[name]
     for key, value in table.items():

@@ -14,7 +14,8 @@ import shapely
 from cakupan._text import fingerprints
 from cakupan.assign import locate as assign
 from cakupan.assign.repeats import repeated
-from cakupan.normalise import tables as normalise
+from cakupan.errors import CRSMismatchError
+from cakupan.normalise import tables
 
 CRS = "EPSG:32748"
 X0, Y0 = 680_000.0, 9_315_000.0
@@ -38,7 +39,7 @@ def _interviews(points, declared=None, lonlat=None):
                         "kelurahan_code": declared or [None] * len(points),
                         "rw": "001", "rt": "001"})
     raw.insert(0, "source_row", range(2, len(raw) + 2))
-    return normalise.interviews(raw.astype({"lon": "string", "lat": "string",
+    return tables.interviews(raw.astype({"lon": "string", "lat": "string",
                                             "kelurahan_code": "string"}), {})
 
 
@@ -112,7 +113,7 @@ def test_rt_by_location_when_undeclared():
 
 def test_crs_mismatch_names_both():
     units = _kelurahan().to_crs(4326)
-    with pytest.raises(assign.CRSMismatchError, match="EPSG:4326.*to_crs"):
+    with pytest.raises(CRSMismatchError, match="EPSG:4326.*to_crs"):
         assign.place_interviews(_interviews([(X0, Y0)]), _kelurahan(), units)
 
 

@@ -23,7 +23,9 @@ from cakupan import read
 from cakupan._flow import Inputs, read_files
 from cakupan.config import Config, load_config
 from cakupan.errors import InputError
-from cakupan.normalise import tables as normalise
+from cakupan.normalise import headers, tables
+from cakupan.normalise.times import parse_time
+from cakupan.normalise.values import parse_number
 from cakupan.read import batches
 from cakupan.read.tables import read_table
 from tests import corpus as c
@@ -33,8 +35,8 @@ from tests.test_corpus import CASES, _inputs
 def whole(path, config=Config()):
     """The whole-file path: read_table, then normalise (the interviews and personal columns)."""
     raw = read_table(path, config.input.sheet)
-    return (normalise.interviews(raw, config.interviews, path, config.checks.timezone),
-            normalise.personal_columns(raw))
+    return (tables.interviews(raw, config.interviews, path, config.checks.timezone),
+            headers.personal_columns(raw))
 
 
 @pytest.fixture
@@ -290,8 +292,8 @@ def test_csv_without_rows_is_the_same_error(tmp_path, both_ways):
                 min_size=1, max_size=20))
 def test_parse_number_of_numbers_is_the_text_result(values):
     numbers = pd.Series(values, dtype="float64")
-    fast = normalise.parse_number(numbers)
-    slow = normalise.parse_number(numbers.astype("string"))
+    fast = parse_number(numbers)
+    slow = parse_number(numbers.astype("string"))
     pd.testing.assert_series_equal(fast[0], slow[0], check_exact=True)
     pd.testing.assert_series_equal(fast[1], slow[1])
 
@@ -301,8 +303,8 @@ def test_parse_number_of_whole_numbers_is_the_text_result(dtype):
     info = np.iinfo(dtype)
     numbers = pd.Series([info.min, info.max, 0, 7, 2**53 + 1 if info.max > 2**53 else 1],
                         dtype=dtype)
-    fast, _ = normalise.parse_number(numbers)
-    pd.testing.assert_series_equal(fast, normalise.parse_number(numbers.astype("string"))[0],
+    fast, _ = parse_number(numbers)
+    pd.testing.assert_series_equal(fast, parse_number(numbers.astype("string"))[0],
                                    check_exact=True)
 
 
@@ -316,8 +318,8 @@ def test_parse_time_of_times_is_the_text_result(values, unit, zone):
     if unit == "ns":
         values = [v if v is None or 1678 < v.year < 2262 else None for v in values]
     times = pd.Series(pa.array(values, pa.timestamp(unit, tz=zone)).to_pandas())
-    fast = normalise.parse_time(times)
-    slow = normalise.parse_time(times.astype("string"))
+    fast = parse_time(times)
+    slow = parse_time(times.astype("string"))
     pd.testing.assert_series_equal(fast, slow, check_exact=True)
 
 

@@ -46,3 +46,11 @@ def test_whole_run_benchmark_reports_steps_budget_and_memory():
     assert got["within_budget"] == (got["run_s"] <= got["budget_s"])
     assert got["budget_s"] == round(2 * got["io_floor_s"] + got["write_s"], 2)
     assert got["peak_rss_mb"] > 0 and got["peak_total_mb"] > 0
+
+
+def test_kernels_agree_with_the_libraries_they_stand_in_for():
+    got = _run("kernels.py", "--repeat", "1")
+    assert got["times"]["same_where_both_read"] is True
+    assert got["edges"]["same"] is True
+    assert got["times"]["kernel_s"] >= 0 and got["edges"]["shapely_s"] > 0
+    assert set(got["fingerprints"]) == {"interview_id", "household_id"}

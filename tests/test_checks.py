@@ -8,19 +8,15 @@ import shapely
 from shapely import box
 
 from cakupan.config import Checks, Config
-from cakupan.detect import checks as checks_module
-from cakupan.detect.checks import (
-    FLAGS,
-    LOCATION_CLASSES,
-    enumerator_scores,
-    flag_interviews,
-    location_check,
-)
+from cakupan.detect import location as location_module
+from cakupan.detect.enumerators import enumerator_scores
+from cakupan.detect.flags import FLAGS, flag_interviews
+from cakupan.detect.location import LOCATION_CLASSES, location_check
 from cakupan.errors import CRSMismatchError
 
 CHECKS = Checks()
 
-# A (declared) and B share an edge; D lies 3 m above A (a digitising gap: still adjacent);
+# A (declared) and B share an edge; D lies 3 m above A (a digitising slip: still adjacent);
 # C lies 750 m east of A, adjacent to nothing.
 UNITS = gpd.GeoSeries(
     [box(0, 0, 100, 100), box(100, 0, 200, 100), box(850, 0, 950, 100), box(0, 103, 100, 200)],
@@ -38,7 +34,7 @@ A = 0
         (105, 50, 20, "boundary_ambiguous"),  # 5 m outside, circle crosses back in
         (105, 50, 3, "neighbour"),  # 5 m outside, into the adjacent unit
         (150, 112, 15, "neighbour"),  # in no unit, within accuracy of adjacent B
-        (50, 150, 5, "neighbour"),  # in D, adjacent across a 3 m gap
+        (50, 150, 5, "neighbour"),  # in D, adjacent across a 3 m strip
         (900, 50, 5, "far_outside"),  # 800 m away in non-adjacent C
         (150, 130, 10, "far_outside"),  # in no unit, beyond accuracy of B
         (50, 50, 49, "inside"),  # 49 m accuracy is still usable (50 m from each edge)...
@@ -91,7 +87,7 @@ def test_location_rejects_geographic_units():
 
 @pytest.mark.parametrize("block", [1 << 20, 7])  # distances a block of points at a time
 def test_location_matches_slow_oracle(monkeypatch, block):
-    monkeypatch.setattr(checks_module, "_BLOCK", block)
+    monkeypatch.setattr(location_module, "_BLOCK", block)
     rng = np.random.default_rng(1)
     grid = [box(i * 100, j * 100, i * 100 + 100, j * 100 + 100) for i in range(4) for j in range(4)]
     units = gpd.GeoSeries(grid, crs=32748)
@@ -140,17 +136,9 @@ def frame(rows, **defaults):
     if out["household_id"].isna().all():
         out["household_id"] = [f"h{k}" for k in range(len(out))]
     out["interviewed_at"] = pd.to_datetime(out.pop("t"))
-    for column in (
-        "interview_id",
-        "enumerator_id",
-        "supervisor_id",
-        "kelurahan_code",
-        "rw",
-        "rt",
-        "household_id",
-        "status",
-    ):
-        out[column] = out[column].astype("string")
+    text = ["interview_id", "enumerator_id", "supervisor_id", "kelurahan_code", "rw", "rt",
+            "household_id", "status"]
+    out[text] = out[text].astype("string")
     out["x"] = out["x"].astype("float64") + 650_000
     out["y"] = out["y"].astype("float64") + 9_300_000
     out["gps_accuracy_m"] = out["gps_accuracy_m"].astype("float64")
@@ -418,49 +406,14 @@ def test_empty_frame():
 
 def test_enumerator_scores():
     t = pd.Timestamp("2022-10-20 10:00")
-    rows = [
-        {
-            "x": 0,
-            "y": 0,
-            "t": t + pd.Timedelta(minutes=k),
-            "enumerator_id": "liar",
-            "supervisor_id": "s2",
-        }
-        for k in range(12)
-    ]
-    rows += [
-        {
-            "x": 100 * k,
-            "y": 0,
-            "t": t + pd.Timedelta(hours=k),
-            "enumerator_id": "ok",
-            "supervisor_id": "s1",
-        }
-        for k in range(3)
-    ]
-    rows += [
-        {
-            "x": 5000,
-            "y": 0,
-            "t": "2022-10-20 22:00",
-            "enumerator_id": "late",
-            "supervisor_id": "s1",
-        },
-        {
-            "x": 5500,
-            "y": 0,
-            "t": "2022-10-21 10:00",
-            "enumerator_id": "late",
-            "supervisor_id": "s3",
-        },
-        {
-            "x": 6000,
-            "y": 0,
-            "t": "2022-10-21 12:00",
-            "enumerator_id": "late",
-            "supervisor_id": "s3",
-        },
-    ]
+    rows = [{"x": 0, "y": 0, "t": t + pd.Timedelta(minutes=k), "enumerator_id": "liar",
+             "supervisor_id": "s2"} for k in range(12)]
+    rows += [{"x": 100 * k, "y": 0, "t": t + pd.Timedelta(hours=k), "enumerator_id": "ok",
+              "supervisor_id": "s1"} for k in range(3)]
+    rows += [{"x": x, "y": 0, "t": when, "enumerator_id": "late", "supervisor_id": supervisor}
+             for x, when, supervisor in ((5000, "2022-10-20 22:00", "s1"),
+                                         (5500, "2022-10-21 10:00", "s3"),
+                                         (6000, "2022-10-21 12:00", "s3"))]
     data = frame(rows)
     data["location_check"] = "inside"
     data.loc[13, "location_check"] = "far_outside"
@@ -561,7 +514,7 @@ def test_fix_outside_the_area_still_counts_for_travel():
 @pytest.mark.parametrize("block", [1 << 20, 37])
 def test_near_edge_is_shapelys_distance_to_the_boundary(block, monkeypatch):
     """The numpy distance to a unit's edges decides as shapely does, ties and holes too."""
-    module = checks_module
+    module = location_module
     monkeypatch.setattr(module, "_BLOCK", block)
     rng = np.random.default_rng(3)
     geoms = np.array([

@@ -13,7 +13,8 @@ from shapely.geometry import Point, Polygon, box
 
 from cakupan.columns import INTERVIEWS
 from cakupan.errors import InputError
-from cakupan.normalise import tables as normalise
+from cakupan.normalise import headers, sls, tables, vector
+from cakupan.normalise.times import parse_time
 
 
 def _raw(**columns):
@@ -28,7 +29,7 @@ def test_odk_central_group_prefixed_columns():
                                 "grp-lokasi-Latitude", "grp-lokasi-Longitude",
                                 "grp-lokasi-Altitude", "grp-lokasi-Accuracy", "KEY",
                                 "SubmitterID", "SubmitterName"])
-    found = normalise.find_columns(raw, INTERVIEWS, {})
+    found = headers.find_columns(raw, INTERVIEWS, {})
     assert found == {"interview_id": "KEY", "lon": "grp-lokasi-Longitude",
                      "lat": "grp-lokasi-Latitude", "gps_accuracy_m": "grp-lokasi-Accuracy",
                      "interviewed_at": "SubmissionDate", "enumerator_id": "SubmitterID",
@@ -39,7 +40,7 @@ def test_kobo_columns_with_leading_underscores():
     raw = pd.DataFrame(columns=["_uuid", "_submission_time", "_submitted_by",
                                 "_lokasi_latitude", "_lokasi_longitude", "_lokasi_precision",
                                 "identitas/idsls"])
-    found = normalise.find_columns(raw, INTERVIEWS, {})
+    found = headers.find_columns(raw, INTERVIEWS, {})
     assert found["interview_id"] == "_uuid"
     assert found["interviewed_at"] == "_submission_time"
     assert found["enumerator_id"] == "_submitted_by"
@@ -49,9 +50,9 @@ def test_kobo_columns_with_leading_underscores():
 
 def test_config_names_win_and_a_missing_one_lists_the_columns():
     raw = _raw(lat=["1"], Y=["2"])
-    assert normalise.find_columns(raw, ("lat",), {"lat": "Y"}) == {"lat": "Y"}
+    assert headers.find_columns(raw, ("lat",), {"lat": "Y"}) == {"lat": "Y"}
     with pytest.raises(InputError) as error:
-        normalise.find_columns(raw, ("lat",), {"lat": "GPS"}, path="w.csv")
+        headers.find_columns(raw, ("lat",), {"lat": "GPS"}, path="w.csv")
     assert str(error.value) == ("w.csv, column GPS: config names column 'GPS' for lat, but "
                                 "the file has lat, Y")
 
@@ -63,7 +64,7 @@ def test_rows_are_kept_in_order_with_reasons():
                waktu=["2022-10-16 09:00", None, None, None, "kemarin", "2022-10-16T02:00Z"])
     raw["source_problem"] = pd.Series([None, None, None, None, None, "extra_cells"],
                                       dtype="string")
-    out = normalise.interviews(raw, {})
+    out = tables.interviews(raw, {})
     assert out["source_row"].tolist() == [2, 3, 4, 5, 6, 7]
     assert out["status"].tolist() == ["counted", "no_coordinates", "invalid_coordinates",
                                       "invalid_coordinates", "counted", "extra_cells"]
@@ -74,7 +75,7 @@ def test_rows_are_kept_in_order_with_reasons():
 
 @pytest.mark.parametrize("text", ["-2", "0", "99999", "12-0530", "2022-13-45"])
 def test_impossible_times_are_not_read(text):
-    assert normalise.parse_time(pd.Series([text])).isna().all()
+    assert parse_time(pd.Series([text])).isna().all()
 
 
 def test_polygon_z_is_flattened_and_collections_keep_their_polygons():
@@ -82,7 +83,7 @@ def test_polygon_z_is_flattened_and_collections_keep_their_polygons():
         {"source_row": [1, 2], "kode": ["1", "2"]},
         geometry=[shapely.force_3d(box(0, 0, 1, 1)),
                   shapely.GeometryCollection([box(1, 0, 2, 1), Point(5, 5)])], crs=32748)
-    out = normalise.boundaries(raw, {})
+    out = vector.boundaries(raw, {})
     assert not shapely.has_z(out.geometry.to_numpy()).any()
     assert out["repairs"].tolist() == ["", "make_valid"]
     assert out.geometry.iloc[1].equals(box(1, 0, 2, 1))
@@ -91,7 +92,7 @@ def test_polygon_z_is_flattened_and_collections_keep_their_polygons():
 def test_bowtie_becomes_two_triangles():
     raw = gpd.GeoDataFrame({"source_row": [1], "kode": ["1"]}, crs=32748,
                            geometry=[Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])])
-    out = normalise.boundaries(raw, {})
+    out = vector.boundaries(raw, {})
     assert out["repairs"].tolist() == ["make_valid"]
     assert out.geometry.iloc[0].area == pytest.approx(2.0)
 
@@ -100,7 +101,7 @@ def test_missing_geometry_names_its_row():
     raw = gpd.GeoDataFrame({"source_row": [1, 2], "kode": ["1", "2"]}, crs=32748,
                            geometry=[box(0, 0, 1, 1), None])
     with pytest.raises(InputError, match="no geometry") as error:
-        normalise.boundaries(raw, {}, path="k.gpkg")
+        vector.boundaries(raw, {}, path="k.gpkg")
     assert error.value.row == 2
 
 
@@ -109,7 +110,7 @@ def test_units_labels_in_every_style():
         {"source_row": [1, 2, 3, 4], "KDEPUM": ["3172041003"] * 4,
          "WADMRW": ["RW 003", "003", "3", "003.0"], "RT": ["RT 001", "1", "001.0", None]},
         geometry=[box(i, 0, i + 1, 1) for i in range(4)], crs=32748)
-    out = normalise.units(raw, {})
+    out = vector.units(raw, {})
     assert out[["rw", "rt"]].astype(object).values.tolist() == [["003", "001"],
                                                                  ["003", pd.NA]]
     assert out["repairs"].tolist() == ["merged_pieces", "no_rt_label"]
@@ -128,7 +129,7 @@ LABELS = st.one_of(st.integers(0, 12).map(str), st.sampled_from(
 def test_random_prelist_rows_are_all_accounted_for(rows):
     raw = _raw(kode_desa=[r[0] for r in rows], rw=[r[1] for r in rows],
                rt=[r[2] for r in rows], jumlah_ruta=[r[3] for r in rows])
-    out = normalise.prelist(raw, {})
+    out = tables.prelist(raw, {})
     assert len(out) == len(rows)
     assert out["source_row"].tolist() == raw["source_row"].tolist()
     assert set(out["status"]) <= {"counted", "no_code", "invalid_count", "duplicate"}
@@ -145,22 +146,29 @@ def test_random_prelist_rows_are_all_accounted_for(rows):
 
 
 def test_codes_met_in_an_earlier_batch_are_not_worked_out_again():
-    """A file read in batches meets the same SLS codes in each: each is parsed once."""
+    """A file read in batches meets the same SLS codes in each: the batches share what
+    they parsed (one Parsed per file), so each code is parsed once."""
     seen = []
 
     def parts(values: pd.Series) -> pd.DataFrame:
         seen.extend(values.tolist())
-        return normalise._sls_parts(values)
+        return sls.sls_parts(values)
 
     first = pd.Series(["36710110010103", "3671011001010300", None, "36710110010103"],
                       dtype="string")
     second = pd.Series(["3671011001010300", "x", None, "36710110020204"], dtype="string",
                        index=[7, 8, 9, 10])
-    got = [normalise._each_distinct(parts, batch) for batch in (first, second)]
+    parsed = sls.Parsed()
+    got = [sls.each_distinct(parts, batch, parsed=parsed) for batch in (first, second)]
     assert seen == ["36710110010103", "3671011001010300", pd.NA, "x", "36710110020204"]
     for batch, frame in zip((first, second), got, strict=True):
-        pd.testing.assert_frame_equal(frame, normalise._sls_parts(batch))
+        pd.testing.assert_frame_equal(frame, sls.sls_parts(batch))
     assert got[1]["rt"].tolist() == ["003", pd.NA, pd.NA, "004"]
+    # without one, nothing is kept between calls: each parses its own distinct values
+    seen.clear()
+    alone = sls.each_distinct(parts, second)
+    assert seen == ["3671011001010300", "x", "36710110020204", pd.NA]
+    pd.testing.assert_frame_equal(alone, got[1])
 
 
 @pytest.mark.parametrize("own_codes", [False, True])
@@ -179,10 +187,10 @@ def test_sls_codes_resolved_while_normalising_as_after(own_codes):
                     "rw": [None, None, "3", "2", None], "rt": [None] * 4 + ["5"]}
     for batch in (columns, {k: v[::-1] for k, v in columns.items()}):
         raw = _raw(**batch)
-        got = normalise.interviews(raw, {}, units=units)
-        pd.testing.assert_frame_equal(got, normalise.resolve_sls(normalise.interviews(raw, {}),
+        got = tables.interviews(raw, {}, units=units)
+        pd.testing.assert_frame_equal(got, sls.resolve_sls(tables.interviews(raw, {}),
                                                                  units))
-    first = normalise.interviews(_raw(**columns), {}, units=units)
+    first = tables.interviews(_raw(**columns), {}, units=units)
     assert first[["kelurahan_code", "rw", "rt"]].iloc[:3].values.tolist() == [
         ["3671011002", "001", "004"], ["3671011001", "007", "009"],
         ["3671011001", "003" if own_codes else "001", "005"]]

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from cakupan.config import Checks
-from cakupan.detect.checks import enumerator_scores, flag_interviews
+from cakupan.detect.enumerators import enumerator_scores
+from cakupan.detect.flags import flag_interviews
 from cakupan.render._xlsx import write_xlsx
 from cakupan.render.worklist import build_worklist
 from tests.conftest import libreoffice_convert

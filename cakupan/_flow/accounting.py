@@ -44,7 +44,7 @@ def _account_polygons(frame: gpd.GeoDataFrame, code: str) -> dict:
     status = pd.Series(np.where(repairs.str.contains("no_rt_label"), "no_rt_label", "counted"))
     shapes = frame.assign(**{code: frame[code].fillna("")})
     return {**account(status), "repaired": int(repairs.ne("").sum()),
-            "overlaps_and_gaps": topology.summary(*topology.overlaps_and_gaps(shapes, code))}
+            "overlaps_and_gaps": topology.summary(*topology.overlaps_and_holes(shapes, code))}
 
 
 def name_counts(values: pd.Series) -> pd.Series:

@@ -18,8 +18,8 @@ from cakupan._flow.inputs import Loaded
 from cakupan._flow.measured import blind_spots, coverage_table
 from cakupan._flow.result import InMemory, Progress, Result, Rows, quiet
 from cakupan._flow.stages import check, crosswalk, place, project
-from cakupan.assign.locate import WGS84
 from cakupan.config import Config
+from cakupan.crs import WGS84
 from cakupan.detect.tally import Tally, compact, tally
 from cakupan.measure.levels import level_shapes
 

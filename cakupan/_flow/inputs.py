@@ -16,11 +16,12 @@ import geopandas as gpd
 import pandas as pd
 
 from cakupan import read
-from cakupan.assign.locate import WGS84
 from cakupan.columns import INTERVIEWS
 from cakupan.config import Config
+from cakupan.crs import WGS84
 from cakupan.errors import InputError
-from cakupan.normalise import tables as normalise
+from cakupan.normalise import headers, sls, tables, vector
+from cakupan.normalise.values import geopoint_column
 
 #: The inputs of a run, in the order the manifest lists them.
 NAMES = ("boundaries", "interviews", "units", "prelist", "population", "buildings")
@@ -87,20 +88,20 @@ def read_files(inputs: Inputs, config: Config = Config(), interviews: bool = Tru
 def read_boundaries(path, config: Config) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Return the kelurahan polygons as read and as normalised."""
     raw = read.read_vector(path, config.input.boundaries_layer, config.input.boundaries_crs)
-    return raw, normalise.boundaries(raw, config.boundaries, path)
+    return raw, vector.boundaries(raw, config.boundaries, path)
 
 
 def read_units(path, config: Config) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Return the RT (SLS) polygons as read and as normalised."""
     raw = read.read_vector(path, config.input.units_layer, config.input.units_crs,
                            kind="units")
-    return raw, normalise.units(raw, config.units, path)
+    return raw, vector.units(raw, config.units, path)
 
 
 def read_prelist(path, config: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the prelist as read and as normalised."""
     raw = read.read_table(path, config.input.sheet)
-    return raw, normalise.prelist(raw, config.prelist, path)
+    return raw, tables.prelist(raw, config.prelist, path)
 
 
 class Interviews(NamedTuple):
@@ -120,18 +121,18 @@ def read_interviews(path, config: Config, units: gpd.GeoDataFrame | None = None
     time, only the columns used, numbers kept as numbers, and normalised batch by batch
     (:func:`interview_batches`); other files, and coordinates in one geopoint column, are
     read whole (:func:`cakupan.read.read_table`). Both give the same frame. ``units``: SLS
-    codes resolved, :func:`cakupan.normalise.tables.resolve_sls`.
+    codes resolved, :func:`cakupan.normalise.sls.resolve_sls`.
     """
     try:
         frame = pd.concat(interview_batches(path, config, units=units))
-        return Interviews(frame, normalise.personal_columns(
+        return Interviews(frame, headers.personal_columns(
             pd.DataFrame(columns=read.batch_columns(path))), interview_columns(path, config))
     except (InputError, read.WholeFileNeeded):
         pass  # read_table reads the file line by line, or says first what is wrong with it
     raw = read.read_table(path, config.input.sheet)
     return Interviews(
-        normalise.interviews(raw, config.interviews, path, config.checks.timezone, units),
-        normalise.personal_columns(raw), _whole_file_columns(raw, config))
+        tables.interviews(raw, config.interviews, path, config.checks.timezone, units),
+        headers.personal_columns(raw), _whole_file_columns(raw, config))
 
 
 def interview_batches(path, config: Config, row_group: int | None = None,
@@ -141,17 +142,18 @@ def interview_batches(path, config: Config, row_group: int | None = None,
     Only the columns used are read, numbers kept as numbers; each row is normalised on its
     own, so the batches concatenate to the frame of the whole file (``row_group``: of one
     Parquet row group; ``batch_rows`` rows at most, as :func:`cakupan.read.iter_batches`
-    takes them; ``units``: SLS codes resolved, :func:`cakupan.normalise.tables.resolve_sls`).
+    takes them; ``units``: SLS codes resolved, :func:`cakupan.normalise.sls.resolve_sls`).
     Raises :class:`cakupan.read.WholeFileNeeded` (or :class:`InputError`) when the file must
     be read whole by :func:`cakupan.read.read_table`, e.g. coordinates in one geopoint column.
     """
     found = interview_columns(path, config)
     if found is None:
         raise read.WholeFileNeeded(path)
-    numbers = {found[name] for name in normalise.NUMBERS if name in found}
+    numbers = {found[name] for name in headers.NUMBERS if name in found}
+    parsed = sls.Parsed()  # the codes one batch parsed, the next need not parse again
     for batch in read.iter_batches(path, set(found.values()), batch_rows, numbers=numbers,
                                    row_group=row_group):
-        yield normalise.interviews(batch, found, path, config.checks.timezone, units)
+        yield tables.interviews(batch, found, path, config.checks.timezone, units, parsed)
 
 
 def interview_columns(path, config: Config) -> dict[str, str] | None:
@@ -160,14 +162,14 @@ def interview_columns(path, config: Config) -> dict[str, str] | None:
     None when the file is read whole: not Parquet or plain CSV, or no lon and lat columns.
     """
     names = read.batch_columns(path)
-    found = {} if names is None else normalise.interview_columns(names, config.interviews, path)
+    found = {} if names is None else headers.interview_columns(names, config.interviews, path)
     return found if "lon" in found and "lat" in found else None
 
 
 def _whole_file_columns(raw: pd.DataFrame, config: Config) -> dict[str, str]:
-    found = normalise.find_columns(raw, INTERVIEWS, config.interviews)
+    found = headers.find_columns(raw, INTERVIEWS, config.interviews)
     if "lon" not in found or "lat" not in found:
-        geopoint = normalise.geopoint_column(raw, found)
+        geopoint = geopoint_column(raw, found)
         if geopoint is not None:
             found = {**found, "lon": geopoint, "lat": geopoint}
     return found

@@ -16,12 +16,12 @@ import pandas as pd
 
 from cakupan import read
 from cakupan._flow.stages import crosswalk
-from cakupan.assign.locate import WGS84
 from cakupan.config import Config
+from cakupan.crs import WGS84
 from cakupan.detect.tally import piece
 from cakupan.measure import blind_spots as spots_module
 from cakupan.measure import coverage, expected, territories, topology
-from cakupan.normalise import tables as normalise
+from cakupan.normalise import sls
 
 
 class Measured(NamedTuple):
@@ -44,7 +44,7 @@ def coverage_table(checked, kelurahan: gpd.GeoDataFrame,
     drawn from the interviews (``"territories"``), else None (``"none"``).
     """
     if prelist is not None and units is not None:
-        prelist = normalise.resolve_sls(prelist, units)
+        prelist = sls.resolve_sls(prelist, units)
     rt_shapes, rt_source = _rt_shapes(checked, kelurahan, units)
     expected = _expected(prelist, crosswalk(checked, kelurahan), rt_shapes, population,
                          buildings, config, kelurahan.crs)

@@ -20,9 +20,10 @@ from cakupan.assign import locate as assign
 from cakupan.assign import repeats
 from cakupan.assign.indexed import Indexed
 from cakupan.config import Config
-from cakupan.detect import checks
+from cakupan.crs import metric_crs
+from cakupan.detect import flags, location
 from cakupan.detect.tally import piece
-from cakupan.normalise import tables as normalise
+from cakupan.normalise import sls
 
 
 class Projected(NamedTuple):
@@ -39,7 +40,7 @@ def project(kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None = None) 
     The CRS is the UTM zone of the area; kelurahan are sorted by code (ties in assignment go
     to the lowest); units missing a kelurahan code get the one they lie in.
     """
-    crs = assign.metric_crs(kelurahan)
+    crs = metric_crs(kelurahan)
     kelurahan = kelurahan.to_crs(crs).sort_values("kelurahan_code").reset_index(drop=True)
     if units is not None:
         units = assign.attach_units(units.to_crs(crs), kelurahan)
@@ -51,10 +52,10 @@ def place(interviews: pd.DataFrame, kelurahan, units=None, config: Config = Conf
     """Return interviews placed in kelurahan and RTs, repeats set aside as ``duplicate``.
 
     Frames as :func:`project` returns them; SLS codes the units list take their RT from
-    the units (:func:`cakupan.normalise.tables.resolve_sls`).
+    the units (:func:`cakupan.normalise.sls.resolve_sls`).
     """
     if units is not None:
-        interviews = normalise.resolve_sls(interviews, Indexed.of(units).frame)
+        interviews = sls.resolve_sls(interviews, Indexed.of(units).frame)
     placed = assign.place_interviews(interviews, kelurahan, units,
                                      config.assign.sliver_tolerance_m)
     placed["status"] = repeats.mark_duplicates(placed, repeats.repeated(placed["interview_id"]))
@@ -69,18 +70,18 @@ def check(placed: pd.DataFrame, kelurahan, units=None, config: Config = Config()
     households of one RT.
     """
     return with_checks(placed, kelurahan, units, config,
-                       checks.flag_interviews(placed, config.checks))
+                       flags.flag_interviews(placed, config.checks))
 
 
 def with_checks(placed: pd.DataFrame, kelurahan, units, config: Config,
-                flags: pd.DataFrame) -> pd.DataFrame:
-    """Return placed interviews with their ``location_check`` and ``flags`` joined.
+                flagged: pd.DataFrame) -> pd.DataFrame:
+    """Return placed interviews with their ``location_check`` and ``flagged`` joined.
 
-    ``flags``: :func:`cakupan.detect.checks.flag_interviews` of the rows.
+    ``flagged``: :func:`cakupan.detect.flags.flag_interviews` of the rows.
     """
     out = placed.copy(deep=False)
     out["location_check"] = _location_check(out, kelurahan, units, config)
-    return out.join(flags)
+    return out.join(flagged)
 
 
 def _location_check(placed, kelurahan, units, config) -> pd.Series:
@@ -93,8 +94,9 @@ def _location_check(placed, kelurahan, units, config) -> pd.Series:
         declared = assign.unit_positions(placed, layer.frame, keys=("kelurahan_code",))
     usable = placed["status"].isin(["counted", "duplicate"]).to_numpy()
     x = np.where(usable, placed["x"].to_numpy(), np.nan)
-    return checks.location_check(x, placed["y"].to_numpy(), placed["gps_accuracy_m"].to_numpy(),
-                                 declared, layer, config.checks).set_axis(placed.index)
+    return location.location_check(x, placed["y"].to_numpy(),
+                                   placed["gps_accuracy_m"].to_numpy(), declared, layer,
+                                   config.checks).set_axis(placed.index)
 
 
 def crosswalk(placed, kelurahan: gpd.GeoDataFrame) -> pd.Series:

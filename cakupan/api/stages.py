@@ -93,7 +93,7 @@ def check_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     pandas.DataFrame
         ``interviews`` with ``location_check`` (``inside``, ``boundary_ambiguous``,
         ``neighbour``, ``far_outside``, ``unknown``), ``flags`` (``;``-separated, see
-        :func:`cakupan.detect.checks.flag_interviews`), ``doubtful`` (in an invented-looking
+        :func:`cakupan.detect.flags.flag_interviews`), ``doubtful`` (in an invented-looking
         cluster; counted but not trusted) and the evidence (``cluster_id``,
         ``cluster_size``, ``nearest_m``, ``speed_kmh``).
 

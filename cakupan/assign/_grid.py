@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from cakupan._text import in_sorted
 from cakupan.assign._gridding import (
     choose_grid,
     cover_spans,
@@ -162,7 +163,7 @@ class PolygonIndex:
         tcount = np.diff(self._span_ptr)[run_target]
         t_run = np.repeat(np.arange(n_runs), tcount)
         t_keys = t_run * npoly + self._span_poly[ranges(self._span_ptr[run_target], tcount)]
-        found = _isin_sorted(t_keys, slot_keys)
+        found = in_sorted(t_keys, slot_keys)
         if found.all():
             sorted_slot = np.cumsum(new_slot) - 1
         else:  # overlaps: a run inside a polygon none of whose edges it holds
@@ -382,11 +383,3 @@ def _xy(x, y) -> tuple[np.ndarray, np.ndarray]:
     if x.ndim != 1 or x.shape != y.shape:
         raise ValueError(f"x and y must be 1-D arrays of one length, got {x.shape} and {y.shape}")
     return x, y
-
-
-def _isin_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
-    """Whether each value occurs in `sorted_keys` (sorted ascending)."""
-    if not len(sorted_keys):
-        return np.zeros(len(values), dtype=bool)
-    pos = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
-    return sorted_keys[pos] == values

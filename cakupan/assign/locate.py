@@ -17,7 +17,7 @@ Rules, in order:
 3. Counting. An interview is counted in the kelurahan it declares when that code is known
    (directly or through the crosswalk), otherwise in the kelurahan where it lies; in the RT
    it declares, otherwise (with SLS polygons) in the RT where it lies. The location check
-   (:mod:`cakupan.detect.checks`) says when declaration and location disagree.
+   (:mod:`cakupan.detect.location`) says when declaration and location disagree.
 4. Crosswalk. BPS and Kemendagri number desa differently. A declared kelurahan code that is
    not in the boundaries is matched to the kelurahan where most of its interviews lie; every
    such match is reported, none is silent.
@@ -36,43 +36,13 @@ import shapely
 from cakupan._text import as_arrow, joined_keys, positions_in, take_text, text_series
 from cakupan.assign._grid import PolygonIndex
 from cakupan.assign.indexed import Indexed
-from cakupan.errors import CRSMismatchError
-
-WGS84 = "EPSG:4326"
+from cakupan.crs import WGS84, require_same_crs
 
 
 def is_located(lon, lat) -> np.ndarray:
     """Return where a position is on the globe (longitude and latitude in range)."""
     with np.errstate(invalid="ignore"):
         return (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
-
-
-def metric_crs(frame: gpd.GeoDataFrame) -> pyproj.CRS:
-    """Return the UTM CRS of the zone holding the centre of ``frame``.
-
-    Examples
-    --------
-    >>> import geopandas as gpd, shapely
-    >>> metric_crs(gpd.GeoDataFrame(geometry=[shapely.Point(106.6, -6.2)], crs=4326)).to_epsg()
-    32748
-    """
-    west, south, east, north = frame.to_crs(WGS84).total_bounds
-    info = pyproj.database.query_utm_crs_info(
-        datum_name="WGS 84",
-        area_of_interest=pyproj.aoi.AreaOfInterest(
-            (west + east) / 2, (south + north) / 2, (west + east) / 2, (south + north) / 2
-        ),
-    )
-    return pyproj.CRS.from_epsg(int(info[0].code))
-
-
-def check_same_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, a_name: str, b_name: str) -> None:
-    """Raise :class:`CRSMismatchError` naming both CRSs when two frames differ."""
-    if a.crs != b.crs:
-        raise CRSMismatchError(
-            f"{a_name} is in {a.crs} but {b_name} is in {b.crs}; "
-            f"project one first, e.g. {b_name}.to_crs({a_name}.crs)"
-        )
 
 
 def locate(x: np.ndarray, y: np.ndarray, polygons) -> tuple[np.ndarray, np.ndarray]:
@@ -174,7 +144,7 @@ def place_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
         ``repairs`` updated.
     """
     if units is not None:
-        check_same_crs(kelurahan, units, "kelurahan", "units")
+        require_same_crs(kelurahan, units, "kelurahan", "units")
     return count_interviews(locate_interviews(interviews, kelurahan, sliver_tolerance_m),
                             kelurahan, units)
 
@@ -376,7 +346,7 @@ def attach_units(units: gpd.GeoDataFrame, kelurahan: gpd.GeoDataFrame) -> gpd.Ge
 
     Both frames in the same metric CRS. A unit's representative point decides.
     """
-    check_same_crs(kelurahan, units, "kelurahan", "units")
+    require_same_crs(kelurahan, units, "kelurahan", "units")
     missing = units["kelurahan_code"].isna().to_numpy()
     if not missing.any():
         return units

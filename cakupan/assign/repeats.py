@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cakupan._text import as_arrow, fingerprints
+from cakupan._text import as_arrow, fingerprints, in_sorted
 
 
 def mark_duplicates(interviews: pd.DataFrame, repeated_id: np.ndarray,
@@ -94,18 +94,6 @@ def repeated(values, fingerprints: np.ndarray | None = None) -> np.ndarray:
     else:
         codes = _codes(values)
     return _seen_before(codes)
-
-
-def in_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
-    """Return whether each value is among ``sorted_keys``: a binary search, no hash of them.
-
-    Examples
-    --------
-    >>> in_sorted(np.array([3, 1, 4]), np.array([1, 2, 3])).tolist()
-    [True, True, False]
-    """
-    at = np.minimum(np.searchsorted(sorted_keys, values), max(len(sorted_keys) - 1, 0))
-    return (sorted_keys[at] == values) if len(sorted_keys) else np.zeros(len(values), bool)
 
 
 def _codes(values) -> np.ndarray:

@@ -21,7 +21,7 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from cakupan.assign.locate import is_located
-from cakupan.detect import checks
+from cakupan.detect.enumerators import enumerator_counts
 
 #: Counted interviews kept one by one (to list them on the map) when a run needs no more.
 POINTS_KEPT = 20_000
@@ -47,7 +47,7 @@ class Tally:
         (rows with a position, :func:`cakupan.assign.locate.is_located`) and ``lon``, ``lat`` (their
         sums, in nanodegrees).
     enumerators, officers : pandas.DataFrame
-        :func:`cakupan.detect.checks.enumerator_counts`.
+        :func:`cakupan.detect.enumerators.enumerator_counts`.
     days : pandas.Series
         Counted rows per day of ``interviewed_at``.
     pairs : pandas.DataFrame
@@ -165,7 +165,7 @@ def _pieces(frame: pd.DataFrame, names, points: bool) -> dict:
     counted = frame["status"].eq("counted").fillna(False).to_numpy(dtype=bool)
     out = {}
     if {"enumerators", "officers"} & set(names):
-        out["enumerators"], out["officers"] = checks.enumerator_counts(frame, frame)
+        out["enumerators"], out["officers"] = enumerator_counts(frame, frame)
     if "points" in names:
         keep = points or counted.sum() <= POINTS_KEPT  # too many: never copied
         out["points"] = _kept(frame.loc[counted, [c for c in _POINT_COLUMNS if c in frame]]

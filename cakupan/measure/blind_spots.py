@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from cakupan.measure.expected import require_same_metric_crs
+from cakupan.crs import require_same_crs
 from cakupan.read.raster import PopulationRaster
 
 #: Columns of :func:`find_blind_spots`, in order (plus ``geometry``).
@@ -134,42 +134,92 @@ def find_blind_spots(
     >>> spots[["rank", "estimated_households", "nearest_rt", "area_m2"]].values.tolist()
     [[1, 20.0, '001/002', 10000.0]]
     """
-    require_same_metric_crs(populated, units, "populated places", "units")
+    require_same_crs(populated, units, "populated places", "units")
     if "households" not in populated.columns:
         raise ValueError("populated places need a 'households' column (see raster_cells)")
     xs, ys = _split_xy(counted_xy)
+    geoms, households = _places(populated)
+    interviews = shapely.STRtree(shapely.points(xs, ys))
+    if len(xs):
+        far = _unvisited(geoms, interviews, distance_m)
+        geoms, households = geoms[far], households[far]
+    if not len(geoms):
+        return _empty(populated.crs)
+
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="dwithin",
+                                               distance=merge_distance_m)
+    labels = _components(len(geoms), left, right)
+    out, area_geoms = _areas(geoms, households, labels, merge_distance_m, populated.crs)
+    area_distance = (_distance_to_interview(geoms, labels, len(out), interviews) if len(xs)
+                     else np.full(len(out), np.nan))
+    keep = out["estimated_households"].to_numpy() >= min_households
+    out, area_geoms = out[keep].reset_index(drop=True), area_geoms[keep]
+    if not len(out):
+        return _empty(populated.crs)
+    inner = shapely.point_on_surface(area_geoms)
+    out = pd.concat([out, _nearest_unit(inner, units)], axis=1)
+    out["distance_to_interview_m"] = area_distance[keep]
+    # most households missed first; ties: larger area, then west to east, south to north
+    order = np.lexsort((shapely.get_y(inner), shapely.get_x(inner), -out["area_m2"].to_numpy(),
+                        -out["estimated_households"].to_numpy()))
+    out = out.iloc[order].reset_index(drop=True)
+    out["rank"] = np.arange(1, len(out) + 1)
+    return gpd.GeoDataFrame(
+        out[list(BLIND_SPOT_COLUMNS)], geometry=area_geoms[order], crs=populated.crs
+    )
+
+
+def _places(populated: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return the shapes and households of the places with a shape and households."""
     geoms = populated.geometry.to_numpy()
     households = pd.to_numeric(populated["households"], errors="coerce")
     households = households.astype("Float64").astype("float64").to_numpy()
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     keep &= np.isfinite(households) & (households > 0)
-    geoms, households = geoms[keep], households[keep]
+    return geoms[keep], households[keep]
 
-    points = shapely.points(xs, ys)
-    interviews = shapely.STRtree(points)
-    if len(points):
-        # Most populated places hold an interview: a cheap "contains" settles those, and only
-        # the rest need a distance search (several times faster than one "dwithin" query).
-        far = np.ones(len(geoms), dtype=bool)
-        far[interviews.query(geoms, predicate="contains")[0]] = False
-        rest = np.flatnonzero(far)
-        # distance from the place's centre: a household is where its building or cell is
-        near = interviews.query_nearest(shapely.centroid(geoms[rest]), max_distance=distance_m,
-                                        all_matches=False)
-        far[rest[near[0]]] = False
-        geoms, households = geoms[far], households[far]
-    if not len(geoms):
-        return _empty(populated.crs)
 
-    pieces = shapely.STRtree(geoms)
-    left, right = pieces.query(geoms, predicate="dwithin", distance=merge_distance_m)
-    labels = _components(len(geoms), left, right)
-    # points, lines and building footprints grow into the place around them (yards, lanes);
-    # raster cells are places already
+def _distance_to_interview(geoms: np.ndarray, labels: np.ndarray, n: int,
+                           interviews: shapely.STRtree) -> np.ndarray:
+    """Return each of the ``n`` areas' distance to the nearest interview.
+
+    The least of its pieces' distances: simple shapes search much faster than their large
+    unions.
+    """
+    (found, _), dist = interviews.query_nearest(geoms, return_distance=True, all_matches=False)
+    out = np.full(n, np.inf)
+    np.minimum.at(out, labels[found], dist)
+    return out
+
+
+def _unvisited(geoms: np.ndarray, interviews: shapely.STRtree, distance_m: float) -> np.ndarray:
+    """Return which places have no interview within ``distance_m`` of their centre, or in them.
+
+    Most populated places hold an interview: a cheap "contains" settles those, and only the
+    rest need a distance search (several times faster than one "dwithin" query).
+    """
+    far = np.ones(len(geoms), dtype=bool)
+    far[interviews.query(geoms, predicate="contains")[0]] = False
+    rest = np.flatnonzero(far)
+    # distance from the place's centre: a household is where its building or cell is
+    near = interviews.query_nearest(shapely.centroid(geoms[rest]), max_distance=distance_m,
+                                    all_matches=False)
+    far[rest[near[0]]] = False
+    return far
+
+
+def _areas(geoms: np.ndarray, households: np.ndarray, labels: np.ndarray,
+           merge_distance_m: float, crs) -> tuple[pd.DataFrame, np.ndarray]:
+    """Return the areas the pieces ``labels`` joins form, and their shapes.
+
+    ``estimated_households`` (the pieces' sum), ``n_pieces`` and ``area_m2`` per label.
+    Points, lines and building footprints grow into the place around them (yards, lanes);
+    raster cells are places already.
+    """
     small = shapely.area(geoms) < SMALL_PIECE_M2
     shapes = np.where(small, shapely.buffer(geoms, max(merge_distance_m / 2, 5.0)), geoms)
     areas = (
-        gpd.GeoDataFrame({"label": labels}, geometry=shapes, crs=populated.crs)
+        gpd.GeoDataFrame({"label": labels}, geometry=shapes, crs=crs)
         .dissolve(by="label", method="unary")
         .sort_index()
     )
@@ -181,34 +231,7 @@ def find_blind_spots(
             "area_m2": shapely.area(area_geoms),
         }
     )
-    # Distance from each area to the nearest interview, as the least of its pieces' (simple
-    # shapes search much faster than their large unions).
-    area_distance = np.full(len(out), np.nan)
-    if len(points):
-        (found, _), dist = interviews.query_nearest(geoms, return_distance=True, all_matches=False)
-        area_distance[:] = np.inf
-        np.minimum.at(area_distance, labels[found], dist)
-    keep = out["estimated_households"].to_numpy() >= min_households
-    out, area_geoms = out[keep].reset_index(drop=True), area_geoms[keep]
-    if not len(out):
-        return _empty(populated.crs)
-
-    inner = shapely.point_on_surface(area_geoms)
-    out = pd.concat([out, _nearest_unit(inner, units)], axis=1)
-    out["distance_to_interview_m"] = area_distance[keep]
-    order = np.lexsort(
-        (
-            shapely.get_y(inner),
-            shapely.get_x(inner),
-            -out["area_m2"].to_numpy(),
-            -out["estimated_households"].to_numpy(),
-        )
-    )
-    out = out.iloc[order].reset_index(drop=True)
-    out["rank"] = np.arange(1, len(out) + 1)
-    return gpd.GeoDataFrame(
-        out[list(BLIND_SPOT_COLUMNS)], geometry=area_geoms[order], crs=populated.crs
-    )
+    return out, area_geoms
 
 
 def _split_xy(counted_xy):

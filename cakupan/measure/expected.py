@@ -22,6 +22,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from cakupan.crs import crs_name, require_same_crs
 from cakupan.errors import CRSMismatchError, InputError
 from cakupan.read.raster import PopulationRaster
 
@@ -89,43 +90,20 @@ def households_from_raster(
     >>> households_from_raster(u, r, 3.8).tolist()
     [10.0]
     """
-    from exactextract import exact_extract
-    from exactextract.raster import NumPyRasterSource
-
     if not household_size > 0:
         raise ValueError(f"household_size must be positive, got {household_size!r}")
     if units.crs is None:
         raise CRSMismatchError(
-            f"units have no CRS but the raster is in {_crs_name(raster.crs)}; "
+            f"units have no CRS but the raster is in {crs_name(raster.crs)}; "
             "set the units' CRS with .set_crs(...)"
         )
     target = pyproj.CRS.from_user_input(raster.crs)
-    geoms = units.geometry
-    if not pyproj.CRS.from_user_input(units.crs).equals(target):
-        geoms = geoms.to_crs(target)
-    geoms = geoms.to_numpy()
-    # exactextract counts nothing inside a self-intersecting ring: repair those first.
-    broken = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
-    if broken.any():
-        geoms = geoms.copy()
-        geoms[broken] = shapely.make_valid(geoms[broken], method="structure")
+    geoms = _repaired(units.geometry, target)
     valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     result = np.full(len(units), np.nan)
     touching = outside = 0
     if valid.any():
-        array, (xmin, ymin, xmax, ymax) = _north_up(raster)
-        wkt = target.to_wkt()
-        sources = [
-            NumPyRasterSource(array, xmin, ymin, xmax, ymax, name="persons", srs_wkt=wkt),
-            NumPyRasterSource(
-                np.isnan(array).astype("float64"), xmin, ymin, xmax, ymax,
-                name="nodata", srs_wkt=wkt,
-            ),
-        ]  # fmt: skip
-        vec = gpd.GeoDataFrame({"pos": np.flatnonzero(valid)}, geometry=geoms[valid], crs=target)
-        stats = exact_extract(
-            sources, vec, ["sum", "count"], include_cols=["pos"], output="pandas"
-        ).sort_values("pos")
+        stats = _cell_sums(geoms, valid, raster, target)
         pos = stats["pos"].to_numpy()
         # "count" of the nodata indicator (itself never nodata) is the unit's cell coverage
         # inside the raster extent: zero means the unit lies wholly outside the raster.
@@ -133,7 +111,7 @@ def households_from_raster(
         if not inside.any():
             raise InputError(
                 f"population raster (bounds {tuple(round(b, 4) for b in raster.bounds)} in "
-                f"{_crs_name(target)}) does not overlap any unit; check that it covers the "
+                f"{crs_name(target)}) does not overlap any unit; check that it covers the "
                 "area and that its CRS is right",
                 path=raster.path,
             )
@@ -142,14 +120,51 @@ def households_from_raster(
         touching = int((stats["nodata_sum"].to_numpy() > 0).sum())
         outside = int((~inside).sum())
     if touching or outside:
-        log.info(
-            "population raster: %d units touch nodata cells (counted 0), %d lie outside it",
-            touching,
-            outside,
-        )
+        log.info("population raster: %d units touch nodata cells (counted 0), %d lie outside "
+                 "it", touching, outside)
     out = pd.Series(result, index=units.index, name="expected_raster", dtype="float64")
     out.attrs.update(units_touching_nodata=touching, units_outside_raster=outside)
     return out
+
+
+def _repaired(geometry: gpd.GeoSeries, crs: pyproj.CRS) -> np.ndarray:
+    """Return the units' polygons in ``crs``, self-intersecting rings repaired.
+
+    exactextract counts nothing inside a self-intersecting ring.
+    """
+    if not pyproj.CRS.from_user_input(geometry.crs).equals(crs):
+        geometry = geometry.to_crs(crs)
+    geoms = geometry.to_numpy()
+    broken = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+    if broken.any():
+        geoms = geoms.copy()
+        geoms[broken] = shapely.make_valid(geoms[broken], method="structure")
+    return geoms
+
+
+def _cell_sums(geoms: np.ndarray, valid: np.ndarray, raster: PopulationRaster,
+               crs: pyproj.CRS) -> pd.DataFrame:
+    """Return, per valid unit (``pos``), the persons and nodata cells it covers (exactextract).
+
+    Columns ``persons_sum``, ``nodata_sum`` (cells of nodata, weighted by coverage) and
+    ``nodata_count`` (cells of the raster covered at all), sorted by ``pos``.
+    """
+    from exactextract import exact_extract
+    from exactextract.raster import NumPyRasterSource
+
+    array, (xmin, ymin, xmax, ymax) = _north_up(raster)
+    wkt = crs.to_wkt()
+    sources = [
+        NumPyRasterSource(array, xmin, ymin, xmax, ymax, name="persons", srs_wkt=wkt),
+        NumPyRasterSource(
+            np.isnan(array).astype("float64"), xmin, ymin, xmax, ymax,
+            name="nodata", srs_wkt=wkt,
+        ),
+    ]  # fmt: skip
+    vec = gpd.GeoDataFrame({"pos": np.flatnonzero(valid)}, geometry=geoms[valid], crs=crs)
+    return exact_extract(
+        sources, vec, ["sum", "count"], include_cols=["pos"], output="pandas"
+    ).sort_values("pos")
 
 
 def households_from_buildings(
@@ -191,7 +206,7 @@ def households_from_buildings(
     >>> households_from_buildings(u, b, 1.5, 20.0).tolist()
     [3.0]
     """
-    require_same_metric_crs(units, buildings, "units", "buildings")
+    require_same_crs(units, buildings, "units", "buildings")
     homes = residential_buildings(buildings, min_area_m2)
     points = shapely.point_on_surface(homes.geometry.to_numpy())
     tree = shapely.STRtree(units.geometry.to_numpy())
@@ -337,29 +352,6 @@ def _calibrated(values: np.ndarray, has: np.ndarray, group: np.ndarray) -> np.nd
         factor = np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1), 1.0)
         out[:, column] = values[:, column] * factor[group_index]
     return out
-
-
-def require_same_metric_crs(left, right, left_name: str, right_name: str) -> None:
-    """Raise :class:`CRSMismatchError` unless both frames share one projected CRS."""
-    for frame, name in ((left, left_name), (right, right_name)):
-        if frame.crs is None:
-            raise CRSMismatchError(f"{name} have no CRS; set one with .set_crs(...)")
-    if not pyproj.CRS.from_user_input(left.crs).equals(right.crs):
-        raise CRSMismatchError(
-            f"{left_name} are in {_crs_name(left.crs)} but {right_name} in "
-            f"{_crs_name(right.crs)}; project both to one metric CRS, e.g. "
-            f".to_crs(cakupan.assign.locate.metric_crs({left_name}))"
-        )
-    if not pyproj.CRS.from_user_input(left.crs).is_projected:
-        raise CRSMismatchError(
-            f"{left_name} and {right_name} are in {_crs_name(left.crs)} (degrees); distances "
-            f"and areas need a metric CRS: .to_crs(cakupan.assign.locate.metric_crs({left_name}))"
-        )
-
-
-def _crs_name(crs) -> str:
-    crs = pyproj.CRS.from_user_input(crs)
-    return crs.to_string() if crs.to_epsg() is None else f"EPSG:{crs.to_epsg()}"
 
 
 def _north_up(raster: PopulationRaster):

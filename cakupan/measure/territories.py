@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from cakupan.measure.expected import require_same_metric_crs
+from cakupan.crs import require_same_crs
 
 TERRITORY_COLUMNS = ("kelurahan_code", "rw", "rt", "n_points")
 
@@ -65,7 +65,7 @@ def approximate_territories(
     >>> t[["rt", "n_points"]].values.tolist(), t.area.round(6).tolist()
     ([['001', 2], ['002', 1]], [6000.0, 4000.0])
     """
-    require_same_metric_crs(points, kelurahan, "interview points", "kelurahan")
+    require_same_crs(points, kelurahan, "interview points", "kelurahan")
     for frame, name, needed in (
         (points, "interview points", ("kelurahan_code", "rw", "rt")),
         (kelurahan, "kelurahan", ("kelurahan_code",)),
@@ -85,6 +85,41 @@ def approximate_territories(
         return out
 
     kel_geoms = kel.geometry.to_numpy()
+    site_kel = seeds["kel"].to_numpy()
+    parts, part_site = _clipped(*_voronoi_cells(seeds, kel_geoms, used), kel_geoms[site_kel])
+    pieces = gpd.GeoDataFrame(
+        {
+            "kelurahan_code": codes[site_kel[part_site]],
+            "rw": seeds["rw"].to_numpy()[part_site],
+            "rt": seeds["rt"].to_numpy()[part_site],
+            "site": part_site,
+        },
+        geometry=parts,
+        crs=kelurahan.crs,
+    )
+    by = ["kelurahan_code", "rw", "rt"]
+    try:
+        # Voronoi cells share their edges exactly: a coverage union is ten times faster.
+        joined = pieces.dissolve(by=by, method="coverage", sort=True)
+    except shapely.errors.GEOSException:
+        # Clipping can leave a boundary vertex a hair off; the general union copes.
+        joined = pieces.dissolve(by=by, method="unary", sort=True)
+    n_points = seeds.assign(kelurahan_code=codes[site_kel]).groupby(by).size()
+    keys = joined.index.to_frame(index=False)
+    out = _frame(
+        keys["kelurahan_code"], keys["rw"], keys["rt"], n_points.reindex(joined.index).to_numpy(),
+        joined.geometry.to_numpy(), kelurahan.crs,
+    )  # fmt: skip
+    out.attrs.update(points_ignored=ignored, kelurahan_without_points=without)
+    return out
+
+
+def _voronoi_cells(seeds: pd.DataFrame, kel_geoms: np.ndarray, used: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Return the Voronoi cell of every seed among its kelurahan's seeds, and its seed.
+
+    Cells reach beyond the kelurahan (clip them with :func:`_clipped`).
+    """
     site_geoms = shapely.points(seeds["x"].to_numpy(), seeds["y"].to_numpy())
     site_kel = seeds["kel"].to_numpy()
     # One multipoint per kelurahan with seeds, numbered 0..m-1 in kelurahan order.
@@ -103,50 +138,23 @@ def approximate_territories(
     # Some GEOS versions return an empty diagram for a single seed: its cell is the kelurahan.
     has_cells = np.zeros(len(used), dtype=bool)
     has_cells[group[cell_site]] = True
-    lone = np.flatnonzero(~has_cells)
-    lone_site = np.flatnonzero(np.isin(group, lone))
-    cells = np.concatenate([cells, kel_geoms[site_kel[lone_site]]])
-    cell_site = np.concatenate([cell_site, lone_site])
+    lone_site = np.flatnonzero(np.isin(group, np.flatnonzero(~has_cells)))
+    return (np.concatenate([cells, kel_geoms[site_kel[lone_site]]]),
+            np.concatenate([cell_site, lone_site]))
 
+
+def _clipped(cells: np.ndarray, cell_site: np.ndarray, site_kelurahan: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Return the polygonal parts of each cell inside its seed's kelurahan, and their seeds."""
     # Clip only the cells that cross the boundary: most lie wholly inside their kelurahan.
-    shapely.prepare(kel_geoms)
-    owner = kel_geoms[site_kel[cell_site]]
+    shapely.prepare(site_kelurahan)
+    owner = site_kelurahan[cell_site]
     clipped = cells.copy()
     crossing = ~shapely.contains(owner, cells)
     clipped[crossing] = shapely.intersection(cells[crossing], owner[crossing])
     parts, part_cell = shapely.get_parts(clipped, return_index=True)
     polygonal = shapely.get_type_id(parts) == 3
-    parts, part_site = parts[polygonal], cell_site[part_cell[polygonal]]
-    pieces = gpd.GeoDataFrame(
-        {
-            "kelurahan_code": codes[site_kel[part_site]],
-            "rw": seeds["rw"].to_numpy()[part_site],
-            "rt": seeds["rt"].to_numpy()[part_site],
-            "site": part_site,
-        },
-        geometry=parts,
-        crs=kelurahan.crs,
-    )
-    by = ["kelurahan_code", "rw", "rt"]
-    try:
-        # Voronoi cells share their edges exactly: a coverage union is ten times faster.
-        joined = pieces.dissolve(by=by, method="coverage", sort=True)
-    except shapely.errors.GEOSException:
-        # Clipping can leave a boundary vertex a hair off; the general union copes.
-        joined = pieces.dissolve(by=by, method="unary", sort=True)
-    n_points = (
-        seeds.assign(kelurahan_code=codes[site_kel])
-        .groupby(["kelurahan_code", "rw", "rt"])
-        .size()
-        .reindex(joined.index)
-    )
-    keys = joined.index.to_frame(index=False)
-    out = _frame(
-        keys["kelurahan_code"], keys["rw"], keys["rt"], n_points.to_numpy(),
-        joined.geometry.to_numpy(), kelurahan.crs,
-    )  # fmt: skip
-    out.attrs.update(points_ignored=ignored, kelurahan_without_points=without)
-    return out
+    return parts[polygonal], cell_site[part_cell[polygonal]]
 
 
 def _kelurahan(kelurahan: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -1,10 +1,11 @@
-"""Topology of a polygon layer: where neighbouring units overlap and where they leave gaps.
+"""Topology of a polygon layer: where neighbouring units overlap and where they leave holes.
 
 Takes units (kelurahan, SLS) in a metric CRS and returns two new frames: the overlap of every
 pair of neighbours, and the holes inside the union of all units, each with its area and where
 it is. Boundaries simplified one polygon at a time (the bundled Kota Tangerang file) have
-both; a point in an overlap lies in two units, a point in a gap in none. Computation only:
-nothing here reads or writes files, nothing is repaired.
+both; a point in an overlap lies in two units, a point in a hole in none. (A "gap" in cakupan
+is a coverage gap, ``gap_households``; only :func:`summary` keeps the manifest's older key
+names for holes.) Computation only: nothing here reads or writes files, nothing is repaired.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cakupan.crs import require_metric
+
 #: Overlaps smaller than this (m²) are rounding noise between shared vertices, not overlaps.
 MIN_OVERLAP_M2 = 1.0
 #: Holes smaller than this (m²) are floating-point noise of the union (about 1e-8 m² at
 #: Tangerang's coordinates; how many such specks appear depends on the GEOS version).
-MIN_GAP_M2 = 0.01
-#: How far (m) from a gap a unit may be and still count as its neighbour (the union moves
+MIN_HOLE_M2 = 0.01
+#: How far (m) from a hole a unit may be and still count as its neighbour (the union moves
 #: vertices by floating-point noise).
 _TOUCH_M = 0.01
 
@@ -55,11 +58,11 @@ def dissolve(frame: gpd.GeoDataFrame, by) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=shapes, crs=frame.crs)
 
 
-def overlaps_and_gaps(polygons: gpd.GeoDataFrame, code: str,
-                      min_overlap_m2: float = MIN_OVERLAP_M2,
-                      min_gap_m2: float = MIN_GAP_M2, max_gap_m2: float | None = None
-                      ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Return the overlaps between neighbouring units and the gaps between them.
+def overlaps_and_holes(polygons: gpd.GeoDataFrame, code: str,
+                       min_overlap_m2: float = MIN_OVERLAP_M2,
+                       min_hole_m2: float = MIN_HOLE_M2, max_hole_m2: float | None = None
+                       ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Return the overlaps between neighbouring units and the holes between them.
 
     Parameters
     ----------
@@ -69,9 +72,9 @@ def overlaps_and_gaps(polygons: gpd.GeoDataFrame, code: str,
         Column naming the unit; pieces sharing a code never overlap each other.
     min_overlap_m2 : float
         Overlaps smaller than this are ignored.
-    min_gap_m2 : float
+    min_hole_m2 : float
         Holes smaller than this are ignored.
-    max_gap_m2 : float, optional
+    max_hole_m2 : float, optional
         Holes of the union larger than this are left out (a lake, a district that is not
         part of the layer); default: every hole.
 
@@ -80,7 +83,7 @@ def overlaps_and_gaps(polygons: gpd.GeoDataFrame, code: str,
     overlaps : GeoDataFrame
         ``code_a``, ``code_b`` (``code_a < code_b``), ``area_m2`` and the shared area, one row
         per pair of units, sorted by the codes.
-    gaps : GeoDataFrame
+    holes : GeoDataFrame
         ``area_m2``, ``neighbours`` (the codes around it, ``;``-separated) and the hole, one
         row per hole of the union, largest first.
 
@@ -90,22 +93,21 @@ def overlaps_and_gaps(polygons: gpd.GeoDataFrame, code: str,
     >>> units = gpd.GeoDataFrame({"kode": ["a", "b", "c"]}, crs=32748, geometry=[
     ...     box(0, 0, 10, 10), box(9, 0, 20, 10), box(0, 10, 20, 20).difference(
     ...         box(14, 10, 16, 12))])
-    >>> overlaps, gaps = overlaps_and_gaps(units, "kode")
+    >>> overlaps, holes = overlaps_and_holes(units, "kode")
     >>> overlaps[["code_a", "code_b", "area_m2"]].values.tolist()
     [['a', 'b', 10.0]]
-    >>> gaps[["area_m2", "neighbours"]].values.tolist()
+    >>> holes[["area_m2", "neighbours"]].values.tolist()
     [[4.0, 'b;c']]
     """
-    if polygons.crs is not None and not polygons.crs.is_projected:
-        raise ValueError(f"polygons must be in a metric CRS to measure areas, not {polygons.crs}")
+    require_metric(polygons.crs, "polygons are", "polygons")
     geometry = shapely.make_valid(polygons.geometry.to_numpy())
     codes = polygons[code].astype("string").to_numpy(dtype=object)
     if _is_coverage(geometry):  # no overlaps, and the union is quick to find from the edges
         return (_overlaps(geometry[:0], codes[:0], min_overlap_m2, polygons.crs),
-                _gaps(geometry, codes, min_gap_m2, max_gap_m2, polygons.crs,
-                      shapely.coverage_union_all(geometry)))
+                _holes(geometry, codes, min_hole_m2, max_hole_m2, polygons.crs,
+                       shapely.coverage_union_all(geometry)))
     return (_overlaps(geometry, codes, min_overlap_m2, polygons.crs),
-            _gaps(geometry, codes, min_gap_m2, max_gap_m2, polygons.crs))
+            _holes(geometry, codes, min_hole_m2, max_hole_m2, polygons.crs))
 
 
 def _is_coverage(geometry: np.ndarray) -> bool:
@@ -156,7 +158,8 @@ def _polygonal(geometries: np.ndarray) -> np.ndarray:
     return out
 
 
-def _gaps(geometry, codes, min_area, max_area, crs, union=None) -> gpd.GeoDataFrame:
+def _holes(geometry, codes, min_area, max_area, crs, union=None) -> gpd.GeoDataFrame:
+    """Return the holes of the union of ``geometry``, with their area and neighbours."""
     union = shapely.union_all(geometry) if union is None else union
     parts = shapely.get_parts(union)
     parts = parts[np.isin(shapely.get_type_id(parts), (3,))]
@@ -179,8 +182,11 @@ def _gaps(geometry, codes, min_area, max_area, crs, union=None) -> gpd.GeoDataFr
     return out.iloc[order].reset_index(drop=True)
 
 
-def summary(overlaps: gpd.GeoDataFrame, gaps: gpd.GeoDataFrame) -> dict:
-    """Return counts, total and largest areas (hectares) of overlaps and gaps.
+def summary(overlaps: gpd.GeoDataFrame, holes: gpd.GeoDataFrame) -> dict:
+    """Return counts, total and largest areas (hectares) of overlaps and holes.
+
+    The keys are those of ``manifest.json`` (a contract), which names holes ``gaps``:
+    ``gaps``, ``gap_ha`` and ``largest_gap_ha`` count and measure the holes.
 
     Examples
     --------
@@ -195,7 +201,7 @@ def summary(overlaps: gpd.GeoDataFrame, gaps: gpd.GeoDataFrame) -> dict:
         "overlap_pairs": int(len(overlaps)),
         "overlap_ha": round(float(overlaps["area_m2"].sum()) / 1e4, 2),
         "largest_overlap_ha": largest(overlaps),
-        "gaps": int(len(gaps)),
-        "gap_ha": round(float(gaps["area_m2"].sum()) / 1e4, 2),
-        "largest_gap_ha": largest(gaps),
+        "gaps": int(len(holes)),
+        "gap_ha": round(float(holes["area_m2"].sum()) / 1e4, 2),
+        "largest_gap_ha": largest(holes),
     }

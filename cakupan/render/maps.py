@@ -35,6 +35,7 @@ from jinja2 import Template
 from cakupan._text import joined_codes
 from cakupan.assign.locate import is_located
 from cakupan.config import Config
+from cakupan.crs import metric_crs
 from cakupan.detect.tally import piece
 from cakupan.labels import STATUS_COLOURS, labels
 from cakupan.render import _assets, _topo
@@ -64,8 +65,8 @@ def script_json(value) -> str:
 
 
 def simplify(shapes: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoSeries:
-    """Simplify a level's polygons together, keeping shared edges, in a metric CRS."""
-    metric = shapes.to_crs(shapes.estimate_utm_crs())
+    """Simplify a level's polygons together, keeping shared edges, in their UTM zone."""
+    metric = shapes.to_crs(metric_crs(shapes))
     simple = shapely.coverage_simplify(shapely.make_valid(metric.geometry.to_numpy()),
                                        tolerance_m)
     return gpd.GeoSeries(simple, crs=metric.crs).to_crs(4326)

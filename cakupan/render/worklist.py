@@ -1,8 +1,8 @@
 """The supervisor worklist: what to do tomorrow, one table per kind of task.
 
 Takes the coverage table (the columns of ``coverage.csv``), the interviews with their flags
-(:func:`cakupan.detect.checks.flag_interviews` joined to the interviews frame, or their tally)
-and the enumerator scores (:func:`cakupan.detect.checks.enumerator_scores`), and returns three
+(:func:`cakupan.detect.flags.flag_interviews` joined to the interviews frame, or their tally)
+and the enumerator scores (:func:`cakupan.detect.enumerators.enumerator_scores`), and returns three
 sheets as DataFrames, worded in Bahasa Indonesia or English (:mod:`cakupan.labels`): RTs to
 revisit, interviews to verify and enumerators to call, each grouped by supervisor (the most
 urgent group first) and sorted by urgency within it; :func:`worklist_sheets` does it for a
@@ -17,7 +17,8 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from cakupan.detect.checks import FLAG_WEIGHTS, FLAGS, score_enumerators
+from cakupan.detect.enumerators import score_enumerators
+from cakupan.detect.flags import FLAG_WEIGHTS, FLAGS
 from cakupan.detect.tally import piece
 from cakupan.labels import labels as words
 
@@ -47,7 +48,7 @@ def build_worklist(
         when present: ``location_check``, ``doubtful``, ``cluster_id``, ``cluster_size``,
         ``nearest_m``, ``speed_kmh``, ``gps_accuracy_m``, ``lat``, ``lon``. Or their tally.
     enumerator_scores : pandas.DataFrame
-        The result of :func:`cakupan.detect.checks.enumerator_scores`.
+        The result of :func:`cakupan.detect.enumerators.enumerator_scores`.
     lang : {"id", "en"}
         Language of sheet names, headers and texts.
 
@@ -63,7 +64,7 @@ def build_worklist(
           ``far_outside``, with the evidence. Urgency: the flags' weights.
         - ``Petugas dihubungi`` / ``Enumerators to call``: enumerators with an interview
           flagged seriously (a flag weighing 0.5 or more in
-          :data:`cakupan.detect.checks.FLAG_WEIGHTS`) or with half their interviews flagged.
+          :data:`cakupan.detect.flags.FLAG_WEIGHTS`) or with half their interviews flagged.
           Urgency: their score.
 
     Examples

@@ -165,48 +165,12 @@ def building_footprints(
     (3, True)
     """
     x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
-    n = len(x)
-    square = pd.DataFrame(
-        {"cx": np.floor(x / 15.0).astype("int64"), "cy": np.floor(y / 15.0).astype("int64")}
-    )
-    square_id = square.groupby(["cx", "cy"], sort=True).ngroup().to_numpy()
-    size = rng.choice([1, 2, 3], p=[0.6, 0.3, 0.1], size=square_id.max() + 1 if n else 0)
-    position = pd.Series(square_id).groupby(square_id).cumcount().to_numpy()
-    group = pd.DataFrame({"square": square_id, "chunk": position // size[square_id]})
-    group_id = group.groupby(["square", "chunk"], sort=True).ngroup().to_numpy()
-    count = np.bincount(group_id)
-    cx = np.bincount(group_id, weights=x) / count
-    cy = np.bincount(group_id, weights=y) / count
-    homes = pd.DataFrame(
-        {
-            "building": np.where(rng.random(len(count)) < 0.3, "yes", "house"),
-            "true_households": count,
-            "cx": cx,
-            "cy": cy,
-            "w": rng.uniform(6.0, 15.0, len(count)),
-            "h": rng.uniform(6.0, 15.0, len(count)),
-        }
-    )
+    homes = _homes(x, y, rng)
+    groups = len(homes)
     homes = homes[rng.random(len(homes)) >= missing_share]
-
-    def extras(share, kinds, low, high, offset):
-        k = int(round(share * len(count)))
-        at = rng.integers(0, max(n, 1), size=k) if n else np.zeros(0, dtype=int)
-        angle = rng.uniform(0, 2 * np.pi, k)
-        distance = rng.uniform(*offset, k)
-        return pd.DataFrame(
-            {
-                "building": rng.choice(kinds, size=k),
-                "true_households": np.zeros(k, dtype="int64"),
-                "cx": x[at] + distance * np.cos(angle),
-                "cy": y[at] + distance * np.sin(angle),
-                "w": rng.uniform(low, high, k),
-                "h": rng.uniform(low, high, k),
-            }
-        )
-
-    others = extras(non_residential_share, list(NON_RESIDENTIAL_TYPES), 15.0, 40.0, (20, 60))
-    sheds = extras(shed_share, ["yes"], 3.0, 4.5, (5, 12))
+    others = _extras(x, y, rng, int(round(non_residential_share * groups)),
+                     list(NON_RESIDENTIAL_TYPES), (15.0, 40.0), (20, 60))
+    sheds = _extras(x, y, rng, int(round(shed_share * groups)), ["yes"], (3.0, 4.5), (5, 12))
     frame = pd.concat([homes, others, sheds], ignore_index=True)
     polygons = _rectangles(frame, rng.uniform(0, np.pi / 2, len(frame)))
     return gpd.GeoDataFrame(
@@ -216,6 +180,47 @@ def building_footprints(
         },
         geometry=polygons,
         crs=crs,
+    )
+
+
+def _homes(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+    """Return one home per group of 1-3 households in a 15 m square: its centre and sides."""
+    square = pd.DataFrame(
+        {"cx": np.floor(x / 15.0).astype("int64"), "cy": np.floor(y / 15.0).astype("int64")}
+    )
+    square_id = square.groupby(["cx", "cy"], sort=True).ngroup().to_numpy()
+    size = rng.choice([1, 2, 3], p=[0.6, 0.3, 0.1], size=square_id.max() + 1 if len(x) else 0)
+    position = pd.Series(square_id).groupby(square_id).cumcount().to_numpy()
+    group = pd.DataFrame({"square": square_id, "chunk": position // size[square_id]})
+    group_id = group.groupby(["square", "chunk"], sort=True).ngroup().to_numpy()
+    count = np.bincount(group_id)
+    return pd.DataFrame(
+        {
+            "building": np.where(rng.random(len(count)) < 0.3, "yes", "house"),
+            "true_households": count,
+            "cx": np.bincount(group_id, weights=x) / count,
+            "cy": np.bincount(group_id, weights=y) / count,
+            "w": rng.uniform(6.0, 15.0, len(count)),
+            "h": rng.uniform(6.0, 15.0, len(count)),
+        }
+    )
+
+
+def _extras(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, k: int, kinds: list,
+            sides: tuple[float, float], offset: tuple[float, float]) -> pd.DataFrame:
+    """Return ``k`` buildings of ``kinds``, no homes, ``offset`` metres from random households."""
+    at = rng.integers(0, max(len(x), 1), size=k) if len(x) else np.zeros(0, dtype=int)
+    angle = rng.uniform(0, 2 * np.pi, k)
+    distance = rng.uniform(*offset, k)
+    return pd.DataFrame(
+        {
+            "building": rng.choice(kinds, size=k),
+            "true_households": np.zeros(k, dtype="int64"),
+            "cx": x[at] + distance * np.cos(angle),
+            "cy": y[at] + distance * np.sin(angle),
+            "w": rng.uniform(*sides, k),
+            "h": rng.uniform(*sides, k),
+        }
     )
 
 

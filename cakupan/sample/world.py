@@ -4,7 +4,7 @@ Figures follow Kota Tangerang: 1,895,486 people at the 2020 census, 3.8 persons 
 (about 499,000 households), 4,818 RT in 104 kelurahan (about 100 households per RT, 5 RT per
 RW), 3,156 enumerators (PPL), one supervisor (PML) per six, fieldwork 15 Oct to 14 Nov 2022.
 
-Faults injected (rates per RT or per interview, all in :data:`FAULTS`):
+Faults injected (rates per RT or per interview, all in :data:`cakupan.sample.fieldwork.FAULTS`):
 
 - RTs wholly skipped, RTs partly skipped (a contiguous block of 40-80% of households), RTs with
   a few households missed, and new housing blocks missing from both prelist and fieldwork;
@@ -28,36 +28,19 @@ from scipy.cluster.vq import kmeans2
 from scipy.spatial import cKDTree
 
 from cakupan._gdal import fixed_date
+from cakupan.crs import WGS84
 from cakupan.read.raster import PopulationRaster
-from cakupan.sample import layers
+from cakupan.sample import fieldwork, layers
+from cakupan.sample.fieldwork import FAULTS
+from cakupan.sample.layers import METRIC
 
-METRIC = "EPSG:32748"
 HOUSEHOLDS_PER_KM2_CITY = 498_812  # 1,895,486 people / 3.8
 HOUSEHOLDS_PER_RT = 103.5
 RT_PER_RW = 5.0
-ENUMERATORS_PER_RT = 3156 / 4818
-ENUMERATORS_PER_SUPERVISOR = 6
-START = pd.Timestamp("2022-10-15 08:00")
-DAYS = 31
+PRELIST_ERROR_SD = 0.03
 
 #: Number of kelurahan in each sample size (the first ones by code).
 SIZES = {"tiny": 3, "small": 12, "city": 104}
-
-FAULTS = {
-    "rt_skipped": 0.02,        # RT never visited
-    "rt_partly_skipped": 0.06,  # a block of 40-80% of the RT's households missed
-    "rt_few_missed": 0.05,      # 5-25% missed
-    "rt_new_block": 0.02,       # new housing block missing from prelist and fieldwork
-    "inventing_enumerators": 0.002,
-    "household_missed": 0.003,  # not at home, anywhere
-    "repeat_submission": 0.01,
-    "swapped_lat_lon": 0.003,
-    "no_coordinates": 0.005,
-    "decimal_comma": 0.002,
-    "too_fast_trip": 0.001,
-}
-PRELIST_ERROR_SD = 0.03
-_NAMES = ("Siti", "Ahmad", "Dewi", "Budi", "Rina", "Agus", "Sri", "Joko", "Nur", "Eko")
 
 
 @dataclass(frozen=True)
@@ -143,7 +126,7 @@ def make_world(size: str = "city", seed: int = 2022) -> World:
     households = _new_blocks(units, households, rng)
     truth_rt, households = _rt_faults(units, households, rng)
     prelist = _prelist(truth_rt, rng)
-    interviews, truth_interviews = _interviews(households, truth_rt, rng)
+    interviews, truth_interviews = fieldwork.interviews(households, truth_rt, rng)
     households = _with_lonlat(households)
     layer_rng = np.random.default_rng([seed, 7])
     x, y = households["x"].to_numpy(), households["y"].to_numpy()
@@ -152,7 +135,7 @@ def make_world(size: str = "city", seed: int = 2022) -> World:
     buildings = layers.building_footprints(x, y, layer_rng)
     return World(
         kelurahan=kelurahan.drop(columns="code").reset_index(drop=True),
-        units=units.to_crs("EPSG:4326"),
+        units=units.to_crs(WGS84),
         households=households,
         prelist=prelist,
         interviews=interviews,
@@ -341,149 +324,8 @@ def _prelist(truth_rt, rng) -> pd.DataFrame:
     })
 
 
-def _interviews(households, truth_rt, rng):
-    """Return the interview export and the fault of each of its rows."""
-    n_rt = len(truth_rt)
-    n_enumerators = max(1, int(round(n_rt * ENUMERATORS_PER_RT)))
-    enumerator_of_rt = np.minimum((np.arange(n_rt) * n_enumerators) // n_rt, n_enumerators - 1)
-    rt_index = pd.Series(np.arange(n_rt), index=truth_rt["sls_code"])
-    done = households[households["interviewed"]].copy()
-    done["enumerator"] = enumerator_of_rt[done["sls_code"].map(rt_index).to_numpy()]
-    done["fault"] = ""
-
-    invented = _invented(households, truth_rt, enumerator_of_rt, rng)
-    rows = pd.concat([done, invented], ignore_index=True)
-    rows = rows.sort_values(["enumerator", "sls_code", "fault", "y", "x"], kind="stable")
-    rows = _timestamps(rows.reset_index(drop=True), rng)
-
-    accuracy = np.clip(rng.lognormal(np.log(8), 0.6, len(rows)), 3, 150).round(1)
-    genuine = rows["fault"].eq("").to_numpy()
-    accuracy[~genuine] = rng.uniform(3, 6, (~genuine).sum()).round(1)
-    noise = rng.normal(0, 1, (len(rows), 2)) * (accuracy[:, None] / 2)
-    rows["x"] = rows["x"] + noise[:, 0]
-    rows["y"] = rows["y"] + noise[:, 1]
-    rows["gps_accuracy_m"] = accuracy
-
-    repeats = rows[genuine & (rng.random(len(rows)) < FAULTS["repeat_submission"])].copy()
-    repeats["interviewed_at"] = repeats["interviewed_at"] + pd.to_timedelta(
-        rng.integers(5, 600, len(repeats)), unit="min")
-    repeats["x"] = repeats["x"] + rng.normal(0, 3, len(repeats))
-    repeats["y"] = repeats["y"] + rng.normal(0, 3, len(repeats))
-    repeats["fault"] = "repeat_submission"
-    rows = pd.concat([rows, repeats], ignore_index=True)
-
-    # a trip too fast to be real: 4 km from the interview before, 2-5 minutes later
-    rows = rows.sort_values(["enumerator", "interviewed_at"], kind="stable").reset_index(drop=True)
-    after = rows["enumerator"].eq(rows["enumerator"].shift()) & rows["fault"].eq("") & rows[
-        "fault"].shift().eq("")
-    too_fast = rows.index[after & (rng.random(len(rows)) < FAULTS["too_fast_trip"])]
-    too_fast = too_fast[~np.isin(too_fast - 1, too_fast)]
-    angle = rng.uniform(0, 2 * np.pi, len(too_fast))
-    rows.loc[too_fast, "x"] = rows.loc[too_fast - 1, "x"].to_numpy() + 4000 * np.cos(angle)
-    rows.loc[too_fast, "y"] = rows.loc[too_fast - 1, "y"].to_numpy() + 4000 * np.sin(angle)
-    rows.loc[too_fast, "interviewed_at"] = (rows.loc[too_fast - 1, "interviewed_at"].to_numpy()
-                                            + pd.to_timedelta(rng.uniform(2, 5, len(too_fast)),
-                                                              unit="min")).round("s")
-    rows.loc[too_fast, "fault"] = "too_fast_trip"
-    # the trip must stay measurable: no coordinate fault on the interview before it
-    rows["before_trip"] = False
-    rows.loc[too_fast - 1, "before_trip"] = True
-
-    rows = rows.sort_values(["interviewed_at", "enumerator"], kind="stable").reset_index(
-        drop=True)
-    lon, lat = pyproj.Transformer.from_crs(METRIC, "EPSG:4326", always_xy=True).transform(
-        rows["x"].to_numpy(), rows["y"].to_numpy())
-    lon_text = pd.Series(np.round(lon, 7)).astype(str)
-    lat_text = pd.Series(np.round(lat, 7)).astype(str)
-    free = (rows["fault"].eq("") & ~rows["before_trip"]).to_numpy().copy()
-    for name, rate in (("swapped_lat_lon", "swapped_lat_lon"), ("no_coordinates",
-                       "no_coordinates"), ("decimal_comma", "decimal_comma")):
-        pick = free & (rng.random(len(rows)) < FAULTS[rate])
-        free &= ~pick
-        rows.loc[pick, "fault"] = name
-        if name == "swapped_lat_lon":
-            lon_text[pick], lat_text[pick] = lat_text[pick].to_numpy(), lon_text[pick].to_numpy()
-        elif name == "no_coordinates":
-            lon_text[pick], lat_text[pick] = "", ""
-        else:
-            lon_text[pick] = lon_text[pick].str.replace(".", ",", regex=False)
-            lat_text[pick] = lat_text[pick].str.replace(".", ",", regex=False)
-
-    ids = pd.Series(np.arange(1, len(rows) + 1)).astype(str).str.zfill(7)
-    enumerator = rows["enumerator"].to_numpy()
-    export = pd.DataFrame({
-        "interview_id": "W" + ids,
-        "sls_code": rows["sls_code"],
-        "kelurahan_code": rows["kelurahan_code"],
-        "rw": rows["rw"],
-        "rt": rows["rt"],
-        "household_id": rows["household_id"],
-        "nama_krt": np.array(_NAMES)[rng.integers(0, len(_NAMES), len(rows))],
-        "household_size": rows["household_size"].astype(int),
-        "lon": lon_text,
-        "lat": lat_text,
-        "gps_accuracy_m": rows["gps_accuracy_m"],
-        "interviewed_at": rows["interviewed_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-        "enumerator_id": "PPL" + pd.Series(enumerator + 1).astype(str).str.zfill(4),
-        "supervisor_id": "PML" + pd.Series(enumerator // ENUMERATORS_PER_SUPERVISOR + 1)
-        .astype(str).str.zfill(3),
-    })
-    truth = pd.DataFrame({"interview_id": export["interview_id"], "fault": rows["fault"]})
-    return export, truth
-
-
-def _invented(households, truth_rt, enumerator_of_rt, rng) -> pd.DataFrame:
-    """Interviews invented at one spot for skipped RTs by a few enumerators."""
-    skipped = np.flatnonzero(truth_rt["fault"].isin(["skipped", "partly_skipped"]).to_numpy())
-    n = min(len(skipped), max(1, int(round(len(enumerator_of_rt) * FAULTS[
-        "inventing_enumerators"] * 1.5))))
-    if n == 0:
-        return households.iloc[:0].assign(enumerator=0, fault="")
-    chosen = rng.choice(skipped, n, replace=False)
-    missing = households[~households["interviewed"] & households["in_prelist"]]
-    rows = []
-    for i in chosen:  # a handful of RTs
-        code = truth_rt["sls_code"].iat[i]
-        gone = missing[missing["sls_code"] == code]
-        take = gone.iloc[: int(len(gone) * rng.uniform(0.7, 1.0))].copy()
-        spot = take[["x", "y"]].mean().to_numpy() if len(take) else np.zeros(2)
-        take["x"] = spot[0] + rng.normal(0, 1.5, len(take))
-        take["y"] = spot[1] + rng.normal(0, 1.5, len(take))
-        take["enumerator"] = enumerator_of_rt[i]
-        take["fault"] = "invented"
-        rows.append(take)
-    return pd.concat(rows, ignore_index=True)
-
-
-def _timestamps(rows, rng) -> pd.DataFrame:
-    """Spread each enumerator's interviews over fieldwork days, 15-45 minutes apart.
-
-    Invented interviews come in one sitting: one afternoon, 1-4 minutes apart.
-    """
-    invented = rows["fault"].eq("invented").to_numpy()
-    genuine = rows[~invented]
-    k = genuine.groupby("enumerator").cumcount().to_numpy()
-    total = genuine.groupby("enumerator")["enumerator"].transform("size").to_numpy()
-    per_day = np.maximum(4, np.ceil(total / 24)).astype(int)
-    day, slot = k // per_day, k % per_day
-    gap = rng.uniform(15, 45, len(genuine))
-    minutes = pd.Series(gap).groupby([genuine["enumerator"].to_numpy(), day]).cumsum()
-    offset = rng.integers(0, 60, len(genuine)) * (slot == 0) + minutes.to_numpy()
-    when = np.empty(len(rows), dtype="datetime64[ns]")
-    when[~invented] = START + pd.to_timedelta(day, unit="D") + pd.to_timedelta(offset, unit="min")
-    sitting = rows[invented]
-    if len(sitting):
-        day = rng.integers(3, 20)
-        minutes = pd.Series(rng.uniform(1, 4, len(sitting))).groupby(
-            sitting["enumerator"].to_numpy()).cumsum().to_numpy()
-        when[invented] = (START + pd.Timedelta(days=int(day), hours=5)
-                          + pd.to_timedelta(minutes, unit="min"))
-    rows["interviewed_at"] = pd.Series(when, index=rows.index).dt.round("s")
-    return rows
-
-
 def _with_lonlat(households) -> pd.DataFrame:
-    lon, lat = pyproj.Transformer.from_crs(METRIC, "EPSG:4326", always_xy=True).transform(
+    lon, lat = pyproj.Transformer.from_crs(METRIC, WGS84, always_xy=True).transform(
         households["x"].to_numpy(), households["y"].to_numpy())
     return households.assign(lon=lon, lat=lat)
 

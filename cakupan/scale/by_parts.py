@@ -63,7 +63,7 @@ from cakupan.assign import locate as assign
 from cakupan.assign import repeats
 from cakupan.assign.indexed import Indexed
 from cakupan.config import Config
-from cakupan.detect import checks
+from cakupan.detect import flags, location
 from cakupan.detect.tally import combine, tally
 from cakupan.errors import InputError
 from cakupan.scale.parts import KEYS, count_keys, keys, plan, split
@@ -310,7 +310,7 @@ def _index_units(job: Job) -> None:
 
 def _index_checks(job: Job) -> None:
     """Build here the units' edges and adjacency that the checks reuse (as the index)."""
-    checks.index_units(job.checked, job.config)
+    location.index_units(job.checked, job.config)
 
 
 def _index_for_checks(job: Job) -> None:
@@ -337,20 +337,20 @@ def _checked(job: Job, placed: pd.DataFrame, repeated: np.ndarray, target: Path)
     ``repeated``: which rows repeat a household of their RT, worked out when the part was
     counted. The rows are tallied as text: only the few the tally keeps become categoricals.
     """
-    flags = checks.flag_interviews(placed, job.config.checks, repeated)
-    checked = with_checks(placed, job.kelurahan, job.units, job.config, flags)
-    del placed, flags
+    flagged = flags.flag_interviews(placed, job.config.checks, repeated)
+    checked = with_checks(placed, job.kelurahan, job.units, job.config, flagged)
+    del placed, flagged
     return tally(checked, job.points), target, spill_rows(checked, target)
 
 
 def _counted_and_checked(job: Job, source: list[Path], target: Path):
     placed, prints = _placed(job, source)
-    return _checked(job, placed, checks.repeated_households(placed, prints), target)
+    return _checked(job, placed, flags.repeated_households(placed, prints), target)
 
 
 def _counted_only(job: Job, source: list[Path], target: Path) -> None:
     placed, prints = _placed(job, source)
-    placed[_REPEATED] = checks.repeated_households(placed, prints)
+    placed[_REPEATED] = flags.repeated_households(placed, prints)
     spill(placed, target)
 
 

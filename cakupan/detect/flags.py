@@ -1,0 +1,283 @@
+"""Interview flags: signs that an interview was not a real visit, or not where it says.
+
+Takes the interviews frame built by :mod:`cakupan.normalise.tables` and
+:mod:`cakupan.assign.locate` (one row per input row, metric ``x``/``y``, ``interviewed_at`` in
+local time) and returns a new frame aligned to its index: the flags of each row and the
+figures behind them (:func:`flag_interviews`). Never reads or writes files and never drops a
+row: a row whose data does not allow a check simply does not get that flag.
+
+Rows whose ``status`` is ``duplicate`` are repeated records of another row; they get the
+checks of a row on its own (time, GPS accuracy) but are never compared with other rows, or every
+original would be flagged as its own twin.
+
+Rules, one per flag (a row may get several; the thresholds are the ``[checks]`` settings):
+
+- ``duplicate_location``: another interview of the same enumerator lies within
+  ``duplicate_m`` (the same point: a copied fix).
+- ``near_duplicate_location``: another lies within ``near_duplicate_m`` but not at the same
+  point; genuine doors are at least 5 m apart, though GPS noise sometimes brings two fixes
+  this close, so this asks for a look, not a rejection.
+- ``invented_cluster``: many households at one spot. An interview is a core when at least
+  ``cluster_min_households`` interviews of its enumerator (itself included) lie within
+  ``cluster_radius_m`` and ``cluster_minutes`` either side of it (made up in one sitting),
+  or within ``spot_radius_m`` on at least ``spot_min_days`` days (made up day after day).
+  Cores, the interviews so linked to a core, and those within ``cluster_reach_m`` of a
+  cluster's centre in its time span are flagged; linked cores form one cluster
+  (``cluster_id``). Genuine dense housing (doors 5-10 m apart) rarely gives that many
+  visits at one spot; an apartment block (rusun) can, so verify before rejecting.
+- ``too_fast_travel``: the straight-line speed from the enumerator's previous interview
+  exceeds ``max_speed_kmh``, after subtracting both fixes' accuracy radii (GPS noise; an
+  unknown accuracy counts as ``max_accuracy_m``) and taking a time between them shorter than
+  ``min_gap_minutes`` as that long (same-minute clocks). The trip is blamed on its odd
+  end (a ``route_detour``, or too fast on both sides), else on its later interview.
+- ``route_detour``: farther than ``detour_m`` (beyond GPS noise) from both the previous
+  and the next interview of its enumerator, while those two are closer to each other
+  than half that: a trip out and back, or more often a wrong fix.
+- ``outside_fieldwork_window``: interviewed before ``fieldwork_start`` or after
+  ``fieldwork_end``.
+- ``night_time``: interviewed from ``night_start_hour`` to ``night_end_hour`` local time.
+- ``duplicate_household_id``: the household ID occurs more than once in the same declared
+  RT (forms often number households within an SLS, so IDs repeat across RTs).
+- ``poor_gps``: the fix's accuracy is known and poorer than ``good_accuracy_m``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cakupan._text import as_arrow, fingerprints
+from cakupan.assign.repeats import sharing
+from cakupan.config import checks_of
+from cakupan.detect._pairs import location_pairs
+
+#: QA flags of :func:`flag_interviews`, in the order of their columns in the scores.
+FLAGS = (
+    "invented_cluster",
+    "too_fast_travel",
+    "route_detour",
+    "duplicate_location",
+    "duplicate_household_id",
+    "near_duplicate_location",
+    "outside_fieldwork_window",
+    "night_time",
+    "poor_gps",
+)
+
+#: Weight of one flagged interview in an enumerator's score (and a worklist row's urgency):
+#: signs of invented interviews weigh most; GPS quality, night visits and near duplicates (which
+#: GPS noise alone produces now and then) least. Flags of weight 0.5 or more are serious.
+FLAG_WEIGHTS = {
+    "invented_cluster": 1.0,
+    "too_fast_travel": 1.0,
+    "route_detour": 0.5,
+    "duplicate_location": 1.0,
+    "duplicate_household_id": 1.0,
+    "far_outside": 0.5,
+    "near_duplicate_location": 0.25,
+    "outside_fieldwork_window": 0.5,
+    "night_time": 0.25,
+    "poor_gps": 0.25,
+}
+
+_NS_PER_MINUTE = 60_000_000_000
+
+
+def flag_interviews(interviews: pd.DataFrame, config, households=None
+                    ) -> pd.DataFrame:
+    """Flag interviews that look wrong, per enumerator and per row, by the module's rules.
+
+    Parameters
+    ----------
+    interviews : pandas.DataFrame
+        Normalised interviews: ``x``, ``y``, ``gps_accuracy_m``, ``interviewed_at``,
+        ``enumerator_id``, ``kelurahan_code``, ``rw``, ``rt``, ``household_id``, ``status``;
+        optionally ``lon``/``lat``, projected for rows with a valid fix but no ``x``/``y``
+        (outside the area) so that travel checks see them.
+    config : Checks or Config
+        Thresholds.
+    households : array of bool, optional
+        The ``duplicate_household_id`` mask, when :func:`repeated_households` was computed
+        on rows grouped otherwise (:mod:`cakupan.scale.by_parts` checks one enumerator's rows
+        together, households one kelurahan's).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Aligned to ``interviews.index``:
+
+        - ``flags``: flag names, sorted, ``;``-joined; empty string when none.
+        - ``cluster_id`` (Int64): the invented cluster, numbered from 1 in input order.
+        - ``cluster_size`` (Int64): interviews in that cluster.
+        - ``nearest_m`` (float): distance to the enumerator's nearest other interview, when
+          within :func:`nearest_radius` (9 m by default); NaN when farther.
+        - ``speed_kmh`` (float): speed from the enumerator's previous interview, after the
+          GPS allowance (0 when within it).
+        - ``doubtful`` (bool): counted but in an invented cluster.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({
+    ...     "x": [0.0, 0.0, 5000.0], "y": [0.0, 0.0, 0.0], "gps_accuracy_m": [5.0, 5.0, 30.0],
+    ...     "interviewed_at": pd.to_datetime(["2022-10-20 09:00", "2022-10-20 09:20",
+    ...                                       "2022-10-20 23:21"]),
+    ...     "enumerator_id": ["p1", "p1", "p1"], "kelurahan_code": "3671010001",
+    ...     "rw": "001", "rt": "001", "household_id": ["1", "2", "3"], "status": "counted"})
+    >>> from cakupan.config import Checks
+    >>> flag_interviews(frame, Checks())["flags"].tolist()
+    ['duplicate_location', 'duplicate_location', 'night_time;poor_gps']
+    """
+    checks = checks_of(config)
+    x, y, acc, when, minutes, enumerator, status = _route_columns(interviews)
+    has_time = when.notna().to_numpy()
+    located = (np.isfinite(x) & np.isfinite(y) & (enumerator >= 0)
+               & (status != "duplicate").fillna(True).to_numpy(dtype=bool))
+    nearest, dup, near_dup, (cluster_id, cluster_size) = location_pairs(
+        x, y, minutes, has_time, enumerator, located, nearest_radius(checks), checks)
+    speed, too_fast, detour = _travel(x, y, acc, minutes, enumerator, located & has_time, checks)
+    outside, night = _timing(when, checks)
+    flags = {
+        "invented_cluster": cluster_id > 0,
+        "too_fast_travel": too_fast,
+        "route_detour": detour,
+        "duplicate_location": dup,
+        "duplicate_household_id": (repeated_households(interviews) if households is None
+                                   else np.asarray(households, dtype=bool)),
+        "near_duplicate_location": near_dup,
+        "outside_fieldwork_window": outside,
+        "night_time": night,
+        "poor_gps": np.isfinite(x) & (acc > checks.good_accuracy_m),
+    }
+    counted = (status == "counted").fillna(False).to_numpy(dtype=bool)
+    none = cluster_id <= 0
+    return pd.DataFrame(
+        {
+            "flags": pd.Series(_flag_text(flags), index=interviews.index),
+            "cluster_id": pd.arrays.IntegerArray(cluster_id, none.copy()),
+            "cluster_size": pd.arrays.IntegerArray(cluster_size, none.copy()),
+            "nearest_m": nearest,
+            "speed_kmh": speed,
+            "doubtful": counted & flags["invented_cluster"],
+        },
+        index=interviews.index,
+    )
+
+
+def _route_columns(frame: pd.DataFrame):
+    """Return the columns the rules read: position, accuracy, time, enumerator and status.
+
+    ``x``, ``y`` and accuracy as float arrays (NaN where missing), the times as a Series and
+    in minutes (0 where missing), the enumerators numbered in sorted order (-1 for none),
+    ``status`` as text. A valid fix outside the area keeps its metric position (assign sees
+    to that): trips there count.
+    """
+    x = frame["x"].to_numpy(dtype="float64", na_value=np.nan)
+    y = frame["y"].to_numpy(dtype="float64", na_value=np.nan)
+    acc = frame["gps_accuracy_m"].to_numpy(dtype="float64", na_value=np.nan)
+    when = pd.to_datetime(frame["interviewed_at"])
+    minutes = np.where(when.notna().to_numpy(),
+                       when.to_numpy(dtype="datetime64[ns]").astype("int64"), 0)
+    enumerator, _ = pd.factorize(frame["enumerator_id"], sort=True)
+    return (x, y, acc, when, minutes / _NS_PER_MINUTE, enumerator,
+            frame["status"].astype("string"))
+
+
+def _flag_text(flags: dict):
+    """Return each row's flags, sorted and ``;``-joined ("" for none), as a string array.
+
+    The text is made once per combination of flags seen, not once per row.
+    """
+    names = sorted(FLAGS)
+    combination = np.zeros(len(flags[names[0]]), dtype="int64")
+    for bit, name in enumerate(names):
+        combination |= flags[name].astype("int64") << bit
+    seen = np.flatnonzero(np.bincount(combination, minlength=1 << len(names)))
+    slot = np.zeros(1 << len(names), dtype="int64")
+    slot[seen] = np.arange(len(seen))
+    texts = [";".join(name for bit, name in enumerate(names) if c >> bit & 1) for c in seen]
+    return pd.array(texts, dtype="string").take(slot[combination])
+
+
+def nearest_radius(checks) -> float:
+    """Return how far ``nearest_m`` looks: the largest radius of the location rules."""
+    checks = checks_of(checks)
+    return max(checks.cluster_radius_m, checks.near_duplicate_m, checks.duplicate_m)
+
+
+def _travel(x, y, acc, minutes, enumerator, usable, checks):
+    """Return the speed from the enumerator's previous interview, and too-fast and detour masks."""
+    n = len(x)
+    speed = np.full(n, np.nan)
+    too_fast = np.zeros(n, dtype=bool)
+    detour = np.zeros(n, dtype=bool)
+    rows = np.flatnonzero(usable)
+    if len(rows) < 2:
+        return speed, too_fast, detour
+    # by enumerator, then time, then input order: two stable sorts cost less than a lexsort,
+    # and 16-bit keys sort fastest (numpy sorts them by radix)
+    rows = rows[np.argsort(minutes[rows], kind="stable")]
+    person = enumerator[rows]
+    rows = rows[np.argsort(person.astype("uint16") if person.max() < 1 << 16 else person,
+                           kind="stable")]
+    allowance = np.fmin(np.nan_to_num(acc, nan=checks.max_accuracy_m), checks.max_accuracy_m)
+    # along each enumerator's route (rows sorted): the legs between consecutive interviews,
+    # in metres beyond what GPS noise explains (never negative)
+    rx, ry, person, noise = x[rows], y[rows], enumerator[rows], allowance[rows]
+    leg = np.maximum(np.hypot(np.diff(rx), np.diff(ry)) - noise[:-1] - noise[1:], 0.0)
+
+    same = person[:-1] == person[1:]
+    prev, this = rows[:-1][same], rows[1:][same]
+    hours = np.maximum(np.diff(minutes[rows])[same], checks.min_gap_minutes) / 60.0
+    speed[this] = leg[same] / 1000.0 / hours
+    fast = speed[this] > checks.max_speed_kmh
+
+    # A fix far from both its neighbours on the route while they are close: out and back.
+    same = person[:-2] == person[2:]
+    shorter = np.minimum(leg[:-1], leg[1:])[same]
+    back = np.hypot(rx[2:] - rx[:-2], ry[2:] - ry[:-2])[same]
+    detour[rows[1:-1][same]] = (shorter > checks.detour_m) & (back < shorter / 2)
+
+    # Blame a too-fast leg on its odd end (a detour, or fast on both sides); else its arrival.
+    fast_in = np.zeros(n, dtype=bool)
+    fast_out = np.zeros(n, dtype=bool)
+    fast_in[this[fast]] = True
+    fast_out[prev[fast]] = True
+    odd = detour | (fast_in & fast_out)
+    start, end = prev[fast], this[fast]
+    too_fast[start[odd[start]]] = True
+    too_fast[end[odd[end] | ~odd[start]]] = True
+    return speed, too_fast, detour
+
+
+def _timing(when: pd.Series, checks):
+    """Return masks of interviews outside the fieldwork window and at night."""
+    day = when.dt.normalize()
+    start = pd.Timestamp(checks.fieldwork_start)
+    end = pd.Timestamp(checks.fieldwork_end)
+    outside = ((day < start) | (day > end)).fillna(False).to_numpy(dtype=bool)
+    hour = when.dt.hour
+    if checks.night_start_hour > checks.night_end_hour:
+        night = (hour >= checks.night_start_hour) | (hour < checks.night_end_hour)
+    else:
+        night = (hour >= checks.night_start_hour) & (hour < checks.night_end_hour)
+    return outside, night.fillna(False).to_numpy(dtype=bool)
+
+
+def repeated_households(frame: pd.DataFrame, households=None) -> np.ndarray:
+    """Return the mask of household IDs repeated within one declared RT.
+
+    Rows counted in no kelurahan are in no RT, so never compared; ``duplicate`` rows are
+    repeats already set aside. ``households``: the household IDs'
+    :func:`cakupan._text.fingerprints`, if at hand.
+    """
+    status = frame["status"].astype("string")
+    key = frame[["kelurahan_code", "rw", "rt", "household_id"]].astype("string")
+    usable = (key["household_id"].notna() & key["kelurahan_code"].notna()
+              & (status != "duplicate").fillna(True)).to_numpy(dtype=bool)
+    if households is None:
+        households = fingerprints(as_arrow(key["household_id"]))
+    # compare whole keys only where a household's fingerprint repeats
+    rows = sharing(households, np.flatnonzero(usable))
+    repeated = np.zeros(len(frame), dtype=bool)
+    repeated[rows] = key.iloc[rows].duplicated(keep=False).to_numpy()
+    return repeated

@@ -1,0 +1,140 @@
+"""Which input column is which canonical one, found from the headers alone.
+
+Takes a frame's column names and the config's explicit names, and returns ``{canonical:
+source column}``; also names the columns that look like personal data. Reads no values,
+touches no disk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from cakupan.columns import ALIASES, INTERVIEWS, PERSONAL, simplify
+from cakupan.errors import InputError
+from cakupan.read.tables import PROBLEM
+
+#: Endings of ODK/Kobo geopoint parts (``lokasi-Latitude``), tried after the aliases.
+_SUFFIXES = {"lon": ("_longitude", "_lng", "_lon"), "lat": ("_latitude", "_lat"),
+             "gps_accuracy_m": ("_accuracy", "_precision")}
+
+#: Canonical interview columns that hold numbers or times: a reader can keep a file's types.
+NUMBERS = ("lon", "lat", "gps_accuracy_m", "interviewed_at", "household_size")
+
+
+def _last_part(column) -> str:
+    """Return the last part of a grouped name, simplified.
+
+    ODK Central writes groups as ``grp-lokasi-Latitude``, Kobo as ``grp_lokasi/latitude``.
+    """
+    return simplify(re.split(r"[-/]", str(column))[-1])
+
+
+def find_columns(
+    frame: pd.DataFrame, wanted: tuple[str, ...], explicit: Mapping[str, str], path=None
+) -> dict[str, str]:
+    """Return ``{canonical: source column}`` for the canonical columns found in ``frame``.
+
+    A column named in the config wins; otherwise the first alias present (see
+    :data:`cakupan.columns.ALIASES`), then a name ending like an ODK/Kobo geopoint part
+    (``lokasi-Latitude``); then the same on the last part of a grouped ODK/Kobo name
+    (``grp-identitas-idsls``). Each source column is used once. Aliases are compared in the
+    simplified form (:func:`cakupan.columns.simplify`), so Kobo's ``_submission_time``
+    matches.
+
+    Examples
+    --------
+    >>> find_columns(pd.DataFrame(columns=["Lintang", "gps-Longitude", "ID"]),
+    ...              ("interview_id", "lon", "lat"), {})
+    {'interview_id': 'ID', 'lon': 'gps-Longitude', 'lat': 'Lintang'}
+    """
+    by_simple: dict[str, str] = {}
+    by_last: dict[str, str] = {}
+    for column in frame.columns:
+        if column in ("source_row", PROBLEM):
+            continue
+        by_simple.setdefault(simplify(column), column)
+        by_last.setdefault(_last_part(column), column)
+    found = _named(frame, wanted, explicit, path)
+    used = set(found.values()) | {"source_row", PROBLEM}
+    for lookup in (by_simple, by_last):
+        for name in wanted:
+            if name in found:
+                continue
+            for alias in ALIASES.get(name, (name,)):
+                column = lookup.get(simplify(alias))
+                if column is not None and column not in used:
+                    found[name] = column
+                    used.add(column)
+                    break
+    for name, endings in _SUFFIXES.items():
+        if name in wanted and name not in found:
+            for simple, column in by_simple.items():
+                if column not in used and simple.endswith(endings):
+                    found[name] = column
+                    used.add(column)
+                    break
+    return {name: found[name] for name in wanted if name in found}
+
+
+def _named(frame: pd.DataFrame, wanted, explicit: Mapping[str, str], path) -> dict[str, str]:
+    """Return the wanted columns the config names; one the file lacks is an error."""
+    found: dict[str, str] = {}
+    for name, source in explicit.items():
+        if name in wanted:
+            if source not in frame.columns:
+                have = [str(c) for c in frame.columns if c not in ("source_row", PROBLEM)
+                        and c != getattr(frame, "_geometry_column_name", None)]
+                raise InputError(
+                    f"config names column {source!r} for {name}, but the file has "
+                    f"{', '.join(have)}",
+                    path=path,
+                    column=source,
+                )
+            found[name] = source
+    return found
+
+
+def require_column(source: Mapping[str, str], name: str, what: str, looked_for: str,
+                   section: str, path=None) -> None:
+    """Raise :class:`InputError` when ``name`` was not found, saying how to name it.
+
+    Examples
+    --------
+    >>> require_column({}, "rt", "RT column", "rt, no_rt", "units")
+    Traceback (most recent call last):
+    ...
+    cakupan.errors.InputError: no RT column (looked for rt, no_rt); name it with [units] rt = "..."
+    """
+    if name not in source:
+        raise InputError(
+            f"no {what} (looked for {looked_for}); name it with [{section}] {name} = \"...\"",
+            path=path,
+        )
+
+
+def interview_columns(names: Sequence[str], columns: Mapping[str, str], path=None
+                      ) -> dict[str, str]:
+    """Return ``{canonical: source column}`` as the interviews' normaliser finds them.
+
+    Only the names count (see :func:`find_columns`), so a reader can read just these
+    columns; pass the result to :func:`cakupan.normalise.tables.interviews` as ``columns``
+    to find the same ones in such a narrower frame.
+    """
+    return find_columns(pd.DataFrame(columns=list(names)), INTERVIEWS, columns, path)
+
+
+def personal_columns(frame: pd.DataFrame) -> list[str]:
+    """Return the input columns that look like personal data (names, NIK, phone numbers).
+
+    The last part of a grouped ODK/Kobo name counts too (``grp-identitas-nama_krt``).
+
+    Examples
+    --------
+    >>> personal_columns(pd.DataFrame(columns=["NIK", "grp-identitas-nama_krt",
+    ...                                        "grp_kontak/no_hp", "lon"]))
+    ['NIK', 'grp-identitas-nama_krt', 'grp_kontak/no_hp']
+    """
+    return [c for c in frame.columns if simplify(c) in PERSONAL or _last_part(c) in PERSONAL]

@@ -1,0 +1,163 @@
+"""The RT each row declares: its SLS code and its own kelurahan, RW and RT columns.
+
+Takes a raw frame and the columns found in it (and, when given, the SLS polygons' table) and
+returns ``sls_code``, ``kelurahan_code``, ``rw`` and ``rt`` per row, codes as zero-padded
+text. Codes repeat (an SLS has dozens of households), so each distinct value is parsed once;
+a file read a batch at a time can carry what its batches parsed in a :class:`Parsed`, made
+for that file and passed to each batch. No module state, no disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import partial
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cakupan import codes
+from cakupan._text import as_arrow, positions_in, text_series
+from cakupan.normalise.values import TEXT, column_text
+
+
+class Parsed:
+    """What the batches of one file have parsed: results per distinct value, and SLS codes.
+
+    Make one per file, pass it to the normalising of each of its batches, and drop it with
+    the file: a batch then parses only the codes no earlier batch met. Holds at most
+    :attr:`MOST` values per function (about 100 bytes each; a province has some 60,000 SLS
+    codes); beyond that, each batch works out its own.
+    """
+
+    MOST = 1 << 20
+
+    def __init__(self):
+        self._met: dict[Callable, tuple[pa.Array, pd.DataFrame | pd.Series]] = {}
+        self._listed: tuple[pd.DataFrame, pd.DataFrame] | None = None
+
+    def results(self, function: Callable, distinct: pa.Array):
+        """Return ``function(text_series(distinct))``, worked out only for values not met."""
+        keys, results = self._met.get(function, (distinct[:0], None))
+        keys = keys.cast(distinct.type)
+        at = pc.index_in(distinct, value_set=keys)
+        if at.null_count:  # values not met before (all of them, the first time)
+            new = distinct.filter(pc.is_null(at))
+            made = function(text_series(new)).reset_index(drop=True)
+            keys = pa.concat_arrays([keys, new])
+            results = made if results is None else pd.concat([results, made], ignore_index=True)
+            if len(keys) <= self.MOST:
+                self._met[function] = keys, results
+            at = pc.index_in(distinct, value_set=keys)
+        return results.take(at.to_numpy()).reset_index(drop=True)
+
+    def listed(self, units: pd.DataFrame) -> pd.DataFrame:
+        """Return :func:`listed` of ``units``, worked out once for the file's units."""
+        if self._listed is None or self._listed[0] is not units:
+            self._listed = units, listed(units)
+        return self._listed[1]
+
+
+def declared_rt(raw: pd.DataFrame, source: Mapping[str, str],
+                units: pd.DataFrame | None = None, parsed: Parsed | None = None
+                ) -> pd.DataFrame:
+    """Return ``sls_code``, ``kelurahan_code``, ``rw`` and ``rt`` as each row declares them.
+
+    An SLS code fills the kelurahan, RW and RT that the row does not give itself; given the
+    SLS polygons' table ``units``, the codes it lists take its kelurahan, RW and RT
+    (:func:`resolve_sls`). ``parsed``: what earlier batches of the file parsed.
+    """
+    given = [name for name in ("kelurahan_code", "rw", "rt") if name in source]
+    # with no code columns of its own, a row's are a function of its SLS code alone:
+    # resolved once per distinct code
+    resolve = None if units is None else partial(resolve_sls, units=units, parsed=parsed)
+    declared = each_distinct(sls_parts, column_text(raw, source, "sls_code"),
+                             then=None if given else resolve, parsed=parsed)
+    for name, clean in (("kelurahan_code", codes.clean_code), ("rw", codes.pad_number),
+                        ("rt", codes.pad_number)):
+        if name in given:
+            cleaned = each_distinct(clean, column_text(raw, source, name), parsed=parsed)
+            declared[name] = text_series(pc.coalesce(as_arrow(cleaned),
+                                                     as_arrow(declared[name])), raw.index)
+    return resolve(declared) if given and resolve else declared
+
+
+def sls_parts(values: pd.Series) -> pd.DataFrame:
+    """Return SLS codes cleaned, with the kelurahan, RW and RT their digits give.
+
+    Examples
+    --------
+    >>> sls_parts(pd.Series(["36710110010103"])).values.tolist()
+    [['36710110010103', '3671011001', '001', '003']]
+    """
+    sls = codes.clean_code(values)
+    return pd.concat([sls.rename("sls_code"), codes.split_sls(sls)], axis=1)
+
+
+def each_distinct(function: Callable, values: pd.Series, then: Callable | None = None,
+                  parsed: Parsed | None = None):
+    """Return ``function(values)`` for a function of each value alone, run once per value.
+
+    Codes and RT labels repeat (an SLS has dozens of households) and the functions of
+    :mod:`cakupan.codes` run regular expressions, so this is much faster on millions of rows.
+    ``parsed`` holds the results of values earlier batches of the file met. ``then``, a
+    function of each row of those results alone, is applied to them before they are spread
+    over the rows.
+    """
+    text = as_arrow(values)
+    encoded = pc.dictionary_encode(text)
+    distinct = pa.concat_arrays([encoded.dictionary, pa.nulls(1, text.type)])
+    positions = encoded.indices.fill_null(len(encoded.dictionary))  # missing: the last one
+
+    def each(column: pd.Series) -> pd.Series:
+        if column.dtype != TEXT:
+            return column.take(positions.to_numpy()).set_axis(values.index)
+        result = as_arrow(column)
+        # a column the function left as it was is the input itself: no take
+        return text_series(text if result.equals(distinct) else result.take(positions),
+                           values.index)
+
+    done = (function(text_series(distinct)).reset_index(drop=True) if parsed is None
+            else parsed.results(function, distinct))
+    if then is not None:
+        done = then(done)
+    if isinstance(done, pd.Series):
+        return each(done).rename(done.name)
+    return pd.DataFrame({name: each(column) for name, column in done.items()}, index=values.index)
+
+
+def listed(units: pd.DataFrame) -> pd.DataFrame:
+    """Return the codes of the units with an SLS code, the first of each."""
+    found = units[["sls_code", "kelurahan_code", "rw", "rt"]].dropna(subset=["sls_code"])
+    return found.drop_duplicates("sls_code")
+
+
+def resolve_sls(frame: pd.DataFrame, units: pd.DataFrame, parsed: Parsed | None = None
+                ) -> pd.DataFrame:
+    """Return ``frame`` with kelurahan, RW and RT taken from ``units`` for known SLS codes.
+
+    A BPS SLS code's last four digits need not be RW and RT; where the SLS polygons list the
+    code, their kelurahan, RW and RT win over the digits. ``parsed`` keeps the units' codes
+    for the next batch of a file.
+    """
+    if "sls_code" not in frame:
+        return frame
+    known_codes = listed(units) if parsed is None else parsed.listed(units)
+    if not len(known_codes):
+        return frame
+    where = positions_in(frame["sls_code"], known_codes["sls_code"])
+    known = where >= 0
+    if not known.any():
+        return frame
+    out = frame.copy(deep=False)
+    found = pa.array(np.maximum(where, 0), mask=~known)
+    for name in ("kelurahan_code", "rw", "rt"):
+        taken = as_arrow(known_codes[name]).take(found)
+        if out[name].dtype != TEXT:
+            out[name] = out[name].mask(known, text_series(taken, frame.index))
+        elif known.all():
+            out[name] = text_series(taken, frame.index)
+        else:  # in Arrow: pandas' mask costs a second per million rows
+            out[name] = text_series(pc.if_else(known, taken, as_arrow(out[name])), frame.index)
+    return out

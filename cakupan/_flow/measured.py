@@ -137,7 +137,7 @@ def _blind_spots(placed, units, population, buildings, config, crs) -> gpd.GeoDa
                                              config.expected.household_size).to_crs(crs)
     counted = piece(placed, "points")
     sure = ~counted["doubtful"].fillna(False).to_numpy(dtype=bool)
-    spots = spots_module.find_blind_spots(
+    spots = spots_module.far_from_interviews(
         populated, (counted["x"].to_numpy()[sure], counted["y"].to_numpy()[sure]),
         units, config.gaps.distance_m, config.gaps.min_households, config.gaps.merge_distance_m)
     return spots.to_crs(WGS84)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
 import shapely
 from scipy.spatial import cKDTree
 
 from cakupan.config import Config
+
+pytestmark = pytest.mark.slow
 
 METRIC = "EPSG:32748"
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import openpyxl
 import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.slow
 
 
 def _scored(demo):

@@ -8,8 +8,11 @@ import geopandas as gpd
 import openpyxl
 import pandas as pd
 import pyogrio
+import pytest
 
 from cakupan.measure.coverage import COLUMNS as COVERAGE_COLUMNS
+
+pytestmark = pytest.mark.slow
 
 CONTRACT = ("coverage.csv", "interviews.csv", "gaps.geojson", "map.html", "report.html",
             "worklist.xlsx", "coverage.gpkg", "manifest.json")

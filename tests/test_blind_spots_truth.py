@@ -1,4 +1,4 @@
-"""Blind spots and source disagreement scored against the demo's ground truth (issue 4)."""
+"""Blind spots and source disagreement scored against the city demo's ground truth."""
 
 from __future__ import annotations
 

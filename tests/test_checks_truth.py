@@ -1,4 +1,4 @@
-"""Interview checks scored against the demo's ground truth (issue 5)."""
+"""Interview checks scored against the city demo's ground truth."""
 
 from __future__ import annotations
 

@@ -73,6 +73,8 @@ def _args(inputs):
             "--units", inputs.units, "--prelist", inputs.prelist, "--quiet"]
 
 
+@pytest.mark.dask
+@pytest.mark.slow
 def test_scheduler_run_is_byte_identical(scheduler, tiny_inputs, tmp_path):
     alone, spread = tmp_path / "alone", tmp_path / "spread"
     done = cakupan(*_args(tiny_inputs), "--out", alone, "--no-html")
@@ -85,6 +87,8 @@ def test_scheduler_run_is_byte_identical(scheduler, tiny_inputs, tmp_path):
     assert not (spread / "map.html").exists() and not (spread / "report.html").exists()
 
 
+@pytest.mark.dask
+@pytest.mark.slow
 def test_a_run_by_parts_is_worked_on_by_both_workers(scheduler, tiny_inputs, tmp_path,
                                                       monkeypatch):
     """More rows than a part: the row groups are located, and the parts counted and checked,
@@ -117,6 +121,8 @@ def test_a_run_by_parts_is_worked_on_by_both_workers(scheduler, tiny_inputs, tmp
                                                           ).read_bytes(), name
 
 
+@pytest.mark.dask
+@pytest.mark.slow
 def test_a_worker_that_cannot_reach_the_files_says_what_to_do(scheduler, tmp_path):
     from distributed import Client
 
@@ -125,6 +131,8 @@ def test_a_worker_that_cannot_reach_the_files_says_what_to_do(scheduler, tmp_pat
                                         job=None)
 
 
+@pytest.mark.dask
+@pytest.mark.slow
 def test_placement_is_split_and_identical_with_a_crosswalk(scheduler, tiny_inputs):
     """Partitions really are several, and an unknown declared code (crosswalk) is matched
     as in one process."""

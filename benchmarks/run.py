@@ -1,4 +1,4 @@
-"""Benchmark of issue 7: assigning household points to unit polygons.
+"""Benchmark: assigning household points to unit polygons, cakupan against sjoin and DuckDB.
 
 Times, on one workload (see workloads.py), each step in its own subprocess so that its peak
 memory can be read:

@@ -1,4 +1,11 @@
-"""Shared fixtures: sample worlds written to disk and run through the real command line."""
+"""Shared fixtures: sample worlds written to disk and run through the real command line.
+
+Markers (registered in pyproject.toml): ``slow`` for tests that run whole analyses again and
+again, the full-city demo, the corpus of odd inputs, notebooks, a browser, LibreOffice or a
+dask cluster (``python -m pytest -m "not slow"`` leaves them out); ``browser`` for tests that
+drive Debian's Chromium, skipped here when it is missing; ``dask`` for tests that start a dask
+scheduler and workers.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +18,23 @@ import pytest
 
 from cakupan._flow import Inputs
 from cakupan.sample import make_world, write_world
+from tests import browser
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Refuse a test that uses the full-city demo unless it is marked ``slow``."""
+    unmarked = [item.nodeid for item in items if "city_demo" in getattr(item, "fixturenames", ())
+                and item.get_closest_marker("slow") is None]
+    if unmarked:
+        raise pytest.UsageError("the city demo takes about 18 s; mark these tests slow: "
+                                + ", ".join(unmarked))
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("browser") and not browser.available():
+        pytest.skip(f"needs playwright and {browser.CHROMIUM}: sh tests/install-system-packages.sh")
 
 
 def cakupan(*args, cwd=None) -> subprocess.CompletedProcess:

@@ -96,6 +96,7 @@ def cli_run(tiny_inputs, tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_api_run_writes_what_the_cli_writes(tiny_inputs, cli_run, tmp_path):
     out = tmp_path / "hasil"
     cakupan.run(str(tiny_inputs.boundaries), tiny_inputs.interviews, out,
@@ -104,6 +105,7 @@ def test_api_run_writes_what_the_cli_writes(tiny_inputs, cli_run, tmp_path):
         assert (out / name).read_bytes() == (cli_run / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_stage_by_stage_equals_the_cli_coverage_csv(tiny_inputs, cli_run):
     loaded = cakupan.read_inputs(tiny_inputs.boundaries, tiny_inputs.interviews,
                                  units=tiny_inputs.units, prelist=tiny_inputs.prelist)
@@ -117,6 +119,7 @@ def test_stage_by_stage_equals_the_cli_coverage_csv(tiny_inputs, cli_run):
     pd.testing.assert_frame_equal(spots, result.blind_spots)
 
 
+@pytest.mark.slow
 def test_stage_by_stage_equals_analyse_with_every_source(tiny_world):
     _, paths = tiny_world
     loaded = cakupan.load(**{name: paths[name] for name in (
@@ -131,6 +134,7 @@ def test_stage_by_stage_equals_analyse_with_every_source(tiny_world):
     assert table["expected_raster"].notna().any() and table["expected_buildings"].notna().any()
 
 
+@pytest.mark.slow
 def test_stage_by_stage_without_units_equals_analyse(tiny_world):
     _, paths = tiny_world
     loaded = cakupan.read_inputs(paths["boundaries"], paths["interviews"],
@@ -158,6 +162,7 @@ def test_a_config_file_maps_renamed_columns(tiny_world, tmp_path):
     pd.testing.assert_frame_equal(mapped.interviews[columns], plain.interviews[columns])
 
 
+@pytest.mark.slow
 def test_coverage_map_is_the_map_html(tiny_inputs, tmp_path):
     result = cakupan.analyse(cakupan.read_inputs(tiny_inputs.boundaries,
                                                  tiny_inputs.interviews,

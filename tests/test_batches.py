@@ -237,6 +237,7 @@ def test_other_files_are_read_whole(content, tmp_path, both_ways):
     assert not both_ways(path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", [k for k in CASES if k.check], ids=lambda k: k.id)
 def test_corpus_interviews(case, tmp_path, both_ways):
     files = _inputs(case, tmp_path)

@@ -1,4 +1,4 @@
-"""The benchmark runners of issue 7, run at their smallest size as a user runs them.
+"""The two benchmark runners, run at their smallest size as a user runs them.
 
 Other tools read the JSON line they end with, so its keys are part of the contract.
 DuckDB is left out: its spatial extension comes from ``.[bench]``, not the test needs.
@@ -10,6 +10,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 

@@ -43,6 +43,7 @@ def test_missing_interview_file(tmp_path, boundary_file):
     assert line == f"cakupan: {missing}: file not found; check the path"
 
 
+@pytest.mark.slow
 def test_empty_interview_file(tmp_path, boundary_file):
     empty = tmp_path / "kosong.csv"
     empty.write_text("")
@@ -51,6 +52,7 @@ def test_empty_interview_file(tmp_path, boundary_file):
     assert _one_line_error(done) == f"cakupan: {empty}: is empty"
 
 
+@pytest.mark.slow
 def test_header_without_rows(tmp_path, boundary_file):
     header = tmp_path / "header.csv"
     header.write_text("interview_id,lon,lat\n")
@@ -59,6 +61,7 @@ def test_header_without_rows(tmp_path, boundary_file):
     _one_line_error(done, str(header), "no rows")
 
 
+@pytest.mark.slow
 def test_file_without_coordinate_columns(tmp_path, boundary_file):
     table = tmp_path / "tanpa_koordinat.csv"
     table.write_text("interview_id,rt,rw\nA1,001,002\n")
@@ -67,6 +70,7 @@ def test_file_without_coordinate_columns(tmp_path, boundary_file):
     _one_line_error(done, str(table), "no coordinate columns", "[interviews]")
 
 
+@pytest.mark.slow
 def test_missing_boundary_file(tmp_path, tiny_world):
     missing = tmp_path / "batas.geojson"
     done = cakupan("run", "--boundaries", missing, "--interviews",
@@ -88,6 +92,7 @@ def test_bad_usage_exits_2(tmp_path):
     assert "--boundaries" in done.stderr
 
 
+@pytest.mark.slow
 def test_run_off_a_terminal_is_quiet_and_says_where_to_look(tmp_path, tiny_world):
     paths = tiny_world[1]
     out = tmp_path / "hasil"
@@ -101,6 +106,7 @@ def test_run_off_a_terminal_is_quiet_and_says_where_to_look(tmp_path, tiny_world
     assert lines[2] == f"Outputs are in {out}: open {out / 'report.html'} and {out / 'map.html'}."
 
 
+@pytest.mark.slow
 def test_progress_bar_on_a_terminal(tmp_path, tiny_world):
     """On a terminal (a pseudo-terminal of 100 columns here) each step shows in a bar."""
     import fcntl

@@ -387,6 +387,7 @@ def _inputs(case, folder):
     return files
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", [k for k in CASES if k.error], ids=lambda k: k.id)
 def test_bad_input_is_one_line_error(case, tmp_path):
     files = _inputs(case, tmp_path)
@@ -405,6 +406,7 @@ def test_bad_input_is_one_line_error(case, tmp_path):
     assert not (tmp_path / "out" / "coverage.csv").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", [k for k in CASES if k.check], ids=lambda k: k.id)
 def test_odd_input_is_repaired_or_set_aside(case, tmp_path):
     files = _inputs(case, tmp_path)
@@ -418,6 +420,7 @@ def test_odd_input_is_repaired_or_set_aside(case, tmp_path):
     assert account["rows_counted"] + account["rows_set_aside"] == account["rows_read"]
 
 
+@pytest.mark.slow
 def test_directory_instead_of_file(tmp_path):
     folder = tmp_path / "wawancara.csv"
     folder.mkdir()

@@ -1,4 +1,5 @@
-"""map.html in a real browser, offline: polygons, popups, legend, search, escaping, privacy."""
+"""map.html: escaping, privacy and determinism from its bytes; polygons, popups, legend and
+search in a real browser, offline (marked ``browser``)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,9 @@ from cakupan.labels import STATUS_COLOURS
 from cakupan.render import maps, write
 from cakupan.sample import make_world, write_world
 from cakupan.scale.files import run_files
-from tests.browser import available, browser, offline_page
+from tests.browser import browser, offline_page
 
 EVIL = "<img src=x onerror=alert(1)>"
-pytestmark = pytest.mark.skipif(not available(), reason="needs playwright and /usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +74,8 @@ def test_page_asks_for_nothing_but_tiles(outputs):
     assert "cdn" not in " ".join(re.findall(r"https?://[^\s\"'<>]+", page))
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 @pytest.mark.parametrize("level", ["kecamatan", "kelurahan", "rw", "rt"])
 def test_one_polygon_per_unit(outputs, page, level):
     table = coverage_csv(outputs["supervisor"])
@@ -82,6 +84,8 @@ def test_one_polygon_per_unit(outputs, page, level):
     assert drawn == int(table["level"].eq(level).sum())
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_clicking_an_rt_shows_its_row(outputs, page, tmp_path):
     table = coverage_csv(outputs["supervisor"])
     rt = table[table["level"].eq("rt") & table["status"].eq("under")].iloc[0]
@@ -109,6 +113,8 @@ def test_clicking_an_rt_shows_its_row(outputs, page, tmp_path):
     assert (tmp_path / "map.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_legend_names_colours_and_hides_a_class(outputs, page):
     table = coverage_csv(outputs["supervisor"])
     page.evaluate("window.cakupan.setLevel('rt')")
@@ -128,6 +134,8 @@ def test_legend_names_colours_and_hides_a_class(outputs, page):
     assert "off" in page.locator(".cakupan-legend .item[data-status=under]").get_attribute("class")
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_search_finds_kelurahan_by_name_and_escapes_it(outputs, page):
     box = page.locator(".cakupan-search input")
     box.fill("onerror")
@@ -142,6 +150,8 @@ def test_search_finds_kelurahan_by_name_and_escapes_it(outputs, page):
     assert page.evaluate("window.cakupan.map.getZoom()") >= 12
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_supervisor_map_has_points(outputs, page):
     result = outputs["result"]
     flagged = result.interviews["flags"].fillna("").ne("") & result.interviews["lon"].notna()

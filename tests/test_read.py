@@ -200,6 +200,7 @@ BROKEN = st.sampled_from([None, "", "abc", 0, "106,62", "-6,17", 999, "-", 93250
                           "1e400", -6.17])
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
@@ -239,6 +240,7 @@ def test_random_broken_excel_rows_are_accounted_for(tiny_world, tmp_path_factory
     assert sum(account["set_aside_by_reason"].values()) == account["rows_set_aside"]
 
 
+@pytest.mark.slow
 def test_same_inputs_give_the_same_bytes(tiny_inputs, tmp_path):
     run_files(tiny_inputs, tmp_path / "one")
     run_files(tiny_inputs, tmp_path / "two")

@@ -1,4 +1,5 @@
-"""report.html: figures, charts, sortable tables, escaping, offline in a real browser."""
+"""report.html: figures, charts and escaping from its bytes; sortable tables offline in a real
+browser (marked ``browser``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from cakupan._flow import Inputs, one_pass, read_files
 from cakupan.measure.progress import daily_series
 from cakupan.render import report
 from cakupan.sample import make_world, write_world
-from tests.browser import available, browser, offline_page
+from tests.browser import browser, offline_page
 
 EVIL = "<img src=x onerror=alert(1)>"
 
@@ -71,7 +72,8 @@ def test_english_labels(result):
     assert "Households counted" in page and "Ruta terdata" not in page
 
 
-@pytest.mark.skipif(not available(), reason="needs playwright and /usr/bin/chromium")
+@pytest.mark.slow
+@pytest.mark.browser
 def test_tables_sort_offline_without_errors(page_path, tmp_path):
     with browser() as chromium, offline_page(chromium, page_path) as (page, watch):
         header = page.locator("#kelurahan th").nth(4)  # coverage ratio

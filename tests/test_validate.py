@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 import cakupan
@@ -80,12 +81,14 @@ def test_cli_help():
     assert "validate" in CliRunner().invoke(main, ["--help"]).output
 
 
+@pytest.mark.slow
 def test_a_large_file_is_placed_by_parts_with_the_same_summary(tiny_inputs):
     """More interviews than a part: placed a part at a time, as a run does, in processes."""
     whole = _validate(tiny_inputs)
     pd.testing.assert_frame_equal(summarise(tiny_inputs, part_rows=700, processes=2), whole)
 
 
+@pytest.mark.slow
 def test_the_cli_prints_the_api_table(tiny_inputs):
     done = cli("validate", "--boundaries", tiny_inputs.boundaries, "--interviews",
                tiny_inputs.interviews, "--units", tiny_inputs.units, "--prelist",

@@ -295,6 +295,7 @@ def test_bad_language():
         build_worklist(coverage(), interviews().assign(flags=""), pd.DataFrame(), lang="fr")
 
 
+@pytest.mark.slow
 def test_written_worklist_opens_and_converts_to_pdf(sheets, tmp_path):
     path = tmp_path / "worklist.xlsx"
     assert write_xlsx(path, sheets["id"]) == path

@@ -50,6 +50,7 @@ def test_other_columns_use_pandas(tmp_path):
     assert (tmp_path / "out.csv").read_text() == frame.to_csv(index=False, lineterminator="\n")
 
 
+@pytest.mark.slow
 def test_files_written_beside_each_other_are_the_files_written_in_turn(tiny_inputs, tmp_path):
     """interviews.csv here and the other files in a forked process, or all here: same bytes."""
     import filecmp

@@ -257,6 +257,7 @@ def test_no_file_and_no_temporary_left_on_error(tmp_path, monkeypatch):
     assert path.read_bytes() == b"old"
 
 
+@pytest.mark.slow
 def test_libreoffice_reads_the_values(tmp_path):
     source = tmp_path / "in" / "x.xlsx"
     source.parent.mkdir()

@@ -36,7 +36,7 @@ part: beyond a few processes memory grows with their number).
 
 Rows with no key (no code, no location, no enumerator) are compared with nothing and fill
 parts of their own. A group larger than ``part_rows`` is a part of its own: an enumerator
-who worked everywhere costs memory, never exactness. ``tests/test_by_area.py`` checks that
+who worked everywhere costs memory, never exactness. ``tests/test_run_by_parts.py`` checks that
 every output file is identical, byte for byte, to one pass, in one process or several.
 """
 

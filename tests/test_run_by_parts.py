@@ -29,6 +29,7 @@ def one_pass(tiny_inputs, tmp_path_factory):
     return result, out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("part_rows", "processes"), [(700, 1), (700, 2), (4000, 2)])
 def test_every_file_is_identical_to_one_pass(one_pass, tiny_inputs, tmp_path, part_rows,
                                              processes, monkeypatch):
@@ -53,6 +54,7 @@ def test_every_file_is_identical_to_one_pass(one_pass, tiny_inputs, tmp_path, pa
     assert_same_files(one_out, tmp_path)
 
 
+@pytest.mark.slow
 def test_nested_enumerators_are_counted_and_checked_in_one_pass(tmp_path, monkeypatch):
     """Enumerators who each work in one kelurahan (as assigned): one part holds whole
     kelurahan and whole enumerators, counted and checked at once."""
@@ -74,6 +76,7 @@ def test_nested_enumerators_are_counted_and_checked_in_one_pass(tmp_path, monkey
     assert_same_files(tmp_path / "one", tmp_path / "parts")
 
 
+@pytest.mark.slow
 def test_parquet_row_groups_are_located_in_parallel(tiny_inputs, tmp_path):
     raw = pd.read_csv(tiny_inputs.interviews, dtype=str, keep_default_na=False)
     parquet = tmp_path / "interviews.parquet"
@@ -86,6 +89,7 @@ def test_parquet_row_groups_are_located_in_parallel(tiny_inputs, tmp_path):
     assert_same_files(tmp_path / "one", tmp_path / "parts")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("processes", [1, 2])
 def test_long_steps_tell_how_far_they_are(tiny_inputs, processes, monkeypatch, tmp_path):
     """Each pass over the parts counts its tasks up to their number, in its step; writing
@@ -132,6 +136,7 @@ def spy_on_routes(monkeypatch) -> list:
     return routes
 
 
+@pytest.mark.slow
 def test_a_file_read_whole_is_split_the_same(one_pass, tiny_inputs, tmp_path):
     """Excel interviews cannot be read in batches: they are read whole, then in slices."""
     raw = pd.read_csv(tiny_inputs.interviews, dtype=str, keep_default_na=False)

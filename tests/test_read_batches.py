@@ -1,4 +1,4 @@
-"""Reading large inputs in batches (cakupan.read.batches) and the fast paths of issue 7."""
+"""Reading large inputs in batches (cakupan.read.batches) and the fast path of clean_code."""
 
 from __future__ import annotations
 

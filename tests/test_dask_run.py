@@ -72,6 +72,8 @@ def _args(inputs):
             "--units", inputs.units, "--prelist", inputs.prelist, "--quiet"]
 
 
+@pytest.mark.dask
+@pytest.mark.slow
 def test_scheduler_run_is_byte_identical(scheduler, tiny_inputs, tmp_path):
     alone, spread = tmp_path / "alone", tmp_path / "spread"
     done = cakupan(*_args(tiny_inputs), "--out", alone, "--no-html")
@@ -84,6 +86,8 @@ def test_scheduler_run_is_byte_identical(scheduler, tiny_inputs, tmp_path):
     assert not (spread / "map.html").exists() and not (spread / "report.html").exists()
 
 
+@pytest.mark.dask
+@pytest.mark.slow
 def test_a_run_by_parts_is_worked_on_by_both_workers(scheduler, tiny_inputs, tmp_path,
                                                       monkeypatch):
     """The row groups are located, and the parts counted and checked, on the workers, and
@@ -116,6 +120,8 @@ def test_a_run_by_parts_is_worked_on_by_both_workers(scheduler, tiny_inputs, tmp
                                                           ).read_bytes(), name
 
 
+@pytest.mark.dask
+@pytest.mark.slow
 def test_a_worker_that_cannot_reach_the_files_says_what_to_do(scheduler, tmp_path):
     from distributed import Client
 
@@ -123,6 +129,8 @@ def test_a_worker_that_cannot_reach_the_files_says_what_to_do(scheduler, tmp_pat
         Cluster(client).run(None, [(by_area._checked_only, [tmp_path / "gone"], None)])
 
 
+@pytest.mark.dask
+@pytest.mark.slow
 def test_a_crosswalk_on_the_workers_is_the_one_of_one_pass(scheduler, tiny_world, tmp_path):
     """Rows declaring a code the boundaries do not know are matched where most of them lie,
     on the workers as in one process."""

@@ -21,7 +21,6 @@ from cakupan._flow.stages import check, crosswalk, place, project
 from cakupan.config import Config
 from cakupan.crs import WGS84
 from cakupan.detect.tally import Tally, compact, tally
-from cakupan.measure.levels import level_shapes
 
 
 def one_pass(loaded: Loaded, config: Config = Config(), progress: Progress | None = None
@@ -82,4 +81,4 @@ def finish(counts: Tally, rows: Rows, kelurahan: gpd.GeoDataFrame,
     return Result(kelurahan=kelurahan, units=rt_shapes, rows=rows, coverage=table,
                   blind_spots=spots, accounting=accounting,
                   crosswalk=dict(crosswalk(counts, kelurahan).items()), rt_source=rt_source,
-                  tally=counts, shapes=level_shapes(kelurahan, rt_shapes))
+                  tally=counts)

@@ -136,7 +136,8 @@ def read_interviews(path, config: Config, units: gpd.GeoDataFrame | None = None
 
 
 def interview_batches(path, config: Config, row_group: int | None = None,
-                      batch_rows: int | None = None, units: gpd.GeoDataFrame | None = None):
+                      batch_rows: int | None = None, units: gpd.GeoDataFrame | None = None,
+                      parsed: sls.Parsed | None = None):
     """Yield the normalised interviews of a Parquet or plain CSV file a batch at a time.
 
     Only the columns used are read, numbers kept as numbers; each row is normalised on its
@@ -145,12 +146,13 @@ def interview_batches(path, config: Config, row_group: int | None = None,
     takes them; ``units``: SLS codes resolved, :func:`cakupan.normalise.sls.resolve_sls`).
     Raises :class:`cakupan.read.WholeFileNeeded` (or :class:`InputError`) when the file must
     be read whole by :func:`cakupan.read.read_table`, e.g. coordinates in one geopoint column.
+    ``parsed`` carries the codes parsed from one call to the next (one per call by default).
     """
     found = interview_columns(path, config)
     if found is None:
         raise read.WholeFileNeeded(path)
     numbers = {found[name] for name in headers.NUMBERS if name in found}
-    parsed = sls.Parsed()  # the codes one batch parsed, the next need not parse again
+    parsed = parsed or sls.Parsed()  # the codes one batch parsed, the next need not parse
     for batch in read.iter_batches(path, set(found.values()), batch_rows, numbers=numbers,
                                    row_group=row_group):
         yield tables.interviews(batch, found, path, config.checks.timezone, units, parsed)

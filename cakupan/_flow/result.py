@@ -3,19 +3,21 @@
 A run in one pass keeps the checked interviews in memory (:class:`InMemory`); a run by parts
 keeps only their rows of ``interviews.csv``, on disk (:class:`cakupan.scale.spill.Spilled`).
 Both are :class:`Rows`, and :attr:`Result.interviews` is a frame of every input row either
-way. Nothing here computes or writes.
+way. Nothing here writes; the polygons of each level are dissolved when first asked for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
 import geopandas as gpd
 import pandas as pd
 
 from cakupan.detect.tally import Tally
+from cakupan.measure.levels import level_shapes
 
 #: A run's progress callback, called with each step's name as it starts (``read``,
 #: ``assign``, ``check``, ...). One that also has a ``detail(text)`` method is told during
@@ -77,10 +79,17 @@ class Result:
     accounting: dict
     crosswalk: dict = field(default_factory=dict)
     rt_source: str = "sls"
-    shapes: dict = field(default_factory=dict)
-    """``code`` and geometry of every level (:func:`cakupan.measure.levels.level_shapes`)."""
     tally: Tally | None = None
     """What the worklist, map and report are made from (:mod:`cakupan.detect.tally`)."""
+
+    @cached_property
+    def shapes(self) -> dict[str, gpd.GeoDataFrame]:
+        """``code`` and geometry of every level (:func:`cakupan.measure.levels.level_shapes`).
+
+        Dissolved once, when first asked for: a run asks in the process that writes the map
+        and the GeoPackage, beside the one writing ``interviews.csv``.
+        """
+        return level_shapes(self.kelurahan, self.units)
 
     @property
     def interviews(self) -> pd.DataFrame:

@@ -460,7 +460,7 @@ def _account_polygons(frame: gpd.GeoDataFrame, code: str) -> dict:
     between neighbours (under the manifest's key ``overlaps_and_gaps``).
     """
     repairs = frame["repairs"].fillna("")
-    status = pd.Series(np.where(repairs.str.contains("no_rt_label"), "no_rt_label", "counted"))
+    status = vector.polygon_status(frame)
     shapes = frame.assign(**{code: frame[code].fillna("")})
     return {**_account(status), "repaired": int(repairs.ne("").sum()),
             "overlaps_and_gaps": topology.summary(*topology.overlaps_and_holes(shapes, code))}

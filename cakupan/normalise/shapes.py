@@ -36,7 +36,8 @@ def checked_layer(frame: gpd.GeoDataFrame, path=None, kind: str = "boundaries"
 
     In degrees, a feature whose x is a latitude and y a longitude (``lat, lon`` order) is
     swapped back; any other feature outside longitude -180..180 and latitude -90..90 (metres
-    labelled EPSG:4326, say) is an error, as is a projected feature that lands off the earth.
+    labelled EPSG:4326, say) is an error, as is a projected feature that lands off the
+    earth or nearer a pole than UTM zones reach (80°S, 84°N).
     Features without finite coordinates are left to :func:`repair`.
     """
     geometry = frame.geometry.to_numpy()
@@ -62,7 +63,7 @@ def checked_layer(frame: gpd.GeoDataFrame, path=None, kind: str = "boundaries"
         first = int(np.flatnonzero(~fits)[0])
         x0, y0, x1, y1 = bounds[first]
         what = ("is not in longitude and latitude" if crs.is_geographic
-                else "lands off the earth")
+                else "lands off the map (beyond 80°S or 84°N, or nowhere)")
         raise InputError(
             f"feature {first + 1} (x {x0:.6g} to {x1:.6g}, y {y0:.6g} to {y1:.6g}) {what} "
             f"though the layer says {crs_name(crs)}; name the layer's real CRS with "
@@ -75,8 +76,9 @@ def checked_layer(frame: gpd.GeoDataFrame, path=None, kind: str = "boundaries"
 
 
 def _on_earth(bounds: np.ndarray) -> np.ndarray:
+    """Return where bounds in degrees lie within the latitudes UTM zones cover."""
     lon, lat = bounds[:, [0, 2]], bounds[:, [1, 3]]
-    return ((np.abs(lon) <= 180) & (np.abs(lat) <= 90)).all(axis=1)
+    return ((np.abs(lon) <= 180) & (lat >= -80) & (lat <= 84)).all(axis=1)
 
 
 def repair(geometry: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -129,7 +130,9 @@ def _read_gdal(path: Path, layer: str, kind: str) -> gpd.GeoDataFrame:
             )
         layer = with_geometry[0] if with_geometry else None
     try:
-        return pyogrio.read_dataframe(source, layer=layer)
+        with warnings.catch_warnings():  # NaN vertices are the normaliser's to name
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return pyogrio.read_dataframe(source, layer=layer)
     except Exception as error:
         raise InputFileError(f"cannot be read ({_first_line(error)})", path=path) from None
 

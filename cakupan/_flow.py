@@ -456,13 +456,12 @@ def account_polygons(kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None
 def _account_polygons(frame: gpd.GeoDataFrame, code: str) -> dict:
     """Return the accounting of a polygon layer (metric CRS).
 
-    Polygons read, used, set aside (no RT label) and repaired, and the overlaps and holes
-    between neighbours (under the manifest's key ``overlaps_and_gaps``).
+    Polygons read, used, set aside (no RT label, no polygon) and repaired, and the overlaps
+    and holes between neighbours (under the manifest's key ``overlaps_and_gaps``).
     """
-    repairs = frame["repairs"].fillna("")
     status = vector.polygon_status(frame)
     shapes = frame.assign(**{code: frame[code].fillna("")})
-    return {**_account(status), "repaired": int(repairs.ne("").sum()),
+    return {**_account(status), "repaired": int(vector.repaired(frame).sum()),
             "overlaps_and_gaps": topology.summary(*topology.overlaps_and_holes(shapes, code))}
 
 

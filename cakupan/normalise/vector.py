@@ -93,6 +93,14 @@ def units(raw: gpd.GeoDataFrame, columns: Mapping[str, str], path=None) -> gpd.G
     return pd.concat([labelled, polygons[unlabelled]], ignore_index=True)
 
 
+def repaired(frame: gpd.GeoDataFrame) -> pd.Series:
+    """Return whether each polygon was repaired and kept (set-aside reasons do not count)."""
+    repairs = frame["repairs"].fillna("").astype(str)
+    for reason in ("no_rt_label", *shapes.NO_POLYGON):
+        repairs = repairs.str.replace(reason, "", regex=False)
+    return repairs.str.strip(";").ne("").reset_index(drop=True)
+
+
 def _defect(polygons: gpd.GeoDataFrame, raw: gpd.GeoDataFrame, position: int) -> str:
     """Return in words why the feature at ``position`` has no usable polygon."""
     found = polygons["repairs"].iloc[position].split(";")[-1]

@@ -1,6 +1,6 @@
 """Doctest set-up: the sample world the API's examples build, made once per test session.
 
-Many examples in ``cakupan/api.py`` begin with
+Many examples in ``cakupan/api/`` begin with
 ``paths = cakupan.write_world(cakupan.make_world("tiny"), folder)`` so that each reads as a
 whole program a user can copy. Building and writing that world takes about a second, once per
 example. While the doctests under ``cakupan/`` run, :func:`cakupan.make_world` hands out a copy

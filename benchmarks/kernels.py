@@ -119,14 +119,15 @@ def edges(paths, repeat) -> dict:
     import shapely
 
     from cakupan import _flow
+    from cakupan._flow.stages import place, project
     from cakupan.assign.locate import unit_positions
     from cakupan.config import Config
     from cakupan.detect import location
 
-    loaded = _flow.load(_flow.Inputs(boundaries=paths["boundaries"],
-                                     interviews=paths["interviews"], units=paths["units"]))
-    _, kelurahan, units = _flow.project(loaded.kelurahan, loaded.units)
-    placed = _flow.place_interviews(loaded.interviews, kelurahan, units)
+    loaded = _flow.read_files(_flow.Inputs(boundaries=paths["boundaries"],
+                                           interviews=paths["interviews"], units=paths["units"]))
+    _, kelurahan, units = project(loaded.kelurahan, loaded.units)
+    placed = place(loaded.interviews, kelurahan, units)
     geoms = np.asarray(units.geometry.array, dtype=object)
     x, y = placed["x"].to_numpy(), placed["y"].to_numpy()
     radius = placed["gps_accuracy_m"].to_numpy(dtype=float)

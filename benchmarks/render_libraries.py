@@ -108,8 +108,8 @@ def main() -> None:
         simplify_m = Config().map.simplify_m
         layers = {level: maps.simplify(frame, simplify_m)
                   for level, frame in result.shapes.items()}
-        if len(result.gaps):
-            layers["gaps"] = maps.simplify(result.gaps.to_crs(4326), simplify_m)
+        if len(result.blind_spots):
+            layers["gaps"] = maps.simplify(result.blind_spots.to_crs(4326), simplify_m)
         polygons = {name: len(series) for name, series in layers.items()}
 
         ours = best(args.repeat, lambda: _xlsx.write_xlsx(folder / "ours.xlsx", sheets))

@@ -8,7 +8,7 @@ accuracy as numbers) declaring the RT it lies in, one enumerator per RT over 30 
 prelist per RT. Then times, each in its own process (so that its peak memory is its own):
 
 - io: the I/O floor, reading the interviews' lon and lat into two numpy arrays;
-- run: ``cakupan run --no-html`` as the command line runs it (``cakupan.scale.cluster.run``,
+- run: ``cakupan run --no-html`` as the command line runs it (``cakupan.run``,
   in process or with ``--workers N``), wall time from process start, with the time of each
   step (read, assign, check, measure, gaps, write), the cores each step kept busy on
   average (the machine's, from ``/proc/stat``: a step well below the machine's cores waits
@@ -247,16 +247,16 @@ def step_run(size: str, out: str, workers: int, sample: bool = False) -> dict:
     sampler = _PeakMemory()
     if sample:
         sampler.start()
-    from cakupan._flow import Inputs
-    from cakupan.scale.cluster import run
+    import cakupan
 
     marks, busy = {}, {}
     paths = inputs(size)
-    result = run(Inputs(paths["boundaries"], paths["interviews"], paths["units"],
-                        paths["prelist"]), Path(out), html=False, workers=workers or None,
-                 progress=lambda name: (marks.setdefault(name, time.perf_counter()),
-                                        busy.setdefault(name, _busy_s()),
-                                        setattr(sampler, "step", name)))
+    result = cakupan.run(paths["boundaries"], paths["interviews"], Path(out),
+                         units=paths["units"], prelist=paths["prelist"], html=False,
+                         workers=workers or None,
+                         progress=lambda name: (marks.setdefault(name, time.perf_counter()),
+                                                busy.setdefault(name, _busy_s()),
+                                                setattr(sampler, "step", name)))
     end, busy_end = time.perf_counter(), _busy_s()
     sampler.stop.set()
     names = list(marks)

@@ -3,7 +3,8 @@
 The Python API, the command line's twin (each name is documented in :mod:`cakupan.api`):
 
 - read: :func:`read_inputs` (alias :func:`load`), :func:`load_config`, :class:`Config`;
-- analyse in one go: :func:`analyse`, or :func:`run` to read, analyse and write;
+- analyse in one go: :func:`analyse`, or :func:`run` to read, analyse and write (by parts
+  for large files, on dask if asked); :func:`validate` to check the inputs only;
 - stage by stage: :func:`assign_interviews`, :func:`check_interviews`,
   :func:`measure_coverage`, :func:`find_blind_spots`;
 - look and write: :func:`coverage_map` (a :class:`folium.Map`, inline in Jupyter),
@@ -21,26 +22,10 @@ Examples
 True
 """
 
-__version__ = "0.1.0"
+from cakupan._public import PUBLIC
+from cakupan._public import __version__ as __version__
 
-__all__ = [
-    "Config",
-    "analyse",
-    "assign_interviews",
-    "check_interviews",
-    "coverage_layers",
-    "coverage_map",
-    "find_blind_spots",
-    "load",
-    "load_config",
-    "make_world",
-    "measure_coverage",
-    "read_inputs",
-    "run",
-    "worklist_sheets",
-    "write_outputs",
-    "write_world",
-]
+__all__ = list(PUBLIC)
 
 
 def __getattr__(name):

@@ -1,10 +1,10 @@
 """Processes forked from this one, for work that keeps every core busy.
 
 A forked process starts with this one's memory (polygons, grid indexes, results so far)
-shared, not copied, so work is handed to a pool's process as small arguments, or through a
-module global set before the fork; :func:`fork` hands a single call its arguments whole, as
-they are inherited rather than pickled. Where processes cannot be forked (not Linux),
-everything runs in this process.
+shared, not copied: :func:`map_forked` hands its processes a job as it is in memory and
+small tasks through a queue, :func:`fork` hands a single call its arguments whole (both are
+inherited rather than pickled); a pool's process (:func:`pool`) gets its work's arguments
+pickled. Where processes cannot be forked (not Linux), everything runs in this process.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import queue
 import sys
 import traceback
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 
@@ -34,6 +36,74 @@ def available() -> int:
 def pool(processes: int) -> ProcessPoolExecutor:
     """Return a pool of ``processes`` processes forked from this one (at their first task)."""
     return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
+
+
+def map_forked(job, tasks: Sequence[tuple], processes: int, meanwhile=None,
+               told=None) -> list:
+    """Return ``[work(job, *args) for work, *args in tasks]``, worked on in forked processes.
+
+    Up to ``processes`` processes are forked from this one. They inherit ``job`` as it is in
+    memory (polygons, indexes: never pickled); each task, a module-level function and small
+    arguments, reaches them through a queue, and its result comes back pickled.
+    ``meanwhile()``, if given, runs here while they work. ``told(done, total)``, if given, is
+    called as tasks end (and with 0 before ``meanwhile``). A task's error is raised here,
+    with its traceback as the cause, once the processes are stopped.
+    """
+    tasks = list(tasks)
+    context = multiprocessing.get_context("fork")
+    todo, done = context.Queue(), context.Queue()
+    workers = [context.Process(target=_serve, args=(job, todo, done), daemon=True)
+               for _ in range(max(min(processes, len(tasks)), 1))]
+    for worker in workers:  # forked before the queue's feeding thread starts
+        worker.start()
+    results, complete = [None] * len(tasks), False
+    try:
+        for number, task in enumerate(tasks):
+            todo.put((number, task))
+        for _ in workers:
+            todo.put(None)
+        if meanwhile is not None:
+            if told is not None:
+                told(0, len(tasks))
+            meanwhile()
+        for count in range(1, len(tasks) + 1):
+            number, failed, value = _next(done, workers)
+            if failed:
+                error, text = value
+                raise error from _RemoteTraceback(text)
+            results[number] = value
+            if told is not None:
+                told(count, len(tasks))
+        complete = True
+    finally:
+        for worker in workers:
+            if not complete:
+                worker.terminate()
+            worker.join()
+        todo.close()
+        done.close()
+    return results
+
+
+def _serve(job, todo, done) -> None:
+    """Work on the tasks of :func:`map_forked` until told to stop (None)."""
+    for number, (work, *args) in iter(todo.get, None):
+        try:
+            done.put((number, False, work(job, *args)))
+        except BaseException as error:  # the parent raises it again
+            done.put((number, True, _failure(error)))
+
+
+def _next(done, workers) -> tuple:
+    """Return the next ``(number, failed, value)`` a worker of :func:`map_forked` sends."""
+    while True:
+        try:
+            return done.get(timeout=1.0)
+        except queue.Empty:
+            ended = [worker.exitcode for worker in workers if worker.exitcode is not None]
+            if any(code != 0 for code in ended) or len(ended) == len(workers):
+                raise ChildProcessError("a forked process ended before its work was done "
+                                        f"(exit codes {sorted(set(ended))})") from None
 
 
 class Forked:
@@ -92,11 +162,16 @@ def _call(writer, target, args) -> None:
         target(*args)
         failure = None
     except BaseException as error:  # the parent raises it again
-        text = "".join(traceback.format_exception(error))
-        try:
-            pickle.dumps(error)
-        except Exception:  # one that cannot travel: its text does
-            error = RuntimeError(f"{type(error).__name__}: {error}")
-        failure = (error, text)
+        failure = _failure(error)
     writer.send(failure)
     writer.close()
+
+
+def _failure(error: BaseException) -> tuple[BaseException, str]:
+    """Return an error raised here, fit to send to the parent, and its traceback as text."""
+    text = "".join(traceback.format_exception(error))
+    try:
+        pickle.dumps(error)
+    except Exception:  # one that cannot travel: its text does
+        error = RuntimeError(f"{type(error).__name__}: {error}")
+    return error, text

@@ -52,8 +52,8 @@ def fingerprints(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Return a 64-bit number per value of Arrow text: equal values, equal numbers.
 
     Unequal values rarely share one: values whose number is unique are unique, and only the
-    few others need comparing whole (:func:`cakupan.assign.locate.repeated`). Missing values get 0,
-    as the empty text does. A polynomial over the bytes, computed in numpy without objects.
+    few others need comparing whole (:func:`cakupan.assign.repeats.repeated`). Missing values
+    get 0, as the empty text does. A polynomial over the bytes, computed in numpy without objects.
 
     Why not pandas' ``hash_pandas_object``: it makes a Python string of every value. On
     8,000,000 unique IDs (the city pipeline's, stretched) this takes 0.44 s (one width) and

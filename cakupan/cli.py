@@ -1,6 +1,7 @@
-"""The ``cakupan`` command: a thin layer over :mod:`cakupan._flow`.
+"""The ``cakupan`` command: a thin layer over the public API, :mod:`cakupan.api`.
 
-Each command parses its options, calls one library function and turns cakupan's errors into
+Each command parses its options, calls one API function (``run`` and ``demo``:
+:func:`cakupan.run`; ``validate``: :func:`cakupan.validate`) and turns cakupan's errors into
 one line on stderr with exit status 2. Heavy imports happen inside the commands, so
 ``cakupan --help`` answers at once.
 """
@@ -44,7 +45,7 @@ def _progress(enabled: bool):
     """Return (callback, close) drawing a bar over the run's steps, or nothing when quiet.
 
     The callback's ``detail`` shows, after the bar, how far a long step is (a large file's
-    parts: see :data:`cakupan._flow.Progress`).
+    parts: see :data:`cakupan._flow.result.Progress`).
     """
     if not enabled:
         return (lambda name: None), (lambda: None)
@@ -96,18 +97,6 @@ def scale_options(command):
              "as without it.")(command)
 
 
-def _run(inputs, out, config, audience, lang, step, workers, scheduler, no_html):
-    """Call :func:`cakupan._flow.run`, or :func:`cakupan.scale.cluster.run` when asked for."""
-    if workers or scheduler or no_html:
-        from cakupan.scale.cluster import run as run_scaled
-
-        return run_scaled(inputs, out, config, audience, lang, progress=step, workers=workers,
-                          scheduler=scheduler, html=not no_html)
-    from cakupan._flow import run as run_pipeline
-
-    return run_pipeline(inputs, out, config, audience, lang, progress=step)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cakupan")
 def main():
@@ -143,20 +132,19 @@ def demo(out, size, seed, audience, lang, quiet, workers, scheduler, no_html):
     its input files to OUT/input and its ground truth to OUT/truth, then writes every output
     to OUT.
     """
-    from cakupan._flow import Inputs
-    from cakupan.config import Config
-    from cakupan.sample import make_world, write_world
+    import cakupan
 
     with _reported(quiet) as step:
-        paths = write_world(make_world(size, seed), out)
-        inputs = Inputs(**{name: paths[name] for name in (
-            "boundaries", "interviews", "units", "prelist", "population", "buildings")})
-        result = _run(inputs, out, Config(), audience, lang, step, workers, scheduler,
-                      no_html)
+        paths = cakupan.write_world(cakupan.make_world(size, seed), out)
+        result = cakupan.run(
+            paths["boundaries"], paths["interviews"], out, units=paths["units"],
+            prelist=paths["prelist"], population=paths["population"],
+            buildings=paths["buildings"], audience=audience, lang=lang, html=not no_html,
+            workers=workers, scheduler=scheduler, progress=step)
     _summary(result, out)
 
 
-@main.command()
+@main.command("run")
 @click.option("--boundaries", required=True, type=FILE,
               help="Kelurahan/desa polygons (GeoJSON, Shapefile or .zip, GeoPackage, KML, ...).")
 @click.option("--interviews", required=True, type=FILE,
@@ -177,8 +165,8 @@ def demo(out, size, seed, audience, lang, quiet, workers, scheduler, no_html):
 @lang_option
 @quiet_option
 @scale_options
-def run(boundaries, interviews, units, prelist, population, buildings, config_path, out,
-        audience, lang, quiet, workers, scheduler, no_html):
+def run_command(boundaries, interviews, units, prelist, population, buildings, config_path,
+                out, audience, lang, quiet, workers, scheduler, no_html):
     """Measure coverage of your registration and write maps, report and worklist.
 
     \b
@@ -186,17 +174,17 @@ def run(boundaries, interviews, units, prelist, population, buildings, config_pa
       cakupan run --boundaries kelurahan.geojson --interviews wawancara.csv \\
                   --prelist prelist.xlsx --out hasil/
     """
-    from cakupan._flow import Inputs
-    from cakupan.config import load_config
+    import cakupan
 
     with _reported(quiet) as step:
-        config = load_config(config_path)
-        inputs = Inputs(boundaries, interviews, units, prelist, population, buildings)
-        result = _run(inputs, out, config, audience, lang, step, workers, scheduler, no_html)
+        result = cakupan.run(
+            boundaries, interviews, out, units=units, prelist=prelist, population=population,
+            buildings=buildings, config=cakupan.load_config(config_path), audience=audience,
+            lang=lang, html=not no_html, workers=workers, scheduler=scheduler, progress=step)
     _summary(result, out)
 
 
-@main.command()
+@main.command("validate")
 @click.option("--boundaries", required=True, type=FILE,
               help="Kelurahan/desa polygons (GeoJSON, Shapefile or .zip, GeoPackage, KML, ...).")
 @click.option("--interviews", type=FILE,
@@ -205,11 +193,11 @@ def run(boundaries, interviews, units, prelist, population, buildings, config_pa
 @click.option("--prelist", type=FILE, help="Expected households per RT/SLS (the prelist).")
 @click.option("--config", "config_path", type=FILE,
               help="TOML settings: column names of your files, layers, sheet, CRS (see README).")
-def validate(boundaries, interviews, units, prelist, config_path):
+def validate_command(boundaries, interviews, units, prelist, config_path):
     """Check your input files without running the analysis.
 
     Prints, per input: rows read, usable and set aside (by reason), repairs made, the columns
-    recognised (canonical <- yours), the CRS and, for polygons, the overlaps and gaps between
+    recognised (canonical <- yours), the CRS and, for polygons, the overlaps and holes between
     neighbours. Exits 0 when every file can be used (even with rows set aside), 2 with one
     line naming the file (and row and column) when one cannot.
 
@@ -217,14 +205,11 @@ def validate(boundaries, interviews, units, prelist, config_path):
     Example:
       cakupan validate --boundaries kelurahan.geojson --interviews wawancara.csv
     """
-    from cakupan._flow import Inputs
-    from cakupan.config import load_config
-    from cakupan.validate import format_summary
-    from cakupan.validate import validate as validate_inputs
+    import cakupan
 
     with _reported():
-        config = load_config(config_path)
-        table = validate_inputs(Inputs(boundaries, interviews, units, prelist), config)
+        table = cakupan.validate(boundaries, interviews, units=units, prelist=prelist,
+                                 config=cakupan.load_config(config_path))
     click.echo(format_summary(table))
 
 
@@ -242,6 +227,40 @@ def _summary(result, out: Path) -> None:
         click.echo(f"Outputs are in {out}: open {out / 'report.html'} and {out / 'map.html'}.")
     else:
         click.echo(f"Outputs are in {out} (no HTML: --no-html).")
+
+
+def format_summary(table) -> str:
+    """Return :func:`cakupan.validate`'s table as short text, one block per input.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame([{"input": "prelist", "file": "p.csv", "format": "csv",
+    ...     "crs": "", "rows_read": 3, "rows_usable": 2, "rows_set_aside": 1,
+    ...     "set_aside": "duplicate 1", "repairs": "", "columns": "rt <- RT",
+    ...     "overlap_pairs": None, "overlap_ha": None, "holes": None, "hole_ha": None}])
+    >>> print(format_summary(table))
+    prelist     p.csv: 3 rows read, 2 usable, 1 set aside (duplicate 1)
+                columns: rt <- RT
+    """
+    import pandas as pd
+
+    lines = []
+    pad = " " * 12
+    for row in table.itertuples(index=False):
+        aside = f" ({row.set_aside})" if row.set_aside else ""
+        lines.append(f"{row.input:<11} {row.file}: {row.rows_read:,} rows read, "
+                     f"{row.rows_usable:,} usable, {row.rows_set_aside:,} set aside{aside}")
+        if row.repairs:
+            lines.append(f"{pad}repairs: {row.repairs}")
+        if row.crs:
+            lines.append(f"{pad}CRS: {row.crs}")
+        lines.append(f"{pad}columns: {row.columns or '(none recognised)'}")
+        if pd.notna(row.overlap_pairs):
+            lines.append(f"{pad}overlaps: {int(row.overlap_pairs):,} neighbour pairs, "
+                         f"{row.overlap_ha:.2f} ha; holes: {int(row.holes):,}, "
+                         f"{row.hole_ha:.2f} ha")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":  # pragma: no cover

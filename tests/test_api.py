@@ -31,6 +31,7 @@ PUBLIC = [
     "measure_coverage",
     "read_inputs",
     "run",
+    "validate",
     "worklist_sheets",
     "write_outputs",
     "write_world",
@@ -49,7 +50,8 @@ def test_every_name_is_documented_with_examples(name):
     assert obj is getattr(api, name)
     doc = inspect.getdoc(obj)
     assert doc, name
-    assert re.search(r"^Examples\n-{8}\n>>> ", doc, re.MULTILINE), name
+    # an example, after a sentence saying what it shows
+    assert re.search(r"^Examples\n-{8}\n(?:[^>\n].*\n\n)?>>> ", doc, re.MULTILINE), name
     if inspect.isfunction(obj):
         assert re.search(r"^Returns\n-{7}\n", doc, re.MULTILINE), name
         documented = re.findall(r"^(\w+(?:, \w+)*) : ", doc, re.MULTILINE)
@@ -114,7 +116,7 @@ def test_stage_by_stage_equals_the_cli_coverage_csv(tiny_inputs, cli_run):
     result = cakupan.analyse(loaded)
     # analyse keeps code columns as categoricals (tally.compact)
     pd.testing.assert_frame_equal(compact(checked), result.interviews)
-    pd.testing.assert_frame_equal(spots, result.gaps)
+    pd.testing.assert_frame_equal(spots, result.blind_spots)
 
 
 @pytest.mark.slow
@@ -127,7 +129,7 @@ def test_stage_by_stage_equals_analyse_with_every_source(tiny_world):
     pd.testing.assert_frame_equal(table, result.coverage)
     # analyse keeps code columns as categoricals (tally.compact)
     pd.testing.assert_frame_equal(compact(checked), result.interviews)
-    pd.testing.assert_frame_equal(spots, result.gaps)
+    pd.testing.assert_frame_equal(spots, result.blind_spots)
     assert len(spots) > 0
     assert table["expected_raster"].notna().any() and table["expected_buildings"].notna().any()
 
@@ -143,7 +145,7 @@ def test_stage_by_stage_without_units_equals_analyse(tiny_world):
     pd.testing.assert_frame_equal(table, result.coverage)
     # analyse keeps code columns as categoricals (tally.compact)
     pd.testing.assert_frame_equal(compact(checked), result.interviews)
-    pd.testing.assert_frame_equal(spots, result.gaps)
+    pd.testing.assert_frame_equal(spots, result.blind_spots)
 
 
 def test_a_config_file_maps_renamed_columns(tiny_world, tmp_path):

@@ -13,7 +13,7 @@ import shapely
 
 from cakupan._text import fingerprints
 from cakupan.assign import locate as assign
-from cakupan.assign.locate import repeated
+from cakupan.assign.repeats import repeated
 from cakupan.errors import CRSMismatchError
 from cakupan.normalise import tables
 
@@ -44,7 +44,7 @@ def _interviews(points, declared=None, lonlat=None):
 
 
 def _run(points, declared=None, lonlat=None, units=None):
-    return assign.assign_interviews(_interviews(points, declared, lonlat), _kelurahan(), units)
+    return assign.place_interviews(_interviews(points, declared, lonlat), _kelurahan(), units)
 
 
 def test_inside_and_overlap_rules():
@@ -106,7 +106,7 @@ def test_rt_by_location_when_undeclared():
     frame = _interviews([(X0 + 700, Y0 + 500), (X0 + 700, Y0 + 500)],
                         declared=["3671010001"] * 2)
     frame.loc[0, "rt"] = pd.NA
-    out = assign.assign_interviews(frame, _kelurahan(), units)
+    out = assign.place_interviews(frame, _kelurahan(), units)
     assert out["rt"].tolist() == ["002", "001"]
     assert out["location_rt"].tolist() == ["002", "002"]
 
@@ -114,7 +114,7 @@ def test_rt_by_location_when_undeclared():
 def test_crs_mismatch_names_both():
     units = _kelurahan().to_crs(4326)
     with pytest.raises(CRSMismatchError, match="EPSG:4326.*to_crs"):
-        assign.assign_interviews(_interviews([(X0, Y0)]), _kelurahan(), units)
+        assign.place_interviews(_interviews([(X0, Y0)]), _kelurahan(), units)
 
 
 def _ids(seed: int) -> pa.ChunkedArray:

@@ -1,8 +1,8 @@
-"""Interviews read in batches (pipeline.load) give the frame of the whole file read at once.
+"""Interviews read in batches (cakupan._flow.read_files) give the frame of the file read whole.
 
 The whole-file path is :func:`cakupan.read.read_table` (every value as text) followed by
-:func:`cakupan.normalise.tables.interviews`; ``load`` reads Parquet and plain CSV batch by batch,
-only the columns used, Parquet numbers and times as they are. The two must give the same
+:func:`cakupan.normalise.tables.interviews`; ``read_files`` reads Parquet and plain CSV batch
+by batch, only the columns used, Parquet numbers and times as they are. The two must give the same
 frame, dtypes and index included, and the same personal columns.
 """
 
@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cakupan import read
-from cakupan._flow import Inputs, load
+from cakupan._flow import Inputs, read_files
 from cakupan.config import Config, load_config
 from cakupan.errors import InputError
 from cakupan.normalise import headers, tables
@@ -41,7 +41,7 @@ def whole(path, config=Config()):
 
 @pytest.fixture
 def both_ways(tmp_path, monkeypatch):
-    """Check that load() gives the whole-file frame; return whether it read in batches."""
+    """Check that read_files() gives the whole-file frame; return whether it read in batches."""
     boundaries = c.write_boundaries(tmp_path)
     whole_reads = []
 
@@ -53,7 +53,7 @@ def both_ways(tmp_path, monkeypatch):
 
     def check(path, config=Config(), inputs=None):
         whole_reads.clear()
-        loaded = load(inputs or Inputs(boundaries, path), config)
+        loaded = read_files(inputs or Inputs(boundaries, path), config)
         expected, personal = whole(path, config)
         pd.testing.assert_frame_equal(loaded.interviews, expected, check_exact=True,
                                       check_index_type=True, check_column_type=True)

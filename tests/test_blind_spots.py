@@ -10,7 +10,7 @@ from cakupan.errors import CRSMismatchError
 from cakupan.measure.blind_spots import (
     BLIND_SPOT_COLUMNS,
     _components,
-    find_blind_spots,
+    far_from_interviews,
     raster_cells,
 )
 from cakupan.read.raster import PopulationRaster
@@ -65,7 +65,7 @@ def test_far_patch_found_near_patch_not():
     raster, units, xy = world()
     cells = raster_cells(raster, 3.8)
     before = cells.copy()
-    spots = find_blind_spots(cells, xy, units, distance_m=100.0, min_households=5.0)
+    spots = far_from_interviews(cells, xy, units, distance_m=100.0, min_households=5.0)
     assert spots.columns.tolist() == [*BLIND_SPOT_COLUMNS, "geometry"]
     assert len(spots) == 1
     spot = spots.iloc[0]
@@ -87,17 +87,17 @@ def test_distance_threshold_and_min_households():
     cells = raster_cells(raster, 3.8)
     # Distances run to cell centres: at 360 m the western column of patch A is near enough;
     # at 460 m all of it.
-    half = find_blind_spots(cells, xy, units, distance_m=360.0)
+    half = far_from_interviews(cells, xy, units, distance_m=360.0)
     assert half["estimated_households"].tolist() == pytest.approx([20.0])
     assert half["distance_to_interview_m"].tolist() == pytest.approx([400.0])
-    assert find_blind_spots(cells, xy, units, distance_m=460.0).empty
-    assert find_blind_spots(cells, xy, units, 100.0, min_households=41.0).empty
+    assert far_from_interviews(cells, xy, units, distance_m=460.0).empty
+    assert far_from_interviews(cells, xy, units, 100.0, min_households=41.0).empty
 
 
 def test_no_interviews_ranks_every_patch():
     raster, units, _ = world()
     cells = raster_cells(raster, 3.8)
-    spots = find_blind_spots(cells, (np.array([]), np.array([])), units, 100.0, 5.0)
+    spots = far_from_interviews(cells, (np.array([]), np.array([])), units, 100.0, 5.0)
     assert spots["estimated_households"].tolist() == pytest.approx([40.0, 10.0])
     assert spots["nearest_rt"].tolist() == ["001/002", "001/001"]
     assert spots["rank"].tolist() == [1, 2]
@@ -115,11 +115,11 @@ def test_building_points_nearby_are_merged_and_order_is_deterministic():
     )
     _, units, _ = world()
     interview = np.array([[X0 + 900, Y0 - 100]])
-    spots = find_blind_spots(buildings, interview, units, 100.0, 5.0, merge_distance_m=50.0)
+    spots = far_from_interviews(buildings, interview, units, 100.0, 5.0, merge_distance_m=50.0)
     assert spots["estimated_households"].tolist() == [12.0, 6.0]
     assert spots["n_pieces"].tolist() == [12, 6]
     shuffled = buildings.sample(frac=1.0, random_state=3)
-    again = find_blind_spots(shuffled, interview, units, 100.0, 5.0, merge_distance_m=50.0)
+    again = far_from_interviews(shuffled, interview, units, 100.0, 5.0, merge_distance_m=50.0)
     pd.testing.assert_frame_equal(spots.drop(columns="geometry"), again.drop(columns="geometry"))
     assert spots.geometry.geom_equals_exact(again.geometry, 1e-6).all()
 
@@ -128,7 +128,7 @@ def test_crs_mismatch_is_an_error():
     raster, units, xy = world()
     cells = raster_cells(raster, 3.8)
     with pytest.raises(CRSMismatchError, match="EPSG:4326"):
-        find_blind_spots(cells, xy, units.to_crs(4326), 100.0, 5.0)
+        far_from_interviews(cells, xy, units.to_crs(4326), 100.0, 5.0)
 
 
 def test_components_match_a_graph_library():

@@ -17,7 +17,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from cakupan._flow import Inputs, analyse, load
+from cakupan._flow import Inputs, one_pass, read_files
 from cakupan.config import load_config
 from tests import corpus as c
 from tests.conftest import cakupan
@@ -411,8 +411,8 @@ def test_bad_input_is_one_line_error(case, tmp_path):
 def test_odd_input_is_repaired_or_set_aside(case, tmp_path):
     files = _inputs(case, tmp_path)
     config = load_config(files.pop("config", None))
-    loaded = load(Inputs(**files), config)
-    result = analyse(loaded, config)
+    loaded = read_files(Inputs(**files), config)
+    result = one_pass(loaded, config)
     outcome = case.check(loaded, result)
     assert outcome is None or outcome is True
     account = result.accounting["interviews"]

@@ -15,15 +15,14 @@ import time
 import pandas as pd
 import pytest
 
-from cakupan import _flow as pipeline
+from cakupan import _flow
 from cakupan._flow import Inputs
-from cakupan.assign import locate as assign
-from cakupan.config import Config
-from cakupan.crs import metric_crs
 from cakupan.errors import CakupanError
 from cakupan.render import write
 from cakupan.scale import by_parts as by_area
-from cakupan.scale import cluster as distributed
+from cakupan.scale.cluster import Cluster
+from cakupan.scale.files import analyse_files, run_files
+from cakupan.scale.runner import Runner
 from tests.conftest import ProgressSpy, cakupan
 
 
@@ -91,8 +90,8 @@ def test_scheduler_run_is_byte_identical(scheduler, tiny_inputs, tmp_path):
 @pytest.mark.slow
 def test_a_run_by_parts_is_worked_on_by_both_workers(scheduler, tiny_inputs, tmp_path,
                                                       monkeypatch):
-    """More rows than a part: the row groups are located, and the parts counted and checked,
-    on the workers, and every file is the same as one pass."""
+    """The row groups are located, and the parts counted and checked, on the workers, and
+    every file is the same as one pass."""
     from distributed import Client, get_task_stream
 
     monkeypatch.chdir(tmp_path)  # named from here: the workers are elsewhere
@@ -100,18 +99,18 @@ def test_a_run_by_parts_is_worked_on_by_both_workers(scheduler, tiny_inputs, tmp
         "interviews.parquet", row_group_size=4000)
     inputs = Inputs(tiny_inputs.boundaries, "interviews.parquet", tiny_inputs.units,
                     tiny_inputs.prelist)
-    write.write_outputs(pipeline.analyse(pipeline.load(inputs)), tmp_path / "one",
+    write.write_outputs(_flow.one_pass(_flow.read_files(inputs)), tmp_path / "one",
                         inputs=inputs)
-    monkeypatch.setattr(by_area, "_here", lambda *_: pytest.fail("not on the workers"))
+    monkeypatch.setattr(Runner, "here", lambda *_: pytest.fail("not on the workers"))
     progress = ProgressSpy()
     with Client(scheduler) as client, get_task_stream(client) as stream:
-        result = pipeline.analyse_files(inputs, progress=progress, part_rows=700,
-                                        cluster=distributed.Cluster(client))
-    assert result.interviews is None and len(result.spilled.files) > 1  # really by parts
+        result = analyse_files(inputs, progress=progress, part_rows=700,
+                               cluster=Cluster(client))
+    assert len(result.rows.files) > 1  # really by parts
     told = [text for _, text in progress.details]
     assert told[:6] == [f"{n}/6 row groups located" for n in range(1, 7)]
     assert told[-1].endswith(" parts checked") and told[-1].split()[0] == "{0}/{0}".format(
-        len(result.spilled.files))
+        len(result.rows.files))
     ran = [task for task in stream.data if str(task["key"]).startswith("_task")]
     assert len(ran) > 6 and len({task["worker"] for task in ran}) == 2
     write.write_outputs(result, tmp_path / "spread", inputs=inputs)
@@ -127,48 +126,40 @@ def test_a_worker_that_cannot_reach_the_files_says_what_to_do(scheduler, tmp_pat
     from distributed import Client
 
     with Client(scheduler) as client, pytest.raises(CakupanError, match="set TMPDIR"):
-        distributed.Cluster(client).run([(by_area._checked_only, [tmp_path / "gone"], None)],
-                                        job=None)
+        Cluster(client).run(None, [(by_area._checked_only, [tmp_path / "gone"], None)])
 
 
 @pytest.mark.dask
 @pytest.mark.slow
-def test_placement_is_split_and_identical_with_a_crosswalk(scheduler, tiny_inputs):
-    """Partitions really are several, and an unknown declared code (crosswalk) is matched
-    as in one process."""
+def test_a_crosswalk_on_the_workers_is_the_one_of_one_pass(scheduler, tiny_world, tmp_path):
+    """Rows declaring a code the boundaries do not know are matched where most of them lie,
+    on the workers as in one process."""
     from distributed import Client
 
-    loaded = pipeline.load(tiny_inputs)
-    interviews = loaded.interviews.copy()
-    # a BPS code the boundaries do not know, declared by some rows of one kelurahan
-    first = interviews["kelurahan_code"].dropna().iloc[0]
+    _, paths = tiny_world
+    interviews = pd.read_csv(paths["interviews"], dtype=str, keep_default_na=False)
+    first = interviews["kelurahan_code"].iloc[0]
     renamed = interviews["kelurahan_code"].eq(first) & (interviews.index % 3 == 0)
+    interviews.loc[renamed, "sls_code"] = "9999999001" + interviews.loc[renamed, "sls_code"
+                                                                        ].str[10:]
     interviews.loc[renamed, "kelurahan_code"] = "9999999001"
-    crs = metric_crs(loaded.kelurahan)
-    kelurahan = loaded.kelurahan.to_crs(crs).sort_values("kelurahan_code").reset_index(drop=True)
-    units = assign.attach_units(loaded.units.to_crs(crs), kelurahan)
-    assert len(distributed.partitions(interviews, 8)) >= 3
-    expected = assign.assign_interviews(interviews, kelurahan, units)
+    interviews.to_csv(tmp_path / "interviews.csv", index=False)
+    inputs = Inputs(paths["boundaries"], (tmp_path / "interviews.csv").absolute(),
+                    paths["units"], paths["prelist"])
+    one = _flow.one_pass(_flow.read_files(inputs))
+    assert one.crosswalk == {"9999999001": first}
     with Client(scheduler) as client:
-        got = distributed.place_on_dask(client, interviews, kelurahan, units)
-    pd.testing.assert_frame_equal(got, expected)
-    assert dict(got.attrs["crosswalk"].items()) == dict(expected.attrs["crosswalk"].items())
-    assert dict(expected.attrs["crosswalk"].items()) == {"9999999001": first}
-
-
-def test_partitions_keep_each_declared_code_together():
-    frame = pd.DataFrame({"kelurahan_code": ["b", "a", None, "b", "c", None, "a", "c"]})
-    parts = distributed.partitions(frame, 3)
-    rows = sorted(i for p in parts for i in p.tolist())
-    assert rows == list(range(len(frame)))
-    for code in ("a", "b", "c"):
-        holding = [i for i, p in enumerate(parts)
-                   if frame["kelurahan_code"].iloc[p].eq(code).any()]
-        assert len(holding) == 1
+        spread = analyse_files(inputs, cluster=Cluster(client))
+    assert spread.crosswalk == one.crosswalk
+    write.write_outputs(one, tmp_path / "one", inputs=inputs, html=False)
+    write.write_outputs(spread, tmp_path / "spread", inputs=inputs, html=False)
+    for name in ("coverage.csv", "interviews.csv", "gaps.geojson", "worklist.xlsx"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "spread" / name
+                                                          ).read_bytes(), name
 
 
 def test_in_process_run_without_html(tiny_inputs, tmp_path):
-    result = distributed.run(tiny_inputs, tmp_path, Config(), html=False)
+    result = run_files(tiny_inputs, tmp_path, html=False)
     assert (tmp_path / "coverage.csv").exists() and not (tmp_path / "map.html").exists()
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert "map.html" not in manifest["outputs"]

@@ -9,10 +9,11 @@ import re
 import pandas as pd
 import pytest
 
-from cakupan._flow import Inputs, run
+from cakupan._flow import Inputs
 from cakupan.labels import STATUS_COLOURS
 from cakupan.render import maps, write
 from cakupan.sample import make_world, write_world
+from cakupan.scale.files import run_files
 from tests.browser import browser, offline_page
 
 EVIL = "<img src=x onerror=alert(1)>"
@@ -29,7 +30,7 @@ def outputs(tmp_path_factory):
     paths = write_world(world, folder / "world")
     inputs = Inputs(boundaries=paths["boundaries"], interviews=paths["interviews"],
                     units=paths["units"], prelist=paths["prelist"])
-    result = run(inputs, folder / "supervisor")
+    result = run_files(inputs, folder / "supervisor")
     write.write_outputs(result, folder / "planner", inputs=inputs, audience="planner")
     return {"result": result, "supervisor": folder / "supervisor", "planner": folder / "planner"}
 

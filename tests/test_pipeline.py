@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cakupan._flow import Inputs, analyse, load
+from cakupan._flow import Inputs, one_pass, read_files
 
 #: Cells a broken export can hold in a coordinate column.
 BROKEN = st.sampled_from(["", "abc", "0", "106,62", "-6,17", "999", "NaN", " ", "-", "1e400",
@@ -16,7 +16,7 @@ BROKEN = st.sampled_from(["", "abc", "0", "106,62", "-6,17", "999", "NaN", " ", 
 
 
 def test_tiny_run_keeps_every_row_in_order(tiny_inputs):
-    result = analyse(load(tiny_inputs))
+    result = one_pass(read_files(tiny_inputs))
     source = pd.read_csv(tiny_inputs.interviews, dtype=str, keep_default_na=False)
     assert result.interviews["interview_id"].tolist() == source["interview_id"].tolist()
     account = result.accounting["interviews"]
@@ -45,8 +45,8 @@ def test_random_broken_rows_are_accounted_for(tiny_world, tmp_path_factory, data
     rows = pd.concat([rows, rows.iloc[extra]], ignore_index=True)  # repeated rows
     folder = tmp_path_factory.mktemp("broken")
     rows.to_csv(folder / "interviews.csv", index=False)
-    result = analyse(load(Inputs(paths["boundaries"], folder / "interviews.csv",
-                                 prelist=paths["prelist"])))
+    result = one_pass(read_files(Inputs(paths["boundaries"], folder / "interviews.csv",
+                                        prelist=paths["prelist"])))
     out = result.interviews
     assert len(out) == len(rows)
     # the line each row starts on: a value holding a line break pushes the next rows down

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cakupan._flow import Inputs, analyse, load, run
+from cakupan._flow import Inputs, one_pass, read_files
 from cakupan.errors import InputError, InputFileError
 from cakupan.read import read_table, read_vector
 from cakupan.read.vector import list_layers
+from cakupan.scale.files import run_files
 from tests import corpus as c
 
 # --- CSV row numbers ------------------------------------------------------------------------
@@ -226,7 +227,7 @@ def test_random_broken_excel_rows_are_accounted_for(tiny_world, tmp_path_factory
         expected_rows.append(len(sheet))
     folder = tmp_path_factory.mktemp("excel")
     path = c.excel(folder, {"Wawancara": sheet})
-    result = analyse(load(Inputs(paths["boundaries"], path, prelist=paths["prelist"])))
+    result = one_pass(read_files(Inputs(paths["boundaries"], path, prelist=paths["prelist"])))
     out = result.interviews
     # a row whose every cell was broken to empty is no row in a spreadsheet
     assert len(out) <= len(rows)
@@ -241,8 +242,8 @@ def test_random_broken_excel_rows_are_accounted_for(tiny_world, tmp_path_factory
 
 @pytest.mark.slow
 def test_same_inputs_give_the_same_bytes(tiny_inputs, tmp_path):
-    run(tiny_inputs, tmp_path / "one")
-    run(tiny_inputs, tmp_path / "two")
+    run_files(tiny_inputs, tmp_path / "one")
+    run_files(tiny_inputs, tmp_path / "two")
     for name in ("coverage.csv", "interviews.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 

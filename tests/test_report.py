@@ -9,7 +9,7 @@ import re
 import pandas as pd
 import pytest
 
-from cakupan._flow import Inputs, analyse, load
+from cakupan._flow import Inputs, one_pass, read_files
 from cakupan.measure.progress import daily_series
 from cakupan.render import report
 from cakupan.sample import make_world, write_world
@@ -25,8 +25,9 @@ def result(tmp_path_factory):
     kelurahan.loc[kelurahan.index[0], "nama"] = EVIL
     world = dataclasses.replace(world, kelurahan=kelurahan)
     paths = write_world(world, tmp_path_factory.mktemp("report"))
-    return analyse(load(Inputs(boundaries=paths["boundaries"], interviews=paths["interviews"],
-                               units=paths["units"], prelist=paths["prelist"])))
+    return one_pass(read_files(Inputs(boundaries=paths["boundaries"],
+                                      interviews=paths["interviews"], units=paths["units"],
+                                      prelist=paths["prelist"])))
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,13 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from cakupan import _flow as pipeline
-from cakupan import read
+from cakupan import _flow, read
 from cakupan._flow import Inputs
 from cakupan.render import write
 from cakupan.sample import make_world, write_world
 from cakupan.scale import by_parts as by_area
+from cakupan.scale import parts, spill
+from cakupan.scale.files import analyse_files
 from tests.conftest import ProgressSpy
 
 FILES = ("coverage.csv", "interviews.csv", "gaps.geojson", "coverage.gpkg", "map.html",
@@ -22,7 +23,7 @@ FILES = ("coverage.csv", "interviews.csv", "gaps.geojson", "coverage.gpkg", "map
 
 @pytest.fixture(scope="module")
 def one_pass(tiny_inputs, tmp_path_factory):
-    result = pipeline.analyse(pipeline.load(tiny_inputs))
+    result = _flow.one_pass(_flow.read_files(tiny_inputs))
     out = tmp_path_factory.mktemp("one")
     write.write_outputs(result, out, inputs=tiny_inputs)
     return result, out
@@ -36,13 +37,17 @@ def test_every_file_is_identical_to_one_pass(one_pass, tiny_inputs, tmp_path, pa
     by enumerator, in one process or several."""
     result, one_out = one_pass
     routes = spy_on_routes(monkeypatch)
-    monkeypatch.setattr(by_area, "SLICE_ROWS", 300)  # interviews.csv from many slices
+    monkeypatch.setattr(spill, "SLICE_ROWS", 300)  # interviews.csv from many slices
     monkeypatch.setattr(read.batches, "BATCH_ROWS", 5000)  # located a batch at a time
-    by_parts = pipeline.analyse_files(tiny_inputs, part_rows=part_rows, processes=processes)
+    by_parts = analyse_files(tiny_inputs, part_rows=part_rows, processes=processes)
     assert routes == [["a", "b"], ["e"]]
-    assert len(by_parts.spilled.files) > 1  # really split
-    assert by_parts.interviews is None  # no frame of every row: they wait on disk
-    assert by_parts.spilled.rows == len(result.interviews)
+    assert len(by_parts.rows.files) > 1  # really split: the rows wait on disk
+    assert by_parts.rows.rows == len(result.interviews)
+    # the result's shape does not depend on the way: every row, read back from disk
+    columns = by_parts.interviews.columns.tolist()
+    assert columns == [c for c in write.INTERVIEW_COLUMNS if c in result.interviews]
+    pd.testing.assert_frame_equal(by_parts.interviews, result.interviews[columns],
+                                  check_dtype=False, check_categorical=False)
     assert_same_tally(by_parts.tally, result.tally)
     assert result.interviews["cluster_id"].notna().any()
     write.write_outputs(by_parts, tmp_path, inputs=tiny_inputs)
@@ -61,13 +66,12 @@ def test_nested_enumerators_are_counted_and_checked_in_one_pass(tmp_path, monkey
     nested.loc[loose, ["kelurahan_code", "sls_code", "lon", "lat", "enumerator_id"]] = None
     paths = write_world(replace(world, interviews=nested), tmp_path / "in")
     inputs = Inputs(paths["boundaries"], paths["interviews"], paths["units"], paths["prelist"])
-    write.write_outputs(pipeline.analyse(pipeline.load(inputs)), tmp_path / "one",
-                        inputs=inputs)
+    write.write_outputs(_flow.one_pass(_flow.read_files(inputs)), tmp_path / "one", inputs=inputs)
     routes = spy_on_routes(monkeypatch)
-    by_parts = pipeline.analyse_files(inputs, part_rows=2000, processes=2)
+    by_parts = analyse_files(inputs, part_rows=2000, processes=2)
     assert routes == [["a", "b", "e"]]
     # each kelurahan with its enumerators, then the rows of no key by input row
-    assert len(by_parts.spilled.files) == 3 + len(set(loose // 2000))
+    assert len(by_parts.rows.files) == 3 + len(set(loose // 2000))
     write.write_outputs(by_parts, tmp_path / "parts", inputs=inputs)
     assert_same_files(tmp_path / "one", tmp_path / "parts")
 
@@ -79,9 +83,8 @@ def test_parquet_row_groups_are_located_in_parallel(tiny_inputs, tmp_path):
     raw.to_parquet(parquet, row_group_size=4000)
     assert read.row_groups(parquet) == 6
     inputs = Inputs(tiny_inputs.boundaries, parquet, tiny_inputs.units, tiny_inputs.prelist)
-    write.write_outputs(pipeline.analyse(pipeline.load(inputs)), tmp_path / "one",
-                        inputs=inputs)
-    by_parts = pipeline.analyse_files(inputs, part_rows=4000, processes=2)
+    write.write_outputs(_flow.one_pass(_flow.read_files(inputs)), tmp_path / "one", inputs=inputs)
+    by_parts = analyse_files(inputs, part_rows=4000, processes=2)
     write.write_outputs(by_parts, tmp_path / "parts", inputs=inputs)
     assert_same_files(tmp_path / "one", tmp_path / "parts")
 
@@ -92,10 +95,9 @@ def test_long_steps_tell_how_far_they_are(tiny_inputs, processes, monkeypatch, t
     """Each pass over the parts counts its tasks up to their number, in its step; writing
     counts the rows of interviews.csv."""
     monkeypatch.setattr(read.batches, "BATCH_ROWS", 5000)
-    monkeypatch.setattr(by_area, "SLICE_ROWS", 5000)
+    monkeypatch.setattr(spill, "SLICE_ROWS", 5000)
     progress = ProgressSpy()
-    result = pipeline.analyse_files(tiny_inputs, progress=progress, part_rows=4000,
-                                    processes=processes)
+    result = analyse_files(tiny_inputs, progress=progress, part_rows=4000, processes=processes)
     written = []
     write.write_outputs(result, tmp_path, inputs=tiny_inputs, html=False, detail=written.append)
     rows = result.accounting["interviews"]["rows_read"]
@@ -129,8 +131,8 @@ def assert_same_files(one, other):
 def spy_on_routes(monkeypatch) -> list:
     """Record the keys rows are routed by, route after route."""
     routes, real = [], by_area._route
-    monkeypatch.setattr(by_area, "_route", lambda spills, names, *rest: routes.append(names)
-                        or real(spills, names, *rest))
+    monkeypatch.setattr(by_area, "_route", lambda job, spills, names, *rest: routes.append(
+        names) or real(job, spills, names, *rest))
     return routes
 
 
@@ -142,8 +144,8 @@ def test_a_file_read_whole_is_split_the_same(one_pass, tiny_inputs, tmp_path):
     raw.to_excel(excel, index=False)
     inputs = Inputs(tiny_inputs.boundaries, excel, tiny_inputs.units, tiny_inputs.prelist)
     assert read.count_rows(excel) > 1000
-    by_parts = pipeline.analyse_files(inputs, part_rows=1000)
-    expected = pipeline.analyse(pipeline.load(inputs))
+    by_parts = analyse_files(inputs, part_rows=1000)
+    expected = _flow.one_pass(_flow.read_files(inputs))
     assert_same_tally(by_parts.tally, expected.tally)
     pd.testing.assert_frame_equal(by_parts.coverage, expected.coverage)
     pd.testing.assert_frame_equal(
@@ -169,11 +171,11 @@ def test_rows_are_keyed_by_the_kelurahan_they_are_counted_in():
     table = pa.table({"declared_kelurahan_code": ["A", "X", None, None],
                       "location_kelurahan_code": ["B", "C", "D", None],
                       "enumerator_id": ["A", "E1", None, "E2"]})
-    keys = by_area._keys(table, pa.array(["A", "B", "C", "D"]))
+    keys = parts.keys(table, pa.array(["A", "B", "C", "D"]))
     assert keys.column("a").to_pylist() == ["A", "X", "D", None]
     assert keys.column("b").to_pylist() == [None, "C", None, None]
     assert keys.column("e").to_pylist() == ["A", "E1", None, "E2"]
-    counted = by_area._count_keys(pa.concat_tables([keys, keys.slice(1, 1)]))
+    counted = parts.count_keys(pa.concat_tables([keys, keys.slice(1, 1)]))
     assert sorted(counted.to_pylist(), key=str) == sorted([
         {"a": "A", "b": None, "e": "A", "rows": 1}, {"a": "X", "b": "C", "e": "E1", "rows": 2},
         {"a": "D", "b": None, "e": None, "rows": 1},
@@ -187,9 +189,9 @@ def _parts_of_rows(declared, located, enumerators, rows, names, part_rows):
     table = pa.table({"declared_kelurahan_code": pa.array(declared, pa.string()),
                       "location_kelurahan_code": pa.array(located, pa.string()),
                       "enumerator_id": pa.array(enumerators, pa.string())})
-    links = by_area._keys(table, pa.array(["A", "B", "C", "D"])).to_pandas()
-    parts = by_area._parts(links.assign(rows=rows), names, part_rows)
-    return by_area._part_of(table, names, parts).tolist(), parts.largest
+    links = parts.keys(table, pa.array(["A", "B", "C", "D"])).to_pandas()
+    planned = parts.plan(links.assign(rows=rows), names, part_rows)
+    return parts.part_of(table, names, planned).tolist(), planned.largest
 
 
 def test_linked_keys_share_a_part_and_groups_fill_parts_in_code_order():
@@ -221,12 +223,15 @@ def test_count_rows_reads_no_table(tmp_path):
 
 def test_spilled_parts_come_back_in_input_order(tmp_path):
     """Each part holds its rows in input order; read back, slices interleave them."""
-    spilled = by_area.Spilled()
-    spilled.add(pd.DataFrame({"interview_id": ["b", "e", "f"],
-                              "status": pd.Categorical(["x", "x", "y"])}, index=[1, 4, 5]))
-    spilled.add(pd.DataFrame({"interview_id": ["a", "c", "d"],
-                              "status": pd.Categorical(["y", "x", "y"])}, index=[0, 2, 3]))
-    slices = list(spilled.frames(["interview_id", "status"], rows=4))
+    spilled = spill.Spilled()
+    for number, part in enumerate([
+            pd.DataFrame({"interview_id": ["b", "e", "f"],
+                          "status": pd.Categorical(["x", "x", "y"])}, index=[1, 4, 5]),
+            pd.DataFrame({"interview_id": ["a", "c", "d"],
+                          "status": pd.Categorical(["y", "x", "y"])}, index=[0, 2, 3])]):
+        path = spilled.next_path(number)
+        spilled.keep([(None, path, spill.spill_rows(part, path))])
+    slices = list(spilled.select(["interview_id", "status"], rows=4))
     assert [len(frame) for frame in slices] == [4, 2]
     whole = pd.concat(slices, ignore_index=True)
     assert whole["interview_id"].tolist() == list("abcdef")

@@ -12,7 +12,7 @@ from cakupan.detect import tally
 
 @pytest.fixture(scope="module")
 def checked(tiny_inputs):
-    return pipeline.analyse(pipeline.load(tiny_inputs)).interviews
+    return pipeline.one_pass(pipeline.read_files(tiny_inputs)).interviews
 
 
 def _local_clusters(part: pd.DataFrame) -> pd.DataFrame:

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
-from cakupan._flow import Inputs
-from cakupan.cli import main
-from cakupan.validate import SUMMARY_COLUMNS, validate
+import cakupan
+from cakupan._validate import SUMMARY_COLUMNS, summarise
+from cakupan.cli import format_summary, main
 from tests import corpus as c
-from tests.conftest import ROOT, cakupan
+from tests.conftest import ROOT
+from tests.conftest import cakupan as cli
 from tests.test_corpus import ODK_HEADER, ODK_ROW
 
 TANGERANG = ROOT / "boundaries" / "kota_tangerang_kelurahan.geojson"
 
 
+def _validate(inputs):
+    return cakupan.validate(inputs.boundaries, inputs.interviews, units=inputs.units,
+                            prelist=inputs.prelist)
+
+
 def test_summary_of_the_tiny_world(tiny_inputs):
-    table = validate(tiny_inputs)
+    table = _validate(tiny_inputs)
     assert table.columns.tolist() == list(SUMMARY_COLUMNS)
     assert table["input"].tolist() == ["boundaries", "units", "interviews", "prelist"]
     assert (table["rows_read"] == table["rows_usable"] + table["rows_set_aside"]).all()
@@ -32,10 +39,10 @@ def test_summary_of_the_tiny_world(tiny_inputs):
 
 
 def test_bundled_boundaries_topology(tmp_path):
-    table = validate(Inputs(TANGERANG, None))
+    table = cakupan.validate(TANGERANG)
     row = table.iloc[0]
     assert (row["rows_read"], row["rows_usable"]) == (104, 104)
-    assert (row["overlap_pairs"], row["overlap_ha"], row["gaps"], row["gap_ha"]) == (
+    assert (row["overlap_pairs"], row["overlap_ha"], row["holes"], row["hole_ha"]) == (
         180, 10.99, 301, 9.61)
     assert row["crs"] == "EPSG:4326"
     assert "kelurahan_code <- kode" in row["columns"]
@@ -50,7 +57,7 @@ def test_cli_prints_the_table_and_exits_0_with_rows_set_aside(tmp_path):
     lines = result.output.splitlines()
     assert lines[0].startswith("boundaries  ")
     assert "2 rows read, 2 usable, 0 set aside" in lines[0]
-    assert "overlaps: 0 neighbour pairs, 0.00 ha; gaps: 0, 0.00 ha" in result.output
+    assert "overlaps: 0 neighbour pairs, 0.00 ha; holes: 0, 0.00 ha" in result.output
     text = result.output
     assert "interviews  " in text and "3 rows read, 1 usable, 2 set aside" in text
     assert "(duplicate 1; no_coordinates 1)" in text
@@ -58,7 +65,7 @@ def test_cli_prints_the_table_and_exits_0_with_rows_set_aside(tmp_path):
 
 
 def test_cli_unusable_file_is_one_line_exit_2(tmp_path):
-    done = cakupan("validate", "--boundaries", c.zipped_shapefile(tmp_path, prj=False))
+    done = cli("validate", "--boundaries", c.zipped_shapefile(tmp_path, prj=False))
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         f"cakupan: {tmp_path / 'kelurahan.zip'}: has no coordinate reference system (a "
@@ -72,3 +79,19 @@ def test_cli_help():
     for option in ("--boundaries", "--interviews", "--units", "--prelist", "--config"):
         assert option in text
     assert "validate" in CliRunner().invoke(main, ["--help"]).output
+
+
+@pytest.mark.slow
+def test_a_large_file_is_placed_by_parts_with_the_same_summary(tiny_inputs):
+    """More interviews than a part: placed a part at a time, as a run does, in processes."""
+    whole = _validate(tiny_inputs)
+    pd.testing.assert_frame_equal(summarise(tiny_inputs, part_rows=700, processes=2), whole)
+
+
+@pytest.mark.slow
+def test_the_cli_prints_the_api_table(tiny_inputs):
+    done = cli("validate", "--boundaries", tiny_inputs.boundaries, "--interviews",
+               tiny_inputs.interviews, "--units", tiny_inputs.units, "--prelist",
+               tiny_inputs.prelist)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == format_summary(_validate(tiny_inputs)) + "\n"

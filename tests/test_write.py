@@ -57,7 +57,7 @@ def test_files_written_beside_each_other_are_the_files_written_in_turn(tiny_inpu
 
     from cakupan import _flow as pipeline
 
-    result = pipeline.analyse(pipeline.load(tiny_inputs))
+    result = pipeline.one_pass(pipeline.read_files(tiny_inputs))
     one = write.write_outputs(result, tmp_path / "one", inputs=tiny_inputs, processes=1)
     two = write.write_outputs(result, tmp_path / "two", inputs=tiny_inputs, processes=2)
     assert one.keys() == two.keys()
@@ -73,7 +73,7 @@ def test_a_failure_in_the_forked_writer_reaches_the_caller(tiny_inputs, tmp_path
         raise ValueError("no room for the worklist")
 
     monkeypatch.setattr(write, "write_xlsx", broken)  # the forked process inherits it
-    result = pipeline.analyse(pipeline.load(tiny_inputs))
+    result = pipeline.one_pass(pipeline.read_files(tiny_inputs))
     with pytest.raises(ValueError, match="no room") as raised:
         write.write_outputs(result, tmp_path, processes=2, html=False)
     assert "broken" in str(raised.value.__cause__)  # the forked process's traceback

@@ -6,13 +6,13 @@ builds a shapely Point for the bulk of the points and has no per-point Python lo
 
 How it works. A regular grid is laid over the polygons. Every polygon edge is rasterised into the
 cells it touches (with a small safety margin); the touched cells are *mixed*, the others *clear*.
-In each grid row, a maximal stretch of mixed cells is a *run*, a stretch of clear cells a *gap*.
-No polygon boundary passes through a gap, so every point of a gap is covered by the same set of
-polygons; that set is found once per gap by counting, per polygon, the edges crossing the row's
-centre line to the gap's right (the crossing-number test, exact since it only compares
+In each grid row, a maximal stretch of mixed cells is a *run*, a stretch of clear cells a *span*.
+No polygon boundary passes through a span, so every point of a span is covered by the same set of
+polygons; that set is found once per span by counting, per polygon, the edges crossing the row's
+centre line to the span's right (the crossing-number test, exact since it only compares
 coordinates). A point in a clear cell is answered by one table look-up. A point in a run is
-answered by casting a horizontal ray from it to the gap right of the run and counting, per
-polygon, the run's edges it crosses: its covering set is the gap's set with the parity of those
+answered by casting a horizontal ray from it to the span right of the run and counting, per
+polygon, the run's edges it crosses: its covering set is the span's set with the parity of those
 crossings applied. The side-of-edge sign is computed in floating point with Shewchuk's error
 bound; a point whose sign is not certain (on or within rounding of an edge: boundary points,
 shared edges and vertices) is handed to shapely, so results equal shapely's exact predicate.
@@ -20,21 +20,24 @@ shared edges and vertices) is handed to shapely, so results equal shapely's exac
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import shapely
 
 from cakupan._text import in_sorted
+from cakupan.assign._gridding import (
+    choose_grid,
+    cover_spans,
+    cut_rows,
+    polygon_edges,
+    ranges,
+    rasterise,
+)
 
-__all__ = ["PolygonIndex", "index_of", "reused", "reusing_indexes"]
+__all__ = ["PolygonIndex"]
 
 # Relative error bound of the orientation determinant: Shewchuk's ccwerrboundA is
 # (3 + 16 eps) eps = 3.3e-16; three times that leaves room without changing the speed.
 _ORIENT_ERR = 1e-15
-# Grid cells per polygon edge when the caller gives no cell size (tuned on benchmarks/).
-_CELLS_PER_EDGE = 96.0
-_MAX_CELLS = 1 << 27
 # Points x edges pairs evaluated at once; bounds the memory of a query.
 _CHUNK_PAIRS = 1 << 16
 
@@ -46,8 +49,8 @@ class PolygonIndex:
     ----------
     polygons : numpy.ndarray or geopandas.GeoSeries
         Polygon or MultiPolygon geometries (None and empty geometries cover nothing), in a
-        projected CRS, in the order that decides ties. They may overlap, leave gaps and have
-        holes; they should be valid.
+        projected CRS, in the order that decides ties. They may overlap, leave holes between
+        them and have holes of their own; they should be valid.
     cell_size : float, optional
         Side of the grid cells, in CRS units. By default chosen from the extent and the number
         of polygon edges.
@@ -93,7 +96,7 @@ class PolygonIndex:
         self.n_polygons = len(geoms)
         self._geoms = geoms
         self._tree = None
-        edges, owners = _edges(geoms)
+        edges, owners = polygon_edges(geoms)
         self.cell_size = None
         if not len(edges):
             self._table = None
@@ -103,44 +106,45 @@ class PolygonIndex:
     # -- building ---------------------------------------------------------------------------
 
     def _build(self, edges: np.ndarray, owners: np.ndarray, cell_size: float | None) -> None:
-        x0, y0, c, nx, ny, eps = _choose_grid(edges, cell_size)
+        x0, y0, c, nx, ny, eps = choose_grid(edges, cell_size)
         self._x0, self._y0, self._inv, self._nx, self._ny = x0, y0, 1.0 / c, nx, ny
         self.cell_size = c
-        e, row, c0, c1 = _rasterise(edges, x0, y0, c, eps)
+        e, row, c0, c1 = rasterise(edges, x0, y0, c, eps)
         ent_edges = np.take(edges, e, axis=0)
         ay, by = ent_edges[:, 1], ent_edges[:, 3]
 
-        seg_len, seg_gap, run_seg, run_target, entry_run = _segments(row, c0, c1, nx, ny)
-        n_runs, n_gaps = len(run_seg), len(seg_len) - len(run_seg)
+        seg_len, seg_span, run_seg, run_target, entry_run = cut_rows(row, c0, c1, nx, ny)
+        n_runs, n_spans = len(run_seg), len(seg_len) - len(run_seg)
 
-        # Covering sets of the gaps, from edges crossing each row's centre line (both owners).
+        # Covering sets of the spans, from edges crossing each row's centre line (both owners).
         yc = y0 + (row + 0.5) * c
         crosses = np.flatnonzero((ay <= yc) & (by > yc))
         first, second = owners[e[crosses], 0], owners[e[crosses], 1]
         cr_run = np.concatenate([entry_run[crosses], entry_run[crosses][second >= 0]])
         cr_poly = np.concatenate([first, second[second >= 0]])
-        gap_min, self._gap_poly, self._gap_ptr = _cover_gaps(cr_run, cr_poly, run_target, n_gaps)
-        multi = len(self._gap_poly) > np.count_nonzero(gap_min >= 0)
+        span_min, self._span_poly, self._span_ptr = cover_spans(cr_run, cr_poly, run_target,
+                                                                n_spans)
+        multi = len(self._span_poly) > np.count_nonzero(span_min >= 0)
 
         # The table: clear cell -> lowest covering polygon (-1 for none); mixed -> -2 - run.
         dtype = np.int32 if n_runs + 2 < 2**31 and self.n_polygons < 2**31 else np.int64
-        seg_code = gap_min[seg_gap]
+        seg_code = span_min[seg_span]
         seg_code[run_seg] = -2 - np.arange(n_runs)
         self._table = np.repeat(seg_code.astype(dtype), seg_len)
-        self._cell_gap = None
+        self._cell_span = None
         if multi:
-            seg_code = seg_gap.copy()
+            seg_code = seg_span.copy()
             seg_code[run_seg] = -1
-            self._cell_gap = np.repeat(seg_code.astype(dtype), seg_len)
+            self._cell_span = np.repeat(seg_code.astype(dtype), seg_len)
 
         self._index_runs(ent_edges, np.take(owners, e, axis=0), entry_run, run_target)
-        self._run_min = gap_min[run_target]
+        self._run_min = span_min[run_target]
         self._run_target = run_target
 
     def _index_runs(self, edges, owners, entry_run, run_target) -> None:
         """Group the run entries by run and polygon ("slots").
 
-        Each slot starts from whether its polygon covers the run's target gap; a ray's
+        Each slot starts from whether its polygon covers the run's target span; a ray's
         crossings flip it.
         """
         n_runs, n_ent = len(run_target), len(edges)
@@ -156,9 +160,9 @@ class PolygonIndex:
         new_slot = np.ones(len(key), dtype=bool)
         np.not_equal(key[1:], key[:-1], out=new_slot[1:])
         slot_keys = key[new_slot]
-        tcount = np.diff(self._gap_ptr)[run_target]
+        tcount = np.diff(self._span_ptr)[run_target]
         t_run = np.repeat(np.arange(n_runs), tcount)
-        t_keys = t_run * npoly + self._gap_poly[_ranges(self._gap_ptr[run_target], tcount)]
+        t_keys = t_run * npoly + self._span_poly[ranges(self._span_ptr[run_target], tcount)]
         found = in_sorted(t_keys, slot_keys)
         if found.all():
             sorted_slot = np.cumsum(new_slot) - 1
@@ -224,7 +228,7 @@ class PolygonIndex:
         Parameters
         ----------
         x, y : numpy.ndarray
-            Point coordinates, 1-D, same length, in the polygons' CRS.
+            As :meth:`locate` takes them.
 
         Returns
         -------
@@ -237,8 +241,8 @@ class PolygonIndex:
         code = self._codes(x, y).astype(np.int64)
         clear = np.flatnonzero(code >= 0)
         parts = []
-        if self._table is not None and self._cell_gap is not None:
-            parts.append(self._gap_sets(clear, self._cell_gap[self._cell_of(x[clear], y[clear])]))
+        if self._table is not None and self._cell_span is not None:
+            parts.append(self._span_sets(clear, self._cell_span[self._cell_of(x[clear], y[clear])]))
         else:
             parts.append((clear, code[clear]))
         pts = np.flatnonzero(code <= -2)
@@ -249,7 +253,7 @@ class PolygonIndex:
             plain[crossed] = False
             plain[unsure] = False
             plain = np.flatnonzero(plain)
-            parts.append(self._gap_sets(pts[plain], self._run_target[run[plain]]))
+            parts.append(self._span_sets(pts[plain], self._run_target[run[plain]]))
             keep = ~np.isin(pt, unsure)
             parts.append((pts[pt[keep]], poly[keep]))
             if unsure.size:
@@ -260,11 +264,11 @@ class PolygonIndex:
         order = _order(a, b, self.n_polygons)
         return a[order], b[order]
 
-    def _gap_sets(self, points: np.ndarray, gap: np.ndarray):
-        """(point, polygon) pairs for points lying in the given gaps."""
-        gap = gap.astype(np.int64)
-        cnt = self._gap_ptr[gap + 1] - self._gap_ptr[gap]
-        return np.repeat(points, cnt), self._gap_poly[_ranges(self._gap_ptr[gap], cnt)]
+    def _span_sets(self, points: np.ndarray, span: np.ndarray):
+        """(point, polygon) pairs for points lying in the given spans."""
+        span = span.astype(np.int64)
+        cnt = self._span_ptr[span + 1] - self._span_ptr[span]
+        return np.repeat(points, cnt), self._span_poly[ranges(self._span_ptr[span], cnt)]
 
     def _cell_of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         ix = ((x - self._x0) * self._inv).astype(np.int64)
@@ -295,7 +299,7 @@ class PolygonIndex:
     def _mixed(self, x: np.ndarray, y: np.ndarray, run: np.ndarray):
         """Covering polygons of points in mixed cells, by ray crossing within their run.
 
-        Points whose ray crosses no edge have their run's target gap's set. Returns the sorted
+        Points whose ray crosses no edge have their run's target span's set. Returns the sorted
         positions of the points whose ray crosses an edge, (point, polygon) pairs for those
         points sorted by point then polygon, and the sorted positions of the points whose
         answer is not certain in floating point.
@@ -311,7 +315,7 @@ class PolygonIndex:
 
     def _mixed_chunk(self, x, y, run, cnt):
         pair_pt = np.repeat(np.arange(len(x)), cnt)
-        ent = _ranges(self._run_ptr[run], cnt)
+        ent = ranges(self._run_ptr[run], cnt)
         qy = y[pair_pt]
         yy = np.take(self._eyy, ent, axis=0)  # far faster than yy[ent] on 2-D arrays
         # Only edges spanning the point's y can be crossed by, or pass through, the point.
@@ -341,7 +345,7 @@ class PolygonIndex:
         slots = np.take(self._entry_slot, ent[hit], axis=0)
         idx = slots + offset[rank][:, None]
         parity = np.bincount(idx[slots >= 0], minlength=int(nslot.sum()))
-        slot = _ranges(base, nslot)
+        slot = ranges(base, nslot)
         covered = np.flatnonzero(self._slot_base[slot] != (parity & 1).astype(bool))
         point = crossed[np.repeat(np.arange(len(crossed)), nslot)[covered]]
         return crossed, point, self._slot_poly[slot[covered]], unsure
@@ -353,154 +357,6 @@ class PolygonIndex:
         pt, poly = self._tree.query(shapely.points(x, y), predicate="intersects")
         order = np.lexsort((poly, pt))
         return pt[order].astype(np.int64), poly[order].astype(np.int64)
-
-
-def _choose_grid(edges: np.ndarray, cell_size: float | None):
-    """Grid origin, cell size, columns, rows and rasterising margin for these edges."""
-    ax, ay, bx, by = edges.T
-    xmin = min(ax.min(), bx.min())
-    xmax = max(ax.max(), bx.max())
-    ymin, ymax = ay.min(), by.max()  # edges are stored lower end first
-    w, h = xmax - xmin, ymax - ymin
-    if cell_size is None:
-        span = max(w, h, 1e-9 * max(abs(xmin), abs(ymin), 1.0))
-        area = max(w, span / 64) * max(h, span / 64)
-        c = float(np.sqrt(area / min(_CELLS_PER_EDGE * len(edges), _MAX_CELLS / 4)))
-    else:
-        c = float(cell_size)
-        if not np.isfinite(c) or c <= 0:
-            raise ValueError(f"cell_size must be a positive number, got {cell_size!r}")
-    # Two clear cells of margin on the left and below, at least one on the other sides: every
-    # row then starts and ends in a gap, and points off the grid are off every polygon.
-    x0, y0 = xmin - 2 * c, ymin - 2 * c
-    nx, ny = int((xmax - x0) / c) + 3, int((ymax - y0) / c) + 3
-    if nx * ny > _MAX_CELLS:
-        raise ValueError(
-            f"cell_size {c:g} gives a grid of {nx} x {ny} cells; use a larger cell_size"
-        )
-    # Margin for rasterising edges: far above the rounding of a point's cell computation
-    # (~1e-15 of the coordinates), far below a cell.
-    eps = 2e-11 * max(abs(xmin), abs(xmax), abs(ymin), abs(ymax)) + 1e-7 * c
-    return x0, y0, c, nx, ny, eps
-
-
-def _rasterise(edges: np.ndarray, x0: float, y0: float, c: float, eps: float):
-    """One entry per (edge, grid row it touches): edge, row and first and last column touched.
-
-    Conservative: every cell whose box, grown by `eps`, meets the edge is included.
-    """
-    ax, ay, bx, by = edges.T
-    inv = 1.0 / c
-    r0 = np.floor((ay - eps - y0) * inv).astype(np.int64)
-    r1 = np.floor((by + eps - y0) * inv).astype(np.int64)
-    nrow = r1 - r0 + 1
-    e = np.repeat(np.arange(len(ax)), nrow)
-    row = np.arange(len(e)) - np.repeat(np.cumsum(nrow) - nrow - r0, nrow)
-    eax, eay, ebx, eby = ax[e], ay[e], bx[e], by[e]
-    # The part of the edge inside the row's band, grown by eps.
-    lo = np.maximum(y0 + row * c - eps, eay)
-    hi = np.minimum(y0 + (row + 1) * c + eps, eby)
-    dy = eby - eay
-    slope = (ebx - eax) / np.where(dy > 0, dy, 1.0)
-    xa = eax + (lo - eay) * slope
-    xb = eax + (hi - eay) * slope
-    exlo, exhi = np.minimum(eax, ebx), np.maximum(eax, ebx)
-    whole = (nrow[e] == 1) | (dy <= 0)
-    xlo = np.where(whole, exlo, np.maximum(np.minimum(xa, xb), exlo))
-    xhi = np.where(whole, exhi, np.minimum(np.maximum(xa, xb), exhi))
-    c0 = np.floor((xlo - eps - x0) * inv).astype(np.int64)
-    c1 = np.floor((xhi + eps - x0) * inv).astype(np.int64)
-    return e, row, c0, c1
-
-
-def _segments(row, c0, c1, nx: int, ny: int):
-    """Cut each grid row into gaps (clear cells) and runs (cells an edge touches).
-
-    Returns segment lengths (row-major order), each segment's gap number, the segment
-    positions of the runs, the gap right of each run, and the run of each entry.
-    """
-    n_cells = nx * ny
-    mixed = np.zeros(n_cells, dtype=bool)
-    mixed[_ranges(row * nx + c0, c1 - c0 + 1)] = True
-    change = np.empty(n_cells, dtype=bool)
-    change[0] = True
-    np.not_equal(mixed[1:], mixed[:-1], out=change[1:])
-    change[::nx] = True  # a row starts a segment; its first and last cells are clear
-    seg_start = np.flatnonzero(change)
-    del change
-    seg_len = np.diff(seg_start, append=n_cells)
-    seg_mixed = mixed[seg_start]
-    del mixed
-    seg_gap = np.cumsum(~seg_mixed) - 1
-    run_seg = np.flatnonzero(seg_mixed)
-    run_target = seg_gap[run_seg + 1]  # the gap right of each run
-    seg_run = np.cumsum(seg_mixed) - 1
-    entry_run = np.repeat(seg_run.astype(np.int32), seg_len)[row * nx + c0].astype(np.int64)
-    return seg_len, seg_gap, run_seg, run_target, entry_run
-
-
-def _cover_gaps(cr_run, cr_poly, run_target, n_gaps):
-    """Polygons covering each gap, from the edges crossing row centre lines in each run.
-
-    Per row and polygon the crossings pair up (enter, leave) along the row; the polygon
-    covers the gaps between the two runs of a pair. Returns the lowest covering polygon per
-    gap (-1 for none) and all covering polygons as CSR (polygons, pointers).
-    """
-    order = np.argsort(cr_poly * max(len(run_target), 1) + cr_run)
-    enter, leave = cr_run[order[0::2]], cr_run[order[1::2]]
-    first = run_target[enter]
-    length = run_target[leave] - first
-    gap_poly = np.repeat(cr_poly[order[0::2]], length)
-    gap = _ranges(first, length)
-    big = np.iinfo(np.int64).max
-    gap_min = np.full(n_gaps, big)
-    np.minimum.at(gap_min, gap, gap_poly)
-    gap_min[gap_min == big] = -1
-    has = gap_min >= 0
-    if len(gap) == np.count_nonzero(has):  # no overlaps: at most one polygon per gap
-        return gap_min, gap_min[has], np.r_[0, np.cumsum(has)]
-    o = np.lexsort((gap_poly, gap))
-    return gap_min, gap_poly[o], np.searchsorted(gap[o], np.arange(n_gaps + 1))
-
-
-def _edges(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Ring segments as (ax, ay, bx, by), lower end first, and the positions of their polygons.
-
-    A segment shared by two polygons appears once with both positions; the second is -1 for a
-    segment of one polygon.
-    """
-    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    where = np.flatnonzero(present)
-    if not where.size:
-        return np.zeros((0, 4)), np.zeros((0, 2), dtype=np.int64)
-    kind, xy, offsets = shapely.to_ragged_array(geoms[where])
-    ring_start = offsets[0]
-    ring_geom = np.repeat(np.arange(len(offsets[1]) - 1), np.diff(offsets[1]))
-    if kind == shapely.GeometryType.MULTIPOLYGON:
-        ring_geom = np.repeat(np.arange(len(offsets[2]) - 1), np.diff(offsets[2]))[ring_geom]
-    # Segment k joins coordinates k and k + 1 unless k closes its ring.
-    last = np.zeros(len(xy), dtype=bool)
-    last[ring_start[1:] - 1] = True
-    k = np.flatnonzero(~last[:-1])
-    owner = where[np.repeat(ring_geom, np.diff(ring_start))[k]]
-    a, b = xy[k], xy[k + 1]
-    keep = (a != b).any(axis=1) & np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
-    a, b, owner = a[keep], b[keep], owner[keep].astype(np.int64)
-    swap = (b[:, 1] < a[:, 1]) | ((b[:, 1] == a[:, 1]) & (b[:, 0] < a[:, 0]))
-    a[swap], b[swap] = b[swap], a[swap].copy()
-    # An edge shared by two polygons is kept once, with both owners: half the work later.
-    seg = np.column_stack([a, b])
-    # Sort by (a, b), each compared as a complex number (x, then y): two sorts, not four.
-    order = np.argsort(b[:, 0] + 1j * b[:, 1], kind="stable")
-    order = order[np.argsort(a[order, 0] + 1j * a[order, 1], kind="stable")]
-    seg, owner = seg[order], owner[order]
-    same = (seg[1:] == seg[:-1]).all(axis=1)
-    pair = np.flatnonzero(same & ~np.r_[False, same[:-1]] & ~np.r_[same[1:], False])
-    owners = np.column_stack([owner, np.full(len(owner), -1)])
-    owners[pair, 1] = owner[pair + 1]
-    keep = np.ones(len(seg), dtype=bool)
-    keep[pair + 1] = False
-    return seg[keep], owners[keep]
 
 
 def _order(point: np.ndarray, polygon: np.ndarray, n_polygons: int) -> np.ndarray:
@@ -527,51 +383,3 @@ def _xy(x, y) -> tuple[np.ndarray, np.ndarray]:
     if x.ndim != 1 or x.shape != y.shape:
         raise ValueError(f"x and y must be 1-D arrays of one length, got {x.shape} and {y.shape}")
     return x, y
-
-
-def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(s, s + c)`` for each start s and count c."""
-    offset = np.cumsum(count) - count
-    return np.arange(int(count.sum())) + np.repeat(start - offset, count)
-
-
-_BUILT: dict[tuple, tuple[np.ndarray, object]] | None = None
-
-
-@contextlib.contextmanager
-def reusing_indexes(built: dict | None = None):
-    """Within the block, :func:`index_of` and :func:`reused` build once per polygon array.
-
-    A run placed one part at a time (:mod:`cakupan.scale.by_parts`) locates points in the same
-    polygons once per part; what was built is dropped when the block ends, unless kept in
-    ``built`` (a dict the caller holds on to, to reuse in a later block).
-    """
-    global _BUILT
-    outer = _BUILT
-    _BUILT = built if built is not None else {} if outer is None else outer
-    try:
-        yield
-    finally:
-        _BUILT = outer
-
-
-def reused(polygons: np.ndarray, what: tuple, build):
-    """Return ``build()``, or inside :func:`reusing_indexes` what it built before.
-
-    Kept per polygon array object and ``what``; ``frame.geometry.to_numpy()`` returns the
-    same array each call.
-    """
-    if _BUILT is None:
-        return build()
-    key = (id(polygons), *what)
-    found = _BUILT.get(key)
-    if found is not None and found[0] is polygons:
-        return found[1]
-    value = build()
-    _BUILT[key] = (polygons, value)
-    return value
-
-
-def index_of(polygons: np.ndarray) -> PolygonIndex:
-    """Return a :class:`PolygonIndex` of ``polygons`` (see :func:`reused`)."""
-    return reused(polygons, ("index",), lambda: PolygonIndex(polygons))

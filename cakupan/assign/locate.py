@@ -33,16 +33,9 @@ import pyarrow.compute as pc
 import pyproj
 import shapely
 
-from cakupan._text import (
-    as_arrow,
-    fingerprints,
-    in_sorted,
-    joined_keys,
-    positions_in,
-    take_text,
-    text_series,
-)
-from cakupan.assign._grid import PolygonIndex, index_of, reused
+from cakupan._text import as_arrow, joined_keys, positions_in, take_text, text_series
+from cakupan.assign._grid import PolygonIndex
+from cakupan.assign.indexed import Indexed
 from cakupan.crs import WGS84, require_same_crs
 
 
@@ -55,11 +48,12 @@ def is_located(lon, lat) -> np.ndarray:
 def locate(x: np.ndarray, y: np.ndarray, polygons) -> tuple[np.ndarray, np.ndarray]:
     """Return every (point, polygon) pair where the polygon covers the point.
 
-    ``polygons`` is an array of polygons or a :class:`~cakupan.assign._grid.PolygonIndex` built on
-    them (build it once when locating several times). Points on an edge are covered by every
-    polygon sharing the edge; callers break ties. NaN coordinates are in no polygon.
+    ``polygons`` is an array of polygons, an :class:`~cakupan.assign.indexed.Indexed` layer or
+    a :class:`~cakupan.assign._grid.PolygonIndex` built on them (build it once when locating
+    several times). Points on an edge are covered by every polygon sharing the edge; callers
+    break ties. NaN coordinates are in no polygon.
     """
-    index = polygons if isinstance(polygons, PolygonIndex) else index_of(polygons)
+    index = polygons if isinstance(polygons, PolygonIndex) else Indexed.of(polygons).index
     return index.locate_all(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
 
 
@@ -90,7 +84,11 @@ def first_per_point(point: np.ndarray, polygon: np.ndarray, n: int,
 
 
 def nearest_within(x, y, polygons, distance: float) -> np.ndarray:
-    """Return the nearest polygon within ``distance`` of each point, -1 where none is."""
+    """Return the nearest polygon within ``distance`` of each point, -1 where none is.
+
+    ``polygons``: an array of polygons or an :class:`~cakupan.assign.indexed.Indexed` layer.
+    """
+    layer = Indexed.of(polygons)
     out = np.full(len(x), -1, dtype=np.int64)
     ok = np.isfinite(x) & np.isfinite(y)
     # Exact nearest distances cost, and most points lie far from every polygon: points
@@ -99,13 +97,13 @@ def nearest_within(x, y, polygons, distance: float) -> np.ndarray:
     near = distance is not None and distance > 0
     if near:
         margin = distance * (1 + 1e-6)
-        west, south, east, north = shapely.total_bounds(np.asarray(polygons))
+        west, south, east, north = shapely.total_bounds(layer.geoms)
         ok &= (x >= west - margin) & (x <= east + margin) & (y >= south - margin) & (
             y <= north + margin)
     ok = np.flatnonzero(ok)
     if len(ok) == 0:
         return out
-    tree = reused(polygons, ("tree",), lambda: shapely.STRtree(np.asarray(polygons)))
+    tree = layer.tree
     points = shapely.points(x[ok], y[ok])
     if near:
         found = np.unique(tree.query(points, predicate="dwithin", distance=margin)[0])
@@ -120,18 +118,19 @@ def _project(lon, lat, crs) -> tuple[np.ndarray, np.ndarray]:
     return transformer.transform(lon, lat)
 
 
-def assign_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
-                      units: gpd.GeoDataFrame | None = None,
-                      sliver_tolerance_m: float = 30.0) -> pd.DataFrame:
+def place_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
+                     units: gpd.GeoDataFrame | None = None,
+                     sliver_tolerance_m: float = 30.0) -> pd.DataFrame:
     """Return interviews placed in kelurahan and RTs (see the module docstring for the rules).
 
     Parameters
     ----------
     interviews : DataFrame
         From :func:`cakupan.normalise.tables.interviews`.
-    kelurahan : GeoDataFrame
-        Kelurahan polygons in a metric CRS, sorted by ``kelurahan_code``.
-    units : GeoDataFrame, optional
+    kelurahan : GeoDataFrame or Indexed
+        Kelurahan polygons in a metric CRS, sorted by ``kelurahan_code`` (or an
+        :class:`~cakupan.assign.indexed.Indexed` layer of them, whose indexes are reused).
+    units : GeoDataFrame or Indexed, optional
         RT polygons in the same CRS, with ``kelurahan_code``, ``rw``, ``rt``.
     sliver_tolerance_m : float
         How far from every kelurahan a point may lie and still be placed in the nearest.
@@ -157,11 +156,11 @@ def locate_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     Rules 1 and 2 of the module docstring: each row on its own, so a file may be located a
     batch at a time. Adds ``x``/``y``, ``location_kelurahan_code`` and
     ``declared_kelurahan_code``; updates ``lon``/``lat``, ``status`` and ``repairs``.
+    ``kelurahan`` as :func:`place_interviews` takes it.
     """
-    crs = kelurahan.crs
-    polygons = kelurahan.geometry.to_numpy()
-    index = index_of(polygons)
-    codes = kelurahan["kelurahan_code"].astype("string")
+    layer = Indexed.of(kelurahan)
+    crs = layer.crs
+    codes = layer.frame["kelurahan_code"].astype("string")
     out = interviews.copy(deep=False)
     usable = out["status"].eq("counted").to_numpy()
     lon = out["lon"].to_numpy(dtype=float).copy()
@@ -171,24 +170,23 @@ def locate_interviews(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
 
     in_range = is_located(lon, lat)
     x, y = _project(np.where(in_range, lon, np.nan), np.where(in_range, lat, np.nan), crs)
-    where = _place(x, y, index, polygons, declared, sliver_tolerance_m)
+    where = _place(x, y, layer, declared, sliver_tolerance_m)
 
     # Tries for points in no kelurahan (few rows): swapped axes, then UTM metres in the zone.
     lost = np.flatnonzero(usable & (where < 0))
     lo, la = lon[lost], lat[lost]
     sx, sy = _project(np.where((np.abs(la) <= 180) & (np.abs(lo) <= 90), la, np.nan), lo, crs)
-    swapped = _place(sx, sy, index, polygons, declared[lost], sliver_tolerance_m) >= 0
+    swapped = _place(sx, sy, layer, declared[lost], sliver_tolerance_m) >= 0
     utm = ~swapped & ~in_range[lost]
     ux, uy = np.where(utm, lo, np.nan), np.where(utm, la, np.nan)
-    utm_ok = _place(ux, uy, index, polygons, declared[lost], sliver_tolerance_m) >= 0
+    utm_ok = _place(ux, uy, layer, declared[lost], sliver_tolerance_m) >= 0
     fixed = lost[swapped | utm_ok]
     x[fixed] = np.where(swapped, sx, ux)[swapped | utm_ok]
     y[fixed] = np.where(swapped, sy, uy)[swapped | utm_ok]
     repairs = as_arrow(out["repairs"])
     repairs = pc.fill_null(repairs, "") if repairs.null_count else repairs
     if len(fixed):
-        where[fixed] = _place(x[fixed], y[fixed], index, polygons, declared[fixed],
-                              sliver_tolerance_m)
+        where[fixed] = _place(x[fixed], y[fixed], layer, declared[fixed], sliver_tolerance_m)
         back = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
         lon[fixed], lat[fixed] = back.transform(x[fixed], y[fixed])
         repair = np.where(swapped, ";swapped_lat_lon", ";utm_coordinates")[swapped | utm_ok]
@@ -222,9 +220,10 @@ def count_interviews(located: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
 
     Rules 3 and 4 of the module docstring, on :func:`locate_interviews`' result. The
     crosswalk looks at every row declaring an unknown code: give them all at once.
+    ``kelurahan`` and ``units`` as :func:`place_interviews` takes them.
     """
     out = located.copy(deep=False)
-    codes = kelurahan["kelurahan_code"].astype("string")
+    codes = Indexed.of(kelurahan).frame["kelurahan_code"].astype("string")
     declared = positions_in(out["kelurahan_code"], codes)
     crosswalk = crosswalk_by_location(out, set(codes))
     declared_code = out["kelurahan_code"]
@@ -242,12 +241,12 @@ def count_interviews(located: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     return out
 
 
-def _place(x, y, index, polygons, declared, tolerance) -> np.ndarray:
-    point, polygon = locate(x, y, index)
+def _place(x, y, layer: Indexed, declared, tolerance) -> np.ndarray:
+    point, polygon = locate(x, y, layer)
     where = _first_located(point, polygon, len(x), declared)
     sliver = (where < 0) & np.isfinite(x) & np.isfinite(y)
     if sliver.any():
-        where[sliver] = nearest_within(x[sliver], y[sliver], polygons, tolerance)
+        where[sliver] = nearest_within(x[sliver], y[sliver], layer, tolerance)
     return where
 
 
@@ -324,10 +323,12 @@ def unit_positions(frame: pd.DataFrame, units: pd.DataFrame,
     return np.where(found >= 0, positions[np.maximum(found, 0)], -1).astype(np.int64)
 
 
-def _place_in_units(out: pd.DataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
+def _place_in_units(out: pd.DataFrame, units) -> pd.DataFrame:
+    layer = Indexed.of(units)
+    units = layer.frame
     x, y = out["x"].to_numpy(), out["y"].to_numpy()
     declared = unit_positions(out, units)
-    point, polygon = locate(x, y, units.geometry.to_numpy())
+    point, polygon = locate(x, y, layer)
     where = first_per_point(point, polygon, len(x), preferred=declared)
     found = where >= 0
     for name in ("rw", "rt"):
@@ -357,105 +358,3 @@ def attach_units(units: gpd.GeoDataFrame, kelurahan: gpd.GeoDataFrame) -> gpd.Ge
     codes = kelurahan["kelurahan_code"].to_numpy(dtype=object)
     out.loc[missing, "kelurahan_code"] = np.where(where >= 0, codes[np.maximum(where, 0)], None)
     return out
-
-
-def mark_duplicates(interviews: pd.DataFrame, repeated_id=None, households=None) -> pd.Series:
-    """Return ``status`` with repeated interviews set to ``duplicate``.
-
-    The first row of an interview ID wins; among counted rows, the first of a household
-    (``household_id`` within its kelurahan) wins, so no household is counted twice.
-    ``repeated_id`` (booleans, one per row) says which rows repeat an earlier ID when the
-    frame is a part of the file (:mod:`cakupan.scale.by_parts`); by default the frame is the file.
-    ``households``: the household IDs' :func:`cakupan._text.fingerprints`, if at hand.
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"interview_id": ["a", "a", "b", "c"],
-    ...                       "status": ["counted"] * 4, "kelurahan_code": ["1"] * 4,
-    ...                       "household_id": ["h1", "h1", "h2", "h2"]})
-    >>> mark_duplicates(frame).tolist()
-    ['counted', 'duplicate', 'counted', 'duplicate']
-    """
-    status = interviews["status"].copy()
-    if repeated_id is None:
-        repeated_id = repeated(interviews["interview_id"])
-    status[np.asarray(repeated_id, dtype=bool)] = "duplicate"
-    household = interviews["household_id"]
-    if households is None:
-        households = fingerprints(as_arrow(household))
-    counted = (status.eq("counted") & household.notna()).fillna(False).to_numpy(dtype=bool)
-    # compare whole keys only where a household's fingerprint repeats
-    rows = sharing(households, np.flatnonzero(counted))
-    key = interviews[["kelurahan_code", "household_id"]].iloc[rows]
-    again = key.duplicated().to_numpy()
-    status[interviews.index[rows[again]]] = "duplicate"
-    return status.astype("string")
-
-
-def sharing(prints: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Return the ``rows`` whose fingerprint occurs at more than one of ``rows``, in order.
-
-    Examples
-    --------
-    >>> sharing(np.array([7, 5, 7, 5, 9]), np.array([0, 1, 2, 4])).tolist()
-    [0, 2]
-    """
-    return rows[_repeats(prints[rows])]
-
-
-def _repeats(prints: np.ndarray) -> np.ndarray:
-    """Return, per fingerprint, whether it occurs more than once."""
-    again = np.sort(prints)
-    again = again[1:][again[1:] == again[:-1]]  # sorted: no need to drop its repeats
-    return in_sorted(prints, again)
-
-
-def repeated(values, fingerprints: np.ndarray | None = None) -> np.ndarray:
-    """Return, per value, whether an equal one came before it.
-
-    Missing values are equal, as in :meth:`pandas.Series.duplicated`. ``values``: a Series
-    or an Arrow array. Given the values' :func:`cakupan._text.fingerprints` (computed where
-    the values were read), only values whose fingerprint repeats are compared whole.
-
-    Examples
-    --------
-    >>> repeated(pd.Series(["a", "b", "a", None, None], dtype="string")).tolist()
-    [False, False, True, False, True]
-    """
-    if fingerprints is not None:
-        some = np.flatnonzero(_repeats(fingerprints))  # every repeat, and a few more
-        out = np.zeros(len(fingerprints), dtype=bool)
-        out[some] = repeated(values.take(some))
-        return out
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    if isinstance(values, pa.Array):
-        # one array's dictionary is built in order of first appearance, as factorize's
-        encoded = pc.dictionary_encode(values, null_encoding="encode")
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
-    else:
-        codes = _codes(values)
-    return _seen_before(codes)
-
-
-def _codes(values) -> np.ndarray:
-    """Return a code per value, equal for equal values (missing values are one value).
-
-    Codes are numbered in order of first appearance.
-    """
-    return pd.factorize(values, use_na_sentinel=False)[0]
-
-
-def _seen_before(codes: np.ndarray) -> np.ndarray:
-    """Return, per position, whether its code occurs at an earlier position.
-
-    ``codes`` are numbered 0, 1, 2... in order of first appearance: a code is new exactly
-    when it is larger than every code before it.
-
-    Examples
-    --------
-    >>> _seen_before(np.array([0, 1, 0, 2, 1])).tolist()
-    [False, False, True, False, True]
-    """
-    before = np.maximum.accumulate(codes)
-    return codes <= np.concatenate([[-1], before[:-1]])

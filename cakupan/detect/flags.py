@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from cakupan._text import as_arrow, fingerprints
-from cakupan.assign.locate import sharing
+from cakupan.assign.repeats import sharing
 from cakupan.config import checks_of
 from cakupan.detect._pairs import location_pairs
 

@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from cakupan._text import in_sorted
-from cakupan.assign._grid import reused
+from cakupan.assign.indexed import Indexed
 from cakupan.config import checks_of
 from cakupan.crs import require_metric
 
@@ -51,8 +51,10 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
         Accuracy radius of each fix in metres; NaN when unknown.
     declared : array-like of int
         Position in ``units`` of the declared unit of each interview; -1 when unknown.
-    units : geopandas.GeoSeries
-        Unit polygons in a metric CRS: RT polygons when SLS polygons exist, else kelurahan.
+    units : geopandas.GeoSeries or Indexed
+        Unit polygons in a metric CRS: RT polygons when SLS polygons exist, else kelurahan
+        (an :class:`~cakupan.assign.indexed.Indexed` layer reuses the edges and neighbours
+        built on it).
     config : Checks or Config
         Uses ``max_accuracy_m`` and ``adjacency_m``.
 
@@ -77,8 +79,9 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
     y = np.asarray(y, dtype="float64")
     acc = np.asarray(accuracy_m, dtype="float64")
     declared = np.asarray(declared, dtype="int64")
-    require_metric(units.crs, "location_check's units are", "units")
-    geoms = np.asarray(units.geometry.array, dtype=object)
+    layer = Indexed.of(units)
+    require_metric(layer.crs, "location_check's units are", "units")
+    geoms = layer.geoms
     result = np.full(len(x), len(LOCATION_CLASSES) - 1, dtype="int8")  # unknown
     rows = _checkable(x, y, acc, declared, geoms, checks.max_accuracy_m)
     if len(rows) == 0:
@@ -86,11 +89,11 @@ def location_check(x, y, accuracy_m, declared, units, config) -> pd.Series:
 
     unit = declared[rows]
     px, py, pa = x[rows], y[rows], acc[rows]
-    ambiguous, inside = _edge_tests(px, py, pa, unit, geoms)
+    ambiguous, inside = _edge_tests(px, py, pa, unit, layer)
     cls = np.where(ambiguous, 1, np.where(inside, 0, 3)).astype("int8")
     outside = np.flatnonzero(~ambiguous & ~inside)
     if len(outside):
-        near = _near_neighbour(px[outside], py[outside], pa[outside], unit[outside], geoms,
+        near = _near_neighbour(px[outside], py[outside], pa[outside], unit[outside], layer,
                                checks.adjacency_m)
         cls[outside[near]] = 2
     result[rows] = cls
@@ -119,26 +122,25 @@ def _checkable(x, y, accuracy, declared, geoms, max_accuracy_m) -> np.ndarray:
     return rows
 
 
-def _near_neighbour(x, y, radius, unit, geoms, adjacency_m) -> np.ndarray:
+def _near_neighbour(x, y, radius, unit, layer: Indexed, adjacency_m) -> np.ndarray:
     """Return whether each point lies within ``radius`` of a unit adjacent to its own."""
-    tree, adjacent = reused(geoms, ("adjacent", adjacency_m),
-                            lambda: _adjacency(geoms, adjacency_m))
+    geoms = layer.geoms
+    tree, adjacent = layer.built(("adjacent", adjacency_m),
+                                 lambda: _adjacency(geoms, adjacency_m))
     k, j = tree.query(shapely.points(x, y), predicate="dwithin", distance=radius)
     hit = in_sorted(unit[k] * len(geoms) + j, adjacent)
     return np.bincount(k[hit], minlength=len(x)) > 0
 
 
-def index_units(units, config) -> None:
-    """Build the units' edges and adjacency, which :func:`location_check` reuses.
+def index_units(units: Indexed, config) -> None:
+    """Build into ``units`` the edges and adjacency that :func:`location_check` reuses.
 
-    Inside :func:`cakupan.assign._grid.reusing_indexes` they are kept: a run by parts builds them
-    once, before it forks the processes that check the parts.
+    A run by parts builds them once, before it forks the processes that check the parts.
     """
     checks = checks_of(config)
-    geoms = np.asarray(units.geometry.array, dtype=object)
-    reused(geoms, ("edges",), lambda: _Edges(geoms))
-    reused(geoms, ("adjacent", checks.adjacency_m),
-           lambda: _adjacency(geoms, checks.adjacency_m))
+    geoms = units.geoms
+    units.built("edges", lambda: _Edges(geoms))
+    units.built(("adjacent", checks.adjacency_m), lambda: _adjacency(geoms, checks.adjacency_m))
 
 
 def _adjacency(geoms, distance):
@@ -153,8 +155,8 @@ def _location_series(codes, index):
     return pd.Series(values, index=index, name="location_check")
 
 
-def _edge_tests(x, y, radius, unit, geoms):
-    """Return whether each point lies within ``radius`` of the edge of ``geoms[unit]``, and in it.
+def _edge_tests(x, y, radius, unit, polygons):
+    """Return whether each point lies within ``radius`` of the edge of its unit, and in it.
 
     Both come from one pass, in numpy, over the point's unit edges, a block of point-edge
     pairs at a time (no point objects):
@@ -176,7 +178,9 @@ def _edge_tests(x, y, radius, unit, geoms):
     here, 0.89 s with shapely (CPU medians on a 2-core machine,
     ``python benchmarks/kernels.py --size city --kernels edges``).
     """
-    edges = reused(geoms, ("edges",), lambda: _Edges(geoms))
+    layer = Indexed.of(polygons)
+    geoms = layer.geoms
+    edges = layer.built("edges", lambda: _Edges(geoms))
     deep = _deep_inside(x, y, np.maximum(radius, 0.0), unit, edges)
     per_point = np.where(deep, 0, edges.count[unit])
     distance = np.full(len(x), np.inf)  # a unit without edges, or deep inside: no distance

@@ -21,7 +21,7 @@ import shapely
 from cakupan.crs import require_same_crs
 from cakupan.read.raster import PopulationRaster
 
-#: Columns of :func:`find_blind_spots`, in order (plus ``geometry``).
+#: Columns of :func:`far_from_interviews`, in order (plus ``geometry``).
 BLIND_SPOT_COLUMNS = (
     "rank",
     "estimated_households",
@@ -51,7 +51,7 @@ def raster_cells(raster: PopulationRaster, household_size: float) -> gpd.GeoData
     geopandas.GeoDataFrame
         One row per cell with more than 0 persons, in row-major order: ``row``, ``col``,
         ``persons``, ``households`` and the cell polygon, in the raster's CRS (reproject with
-        ``.to_crs`` before :func:`find_blind_spots`).
+        ``.to_crs`` before :func:`far_from_interviews`).
 
     Examples
     --------
@@ -87,7 +87,7 @@ def raster_cells(raster: PopulationRaster, household_size: float) -> gpd.GeoData
 SMALL_PIECE_M2 = 2500.0
 
 
-def find_blind_spots(
+def far_from_interviews(
     populated: gpd.GeoDataFrame,
     counted_xy,
     units: gpd.GeoDataFrame,
@@ -130,7 +130,7 @@ def find_blind_spots(
     ...     geometry=[shapely.box(300, 0, 400, 100), shapely.box(0, 0, 100, 100)])
     >>> units = gpd.GeoDataFrame({"kelurahan_code": ["3671011001"], "rw": ["001"],
     ...     "rt": ["002"]}, geometry=[shapely.box(0, 0, 500, 100)], crs=32748)
-    >>> spots = find_blind_spots(cells, ([50.0], [50.0]), units, 100.0, 5.0)
+    >>> spots = far_from_interviews(cells, ([50.0], [50.0]), units, 100.0, 5.0)
     >>> spots[["rank", "estimated_households", "nearest_rt", "area_m2"]].values.tolist()
     [[1, 20.0, '001/002', 10000.0]]
     """

@@ -1,7 +1,7 @@
 """Maps: coverage choropleths, blind spots and (for supervisors) interviews, as a folium.Map.
 
 Takes the coverage table, polygons (EPSG:4326) and interviews and returns a map that opens
-with no network (:func:`coverage_map`), or a run's page as text (:func:`map_page`, Folium's
+with no network (:func:`draw_map`), or a run's page as text (:func:`map_page`, Folium's
 random ids numbered in order, so the same run gives the same bytes); saving it is
 :mod:`cakupan.render.write`'s job. Leaflet and its plugins are inlined from ``cakupan/static``
 (:mod:`cakupan.render._assets`); the polygons of every level travel as one TopoJSON
@@ -248,14 +248,16 @@ def _template(name: str) -> str:
     return resources.files("cakupan").joinpath("templates", name).read_text("utf-8")
 
 
-def coverage_map(coverage: pd.DataFrame, shapes: dict[str, gpd.GeoDataFrame],
-                 blind_spots: gpd.GeoDataFrame | None = None,
-                 lang: str = "id", simplify_m: float = 5.0, *,
-                 interviews=None, audience: str = "supervisor",
-                 tiles: str | None = "OpenStreetMap", max_flagged: int = 8000,
-                 max_points: int = 20000, thresholds: tuple[float, float] = (0.9, 1.1)
-                 ) -> folium.Map:
-    """Return the coverage map: choropleths per level, legend, search, blind spots, points.
+def draw_map(coverage: pd.DataFrame, shapes: dict[str, gpd.GeoDataFrame],
+             blind_spots: gpd.GeoDataFrame | None = None,
+             lang: str = "id", simplify_m: float = 5.0, *,
+             interviews=None, audience: str = "supervisor",
+             tiles: str | None = "OpenStreetMap", max_flagged: int = 8000,
+             max_points: int = 20000, thresholds: tuple[float, float] = (0.9, 1.1)
+             ) -> folium.Map:
+    """Return the coverage map drawn from the table and the polygons of each level.
+
+    Choropleths per level, legend, search, blind spots and, for supervisors, points.
 
     Parameters
     ----------
@@ -265,7 +267,7 @@ def coverage_map(coverage: pd.DataFrame, shapes: dict[str, gpd.GeoDataFrame],
         ``code`` and geometry of every level that has polygons, in EPSG:4326
         (:func:`cakupan.measure.levels.level_shapes`).
     blind_spots : GeoDataFrame, optional
-        Populated places with no interview nearby (:attr:`cakupan._flow.Result.gaps`).
+        Populated places with no interview nearby (:attr:`cakupan._flow.Result.blind_spots`).
     lang : {"id", "en"}
         Language of labels.
     simplify_m : float
@@ -298,10 +300,10 @@ def result_map(result, config: Config = Config(), audience: str = "supervisor",
 
     ``config`` gives ``[map] simplify_m`` and the ``[coverage]`` ratios of the legend.
     """
-    return coverage_map(result.coverage, result.shapes, result.gaps,
-                        lang=lang, simplify_m=config.map.simplify_m,
-                        interviews=result.tally, audience=audience,
-                        thresholds=(config.coverage.under_ratio, config.coverage.over_ratio))
+    return draw_map(result.coverage, result.shapes, result.blind_spots,
+                    lang=lang, simplify_m=config.map.simplify_m,
+                    interviews=result.tally, audience=audience,
+                    thresholds=(config.coverage.under_ratio, config.coverage.over_ratio))
 
 
 def map_page(result, config: Config = Config(), audience: str = "supervisor",

@@ -14,7 +14,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from cakupan import __version__
+from cakupan._public import __version__
 from cakupan.config import Config
 from cakupan.labels import STATUS_COLOURS, labels
 from cakupan.measure.progress import daily_series

@@ -30,8 +30,9 @@ import pyogrio
 import pyproj
 import shapely
 
-from cakupan import __version__, _processes
+from cakupan import _processes
 from cakupan._gdal import fixed_date
+from cakupan._public import __version__
 from cakupan.config import Config
 from cakupan.render import maps, report
 from cakupan.render._xlsx import write_xlsx
@@ -154,17 +155,9 @@ def _own_bytes(text: pa.Array) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8)[ends[0]:ends[1]]
 
 
-def interviews_table(interviews: pd.DataFrame, audience: str = "supervisor") -> pd.DataFrame:
-    """Return the rows of ``interviews.csv``: one per input row, input order, no coordinates."""
-    return interviews[_interview_columns(interviews.columns, audience)]
-
-
 def interview_rows(result, audience: str = "supervisor"):
     """Return ``interviews.csv``'s rows of a run: a frame, or frames (a run by parts)."""
-    if result.interviews is not None:
-        return interviews_table(result.interviews, audience)
-    spilled = result.spilled
-    return spilled.frames(_interview_columns(spilled.columns, audience))
+    return result.rows.select(_interview_columns(result.rows.columns, audience))
 
 
 def _interview_columns(present, audience) -> list[str]:
@@ -202,13 +195,16 @@ def write_outputs(result, out: Path, inputs=None, config: Config = Config(),
 
     ``html=False`` leaves out ``map.html`` and ``report.html`` (the slowest to build at
     province size), the planner audience ``interviews.csv`` (:func:`output_names`); a
-    stale copy of a file left out, from an earlier run in ``out``, is removed. Given two
+    stale copy of a file left out, from an earlier run in ``out``, is removed, and so is an
+    earlier ``manifest.json`` until this run's is written, last. Given two
     processes or more (default: :func:`cakupan._processes.available`), ``interviews.csv``
     is written here while a forked process writes the other files. ``detail(text)``, if
     given, is told how many rows of ``interviews.csv`` are written.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    # the manifest, written last, says the folder is whole: until then an earlier one goes
+    (out / "manifest.json").unlink(missing_ok=True)
     names = output_names(audience, html)
     paths = {name: out / name for name in names}
     for name in set(output_names()) - set(names):  # a stale copy from an earlier run
@@ -253,10 +249,10 @@ def _told(rows, accounting: dict, detail):
 def _write_others(result, paths, config, audience, lang, html) -> None:
     """Write every file of ``paths`` but ``interviews.csv`` and the manifest."""
     write_csv(paths["coverage.csv"], result.coverage)
-    write_geojson(paths["gaps.geojson"], result.gaps)
+    write_geojson(paths["gaps.geojson"], result.blind_spots)
     layers = coverage_layers(result)
-    if len(result.gaps):  # the blind spots, under the layer name of their file
-        layers["gaps"] = result.gaps
+    if len(result.blind_spots):  # under the layer name of their file
+        layers["gaps"] = result.blind_spots
     write_geopackage(paths["coverage.gpkg"], layers)
     if html:
         write_text(paths["map.html"], maps.map_page(result, config, audience, lang))

@@ -1,0 +1,85 @@
+"""A run's analysis: the stages one after another over interviews held in memory.
+
+:func:`one_pass` takes normalised inputs (:class:`cakupan._flow.inputs.Loaded`) and returns
+every result (:class:`cakupan._flow.result.Result`): placement, checks, coverage, blind
+spots, accounting. :func:`finish` is the part shared with a run by parts
+(:mod:`cakupan.scale.by_parts`): everything that needs only the tally of the checked rows.
+Never reads or writes a file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import geopandas as gpd
+
+from cakupan._flow.accounting import account, account_counts, account_polygons
+from cakupan._flow.inputs import Loaded
+from cakupan._flow.measured import blind_spots, coverage_table
+from cakupan._flow.result import InMemory, Progress, Result, Rows, quiet
+from cakupan._flow.stages import check, crosswalk, place, project
+from cakupan.config import Config
+from cakupan.crs import WGS84
+from cakupan.detect.tally import Tally, compact, tally
+from cakupan.measure.levels import level_shapes
+
+
+def one_pass(loaded: Loaded, config: Config = Config(), progress: Progress | None = None
+             ) -> Result:
+    """Compute assignment, coverage, checks and blind spots from loaded inputs.
+
+    Runs :func:`~cakupan._flow.stages.project`, :func:`~cakupan._flow.stages.place`,
+    :func:`~cakupan._flow.stages.check` (codes then kept as categoricals,
+    :func:`~cakupan.detect.tally.compact`) and :func:`finish` in turn.
+    """
+    step = progress or quiet
+    _, kelurahan, units = project(loaded.kelurahan, loaded.units)
+    step("assign")
+    placed = place(loaded.interviews, kelurahan, units, config)
+    polygons = replace(loaded, interviews=None)
+    del loaded  # a caller that passed read_files(...) straight in frees the columns replaced
+    step("check")
+    checked = compact(check(placed, kelurahan, units, config))
+    del placed
+    return finish(tally(checked, needs_points(polygons)), InMemory(checked), kelurahan, units,
+                  polygons, account_polygons(kelurahan, units), config, step)
+
+
+def needs_points(loaded: Loaded) -> bool:
+    """Return whether the run needs every counted interview's place.
+
+    It does to draw RT territories (no RT polygons) or to find blind spots near buildings or
+    raster cells.
+    """
+    return (loaded.units is None or loaded.population is not None
+            or loaded.buildings is not None)
+
+
+def finish(counts: Tally, rows: Rows, kelurahan: gpd.GeoDataFrame,
+           units: gpd.GeoDataFrame | None, polygons: Loaded, polygon_accounting: dict,
+           config: Config = Config(), progress: Progress | None = None) -> Result:
+    """Return the result from the tally of checked interviews: coverage, blind spots, accounting.
+
+    ``rows``: the checked interviews, handed on to the result; ``kelurahan`` and ``units``
+    as :func:`~cakupan._flow.stages.project` returns them; ``polygons`` gives the prelist,
+    raster and buildings; ``polygon_accounting``:
+    :func:`~cakupan._flow.accounting.account_polygons` of the boundaries and units.
+    """
+    step = progress or quiet
+    prelist, population, buildings = polygons.prelist, polygons.population, polygons.buildings
+    step("measure")
+    table, rt_shapes, rt_source = coverage_table(counts, kelurahan, units, prelist, population,
+                                                 buildings, config)
+    step("gaps")
+    spots = blind_spots(counts, table, kelurahan, units, rt_shapes, population, buildings,
+                        config)
+    accounting = {"interviews": account_counts(counts.status)}
+    if prelist is not None:
+        accounting["prelist"] = account(prelist["status"])
+    accounting.update(polygon_accounting)
+    kelurahan = kelurahan.to_crs(WGS84)
+    rt_shapes = None if rt_shapes is None else rt_shapes.to_crs(WGS84)
+    return Result(kelurahan=kelurahan, units=rt_shapes, rows=rows, coverage=table,
+                  blind_spots=spots, accounting=accounting,
+                  crosswalk=dict(crosswalk(counts, kelurahan).items()), rt_source=rt_source,
+                  tally=counts, shapes=level_shapes(kelurahan, rt_shapes))

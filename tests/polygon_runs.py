@@ -47,6 +47,8 @@ def assert_sound(done, out: Path, rows: int, audience: str = "supervisor") -> in
     account = manifest["row_accounting"]["interviews"]
     assert account["rows_read"] == rows
     assert account["rows_counted"] + account["rows_set_aside"] == rows
+    for name in names:  # temporary names never reach a file's content
+        assert b".part" not in (out / name).read_bytes(), name
     if "interviews.csv" in names:
         assert len(pd.read_csv(out / "interviews.csv")) == rows
     return 0

@@ -203,6 +203,7 @@ def test_fault_in_a_step_is_one_line_exit_3_and_a_log(small_run, monkeypatch, wh
     assert [p.name for p in out.iterdir()] == ["cakupan-error.log"]
 
 
+@pytest.mark.slow
 def test_debug_shows_the_traceback_on_the_terminal(small_run, monkeypatch):
     from tests.polygon_runs import run
 

@@ -36,13 +36,16 @@ def _axis_run(tmp_path, desa_path, extras, checkered=False):
     return json.loads((out / "manifest.json").read_text())["row_accounting"]
 
 
-@pytest.mark.parametrize("extras", [(), EVERYTHING], ids=["alone", "with-every-source"])
+@pytest.mark.parametrize("extras", [
+    pytest.param((), id="alone"),
+    pytest.param(EVERYTHING, id="with-every-source", marks=pytest.mark.slow)])
 def test_axis_splits_of_real_desa(tmp_path, extras):
     accounting = _axis_run(tmp_path, real.DESA, extras)
     assert accounting["units"]["rows_set_aside"] == 0
     assert accounting["interviews"]["rows_counted"] == accounting["interviews"]["rows_read"]
 
 
+@pytest.mark.slow
 def test_rts_touching_at_one_vertex(tmp_path):
     accounting = _axis_run(tmp_path, real.DESA, ("prelist",), checkered=True)
     assert accounting["units"]["rows_set_aside"] == 0

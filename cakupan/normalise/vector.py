@@ -23,6 +23,11 @@ from cakupan.normalise.headers import find_columns, require_column
 from cakupan.normalise.sls import declared_rt
 from cakupan.normalise.values import column_text
 
+#: Why a polygon is set aside: no RT label, no usable polygon
+#: (:data:`cakupan.normalise.shapes.NO_POLYGON`), or in no kelurahan and naming none
+#: (:func:`cakupan.assign.locate.attach_units`); the last found wins.
+SET_ASIDE = ("no_rt_label", *shapes.NO_POLYGON, "outside_area")
+
 
 def boundaries(raw: gpd.GeoDataFrame, columns: Mapping[str, str], path=None) -> gpd.GeoDataFrame:
     """Return kelurahan polygons with the canonical columns, one row per kelurahan code.
@@ -89,14 +94,17 @@ def units(raw: gpd.GeoDataFrame, columns: Mapping[str, str], path=None) -> gpd.G
             '[units] rt = "..." in the config', path=path)
     polygons.loc[unlabelled & ~shapeless, "repairs"] = _add_repair(
         polygons.loc[unlabelled & ~shapeless, "repairs"], "no_rt_label")
-    labelled = _merge_pieces(polygons[~unlabelled], ["kelurahan_code", "rw", "rt"])
-    return pd.concat([labelled, polygons[unlabelled]], ignore_index=True)
+    # without a kelurahan code (it comes later, from where the RT lies) pieces of one RT
+    # cannot be told from the same RT number in another kelurahan: they stay apart
+    whole = ~unlabelled & polygons["kelurahan_code"].notna()
+    labelled = _merge_pieces(polygons[whole], ["kelurahan_code", "rw", "rt"])
+    return pd.concat([labelled, polygons[~whole]], ignore_index=True)
 
 
 def repaired(frame: gpd.GeoDataFrame) -> pd.Series:
     """Return whether each polygon was repaired and kept (set-aside reasons do not count)."""
     repairs = frame["repairs"].fillna("").astype(str)
-    for reason in ("no_rt_label", *shapes.NO_POLYGON):
+    for reason in SET_ASIDE:
         repairs = repairs.str.replace(reason, "", regex=False)
     return repairs.str.strip(";").ne("").reset_index(drop=True)
 
@@ -134,12 +142,11 @@ def _repair_polygons(frame: gpd.GeoDataFrame, path=None, kind: str = "boundaries
 def polygon_status(frame: gpd.GeoDataFrame) -> pd.Series:
     """Return each polygon's accounting status: ``counted``, or why it is set aside.
 
-    The reasons are those of :data:`cakupan.normalise.shapes.NO_POLYGON` and
-    ``no_rt_label``, read from ``repairs``.
+    The reasons are those of :data:`SET_ASIDE`, read from ``repairs``.
     """
     repairs = frame["repairs"].fillna("").astype(str)
     status = pd.Series("counted", index=frame.index, dtype=object)
-    for reason in ("no_rt_label", *shapes.NO_POLYGON):
+    for reason in SET_ASIDE:
         status[repairs.str.contains(reason, regex=False).to_numpy()] = reason
     return status.reset_index(drop=True)
 

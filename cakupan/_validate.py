@@ -31,7 +31,7 @@ from cakupan.columns import BOUNDARIES, PRELIST, UNITS
 from cakupan.config import Config
 from cakupan.crs import WGS84
 from cakupan.measure import topology
-from cakupan.normalise import headers
+from cakupan.normalise import headers, vector
 from cakupan.scale.by_parts import PART_ROWS, place_in_parts
 from cakupan.scale.files import runner_for
 
@@ -130,13 +130,16 @@ def _polygons_row(name, path, raw: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame,
                   found) -> dict:
     overlaps, holes = topology.overlaps_and_holes(polygons, code)
     figures = topology.summary(overlaps, holes)
-    repairs = polygons["repairs"].fillna("")
-    aside = repairs.str.contains("no_rt_label")
+    status = vector.polygon_status(polygons)
+    aside = status[status.ne("counted")]
+    kept = polygons["repairs"].fillna("").where(vector.repaired(polygons).to_numpy(), "")
+    for reason in set(aside):  # set-aside reasons are counted as such, not as repairs
+        kept = kept.str.replace(reason, "", regex=False)
     return {"input": name, "file": str(path), "format": _format(path),
             "crs": raw.crs.to_string(), "rows_read": len(raw),
-            "rows_usable": len(raw) - int(aside.sum()), "rows_set_aside": int(aside.sum()),
-            "set_aside": "no_rt_label " + str(int(aside.sum())) if aside.any() else "",
-            "repairs": _counts(name_counts(repairs.str.replace("no_rt_label", ""))),
+            "rows_usable": len(raw) - len(aside), "rows_set_aside": len(aside),
+            "set_aside": _counts(aside.value_counts()),
+            "repairs": _counts(name_counts(kept)),
             "columns": _columns(found),
             "overlap_pairs": figures["overlap_pairs"], "overlap_ha": figures["overlap_ha"],
             "holes": figures["gaps"], "hole_ha": figures["gap_ha"]}

@@ -2,8 +2,9 @@
 
 Each command parses its options, calls one API function (``run`` and ``demo``:
 :func:`cakupan.run`; ``validate``: :func:`cakupan.validate`) and turns cakupan's errors into
-one line on stderr with exit status 2. Heavy imports happen inside the commands, so
-``cakupan --help`` answers at once.
+one line on stderr with exit status 2, and any other error (a fault in cakupan) into one
+line with exit status 3 and its traceback in a log. Heavy imports happen inside the
+commands, so ``cakupan --help`` answers at once.
 """
 
 from __future__ import annotations
@@ -29,16 +30,83 @@ class UsageProblem(click.ClickException):
         click.echo(f"cakupan: {self.format_message()}", err=True)
 
 
+class ToolFailure(UsageProblem):
+    """cakupan itself failed: one line naming the step and the log, exit status 3."""
+
+    exit_code = 3
+
+
+#: The log an unexpected failure leaves in the output folder, with its traceback.
+LOG = "cakupan-error.log"
+
+
 @contextlib.contextmanager
-def _reported(quiet: bool = True):
-    """Yield a progress callback; turn cakupan's errors into one line and exit status 2."""
-    step, close = _progress(not quiet and sys.stderr.isatty())
+def _reported(quiet: bool = True, out: Path | None = None, debug: bool = False,
+              inputs: tuple = (), first: str = "read"):
+    """Yield a progress callback; turn every error into one line on stderr.
+
+    cakupan's errors (an input or setting it cannot use) exit with status 2. Any other
+    error is cakupan's own fault: status 3, a line naming the step that failed (``first``
+    until the run names another), the ``inputs`` it had and the log holding the traceback
+    (:func:`_failure`); ``debug`` prints the traceback too.
+    """
+    bar, close = _progress(not quiet and sys.stderr.isatty())
+    reached = [first]
+
+    def step(name):
+        reached[0] = name
+        bar(name)
+
+    if hasattr(bar, "detail"):
+        step.detail = bar.detail
     try:
         yield step
     except CakupanError as error:
         raise UsageProblem(str(error)) from None
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
+        raise
+    except Exception as error:  # anything else is a fault in cakupan, said in one line
+        raise _failure(error, reached[0], out, debug, inputs) from None
     finally:
         close()
+
+
+def _failure(error: Exception, step: str, out: Path | None, debug: bool, inputs: tuple
+             ) -> ToolFailure:
+    """Return the one-line report of an unexpected error, its traceback kept in a log.
+
+    The log is ``out/cakupan-error.log`` (a temporary file without ``out``); the outputs
+    of the failed run are removed from ``out``, so the folder never looks finished.
+    """
+    import tempfile
+    import traceback
+
+    from cakupan.render.write import OUTPUTS
+
+    text = "".join(traceback.format_exception(error))
+    names = [Path(path).name for path in inputs if path is not None]
+    header = f"cakupan {step} step failed on: {', '.join(map(str, inputs)) or '-'}\n\n"
+    log = None
+    if out is not None:
+        with contextlib.suppress(OSError):
+            Path(out).mkdir(parents=True, exist_ok=True)
+            for name in OUTPUTS:
+                (Path(out) / name).unlink(missing_ok=True)
+            log = Path(out) / LOG
+            log.write_text(header + text, encoding="utf-8")
+    if log is None:
+        handle, name = tempfile.mkstemp(prefix="cakupan-error-", suffix=".log")
+        with open(handle, "w", encoding="utf-8") as stream:
+            stream.write(header + text)
+        log = Path(name)
+    if debug:
+        click.echo(text.rstrip("\n"), err=True)
+    what = (str(error).strip().splitlines() or [""])[0][:200]
+    return ToolFailure(
+        f"the {step} step failed on {', '.join(names) or 'its inputs'} "
+        f"({type(error).__name__}{': ' + what if what else ''}); this is a fault in cakupan, "
+        f"not in your files; no outputs were kept; the traceback is in {log}"
+        f"{'' if debug else ' (--debug shows it here)'}")
 
 
 def _progress(enabled: bool):
@@ -76,6 +144,9 @@ audience_option = click.option(
 lang_option = click.option(
     "--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
     help="Language of maps, report and worklist: id = Bahasa Indonesia, en = English.")
+debug_option = click.option(
+    "--debug", is_flag=True,
+    help="On a failure of cakupan itself (exit status 3), show the traceback here too.")
 quiet_option = click.option(
     "--quiet", is_flag=True, help="No progress bar (it is hidden anyway when not on a terminal).")
 
@@ -123,8 +194,9 @@ def main():
 @audience_option
 @lang_option
 @quiet_option
+@debug_option
 @scale_options
-def demo(out, size, seed, audience, lang, quiet, workers, scheduler, no_html):
+def demo(out, size, seed, audience, lang, quiet, debug, workers, scheduler, no_html):
     """Run cakupan on a simulated registration of Kota Tangerang.
 
     Builds a sample world on the real kelurahan boundaries (RT polygons, households, a
@@ -134,7 +206,7 @@ def demo(out, size, seed, audience, lang, quiet, workers, scheduler, no_html):
     """
     import cakupan
 
-    with _reported(quiet) as step:
+    with _reported(quiet, out, debug, first="sample") as step:
         paths = cakupan.write_world(cakupan.make_world(size, seed), out)
         result = cakupan.run(
             paths["boundaries"], paths["interviews"], out, units=paths["units"],
@@ -164,9 +236,10 @@ def demo(out, size, seed, audience, lang, quiet, workers, scheduler, no_html):
 @audience_option
 @lang_option
 @quiet_option
+@debug_option
 @scale_options
 def run_command(boundaries, interviews, units, prelist, population, buildings, config_path,
-                out, audience, lang, quiet, workers, scheduler, no_html):
+                out, audience, lang, quiet, debug, workers, scheduler, no_html):
     """Measure coverage of your registration and write maps, report and worklist.
 
     \b
@@ -176,7 +249,8 @@ def run_command(boundaries, interviews, units, prelist, population, buildings, c
     """
     import cakupan
 
-    with _reported(quiet) as step:
+    given = (boundaries, interviews, units, prelist, population, buildings)
+    with _reported(quiet, out, debug, given) as step:
         result = cakupan.run(
             boundaries, interviews, out, units=units, prelist=prelist, population=population,
             buildings=buildings, config=cakupan.load_config(config_path), audience=audience,
@@ -193,7 +267,8 @@ def run_command(boundaries, interviews, units, prelist, population, buildings, c
 @click.option("--prelist", type=FILE, help="Expected households per RT/SLS (the prelist).")
 @click.option("--config", "config_path", type=FILE,
               help="TOML settings: column names of your files, layers, sheet, CRS (see README).")
-def validate_command(boundaries, interviews, units, prelist, config_path):
+@debug_option
+def validate_command(boundaries, interviews, units, prelist, config_path, debug):
     """Check your input files without running the analysis.
 
     Prints, per input: rows read, usable and set aside (by reason), repairs made, the columns
@@ -207,7 +282,8 @@ def validate_command(boundaries, interviews, units, prelist, config_path):
     """
     import cakupan
 
-    with _reported():
+    with _reported(debug=debug, inputs=(boundaries, interviews, units, prelist),
+                   first="validate"):
         table = cakupan.validate(boundaries, interviews, units=units, prelist=prelist,
                                  config=cakupan.load_config(config_path))
     click.echo(format_summary(table))

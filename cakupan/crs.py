@@ -7,6 +7,7 @@ naming both CRSs and the fix. Never reprojects a frame itself and never touches 
 
 from __future__ import annotations
 
+import numpy as np
 import pyproj
 
 from cakupan.errors import CRSMismatchError
@@ -29,10 +30,14 @@ def metric_crs(frame) -> pyproj.CRS:
     32748
     """
     west, south, east, north = frame.to_crs(WGS84).total_bounds
-    centre = pyproj.aoi.AreaOfInterest(
-        (west + east) / 2, (south + north) / 2, (west + east) / 2, (south + north) / 2
-    )
-    info = pyproj.database.query_utm_crs_info(datum_name="WGS 84", area_of_interest=centre)
+    lon, lat = (west + east) / 2, (south + north) / 2
+    info = []
+    if np.isfinite([lon, lat]).all() and abs(lon) <= 180 and abs(lat) <= 90:
+        centre = pyproj.aoi.AreaOfInterest(lon, lat, lon, lat)
+        info = pyproj.database.query_utm_crs_info(datum_name="WGS 84", area_of_interest=centre)
+    if not info:
+        raise CRSMismatchError(f"no UTM zone holds the centre of the shapes (lon {lon:.6g}, "
+                               f"lat {lat:.6g}); is their CRS right?")
     return pyproj.CRS.from_epsg(int(info[0].code))
 
 

@@ -155,3 +155,61 @@ def test_long_steps_show_how_far_they_are_after_the_bar(capsys):
     step("measure")
     close()
     assert "parts checked" not in capsys.readouterr().err
+
+
+# ---- a fault in cakupan itself: one line, exit status 3, the traceback in a log -----------
+
+@pytest.fixture
+def small_run(tmp_path):
+    """The polygon corpus's world, and a folder holding the outputs of a finished run."""
+    from tests.corpus import polygons
+    from tests.polygon_runs import run
+
+    files = {"boundaries": polygons.write_layer(polygons.kelurahan_frame(),
+                                                tmp_path / "kelurahan.geojson"),
+             "units": polygons.write_layer(polygons.rts(), tmp_path / "rt.geojson")}
+    files["interviews"], _ = polygons.interviews(tmp_path)
+    out = tmp_path / "out"
+    assert run(files, out).exit_code == 0
+    assert (out / "manifest.json").exists()
+    return files, out
+
+
+def _boom(*args, **kwargs):
+    raise RuntimeError("an unforeseen fault")
+
+
+@pytest.mark.parametrize("where, step", [("cakupan.measure.coverage.measure", "measure"),
+                                         ("cakupan.render.write.worklist_sheets", "write")])
+def test_fault_in_a_step_is_one_line_exit_3_and_a_log(small_run, monkeypatch, where, step):
+    from cakupan.render.write import OUTPUTS
+    from tests.polygon_runs import run
+
+    files, out = small_run
+    monkeypatch.setattr(where, _boom)
+    done = run(files, out)
+    assert done.exit_code == 3, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    log = out / "cakupan-error.log"
+    assert lines[0] == (
+        f"cakupan: the {step} step failed on kelurahan.geojson, wawancara.csv, rt.geojson "
+        "(RuntimeError: an unforeseen fault); this is a fault in cakupan, not in your files; "
+        f"no outputs were kept; the traceback is in {log} (--debug shows it here)")
+    text = log.read_text()
+    assert "Traceback" in text and "an unforeseen fault" in text and "_boom" in text
+    # nothing left that looks like a finished run, not even the earlier run's files
+    assert not [name for name in OUTPUTS if (out / name).exists()]
+    assert [p.name for p in out.iterdir()] == ["cakupan-error.log"]
+
+
+@pytest.mark.slow
+def test_debug_shows_the_traceback_on_the_terminal(small_run, monkeypatch):
+    from tests.polygon_runs import run
+
+    files, out = small_run
+    monkeypatch.setattr("cakupan.measure.coverage.measure", _boom)
+    done = run(files, out, "--debug")
+    assert done.exit_code == 3
+    assert "Traceback" in done.stderr and "_boom" in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("cakupan: the measure step failed")

@@ -197,3 +197,26 @@ def test_same_inputs_same_bytes(outputs):
     pages = [maps.map_page(result) for _ in range(2)]
     assert pages[0] == pages[1]
     assert pages[0] == (outputs["supervisor"] / "map.html").read_text("utf-8")
+
+
+def test_planner_folder_holds_no_file_with_a_row_per_interview(outputs):
+    import geopandas as gpd
+    import openpyxl
+    import pyogrio
+
+    folder = outputs["planner"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(write.output_names("planner"))
+    assert "interviews.csv" not in write.output_names("planner")
+    rts = int(coverage_csv(folder)["level"].eq("rt").sum())
+    personal = {"interview_id", "household_id", "source_row", "enumerator_id", "supervisor_id"}
+    tables = {"coverage.csv": coverage_csv(folder)}
+    for layer, _ in pyogrio.list_layers(folder / "coverage.gpkg"):
+        tables[f"coverage.gpkg:{layer}"] = gpd.read_file(folder / "coverage.gpkg", layer=layer)
+    tables["gaps.geojson"] = gpd.read_file(folder / "gaps.geojson")
+    book = openpyxl.load_workbook(folder / "worklist.xlsx", read_only=True)
+    assert len(book.sheetnames) == 1  # RTs to revisit, nothing per interview
+    for name, table in tables.items():
+        assert not personal & set(table.columns), name
+        assert len(table) <= 4 * rts, name  # rows per area, never per interview
+        if isinstance(table, gpd.GeoDataFrame) and len(table):
+            assert set(table.geom_type) <= {"Polygon", "MultiPolygon"}, name

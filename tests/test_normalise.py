@@ -16,6 +16,10 @@ from cakupan.errors import InputError
 from cakupan.normalise import headers, sls, tables, vector
 from cakupan.normalise.times import parse_time
 
+#: A metric CRS in which shapes a few metres from the origin lie on the earth (near 0°, 0°):
+#: polygons far beyond the latitudes UTM zones reach are refused.
+LOCAL = 3857
+
 
 def _raw(**columns):
     n = len(next(iter(columns.values())))
@@ -82,7 +86,7 @@ def test_polygon_z_is_flattened_and_collections_keep_their_polygons():
     raw = gpd.GeoDataFrame(
         {"source_row": [1, 2], "kode": ["1", "2"]},
         geometry=[shapely.force_3d(box(0, 0, 1, 1)),
-                  shapely.GeometryCollection([box(1, 0, 2, 1), Point(5, 5)])], crs=32748)
+                  shapely.GeometryCollection([box(1, 0, 2, 1), Point(5, 5)])], crs=LOCAL)
     out = vector.boundaries(raw, {})
     assert not shapely.has_z(out.geometry.to_numpy()).any()
     assert out["repairs"].tolist() == ["", "make_valid"]
@@ -90,7 +94,7 @@ def test_polygon_z_is_flattened_and_collections_keep_their_polygons():
 
 
 def test_bowtie_becomes_two_triangles():
-    raw = gpd.GeoDataFrame({"source_row": [1], "kode": ["1"]}, crs=32748,
+    raw = gpd.GeoDataFrame({"source_row": [1], "kode": ["1"]}, crs=LOCAL,
                            geometry=[Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])])
     out = vector.boundaries(raw, {})
     assert out["repairs"].tolist() == ["make_valid"]
@@ -98,7 +102,7 @@ def test_bowtie_becomes_two_triangles():
 
 
 def test_missing_geometry_names_its_row():
-    raw = gpd.GeoDataFrame({"source_row": [1, 2], "kode": ["1", "2"]}, crs=32748,
+    raw = gpd.GeoDataFrame({"source_row": [1, 2], "kode": ["1", "2"]}, crs=LOCAL,
                            geometry=[box(0, 0, 1, 1), None])
     with pytest.raises(InputError, match="no geometry") as error:
         vector.boundaries(raw, {}, path="k.gpkg")
@@ -109,7 +113,7 @@ def test_units_labels_in_every_style():
     raw = gpd.GeoDataFrame(
         {"source_row": [1, 2, 3, 4], "KDEPUM": ["3172041003"] * 4,
          "WADMRW": ["RW 003", "003", "3", "003.0"], "RT": ["RT 001", "1", "001.0", None]},
-        geometry=[box(i, 0, i + 1, 1) for i in range(4)], crs=32748)
+        geometry=[box(i, 0, i + 1, 1) for i in range(4)], crs=LOCAL)
     out = vector.units(raw, {})
     assert out[["rw", "rt"]].astype(object).values.tolist() == [["003", "001"],
                                                                  ["003", pd.NA]]
@@ -194,3 +198,31 @@ def test_sls_codes_resolved_while_normalising_as_after(own_codes):
     assert first[["kelurahan_code", "rw", "rt"]].iloc[:3].values.tolist() == [
         ["3671011002", "001", "004"], ["3671011001", "007", "009"],
         ["3671011001", "003" if own_codes else "001", "005"]]
+
+
+def test_polygon_off_the_map_is_refused_naming_the_feature():
+    raw = gpd.GeoDataFrame({"source_row": [1], "kode": ["1"]}, crs=32748,
+                           geometry=[box(0, 0, 1, 1)])  # 10,000 km south of the equator
+    with pytest.raises(InputError, match="feature 1 .* lands off the map .* EPSG:32748"):
+        vector.boundaries(raw, {}, path="k.gpkg")
+
+
+def test_swapped_features_are_swapped_back_and_named():
+    raw = gpd.GeoDataFrame({"source_row": [1, 2], "kode": ["1", "2"]}, crs=4326,
+                           geometry=[box(-6.2, 106.6, -6.19, 106.61),
+                                     box(106.61, -6.2, 106.62, -6.19)])
+    out = vector.boundaries(raw, {})
+    assert out["repairs"].tolist() == ["swapped_lat_lon", ""]
+    assert out.geometry.iloc[0].equals(box(106.6, -6.2, 106.61, -6.19))
+
+
+def test_units_without_a_polygon_are_set_aside_with_the_reason():
+    raw = gpd.GeoDataFrame(
+        {"source_row": [1, 2, 3, 4], "kode_desa": ["1"] * 4, "rw": ["1"] * 4,
+         "rt": ["1", "2", "3", "4"]}, crs=LOCAL,
+        geometry=[box(0, 0, 1, 1), None, Point(3, 3), Polygon([(0, 0), (1, 0), (0, 0)])])
+    out = vector.units(raw, {})
+    assert vector.polygon_status(out).tolist() == ["counted", "no_geometry", "not_a_polygon",
+                                                   "no_area"]
+    assert out["rt"].isna().tolist() == [False, True, True, True]
+    assert not vector.repaired(out).any()

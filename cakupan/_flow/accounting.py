@@ -7,10 +7,10 @@ and returns the plain dictionaries the manifest and the report show. Computes no
 from __future__ import annotations
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from cakupan.measure import topology
+from cakupan.normalise import vector
 
 
 def account(status: pd.Series) -> dict:
@@ -37,13 +37,13 @@ def account_polygons(kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None
 def _account_polygons(frame: gpd.GeoDataFrame, code: str) -> dict:
     """Return the accounting of a polygon layer (metric CRS).
 
-    Polygons read, used, set aside (no RT label) and repaired, and the overlaps and holes
-    between neighbours (``overlaps_and_gaps``, as the manifest names them).
+    Polygons read, used, set aside (no RT label, no usable polygon) and repaired (set-aside
+    reasons are not repairs), and the overlaps and holes between neighbours
+    (``overlaps_and_gaps``, as the manifest names them).
     """
-    repairs = frame["repairs"].fillna("")
-    status = pd.Series(np.where(repairs.str.contains("no_rt_label"), "no_rt_label", "counted"))
+    status = vector.polygon_status(frame)
     shapes = frame.assign(**{code: frame[code].fillna("")})
-    return {**account(status), "repaired": int(repairs.ne("").sum()),
+    return {**account(status), "repaired": int(vector.repaired(frame).sum()),
             "overlaps_and_gaps": topology.summary(*topology.overlaps_and_holes(shapes, code))}
 
 

@@ -23,6 +23,7 @@ from cakupan.config import Config
 from cakupan.crs import metric_crs
 from cakupan.detect import flags, location
 from cakupan.detect.tally import piece
+from cakupan.errors import InputError
 from cakupan.normalise import sls
 
 
@@ -44,6 +45,10 @@ def project(kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None = None) 
     kelurahan = kelurahan.to_crs(crs).sort_values("kelurahan_code").reset_index(drop=True)
     if units is not None:
         units = assign.attach_units(units.to_crs(crs), kelurahan)
+        if units[["kelurahan_code", "rw", "rt"]].isna().any(axis=1).all():
+            raise InputError("no RT polygon (--units) both has an RT label and lies in, or "
+                             "names, a kelurahan of the boundaries; are both files of the "
+                             "same area?")
     return Projected(crs, kelurahan, units)
 
 

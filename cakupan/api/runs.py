@@ -233,8 +233,10 @@ def run(boundaries: PathType, interviews: PathType, out: PathType, *,
     >>> result = cakupan.run(paths["boundaries"], paths["interviews"], out,
     ...                      prelist=paths["prelist"], audience="planner", lang="en")
     >>> sorted(p.name for p in out.iterdir())  # doctest: +NORMALIZE_WHITESPACE
-    ['coverage.csv', 'coverage.gpkg', 'gaps.geojson', 'interviews.csv', 'manifest.json',
-     'map.html', 'report.html', 'worklist.xlsx']
+    ['coverage.csv', 'coverage.gpkg', 'gaps.geojson', 'manifest.json', 'map.html',
+     'report.html', 'worklist.xlsx']
+
+    No ``interviews.csv``: a planner gets no file with a row per interview.
     >>> tmp.cleanup()
     """
     options.outputs(audience, lang)

@@ -320,6 +320,8 @@ def unit_positions(frame: pd.DataFrame, units: pd.DataFrame,
     found = pc.index_in(joined_keys(frame[columns]),
                         value_set=joined_keys(units.loc[labelled, columns]))
     found = found.fill_null(-1).to_numpy()
+    if not len(positions):  # no unit is labelled: none can be named
+        return np.full(len(found), -1, dtype=np.int64)
     return np.where(found >= 0, positions[np.maximum(found, 0)], -1).astype(np.int64)
 
 
@@ -344,7 +346,9 @@ def _place_in_units(out: pd.DataFrame, units) -> pd.DataFrame:
 def attach_units(units: gpd.GeoDataFrame, kelurahan: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Return units whose missing ``kelurahan_code`` is filled from the kelurahan holding them.
 
-    Both frames in the same metric CRS. A unit's representative point decides.
+    Both frames in the same metric CRS. A unit's representative point decides; a unit in no
+    kelurahan loses its RW and RT and, in a normalised layer, is named ``outside_area`` in
+    ``repairs`` (set aside).
     """
     require_same_crs(kelurahan, units, "kelurahan", "units")
     missing = units["kelurahan_code"].isna().to_numpy()
@@ -357,4 +361,10 @@ def attach_units(units: gpd.GeoDataFrame, kelurahan: gpd.GeoDataFrame) -> gpd.Ge
     out = units.copy()
     codes = kelurahan["kelurahan_code"].to_numpy(dtype=object)
     out.loc[missing, "kelurahan_code"] = np.where(where >= 0, codes[np.maximum(where, 0)], None)
+    outside = np.flatnonzero(missing)[where < 0]
+    if len(outside) and "repairs" in out:  # in no kelurahan, naming none: set aside
+        rows = out.index[outside]
+        out.loc[rows, ["rw", "rt"]] = None
+        out.loc[rows, "repairs"] = (out.loc[rows, "repairs"].fillna("")
+                                    + ";outside_area").str.strip(";")
     return out

@@ -58,6 +58,9 @@ def find_columns(
         by_simple.setdefault(simplify(column), column)
         by_last.setdefault(_last_part(column), column)
     found = _named(frame, wanted, explicit, path)
+    for name, column in _shapefile_names(frame.columns, wanted).items():
+        if name not in found and column not in found.values():
+            found[name] = column
     used = set(found.values()) | {"source_row", PROBLEM}
     for lookup in (by_simple, by_last):
         for name in wanted:
@@ -77,6 +80,37 @@ def find_columns(
                     used.add(column)
                     break
     return {name: found[name] for name in wanted if name in found}
+
+
+#: Longest field name a Shapefile (dBASE) holds.
+_DBF_WIDTH = 10
+
+
+def _shapefile_names(columns, wanted: tuple[str, ...]) -> dict[str, str]:
+    """Return ``{canonical: column}`` for canonical names a Shapefile cut to 10 characters.
+
+    GDAL cuts ``kelurahan_code`` to ``kelurahan_`` and the next name that would cut the same
+    (``kelurahan_name``) to ``keluraha_1``; the canonical names are taken in their order.
+
+    Examples
+    --------
+    >>> _shapefile_names(["kelurahan_", "keluraha_1", "kecamatan_"],
+    ...                  ("kelurahan_code", "kelurahan_name", "kecamatan_code"))
+    {'kelurahan_code': 'kelurahan_', 'kelurahan_name': 'keluraha_1', 'kecamatan_code': 'kecamatan_'}
+    """
+    present = {str(c).lower(): c for c in columns}
+    seen: dict[str, int] = {}
+    found = {}
+    for name in wanted:
+        if len(name) <= _DBF_WIDTH:
+            continue
+        cut = name[:_DBF_WIDTH]
+        count = seen.get(cut, 0)
+        seen[cut] = count + 1
+        short = cut if count == 0 else name[:_DBF_WIDTH - len(f"_{count}")] + f"_{count}"
+        if short in present:
+            found[name] = present[short]
+    return found
 
 
 def _named(frame: pd.DataFrame, wanted, explicit: Mapping[str, str], path) -> dict[str, str]:

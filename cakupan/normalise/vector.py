@@ -1,9 +1,10 @@
 """The vector inputs: kelurahan boundaries and SLS (RT) polygons, canonical and repaired.
 
 Takes the frames :func:`cakupan.read.read_vector` returns and returns new GeoDataFrames:
-codes as zero-padded text, invalid polygons made valid, pieces of one unit merged, each
-repair named in ``repairs``. A feature without a polygon, or a kelurahan without a code, is
-an error naming its row. Nothing here touches the disk.
+codes as zero-padded text, coordinates checked against the CRS, invalid polygons made valid
+(:mod:`cakupan.normalise.shapes`), pieces of one unit merged, each repair named in
+``repairs``. A kelurahan without a code or a polygon is an error naming its feature; an RT
+without a polygon is set aside with the reason. Nothing here touches the disk.
 """
 
 from __future__ import annotations
@@ -17,9 +18,15 @@ import shapely
 
 from cakupan import codes
 from cakupan.errors import InputError
+from cakupan.normalise import shapes
 from cakupan.normalise.headers import find_columns, require_column
 from cakupan.normalise.sls import declared_rt
 from cakupan.normalise.values import column_text
+
+#: Why a polygon is set aside: no RT label, no usable polygon
+#: (:data:`cakupan.normalise.shapes.NO_POLYGON`), or in no kelurahan and naming none
+#: (:func:`cakupan.assign.locate.attach_units`); the last found wins.
+SET_ASIDE = ("no_rt_label", *shapes.NO_POLYGON, "outside_area")
 
 
 def boundaries(raw: gpd.GeoDataFrame, columns: Mapping[str, str], path=None) -> gpd.GeoDataFrame:
@@ -48,66 +55,100 @@ def boundaries(raw: gpd.GeoDataFrame, columns: Mapping[str, str], path=None) -> 
         }
     )
     frame["kecamatan_name"] = frame["kecamatan_name"].fillna(frame["kecamatan_code"])
-    polygons = gpd.GeoDataFrame(frame, geometry=raw.geometry.values, crs=raw.crs)
-    return _merge_pieces(_repair_polygons(polygons, raw["source_row"], path),
-                         ["kelurahan_code"])
+    polygons = _repair_polygons(
+        gpd.GeoDataFrame(frame, geometry=raw.geometry.values, crs=raw.crs), path, "boundaries")
+    unusable = polygons["repairs"].str.contains("|".join(shapes.NO_POLYGON)).to_numpy()
+    if unusable.any():
+        first = int(np.flatnonzero(unusable)[0])
+        raise InputError(f"feature has {_defect(polygons, raw, first)} ({int(unusable.sum())} "
+                         "such features); fix or delete it", path=path,
+                         row=int(raw["source_row"].iloc[first]))
+    return _merge_pieces(polygons, ["kelurahan_code"])
 
 
 def units(raw: gpd.GeoDataFrame, columns: Mapping[str, str], path=None) -> gpd.GeoDataFrame:
     """Return SLS (RT) polygons: ``sls_code``, ``kelurahan_code``, ``rw``, ``rt``, ``sls_name``.
 
     Polygons without a usable RT label are kept with ``rt`` missing and named in ``repairs``
-    (``no_rt_label``); pieces of one RT are merged.
+    (``no_rt_label``); features without a usable polygon are kept empty, without a label,
+    and named the same way (:data:`cakupan.normalise.shapes.NO_POLYGON`); pieces of one RT
+    are merged. A layer in which no feature has both is an error.
     """
     source = find_columns(raw, ("sls_code", "kelurahan_code", "rw", "rt", "sls_name"),
                           columns, path)
     declared = declared_rt(raw, source)
     frame = declared.assign(sls_name=column_text(raw, source, "sls_name"))
-    polygons = gpd.GeoDataFrame(frame, geometry=raw.geometry.values, crs=raw.crs)
-    polygons = _repair_polygons(polygons, raw["source_row"], path)
+    polygons = _repair_polygons(
+        gpd.GeoDataFrame(frame, geometry=raw.geometry.values, crs=raw.crs), path, "units")
+    shapeless = shapely.is_empty(polygons.geometry.to_numpy())
+    polygons.loc[shapeless, ["rw", "rt"]] = pd.NA
     unlabelled = polygons[["rw", "rt"]].isna().any(axis=1)
-    polygons.loc[unlabelled, "repairs"] = _add_repair(polygons.loc[unlabelled, "repairs"],
-                                                      "no_rt_label")
-    labelled = _merge_pieces(polygons[~unlabelled], ["kelurahan_code", "rw", "rt"])
-    return pd.concat([labelled, polygons[unlabelled]], ignore_index=True)
+    if shapeless.all():
+        raise InputError("no feature has a usable polygon (feature 1 has "
+                         f"{_defect(polygons, raw, 0)})", path=path)
+    if unlabelled.all():
+        looked = [source[k] for k in ("sls_code", "rt", "sls_name") if k in source]
+        raise InputError(
+            "no feature has both a polygon and a usable RT label (read from "
+            f"{', '.join(looked) or 'no column'}); name the RT column with "
+            '[units] rt = "..." in the config', path=path)
+    polygons.loc[unlabelled & ~shapeless, "repairs"] = _add_repair(
+        polygons.loc[unlabelled & ~shapeless, "repairs"], "no_rt_label")
+    # without a kelurahan code (it comes later, from where the RT lies) pieces of one RT
+    # cannot be told from the same RT number in another kelurahan: they stay apart
+    whole = ~unlabelled & polygons["kelurahan_code"].notna()
+    labelled = _merge_pieces(polygons[whole], ["kelurahan_code", "rw", "rt"])
+    return pd.concat([labelled, polygons[~whole]], ignore_index=True)
+
+
+def repaired(frame: gpd.GeoDataFrame) -> pd.Series:
+    """Return whether each polygon was repaired and kept (set-aside reasons do not count)."""
+    repairs = frame["repairs"].fillna("").astype(str)
+    for reason in SET_ASIDE:
+        repairs = repairs.str.replace(reason, "", regex=False)
+    return repairs.str.strip(";").ne("").reset_index(drop=True)
+
+
+def _defect(polygons: gpd.GeoDataFrame, raw: gpd.GeoDataFrame, position: int) -> str:
+    """Return in words why the feature at ``position`` has no usable polygon."""
+    found = polygons["repairs"].iloc[position].split(";")[-1]
+    shape = raw.geometry.iloc[position]
+    return shapes.NO_POLYGON[found].format(kind=getattr(shape, "geom_type", ""))
 
 
 def _add_repair(repairs: pd.Series, name: str) -> pd.Series:
     return (repairs.fillna("") + ";" + name).str.strip(";")
 
 
-def _repair_polygons(frame: gpd.GeoDataFrame, source_row=None, path=None) -> gpd.GeoDataFrame:
-    """Return polygons made valid (polygonal parts kept, Z dropped), ``repairs`` naming the fix.
+def _repair_polygons(frame: gpd.GeoDataFrame, path=None, kind: str = "boundaries"
+                     ) -> gpd.GeoDataFrame:
+    """Return the layer checked and repaired, ``repairs`` naming each fix.
 
-    A feature with no polygon (missing or empty geometry, a point or a line) is an error
-    naming its row: a unit without a shape cannot be counted or mapped.
+    ``swapped_lat_lon`` and ``make_valid`` are repairs; a feature left without a polygon
+    gets the reason (:data:`cakupan.normalise.shapes.NO_POLYGON`) and an empty polygon.
     """
-    geometry = shapely.force_2d(frame.geometry.to_numpy())
-    kind = shapely.get_type_id(geometry)
-    no_polygon = ~np.isin(kind, (3, 6, 7)) | shapely.is_empty(geometry)
-    if no_polygon.any():
-        first = int(np.flatnonzero(no_polygon)[0])
-        found = "no geometry" if geometry[first] is None or shapely.is_empty(
-            geometry[first]) else f"a {geometry[first].geom_type}"
-        row = None if source_row is None else int(np.asarray(source_row)[first])
-        raise InputError(f"feature has {found}, not a polygon ({int(no_polygon.sum())} such "
-                         "features); fix or delete it", path=path, row=row)
-    invalid = ~shapely.is_valid(geometry) | (kind == 7)
-    fixed = geometry.copy()
-    if invalid.any():
-        made = shapely.make_valid(geometry[invalid])
-        # invalid polygons are few: a loop over them alone is cheap
-        fixed[invalid] = np.array([_polygonal(g) for g in made], dtype=object)
-    out = frame.set_geometry(fixed)
-    out["repairs"] = pd.Series(np.where(invalid, "make_valid", ""), index=frame.index,
-                               dtype="string")
+    frame, swapped = shapes.checked_layer(frame, path, kind)
+    fixed, repaired, reason = shapes.repair(frame.geometry.to_numpy())
+    out = frame.set_geometry(gpd.GeoSeries(fixed, index=frame.index, crs=frame.crs))
+    named = [np.where(swapped, "swapped_lat_lon", ""), np.where(repaired, "make_valid", ""),
+             reason.astype(str)]
+    repairs = pd.Series(named[0], index=frame.index, dtype="string")
+    for more in named[1:]:
+        repairs = (repairs + ";" + more).str.strip(";")
+    out["repairs"] = repairs
     return out
 
 
-def _polygonal(geometry):
-    parts = shapely.get_parts(geometry)
-    keep = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
-    return shapely.union_all(keep) if len(keep) else shapely.Polygon()
+def polygon_status(frame: gpd.GeoDataFrame) -> pd.Series:
+    """Return each polygon's accounting status: ``counted``, or why it is set aside.
+
+    The reasons are those of :data:`SET_ASIDE`, read from ``repairs``.
+    """
+    repairs = frame["repairs"].fillna("").astype(str)
+    status = pd.Series("counted", index=frame.index, dtype=object)
+    for reason in SET_ASIDE:
+        status[repairs.str.contains(reason, regex=False).to_numpy()] = reason
+    return status.reset_index(drop=True)
 
 
 def _merge_pieces(frame: gpd.GeoDataFrame, keys: list[str]) -> gpd.GeoDataFrame:

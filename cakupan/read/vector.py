@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -56,7 +57,8 @@ def read_vector(path, layer: str = "", crs: str = "", kind: str = "boundaries"
         Layer to read; empty: the only layer (a file with several layers is an error that lists
         them).
     crs : str
-        CRS to assume when the file carries none; empty: such a file is an error.
+        The layer's CRS, over the file's own (which may be missing or wrong); empty: the
+        file's, and a file without one is an error.
     kind : str
         ``boundaries`` or ``units``: the input, to name its ``[input]`` settings in errors.
 
@@ -78,20 +80,20 @@ def read_vector(path, layer: str = "", crs: str = "", kind: str = "boundaries"
         frame = _read_gdal(path, layer, kind)
     if len(frame) == 0:
         raise InputError("has no features", path=path)
-    if "geometry" not in frame or frame.geometry.isna().all():
+    if "geometry" not in frame:
         raise InputError("has no geometry column", path=path)
-    if frame.crs is None:
-        if not crs:
-            raise InputError(
-                "has no coordinate reference system (a shapefile without .prj?); "
-                f'name it with [input] {kind}_crs = "EPSG:4326" in the config',
-                path=path,
-            )
+    if frame.geometry.isna().all():
+        raise InputError(f"has no geometry: all {len(frame)} features are null", path=path)
+    if crs:  # the config wins over a missing or a wrong label
         try:
-            frame = frame.set_crs(crs)
+            frame = frame.set_crs(crs, allow_override=True)
         except Exception as error:  # pyproj's CRSError and friends
             raise InputError(f"the config's CRS {crs!r} is not one pyproj knows "
                              f"({_first_line(error)})", path=path) from None
+    if frame.crs is None:
+        raise InputError(
+            "has no coordinate reference system (a shapefile without .prj?); "
+            f'name it with [input] {kind}_crs = "EPSG:4326" in the config', path=path)
     columns = [c for c in frame.columns if c != frame.geometry.name]
     text = frame[columns].astype("string")
     out = gpd.GeoDataFrame(text, geometry=frame.geometry.values, crs=frame.crs)
@@ -128,7 +130,9 @@ def _read_gdal(path: Path, layer: str, kind: str) -> gpd.GeoDataFrame:
             )
         layer = with_geometry[0] if with_geometry else None
     try:
-        return pyogrio.read_dataframe(source, layer=layer)
+        with warnings.catch_warnings():  # NaN vertices are the normaliser's to name
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return pyogrio.read_dataframe(source, layer=layer)
     except Exception as error:
         raise InputFileError(f"cannot be read ({_first_line(error)})", path=path) from None
 

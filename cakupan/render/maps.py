@@ -38,6 +38,7 @@ from cakupan.config import Config
 from cakupan.crs import metric_crs
 from cakupan.detect.tally import piece
 from cakupan.labels import STATUS_COLOURS, labels
+from cakupan.normalise.shapes import polygonal
 from cakupan.render import _assets, _topo
 
 LEVELS = ("kecamatan", "kelurahan", "rw", "rt")
@@ -65,9 +66,15 @@ def script_json(value) -> str:
 
 
 def simplify(shapes: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoSeries:
-    """Simplify a level's polygons together, keeping shared edges, in their UTM zone."""
+    """Simplify a level's polygons together, keeping shared edges, in their UTM zone.
+
+    Projecting can turn vertices that touch into tiny crossings: those are made valid first,
+    polygonal parts only (the lines ``make_valid`` leaves are not a coverage).
+    """
+    if not len(shapes) or shapely.is_empty(shapes.geometry.to_numpy()).all():
+        return shapes.geometry.to_crs(4326)
     metric = shapes.to_crs(metric_crs(shapes))
-    simple = shapely.coverage_simplify(shapely.make_valid(metric.geometry.to_numpy()),
+    simple = shapely.coverage_simplify(polygonal(shapely.make_valid(metric.geometry.to_numpy())),
                                        tolerance_m)
     return gpd.GeoSeries(simple, crs=metric.crs).to_crs(4326)
 

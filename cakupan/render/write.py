@@ -167,33 +167,59 @@ def _interview_columns(present, audience) -> list[str]:
     return columns
 
 
+#: Every file a run may write, in the manifest's order of writing.
+OUTPUTS = ("coverage.csv", "interviews.csv", "gaps.geojson", "coverage.gpkg", "map.html",
+           "report.html", "worklist.xlsx", "manifest.json")
+
+
+def output_names(audience: str = "supervisor", html: bool = True) -> tuple[str, ...]:
+    """Return the files a run writes for ``audience``.
+
+    The planner audience gets only what is safe to share: no ``interviews.csv`` (a row per
+    interview). ``html=False`` leaves out ``map.html`` and ``report.html``.
+
+    Examples
+    --------
+    >>> output_names("planner", html=False)
+    ('coverage.csv', 'gaps.geojson', 'coverage.gpkg', 'worklist.xlsx', 'manifest.json')
+    """
+    return tuple(name for name in OUTPUTS
+                 if (html or not name.endswith(".html"))
+                 and not (audience == "planner" and name == "interviews.csv"))
+
+
 def write_outputs(result, out: Path, inputs=None, config: Config = Config(),
                   audience: str = "supervisor", lang: str = "id", html: bool = True,
                   processes: int | None = None, detail=None) -> dict[str, Path]:
     """Write every contract file of a run to ``out`` and return their paths.
 
     ``html=False`` leaves out ``map.html`` and ``report.html`` (the slowest to build at
-    province size); a stale copy from an earlier run in ``out`` is removed. Given two
+    province size), the planner audience ``interviews.csv`` (:func:`output_names`); a
+    stale copy of a file left out, from an earlier run in ``out``, is removed, and so is an
+    earlier ``manifest.json`` until this run's is written, last. Given two
     processes or more (default: :func:`cakupan._processes.available`), ``interviews.csv``
     is written here while a forked process writes the other files. ``detail(text)``, if
     given, is told how many rows of ``interviews.csv`` are written.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {name: out / name for name in (
-        "coverage.csv", "interviews.csv", "gaps.geojson", "coverage.gpkg", "map.html",
-        "report.html", "worklist.xlsx", "manifest.json") if html or not name.endswith(".html")}
-    if not html:
-        for name in ("map.html", "report.html"):
-            (out / name).unlink(missing_ok=True)
-    rows = _told(interview_rows(result, audience), result.accounting, detail)
+    # the manifest, written last, says the folder is whole: until then an earlier one goes
+    (out / "manifest.json").unlink(missing_ok=True)
+    names = output_names(audience, html)
+    paths = {name: out / name for name in names}
+    for name in set(output_names()) - set(names):  # a stale copy from an earlier run
+        (out / name).unlink(missing_ok=True)
     others = (result, paths, config, audience, lang, html)
-    if (_processes.available() if processes is None else processes) > 1:
+    if "interviews.csv" not in paths:
+        _write_others(*others)
+    elif (_processes.available() if processes is None else processes) > 1:
+        rows = _told(interview_rows(result, audience), result.accounting, detail)
         with _processes.fork(_write_others, *others) as forked:
             write_csv(paths["interviews.csv"], rows)
             forked.result()
     else:
-        write_csv(paths["interviews.csv"], rows)
+        write_csv(paths["interviews.csv"],
+                  _told(interview_rows(result, audience), result.accounting, detail))
         _write_others(*others)
     write_text(paths["manifest.json"], json.dumps(
         manifest(result, inputs, config, audience, lang, paths), indent=2, ensure_ascii=False)
@@ -236,8 +262,8 @@ def _write_others(result, paths, config, audience, lang, html) -> None:
 
 def write_geojson(path: Path, frame: gpd.GeoDataFrame) -> None:
     """Write a GeoDataFrame as GeoJSON, atomically."""
-    with atomic(path) as tmp:
-        frame.to_file(tmp, driver="GeoJSON", engine="pyogrio")
+    with atomic(path) as tmp:  # the layer keeps the file's name, not the temporary one
+        frame.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer=Path(path).stem)
 
 
 def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:

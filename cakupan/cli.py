@@ -293,12 +293,16 @@ def _summary(result, out: Path) -> None:
     rt = result.coverage[result.coverage["level"].eq("rt")]
     counts = rt["status"].value_counts()
     account = result.accounting["interviews"]
+    where = "interviews.csv" if (out / "interviews.csv").exists() else "the report"
     click.echo(
         f"{account['rows_read']:,} interview rows read, {account['rows_counted']:,} counted, "
-        f"{account['rows_set_aside']:,} set aside (see interviews.csv).")
-    click.echo(
-        f"{len(rt):,} RT: {counts.get('complete', 0):,} complete, {counts.get('under', 0):,} "
-        f"under, {counts.get('not_started', 0):,} not started, {counts.get('over', 0):,} over.")
+        f"{account['rows_set_aside']:,} set aside (see {where}).")
+    statuses = [(counts.get(status, 0), words) for status, words in (
+        ("complete", "complete"), ("under", "under"), ("not_started", "not started"),
+        ("over", "over"), ("doubtful", "doubtful"), ("no_expected", "without an expected count"))]
+    click.echo(f"{len(rt):,} RT: " + ", ".join(
+        f"{number:,} {words}" for number, words in statuses
+        if number or words in ("complete", "under", "not started", "over")) + ".")
     if (out / "report.html").exists():
         click.echo(f"Outputs are in {out}: open {out / 'report.html'} and {out / 'map.html'}.")
     else:

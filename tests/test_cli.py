@@ -102,8 +102,19 @@ def test_run_off_a_terminal_is_quiet_and_says_where_to_look(tmp_path, tiny_world
     assert done.stderr == ""  # no progress bar off a terminal, no warnings
     lines = done.stdout.strip().splitlines()
     assert len(lines) == 3
-    assert "interview rows read" in lines[0]
+    assert "interview rows read" in lines[0] and lines[0].endswith("(see interviews.csv).")
     assert lines[2] == f"Outputs are in {out}: open {out / 'report.html'} and {out / 'map.html'}."
+
+
+@pytest.mark.slow
+def test_planner_summary_points_to_the_report(tmp_path, tiny_world):
+    paths = tiny_world[1]
+    done = cakupan("run", "--boundaries", paths["boundaries"], "--interviews",
+                   paths["interviews"], "--out", tmp_path / "hasil", "--audience", "planner")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert lines[0].endswith("set aside (see the report).")  # planners get no interviews.csv
+    assert lines[1].endswith("without an expected count.")  # no prelist: nothing to compare
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely.geometry import box
 
 from cakupan._flow import Inputs, one_pass, read_files
 from cakupan.config import load_config
@@ -86,6 +87,33 @@ def prelist_status(*expected, rt=None):
         account = result.accounting["prelist"]
         assert account["rows_counted"] + account["rows_set_aside"] == len(expected)
     return check
+
+
+def prelist_codes(codes):
+    def check(loaded, result):
+        assert loaded.prelist["status"].tolist() == ["counted"] * len(codes)
+        assert loaded.prelist["kelurahan_code"].tolist() == list(codes)
+    return check
+
+
+def units_codes(kelurahan, sls):
+    def check(loaded, result):
+        units = loaded.units.sort_values("sls_code")
+        assert units["kelurahan_code"].tolist() == list(kelurahan)
+        assert units["sls_code"].tolist() == list(sls)
+    return check
+
+
+def _units_in_parts(folder):
+    """Two RT polygons of a BPS SLS layer: the codes in parts, kdsls as numbers."""
+    path = folder / "sls.geojson"
+    frame = gpd.GeoDataFrame(
+        {"kdprov": ["36"] * 2, "kdkab": ["71"] * 2, "kdkec": ["011"] * 2, "kddesa": ["001"] * 2,
+         "kdsls": [101, 102], "nmsls": ["RT 001 RW 001", "RT 002 RW 001"]},
+        geometry=[box(106.600, -6.20, 106.605, -6.19), box(106.605, -6.20, 106.610, -6.19)],
+        crs="EPSG:4326")
+    frame.to_file(path)
+    return path
 
 
 def units_repairs(*expected):
@@ -308,6 +336,15 @@ CASES = [
          csv("A1,106.605,-6.195,3671011001.0,1.0,001.0,h1",
              header="interview_id,lon,lat,kode_desa,rw,rt,nurt"),
          check=counted(1, kelurahan_code="3671011001", rw="001", rt="001")),
+    Case("interview-code-parts",
+         csv("A1,106.605,-6.195,36,71,11,1,1,1,h1",
+             header="interview_id,lon,lat,kdprov,kdkab,kdkec,kddesa,rw,rt,nurt"),
+         check=counted(1, kelurahan_code="3671011001", rw="001", rt="001")),
+    Case("interview-code-parts-with-kdsls",
+         csv("A1,106.605,-6.195,36,71,011,001,0203,h1",
+             header="interview_id,lon,lat,kdprov,kdkab,kdkec,kddesa,kdsls,nurt"),
+         check=counted(1, sls_code="36710110010203", kelurahan_code="3671011001", rw="002",
+                       rt="003")),
     # --- prelist -----------------------------------------------------------------------------
     Case("prelist-bad-counts",
          lambda d: {"prelist": _write(d / "prelist.csv", "kode_desa,rw,rt,jumlah_ruta\n"
@@ -336,7 +373,25 @@ CASES = [
     Case("prelist-without-count-column",
          lambda d: {"prelist": _write(d / "prelist.csv", "kode_desa,rw,rt\n3671011001,1,1\n")},
          error=("prelist.csv", "no column of expected households")),
+    Case("prelist-code-parts-as-text",
+         lambda d: {"prelist": _write(d / "prelist.csv", "Kode Prov,Kode Kab,Kode Kec,Kode Desa,"
+                                      "RW,RT,muatan\n36,71,011,001,001,001,10\n"
+                                      "36,71,011,002,001,001,12\n")},
+         check=prelist_codes(["3671011001", "3671011002"])),
+    Case("prelist-code-parts-as-excel-numbers",
+         lambda d: {"prelist": c.excel(d, {"Prelist": [
+             ["Kode Prov", "Kode Kab", "Kode Kec", "Kode Desa", "RW", "RT", "muatan"],
+             [36, 71, 11, 1, 1, 1, 10], [36, 71, 11.0, 2.0, 1, 1, 12]]}, name="prelist.xlsx")},
+         check=prelist_codes(["3671011001", "3671011002"])),
+    Case("prelist-kode-desa-alone",
+         lambda d: {"prelist": _write(d / "prelist.csv", "Kode Desa,RW,RT,muatan\n"
+                                      "001,001,001,10\n002,001,001,12\n")},
+         error=("prelist.csv", "column Kode Desa", "kdprov, kdkab, kdkec are missing",
+                '[prelist] kelurahan_code = "..."')),
     # --- units -------------------------------------------------------------------------------
+    Case("units-code-parts-with-kdsls",
+         lambda d: {"units": _units_in_parts(d)},
+         check=units_codes(["3671011001"] * 2, ["36710110010101", "36710110010102"])),
     Case("units-null-rt-label",
          lambda d: {"units": c.units(d, [("002", "RT 001"), ("002", None), ("002", "RT 002")])},
          check=units_repairs("", "", "no_rt_label")),

@@ -218,7 +218,7 @@ def test_swapped_features_are_swapped_back_and_named():
 
 def test_units_without_a_polygon_are_set_aside_with_the_reason():
     raw = gpd.GeoDataFrame(
-        {"source_row": [1, 2, 3, 4], "kode_desa": ["1"] * 4, "rw": ["1"] * 4,
+        {"source_row": [1, 2, 3, 4], "kode_desa": ["3671011001"] * 4, "rw": ["1"] * 4,
          "rt": ["1", "2", "3", "4"]}, crs=LOCAL,
         geometry=[box(0, 0, 1, 1), None, Point(3, 3), Polygon([(0, 0), (1, 0), (0, 0)])])
     out = vector.units(raw, {})

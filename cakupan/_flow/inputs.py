@@ -20,7 +20,7 @@ from cakupan.columns import INTERVIEWS
 from cakupan.config import Config
 from cakupan.crs import WGS84
 from cakupan.errors import InputError
-from cakupan.normalise import headers, sls, tables, vector
+from cakupan.normalise import headers, parts, sls, tables, vector
 from cakupan.normalise.values import geopoint_column
 
 #: The inputs of a run, in the order the manifest lists them.
@@ -153,7 +153,7 @@ def interview_batches(path, config: Config, row_group: int | None = None,
         raise read.WholeFileNeeded(path)
     numbers = {found[name] for name in headers.NUMBERS if name in found}
     parsed = parsed or sls.Parsed()  # the codes one batch parsed, the next need not parse
-    for batch in read.iter_batches(path, set(found.values()), batch_rows, numbers=numbers,
+    for batch in read.iter_batches(path, parts.columns_read(found), batch_rows, numbers=numbers,
                                    row_group=row_group):
         yield tables.interviews(batch, found, path, config.checks.timezone, units, parsed)
 

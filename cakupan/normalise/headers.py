@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from cakupan.columns import ALIASES, INTERVIEWS, PERSONAL, simplify
+from cakupan.columns import ALIASES, BOUNDARIES, INTERVIEWS, PERSONAL, PRELIST, UNITS, simplify
 from cakupan.errors import InputError
+from cakupan.normalise import parts
 from cakupan.read.tables import PROBLEM
 
 #: Endings of ODK/Kobo geopoint parts (``lokasi-Latitude``), tried after the aliases.
@@ -42,7 +43,8 @@ def find_columns(
     (``lokasi-Latitude``); then the same on the last part of a grouped ODK/Kobo name
     (``grp-identitas-idsls``). Each source column is used once. Aliases are compared in the
     simplified form (:func:`cakupan.columns.simplify`), so Kobo's ``_submission_time``
-    matches.
+    matches. A code given in parts is found as the rule that assembles it
+    (``kdprov+kdkab+kdkec+kddesa``, :func:`cakupan.normalise.parts.with_rules`).
 
     Examples
     --------
@@ -79,7 +81,14 @@ def find_columns(
                     found[name] = column
                     used.add(column)
                     break
+    found = parts.with_rules(frame, found, wanted, explicit, path, _section(wanted))
     return {name: found[name] for name in wanted if name in found}
+
+
+def _section(wanted: tuple[str, ...]) -> str:
+    """Return the config table of the canonical columns ``wanted``."""
+    tables = {BOUNDARIES: "boundaries", UNITS: "units", PRELIST: "prelist"}
+    return tables.get(tuple(wanted), "interviews")
 
 
 #: Longest field name a Shapefile (dBASE) holds.
@@ -118,7 +127,7 @@ def _named(frame: pd.DataFrame, wanted, explicit: Mapping[str, str], path) -> di
     found: dict[str, str] = {}
     for name, source in explicit.items():
         if name in wanted:
-            if source not in frame.columns:
+            if source not in frame.columns and not parts.is_rule(frame, source):
                 have = [str(c) for c in frame.columns if c not in ("source_row", PROBLEM)
                         and c != getattr(frame, "_geometry_column_name", None)]
                 raise InputError(

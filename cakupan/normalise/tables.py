@@ -18,6 +18,7 @@ import pyarrow as pa
 from cakupan._text import text_series
 from cakupan.columns import INTERVIEWS
 from cakupan.errors import InputError
+from cakupan.normalise import parts
 from cakupan.normalise.headers import find_columns, require_column
 from cakupan.normalise.sls import Parsed, declared_rt
 from cakupan.normalise.times import parse_time
@@ -66,6 +67,7 @@ def interviews(raw: pd.DataFrame, columns: Mapping[str, str], path=None,
         When the file has no coordinate columns.
     """
     source = find_columns(raw, INTERVIEWS, columns, path)
+    raw = parts.with_codes(raw, source)
     out = pd.DataFrame({"source_row": raw["source_row"].to_numpy()}, index=raw.index)
     lon_cells, lat_cells, accuracy_cells = _coordinate_cells(raw, source, path)
     lon, lon_comma = parse_number(lon_cells)
@@ -138,6 +140,7 @@ def prelist(raw: pd.DataFrame, columns: Mapping[str, str], path=None) -> pd.Data
     """
     wanted = ("sls_code", "kelurahan_code", "rw", "rt", "expected_households")
     source = find_columns(raw, wanted, columns, path)
+    raw = parts.with_codes(raw, source)
     require_column(source, "expected_households", "column of expected households",
                    "expected_households, jumlah_ruta, muatan, ...", "prelist", path)
     out = pd.DataFrame({"source_row": raw["source_row"].to_numpy()}, index=raw.index)

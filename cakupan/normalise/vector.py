@@ -18,7 +18,7 @@ import shapely
 
 from cakupan import codes
 from cakupan.errors import InputError
-from cakupan.normalise import shapes
+from cakupan.normalise import parts, shapes
 from cakupan.normalise.headers import find_columns, require_column
 from cakupan.normalise.sls import declared_rt
 from cakupan.normalise.values import column_text
@@ -37,6 +37,7 @@ def boundaries(raw: gpd.GeoDataFrame, columns: Mapping[str, str], path=None) -> 
     """
     wanted = ("kelurahan_code", "kelurahan_name", "kecamatan_code", "kecamatan_name")
     source = find_columns(raw, wanted, columns, path)
+    raw = parts.with_codes(raw, source)
     require_column(source, "kelurahan_code", "kelurahan code column",
                    "kode, kode_desa, kdepum, ...", "boundaries", path)
     dotted = column_text(raw, source, "kelurahan_code")
@@ -76,6 +77,7 @@ def units(raw: gpd.GeoDataFrame, columns: Mapping[str, str], path=None) -> gpd.G
     """
     source = find_columns(raw, ("sls_code", "kelurahan_code", "rw", "rt", "sls_name"),
                           columns, path)
+    raw = parts.with_codes(raw, source)
     declared = declared_rt(raw, source)
     frame = declared.assign(sls_name=column_text(raw, source, "sls_name"))
     polygons = _repair_polygons(

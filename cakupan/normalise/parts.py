@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from cakupan import codes
-from cakupan.columns import simplify
+from cakupan.columns import ALIASES, simplify
 from cakupan.errors import InputError
 
 #: Each part's width and the names it goes by (compared simplified).
@@ -84,12 +84,14 @@ def with_rules(frame: pd.DataFrame, found: dict[str, str], wanted, explicit: Map
                path=None, section: str = "") -> dict[str, str]:
     """Return ``found`` with the codes a file gives in parts found as rules.
 
-    When all its parts are present and the column found (if any) is one of them or holds
-    only short codes, a code is the rule of its parts; an SLS code is also the kelurahan
-    code's column followed by ``kdsls``; with ``kdsubsls`` too, the SLS code is the 16-digit
-    sub-SLS code. A kelurahan or SLS code in a column named like a part (``kode_desa``) that
-    holds short codes, found or named in the config, with no rule to complete it, is an
-    error naming the file, the column, the missing parts and the setting.
+    When the column found is named like a part and holds short codes, or all the parts are
+    present, another column of the code's aliases that is not a part wins; else a code is
+    the rule of its parts. An
+    SLS code is also the kelurahan code's column followed by ``kdsls``; with ``kdsubsls``
+    too, the SLS code is the 16-digit sub-SLS code. A kelurahan or SLS code in a column
+    named like a part (``kode_desa``) that holds short codes, found or named in the config,
+    with no rule to complete it, is an error naming the file, the column, the missing parts
+    and the setting.
     """
     parts = part_columns([c for c in frame.columns if c not in explicit.values()])
     named = set(part_columns(frame.columns).values())
@@ -102,6 +104,12 @@ def with_rules(frame: pd.DataFrame, found: dict[str, str], wanted, explicit: Map
         if column is not None and column not in named:
             continue
         rule = _rule(name, parts, out)
+        if not (rule or is_short):
+            continue  # a column named like a part, maybe of whole codes, and nothing to add
+        whole = _whole(frame, name, named, out)
+        if whole is not None and name not in explicit:
+            out[name] = whole
+            continue
         if rule and name not in explicit:
             out[name] = "+".join(rule)
         elif name != "kecamatan_code" and is_short:
@@ -112,6 +120,17 @@ def with_rules(frame: pd.DataFrame, found: dict[str, str], wanted, explicit: Map
                 f'column of whole codes with [{section}] {name} = "..." in a config file',
                 path=path, column=column)
     return out
+
+
+def _whole(frame: pd.DataFrame, name: str, named: set, found: Mapping[str, str]):
+    """Return another column of ``name``'s aliases that no part's name or short codes claim."""
+    used = set(found.values())
+    for alias in ALIASES[name]:
+        for column in frame.columns:
+            if (column not in used and column not in named and simplify(column) == alias
+                    and not short(frame, column)):
+                return column
+    return None
 
 
 def _rule(name: str, parts: Mapping[str, str], found: Mapping[str, str]) -> list[str]:

@@ -1,0 +1,106 @@
+"""Codes given in parts: assembled, zero-padded, never a part taken for a whole code."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cakupan
+from cakupan._flow import read_interviews
+from cakupan.config import Config
+from cakupan.errors import InputError
+from cakupan.normalise import parts, tables
+from tests import corpus as c
+
+#: The parts of 3671011001 and of its SLS 0203, sub-SLS 01.
+DIGITS = {"kdprov": "36", "kdkab": "71", "kdkec": "011", "kddesa": "001", "kdsls": "0203",
+          "kdsubsls": "01"}
+#: Names a BPS master file, a SIPW prelist and an ODK form give each part.
+NAMES = {
+    "kdprov": ("kdprov", "Kode Prov", "KODE_PROVINSI", "grp-wilayah-kdprov"),
+    "kdkab": ("kdkab", "Kode Kab", "kode_kabupaten", "grp-wilayah-kdkab"),
+    "kdkec": ("kdkec", "Kode Kec", "KODE_KECAMATAN", "grp-wilayah-kdkec"),
+    "kddesa": ("kddesa", "Kode Desa", "kode_kel", "kdkel", "grp-wilayah-kddesa"),
+    "kdsls": ("kdsls", "Kode SLS", "grp-wilayah-kdsls"),
+    "kdsubsls": ("kdsubsls", "Kode SubSLS"),
+}
+#: How a spreadsheet may have kept a part: as text, unpadded text, a number, a float.
+TYPES = (str, lambda v: str(int(v)), int, lambda v: float(int(v)))
+
+
+@st.composite
+def files(draw):
+    present = draw(st.lists(st.sampled_from(list(DIGITS)), unique=True, min_size=1))
+    columns = {part: (draw(st.sampled_from(NAMES[part])), draw(st.sampled_from(TYPES))(
+        DIGITS[part])) for part in present}
+    order = draw(st.permutations(list(columns.values()) + [("RW", "2"), ("RT", "3"),
+                                                           ("muatan", "10")]))
+    return present, {name: [value] for name, value in order}
+
+
+@settings(max_examples=150, deadline=None)
+@given(files())
+def test_a_part_is_never_a_whole_code(file):
+    present, columns = file
+    raw = pd.DataFrame(columns).assign(source_row=[2])
+    try:
+        out = tables.prelist(raw, {}, path="prelist.csv")
+    except InputError as error:
+        message = str(error)
+        assert "\n" not in message and message.startswith("prelist.csv, column ")
+        assert "[prelist] " in message and "are missing" in message
+        return
+    row = out.iloc[0]
+    kelurahan = "".join(DIGITS[p] for p in ("kdprov", "kdkab", "kdkec", "kddesa"))
+    for name, whole in (("kelurahan_code", kelurahan), ("sls_code", kelurahan + "0203")):
+        assert pd.isna(row[name]) or row[name].startswith(whole), (name, row[name])
+    if {"kdprov", "kdkab", "kdkec", "kddesa"} <= set(present):
+        assert row["kelurahan_code"] == kelurahan
+        assert row["status"] == "counted"
+    if "kdsls" in present and not pd.isna(row["sls_code"]):
+        assert row["sls_code"] == kelurahan + "0203" + ("01" if "kdsubsls" in present else "")
+
+
+def test_parts_typed_as_numbers_are_padded_to_their_width():
+    frame = pd.DataFrame({"kdprov": [1], "kdkab": ["1"], "kdkec": [11.0], "kddesa": ["001"],
+                          "kdsls": [3.0]})
+    source = {"kelurahan_code": "kdprov+kdkab+kdkec+kddesa",
+              "sls_code": "kdprov+kdkab+kdkec+kddesa+kdsls"}
+    out = parts.with_codes(frame, source)
+    assert out[source["kelurahan_code"]].tolist() == ["0101011001"]
+    assert out[source["sls_code"]].tolist() == ["01010110010003"]
+
+
+def test_a_whole_code_wins_over_parts():
+    raw = pd.DataFrame({"source_row": [2], "kode_wilayah": ["36.71.01.1001"], "kdprov": ["36"],
+                        "kddesa": ["001"], "rw": ["1"], "rt": ["1"], "muatan": ["3"]})
+    assert tables.prelist(raw, {})["kelurahan_code"].tolist() == ["3671011001"]
+
+
+def test_interviews_read_in_batches_assemble_the_codes(tmp_path):
+    path = tmp_path / "wawancara.parquet"
+    pd.DataFrame({"id": ["A1"], "lon": [106.605], "lat": [-6.195], "kdprov": [36],
+                  "kdkab": [71], "kdkec": [11], "kddesa": [1], "kdsls": [203]}).to_parquet(path)
+    frame = read_interviews(path, Config()).frame
+    assert frame[["kelurahan_code", "sls_code", "rw", "rt"]].values.tolist() == [
+        ["3671011001", "36710110010203", "002", "003"]]
+
+
+def test_a_kode_desa_alone_in_interviews_read_in_batches_is_an_error(tmp_path):
+    path = tmp_path / "wawancara.parquet"
+    pd.DataFrame({"id": ["A1"], "lon": [106.605], "lat": [-6.195], "kode_desa": ["001"]}
+                 ).to_parquet(path)
+    with pytest.raises(InputError, match=r"kdprov, kdkab, kdkec are missing.*\[interviews\]"):
+        read_interviews(path, Config())
+
+
+def test_validate_names_the_rule(tmp_path):
+    prelist = tmp_path / "prelist.csv"
+    prelist.write_text("Kode Prov,Kode Kab,Kode Kec,Kode Desa,RW,RT,muatan\n"
+                       "36,71,011,001,001,001,10\n")
+    table = cakupan.validate(c.write_boundaries(tmp_path), prelist=prelist)
+    row = table.set_index("input").loc["prelist"]
+    assert "kelurahan_code <- Kode Prov+Kode Kab+Kode Kec+Kode Desa" in row["columns"]
+    assert row["rows_usable"] == 1

@@ -11,7 +11,7 @@ import cakupan
 from cakupan._flow import read_interviews
 from cakupan.config import Config
 from cakupan.errors import InputError
-from cakupan.normalise import parts, tables
+from cakupan.normalise import parts, tables, vector
 from tests import corpus as c
 
 #: The parts of 3671011001 and of its SLS 0203, sub-SLS 01.
@@ -104,3 +104,12 @@ def test_validate_names_the_rule(tmp_path):
     row = table.set_index("input").loc["prelist"]
     assert "kelurahan_code <- Kode Prov+Kode Kab+Kode Kec+Kode Desa" in row["columns"]
     assert row["rows_usable"] == 1
+
+
+def test_boundaries_in_parts_give_kelurahan_and_kecamatan_codes():
+    frame = c.kelurahan().drop(columns=["kode", "nama"]).assign(
+        kdprov="36", kdkab="71", kdkec=["011", "011"], kddesa=[1, 2],
+        nmdesa=["Satu", "Dua"], nmkec="Kecamatan")
+    out = vector.boundaries(frame.assign(source_row=[1, 2]), {})
+    assert out[["kelurahan_code", "kecamatan_code", "kelurahan_name"]].values.tolist() == [
+        ["3671011001", "3671011", "Satu"], ["3671011002", "3671011", "Dua"]]

@@ -40,10 +40,21 @@ def files(draw):
     return present, {name: [value] for name, value in order}
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(files())
 def test_a_part_is_never_a_whole_code(file):
-    present, columns = file
+    _assembled_or_one_line_error(*file)
+
+
+@pytest.mark.slow
+@settings(max_examples=400, deadline=None)
+@given(files())
+def test_a_part_is_never_a_whole_code_many_files(file):
+    _assembled_or_one_line_error(*file)
+
+
+def _assembled_or_one_line_error(present, columns):
+    """Check that a prelist's codes are the right ones, or that it is one line naming the fix."""
     raw = pd.DataFrame(columns).assign(source_row=[2])
     try:
         out = tables.prelist(raw, {}, path="prelist.csv")

@@ -90,6 +90,12 @@ def test_a_whole_code_wins_over_parts():
     assert tables.prelist(raw, {})["kelurahan_code"].tolist() == ["3671011001"]
 
 
+def test_a_column_named_like_a_part_holding_whole_codes_is_no_part():
+    raw = pd.DataFrame({"source_row": [2], "kdprov": ["36"], "kdkab": ["71"], "kdkec": ["011"],
+                        "kode_desa": ["3671011001"], "rw": ["1"], "rt": ["1"], "muatan": ["3"]})
+    assert tables.prelist(raw, {})["kelurahan_code"].tolist() == ["3671011001"]
+
+
 def test_interviews_read_in_batches_assemble_the_codes(tmp_path):
     path = tmp_path / "wawancara.parquet"
     pd.DataFrame({"id": ["A1"], "lon": [106.605], "lat": [-6.195], "kdprov": [36],

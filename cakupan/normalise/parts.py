@@ -93,7 +93,10 @@ def with_rules(frame: pd.DataFrame, found: dict[str, str], wanted, explicit: Map
     with no rule to complete it, is an error naming the file, the column, the missing parts
     and the setting.
     """
-    parts = part_columns([c for c in frame.columns if c not in explicit.values()])
+    # a column named like a part that holds whole codes (``kode_desa`` of 10 digits) is no part
+    parts = {part: column for part, column in part_columns(
+        [c for c in frame.columns if c not in explicit.values()]).items()
+        if not _whole_codes(frame, column)}
     named = set(part_columns(frame.columns).values())
     out = dict(found)
     for name, needed in RULES.items():
@@ -120,6 +123,11 @@ def with_rules(frame: pd.DataFrame, found: dict[str, str], wanted, explicit: Map
                 f'column of whole codes with [{section}] {name} = "..." in a config file',
                 path=path, column=column)
     return out
+
+
+def _whole_codes(frame: pd.DataFrame, column: str) -> bool:
+    """Return whether ``column`` has values and they are not all short (a read header has none)."""
+    return bool(frame[column].notna().any()) and not short(frame, column)
 
 
 def _whole(frame: pd.DataFrame, name: str, named: set, found: Mapping[str, str]):

@@ -87,3 +87,15 @@ def offline_page(chromium, path: Path, viewport=(1200, 800)):
         yield page, watch
     finally:
         context.close()
+
+
+def map_at_rest(page) -> None:
+    """Wait until the map of ``page`` has stopped panning and zooming.
+
+    Opening a popup pans the map with an animation; a point computed from the map while it
+    moves lands somewhere else once it stops.
+    """
+    page.wait_for_function(
+        "(() => { const m = window.cakupan.map;"
+        " return !(m._panAnim && m._panAnim._inProgress) && !m._animatingZoom; })()")
+    page.wait_for_timeout(50)

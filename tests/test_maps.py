@@ -14,7 +14,7 @@ from cakupan.labels import STATUS_COLOURS
 from cakupan.render import maps, write
 from cakupan.sample import make_world, write_world
 from cakupan.scale.files import run_files
-from tests.browser import browser, offline_page
+from tests.browser import browser, map_at_rest, offline_page
 
 EVIL = "<img src=x onerror=alert(1)>"
 
@@ -92,6 +92,7 @@ def test_clicking_an_rt_shows_its_row(outputs, page, tmp_path):
     page.locator(".cakupan-search input").fill(rt["code"])
     page.locator(".cakupan-search li").first.click()
     page.locator(".leaflet-popup-close-button").click()
+    map_at_rest(page)
     shapes = outputs["result"].shapes["rt"]
     inside = shapes.loc[shapes["code"].eq(rt["code"]), "geometry"].iloc[0].point_on_surface()
     x, y = page.evaluate(

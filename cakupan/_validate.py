@@ -31,13 +31,14 @@ from cakupan.columns import BOUNDARIES, PRELIST, UNITS
 from cakupan.config import Config
 from cakupan.crs import WGS84
 from cakupan.measure import topology
-from cakupan.normalise import headers, vector
+from cakupan.normalise import headers, sls, vector
+from cakupan.normalise.code_notes import code_notes
 from cakupan.scale.by_parts import PART_ROWS, place_in_parts
 from cakupan.scale.files import runner_for
 
 #: The columns of the summary table, in order.
 SUMMARY_COLUMNS = ("input", "file", "format", "crs", "rows_read", "rows_usable",
-                   "rows_set_aside", "set_aside", "repairs", "columns", "overlap_pairs",
+                   "rows_set_aside", "set_aside", "repairs", "columns", "codes", "overlap_pairs",
                    "overlap_ha", "holes", "hole_ha")
 
 
@@ -54,11 +55,13 @@ def summarise(inputs: Inputs, config: Config = Config(), part_rows: int | None =
     polygons = Loaded(kelurahan.to_crs(WGS84), None,
                       None if units is None else units.to_crs(WGS84))
     _, kelurahan, units = project(polygons.kelurahan, polygons.units)
+    found = headers.find_columns(raw, BOUNDARIES, config.boundaries)
     rows = [_polygons_row("boundaries", inputs.boundaries, raw, kelurahan, "kelurahan_code",
-                          headers.find_columns(raw, BOUNDARIES, config.boundaries))]
+                          found, code_notes(found, kelurahan, raw))]
     if units is not None:
+        found = headers.find_columns(raw_units, UNITS, config.units)
         rows.append(_polygons_row("units", inputs.units, raw_units, _keyed(units), "unit",
-                                  headers.find_columns(raw_units, UNITS, config.units)))
+                                  found, code_notes(found, units, raw_units)))
     if inputs.interviews is not None:
         path = inputs.interviews
         part_rows = part_rows or PART_ROWS
@@ -67,15 +70,20 @@ def summarise(inputs: Inputs, config: Config = Config(), part_rows: int | None =
             status, repairs = (pd.concat(counts).groupby(level=0).sum()
                                for counts in zip(*parts, strict=True))
             found = interview_columns(path, config) or _columns_read_whole(path, config)
+            notes = code_notes(found, pd.DataFrame())
         else:
             frame, _, found = read_interviews(path, config)
-            status, repairs = placement_counts(place(frame, kelurahan, units, config))
-        rows.append(_table_row("interviews", path, status, repairs, found))
+            placed = place(frame, kelurahan, units, config)
+            status, repairs = placement_counts(placed)
+            notes = code_notes(found, placed)
+        rows.append(_table_row("interviews", path, status, repairs, found, notes))
     if inputs.prelist is not None:
         raw, frame = read_prelist(inputs.prelist, config)
+        found = headers.find_columns(raw, PRELIST, config.prelist)
         rows.append(_table_row("prelist", inputs.prelist, frame["status"].value_counts(),
                                name_counts(frame["repairs"]) if "repairs" in frame else None,
-                               headers.find_columns(raw, PRELIST, config.prelist)))
+                               found, code_notes(found, frame if units is None
+                                                 else sls.resolve_sls(frame, units), raw)))
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 
@@ -115,7 +123,8 @@ def _format(path) -> str:
     return str(path).rsplit(".", 1)[-1].lower() if "." in str(path) else ""
 
 
-def _table_row(name, path, status: pd.Series, repairs: pd.Series | None, found) -> dict:
+def _table_row(name, path, status: pd.Series, repairs: pd.Series | None, found,
+               notes: str = "") -> dict:
     """Return the summary row of a table from its rows per status and per repair."""
     read_ = int(status.sum())
     usable = int(status.get("counted", 0))
@@ -123,11 +132,11 @@ def _table_row(name, path, status: pd.Series, repairs: pd.Series | None, found) 
             "crs": "EPSG:4326" if {"lon", "lat"} & set(found) else "",
             "rows_read": read_, "rows_usable": usable, "rows_set_aside": read_ - usable,
             "set_aside": _counts(status.drop("counted", errors="ignore")),
-            "repairs": _counts(repairs), "columns": _columns(found)}
+            "repairs": _counts(repairs), "columns": _columns(found), "codes": notes}
 
 
 def _polygons_row(name, path, raw: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, code: str,
-                  found) -> dict:
+                  found, notes: str = "") -> dict:
     overlaps, holes = topology.overlaps_and_holes(polygons, code)
     figures = topology.summary(overlaps, holes)
     status = vector.polygon_status(polygons)
@@ -140,6 +149,6 @@ def _polygons_row(name, path, raw: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame,
             "rows_usable": len(raw) - len(aside), "rows_set_aside": len(aside),
             "set_aside": _counts(aside.value_counts()),
             "repairs": _counts(name_counts(kept)),
-            "columns": _columns(found),
+            "columns": _columns(found), "codes": notes,
             "overlap_pairs": figures["overlap_pairs"], "overlap_ha": figures["overlap_ha"],
             "holes": figures["gaps"], "hole_ha": figures["gap_ha"]}

@@ -191,12 +191,16 @@ def main():
               help="How much of Kota Tangerang to simulate: 3, 12 or all 104 kelurahan.")
 @click.option("--seed", type=int, default=2022, show_default=True,
               help="Seed of the sample; the same seed gives the same files.")
+@click.option("--shape", type=click.Choice(["canonical", "bps"]), default="canonical",
+              show_default=True,
+              help="bps: the RT polygons, prelist and interviews as BPS keeps them (SLS layer "
+                   "with kdprov..kdsls, idsls, nmsls; SIPW master export; idsubsls only).")
 @audience_option
 @lang_option
 @quiet_option
 @debug_option
 @scale_options
-def demo(out, size, seed, audience, lang, quiet, debug, workers, scheduler, no_html):
+def demo(out, size, seed, shape, audience, lang, quiet, debug, workers, scheduler, no_html):
     """Run cakupan on a simulated registration of Kota Tangerang.
 
     Builds a sample world on the real kelurahan boundaries (RT polygons, households, a
@@ -207,7 +211,7 @@ def demo(out, size, seed, audience, lang, quiet, debug, workers, scheduler, no_h
     import cakupan
 
     with _reported(quiet, out, debug, first="sample") as step:
-        paths = cakupan.write_world(cakupan.make_world(size, seed), out)
+        paths = cakupan.write_world(cakupan.make_world(size, seed), out, shape)
         result = cakupan.run(
             paths["boundaries"], paths["interviews"], out, units=paths["units"],
             prelist=paths["prelist"], population=paths["population"],
@@ -336,6 +340,8 @@ def format_summary(table) -> str:
         if row.crs:
             lines.append(f"{pad}CRS: {row.crs}")
         lines.append(f"{pad}columns: {row.columns or '(none recognised)'}")
+        if getattr(row, "codes", ""):
+            lines.append(f"{pad}codes: {row.codes}")
         if pd.notna(row.overlap_pairs):
             lines.append(f"{pad}overlaps: {int(row.overlap_pairs):,} neighbour pairs, "
                          f"{row.overlap_ha:.2f} ha; holes: {int(row.holes):,}, "

@@ -51,8 +51,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "sls_code": ("sls_code", "idsls", "id_sls", "kode_sls", "kdsls", "sls_id", "idsubsls"),
     "sls_name": ("sls_name", "nmsls", "nama_sls", "sls"),
-    "rw": ("rw", "kode_rw", "no_rw", "wadmrw", "rw_no", "kdrw"),
-    "rt": ("rt", "kode_rt", "no_rt", "rt_no", "kdrt"),
+    "rw": ("rw", "kode_rw", "no_rw", "wadmrw", "rw_no", "kdrw", "rw_dki", "nmrw"),
+    "rt": ("rt", "kode_rt", "no_rt", "rt_no", "kdrt", "rt_dki", "nmrt"),
     "interview_id": (
         "interview_id", "id", "_id", "_uuid", "instanceid", "meta_instanceid", "key", "_index",
         "submission_id", "id_wawancara", "no_urut_wawancara",
@@ -86,11 +86,19 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "household_size": (
         "household_size", "jumlah_art", "jml_art", "art", "hh_size", "anggota_rumah_tangga",
     ),
+    # households (ruta) first; ``muatan`` (an SLS's load as SIPW lists it) only without
+    # them; families (kk) and buildings (btt) never: see FAMILIES and DWELLINGS
     "expected_households": (
-        "expected_households", "jumlah_ruta", "jml_ruta", "ruta", "jumlah_kk", "jml_kk",
-        "households", "prelist", "muatan", "jumlah_keluarga", "expected",
+        "expected_households", "jumlah_ruta", "jml_ruta", "jml_ruta_prelist",
+        "jumlah_ruta_prelist", "ruta_prelist", "ruta", "jumlah_rumah_tangga", "jml_rt_tangga",
+        "households", "prelist", "expected", "muatan",
     ),
 }
+
+#: Prelist columns that count families (kartu keluarga) or buildings (bangunan tempat
+#: tinggal), never taken for households unless named: ``[prelist] expected_households``.
+FAMILIES = ("kk", "jumlah_kk", "jml_kk", "jumlah_keluarga", "jml_keluarga", "keluarga")
+DWELLINGS = ("btt", "bstt", "bsbtt", "jumlah_btt", "jml_btt")
 
 
 def simplify(name: str) -> str:

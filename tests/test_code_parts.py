@@ -101,8 +101,10 @@ def test_interviews_read_in_batches_assemble_the_codes(tmp_path):
     pd.DataFrame({"id": ["A1"], "lon": [106.605], "lat": [-6.195], "kdprov": [36],
                   "kdkab": [71], "kdkec": [11], "kddesa": [1], "kdsls": [203]}).to_parquet(path)
     frame = read_interviews(path, Config()).frame
+    # kdsls numbers the SLS in its desa, it is not RW 02 + RT 03: without an SLS layer or
+    # RW and RT columns, the SLS is a unit of its own (RW 000, RT its kdsls)
     assert frame[["kelurahan_code", "sls_code", "rw", "rt"]].values.tolist() == [
-        ["3671011001", "36710110010203", "002", "003"]]
+        ["3671011001", "36710110010203", "000", "0203"]]
 
 
 def test_a_kode_desa_alone_in_interviews_read_in_batches_is_an_error(tmp_path):
@@ -130,3 +132,82 @@ def test_boundaries_in_parts_give_kelurahan_and_kecamatan_codes():
     out = vector.boundaries(frame.assign(source_row=[1, 2]), {})
     assert out[["kelurahan_code", "kecamatan_code", "kelurahan_name"]].values.tolist() == [
         ["3671011001", "3671011", "Satu"], ["3671011002", "3671011", "Dua"]]
+
+
+#: Whole SLS codes a BPS layer or form may carry, and their names.
+WHOLE = {"idsls": ("36710110010203", ("idsls", "IDSLS", "id_sls", "grp-wilayah-idsls")),
+         "idsubsls": ("3671011001020301", ("idsubsls", "IDSUBSLS", "grp-wilayah-idsubsls"))}
+#: What an SLS may state of its RW and RT: columns (as Jakarta's ``rw_dki``) or its name.
+#: RW 7 and RT 4 share no digits with ``kdsls`` 0203, so a misread shows.
+STATED = {"rw": (("rw", "RW", "rw_dki"), "7"), "rt": (("rt", "RT", "no_rt"), "4"),
+          "nmsls": (("nmsls", "NMSLS", "nama_sls"), "RT 004 RW 007 DUSUN SINAM")}
+
+
+@st.composite
+def sls_files(draw):
+    """An SLS layer's attributes: some parts, whole codes and RW/RT sources, any names/order."""
+    present = draw(st.lists(st.sampled_from([*DIGITS, *WHOLE]), unique=True, min_size=1))
+    stated = draw(st.lists(st.sampled_from(list(STATED)), unique=True))
+    columns = {}
+    for part in present:
+        if part in WHOLE:
+            value, names = WHOLE[part]
+            columns[part] = (draw(st.sampled_from(names)), draw(st.sampled_from(TYPES[:1]))(
+                value))
+        else:
+            columns[part] = (draw(st.sampled_from(NAMES[part])), draw(st.sampled_from(TYPES))(
+                DIGITS[part]))
+    for name in stated:
+        columns[name] = (draw(st.sampled_from(STATED[name][0])), STATED[name][1])
+    order = draw(st.permutations(list(columns.values())))
+    return present, stated, {name: [value] for name, value in order}
+
+
+def test_sls_column_names_are_recognised():
+    """The names the generative test draws are all read as what they are."""
+    from cakupan.normalise.headers import find_columns
+
+    for names in (WHOLE["idsls"][1], STATED["nmsls"][0]):
+        found = find_columns(pd.DataFrame(columns=[names[-1]]), cakupan.columns.UNITS, {})
+        assert list(found.values()) == [names[-1]]
+
+
+@settings(max_examples=25, deadline=None)
+@given(sls_files())
+def test_an_sls_part_is_never_a_whole_code_nor_rw_and_rt(file):
+    _sls_or_one_line_error(*file)
+
+
+@pytest.mark.slow
+@settings(max_examples=400, deadline=None)
+@given(sls_files())
+def test_an_sls_part_is_never_a_whole_code_nor_rw_and_rt_many_files(file):
+    _sls_or_one_line_error(*file)
+
+
+def _sls_or_one_line_error(present, stated, columns):
+    """Check an SLS layer's unit: whole codes only, RW and RT as stated or the SLS's own."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    raw = gpd.GeoDataFrame(pd.DataFrame(columns).assign(source_row=[1]),
+                           geometry=[box(106.60, -6.20, 106.61, -6.19)], crs="EPSG:4326")
+    try:
+        row = vector.units(raw, {}, path="sls.gpkg").iloc[0]
+    except InputError as error:
+        message = str(error)
+        assert "\n" not in message and message.startswith("sls.gpkg")
+        assert "[units] " in message
+        return
+    kelurahan = "3671011001"
+    assert pd.isna(row["kelurahan_code"]) or row["kelurahan_code"] == kelurahan
+    assert pd.isna(row["sls_code"]) or row["sls_code"].startswith(kelurahan + "0203")
+    if {"kdprov", "kdkab", "kdkec", "kddesa"} <= set(present) or set(WHOLE) & set(present):
+        assert row["kelurahan_code"] == kelurahan
+    has_rt = "rt" in stated or "nmsls" in stated
+    if has_rt:
+        rw = "007" if "rw" in stated or "nmsls" in stated else "000"
+        assert (row["rw"], row["rt"]) == (rw, "004"), (row["rw"], row["rt"])
+    elif not pd.isna(row["sls_code"]):  # a unit of its own: never RW 002, RT 003
+        rw = "007" if "rw" in stated else "000"
+        assert (row["rw"], row["rt"]) == (rw, "0203"), (row["rw"], row["rt"])

@@ -101,7 +101,8 @@ def _expected(prelist, matched, rt_shapes, population, buildings, config, crs
     if prelist is not None:
         rows = prelist[prelist["status"].eq("counted")].copy()
         rows["kelurahan_code"] = rows["kelurahan_code"].replace(dict(matched.items()))
-        sources["prelist"] = rows.set_index(_KEY)["expected_households"]
+        # rows of several SLS or sub-SLS codes of one RT add up
+        sources["prelist"] = rows.groupby(_KEY, sort=False)["expected_households"].sum()
     if rt_shapes is not None and len(rt_shapes):
         index = pd.MultiIndex.from_frame(rt_shapes[_KEY])
         if population is not None:

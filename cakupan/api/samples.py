@@ -45,7 +45,8 @@ def make_world(size: str = "city", seed: int = 2022) -> sample_world.World:
     return sample_world.make_world(size, seed)
 
 
-def write_world(world: sample_world.World, folder: PathType) -> dict[str, Path]:
+def write_world(world: sample_world.World, folder: PathType, shape: str = "canonical"
+                ) -> dict[str, Path]:
     """Write a sample world's input files and ground truth under ``folder``.
 
     Parameters
@@ -55,6 +56,11 @@ def write_world(world: sample_world.World, folder: PathType) -> dict[str, Path]:
     folder : str or path-like
         Created if missing; ``input/`` gets what a BPS office would have, ``truth/`` what
         only the generator knows.
+    shape : {"canonical", "bps"}
+        ``"bps"``: the units, prelist and interviews are (also) written as BPS keeps them,
+        under ``input/bps/`` (an SLS layer with ``kdprov`` .. ``kdsls``, ``idsls`` and
+        ``nmsls``; a SIPW master export; interviews with ``idsubsls`` only), and their
+        paths are returned.
 
     Returns
     -------
@@ -77,4 +83,4 @@ def write_world(world: sample_world.World, folder: PathType) -> dict[str, Path]:
     True
     >>> tmp.cleanup()
     """
-    return sample_world.write_world(world, folder)
+    return sample_world.write_world(world, folder, shape)

@@ -9,6 +9,7 @@ for that file and passed to each batch. No module state, no disk.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from functools import partial
 
@@ -19,6 +20,7 @@ import pyarrow.compute as pc
 
 from cakupan import codes
 from cakupan._text import as_arrow, positions_in, text_series
+from cakupan.columns import simplify
 from cakupan.normalise.values import TEXT, column_text
 
 
@@ -60,27 +62,64 @@ class Parsed:
 
 
 def declared_rt(raw: pd.DataFrame, source: Mapping[str, str],
-                units: pd.DataFrame | None = None, parsed: Parsed | None = None
-                ) -> pd.DataFrame:
+                units: pd.DataFrame | None = None, parsed: Parsed | None = None,
+                names: pd.Series | None = None) -> pd.DataFrame:
     """Return ``sls_code``, ``kelurahan_code``, ``rw`` and ``rt`` as each row declares them.
 
-    An SLS code fills the kelurahan, RW and RT that the row does not give itself; given the
-    SLS polygons' table ``units``, the codes it lists take its kelurahan, RW and RT
-    (:func:`resolve_sls`). ``parsed``: what earlier batches of the file parsed.
+    Rules
+    -----
+    - cakupan's own ``sls_code`` column: the code's digits give the kelurahan, RW and RT
+      (:func:`cakupan.codes.split_sls`).
+    - A code from a column BPS names (``idsls``, ``idsubsls``, ``kdsls`` and the parts that
+      make them, :func:`is_bps`): the digits give the kelurahan only
+      (:func:`cakupan.codes.bps_sls`).
+    - The row's own kelurahan, RW and RT columns win over the code; then, for BPS codes, the
+      SLS name ``names`` (an SLS layer's ``nmsls``: ``RT 004 RW 012``,
+      :func:`cakupan.codes.rw_rt_in_name`); an SLS whose RT is still not known is a unit of
+      its own (:func:`cakupan.codes.own_unit`; ``names`` given: the table is a whole layer).
+    - Given the SLS polygons' table ``units``, the codes it lists take its kelurahan, RW and
+      RT (:func:`resolve_sls`). ``parsed``: what earlier batches of the file parsed.
     """
     given = [name for name in ("kelurahan_code", "rw", "rt") if name in source]
+    bps = is_bps(source)
     # with no code columns of its own, a row's are a function of its SLS code alone:
     # resolved once per distinct code
     resolve = None if units is None else partial(resolve_sls, units=units, parsed=parsed)
-    declared = each_distinct(sls_parts, column_text(raw, source, "sls_code"),
-                             then=None if given else resolve, parsed=parsed)
+    late = bool(given) or bps
+    declared = each_distinct(codes.bps_sls if bps else sls_parts,
+                             column_text(raw, source, "sls_code"),
+                             then=None if late else resolve, parsed=parsed)
     for name, clean in (("kelurahan_code", codes.clean_code), ("rw", codes.pad_number),
                         ("rt", codes.pad_number)):
         if name in given:
             cleaned = each_distinct(clean, column_text(raw, source, name), parsed=parsed)
             declared[name] = text_series(pc.coalesce(as_arrow(cleaned),
                                                      as_arrow(declared[name])), raw.index)
-    return resolve(declared) if given and resolve else declared
+    if bps:
+        if names is not None:
+            stated = codes.rw_rt_in_name(names)
+            for name in ("rw", "rt"):
+                declared[name] = declared[name].fillna(stated[name])
+        declared[["rw", "rt"]] = codes.own_unit(declared[["rw", "rt"]], declared["sls_code"],
+                                                whole=names is not None)
+    return resolve(declared) if late and resolve else declared
+
+
+def is_bps(source: Mapping[str, str]) -> bool:
+    """Return whether the SLS code comes from a column BPS names, or from BPS's parts.
+
+    Examples
+    --------
+    >>> is_bps({"sls_code": "grp-identitas-idsls"}), is_bps({"sls_code": "sls_code"})
+    (True, False)
+    >>> is_bps({"sls_code": "kdprov+kdkab+kdkec+kddesa+kdsls"})
+    True
+    """
+    column = source.get("sls_code")
+    if column is None:
+        return False
+    last = simplify(re.split(r"[-/]", str(column))[-1])
+    return "+" in str(column) or last in codes.BPS_SLS_COLUMNS
 
 
 def sls_parts(values: pd.Series) -> pd.DataFrame:
@@ -128,18 +167,31 @@ def each_distinct(function: Callable, values: pd.Series, then: Callable | None =
 
 
 def listed(units: pd.DataFrame) -> pd.DataFrame:
-    """Return the codes of the units with an SLS code, the first of each."""
-    found = units[["sls_code", "kelurahan_code", "rw", "rt"]].dropna(subset=["sls_code"])
-    return found.drop_duplicates("sls_code")
+    """Return the codes of the units with an SLS code, the first of each.
+
+    Every code of pieces merged into one unit counts (``sls_codes``); a 16-digit sub-SLS
+    code also lists its 14-digit SLS code, so that an ``idsls`` finds a layer of
+    ``idsubsls`` (its first sub-SLS).
+    """
+    columns = ["sls_code", "kelurahan_code", "rw", "rt"]
+    found = units[columns].dropna(subset=["sls_code"])
+    if "sls_codes" in units:
+        every = units[columns[1:]].assign(sls_code=units["sls_codes"].str.split(" "))
+        found = pd.concat([found, every.explode("sls_code")[columns].dropna(
+            subset=["sls_code"])], ignore_index=True)
+    code = found["sls_code"].astype("string")
+    whole = found.assign(sls_code=code.str.slice(0, 14))[code.str.len().eq(16).to_numpy()]
+    return pd.concat([found, whole], ignore_index=True).drop_duplicates("sls_code")
 
 
 def resolve_sls(frame: pd.DataFrame, units: pd.DataFrame, parsed: Parsed | None = None
                 ) -> pd.DataFrame:
     """Return ``frame`` with kelurahan, RW and RT taken from ``units`` for known SLS codes.
 
-    A BPS SLS code's last four digits need not be RW and RT; where the SLS polygons list the
-    code, their kelurahan, RW and RT win over the digits. ``parsed`` keeps the units' codes
-    for the next batch of a file.
+    A BPS SLS code's last four digits are not RW and RT; where the SLS polygons list the
+    code, their kelurahan, RW and RT win over the digits. A 16-digit sub-SLS code the units
+    do not list rolls up to its 14-digit SLS. ``parsed`` keeps the units' codes for the next
+    batch of a file.
     """
     if "sls_code" not in frame:
         return frame
@@ -147,6 +199,11 @@ def resolve_sls(frame: pd.DataFrame, units: pd.DataFrame, parsed: Parsed | None 
     if not len(known_codes):
         return frame
     where = positions_in(frame["sls_code"], known_codes["sls_code"])
+    if (where < 0).any():  # a sub-SLS code rolls up to its SLS
+        code = frame["sls_code"].astype("string")
+        rolled = positions_in(code.str.slice(0, 14).where(code.str.len().eq(16)),
+                              known_codes["sls_code"])
+        where = np.where(where < 0, rolled, where)
     known = where >= 0
     if not known.any():
         return frame

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from cakupan._text import text_series
-from cakupan.columns import INTERVIEWS
+from cakupan.columns import DWELLINGS, FAMILIES, INTERVIEWS, simplify
 from cakupan.errors import InputError
 from cakupan.normalise import parts
 from cakupan.normalise.headers import find_columns, require_column
@@ -135,14 +135,15 @@ def prelist(raw: pd.DataFrame, columns: Mapping[str, str], path=None) -> pd.Data
     """Return prelist rows: declared RT, ``expected_households``, ``status``.
 
     ``status`` is ``counted`` for a usable row, else ``no_code`` (no RT can be read),
-    ``invalid_count`` (not a whole number of zero or more) or ``duplicate`` (an RT already
-    listed above in a usable row; the first usable row wins).
+    ``invalid_count`` (not a whole number of zero or more) or ``duplicate`` (a code, or an
+    RT without a code, already listed above in a usable row; the first usable row wins).
+    Rows of distinct SLS or sub-SLS codes of one RT are all counted: their households add up.
+    The households column is found by the rule of :func:`_require_households`.
     """
     wanted = ("sls_code", "kelurahan_code", "rw", "rt", "expected_households")
     source = find_columns(raw, wanted, columns, path)
     raw = parts.with_codes(raw, source)
-    require_column(source, "expected_households", "column of expected households",
-                   "expected_households, jumlah_ruta, muatan, ...", "prelist", path)
+    _require_households(raw, source, path)
     out = pd.DataFrame({"source_row": raw["source_row"].to_numpy()}, index=raw.index)
     out = out.join(declared_rt(raw, source))
     count, _ = parse_number(column_text(raw, source, "expected_households"))
@@ -152,9 +153,34 @@ def prelist(raw: pd.DataFrame, columns: Mapping[str, str], path=None) -> pd.Data
     problem = column_text(raw, {PROBLEM: PROBLEM} if PROBLEM in raw else {}, PROBLEM)
     # the first usable row of an RT wins; an unusable one does not hide a later good one
     usable = ~no_code & ~invalid & problem.isna()
-    duplicate = usable & out[["kelurahan_code", "rw", "rt"]].where(usable).duplicated()
+    key = out[["kelurahan_code", "rw", "rt"]].assign(sls_code=out["sls_code"].fillna(""))
+    duplicate = usable & key.where(usable).duplicated()
     out["status"] = pd.Series(
         np.select([problem.notna().to_numpy(), no_code, invalid, duplicate],
                   [problem.fillna("").to_numpy(), "no_code", "invalid_count", "duplicate"],
                   "counted"), index=out.index, dtype="string")
     return out
+
+
+def _require_households(raw: pd.DataFrame, source: Mapping[str, str], path=None) -> None:
+    """Raise :class:`InputError` when no column counts households (ruta).
+
+    Rules
+    -----
+    - A column named in ``[prelist] expected_households`` counts, whatever it holds.
+    - Else the first of the households' names (:data:`cakupan.columns.ALIASES`:
+      ``jumlah_ruta``, "Jml Ruta Prelist", ``ruta``, ...), else SIPW's ``muatan``.
+    - Families (``kk``, "Jumlah KK") and buildings (``btt``, ``bstt``, ``bsbtt``) are never
+      taken for households: with only those, the error names them and the setting that
+      takes one explicitly.
+    """
+    if "expected_households" in source:
+        return
+    others = [c for c in raw.columns if simplify(c) in FAMILIES + DWELLINGS]
+    if others:
+        raise InputError(
+            f"no column of households (ruta); {', '.join(map(str, others))} count families or "
+            "buildings, not households: to use one, name it with [prelist] "
+            f'expected_households = "{others[0]}" in a config file', path=path)
+    require_column(source, "expected_households", "column of expected households",
+                   "expected_households, jumlah_ruta, ruta, muatan, ...", "prelist", path)

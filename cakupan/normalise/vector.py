@@ -78,8 +78,8 @@ def units(raw: gpd.GeoDataFrame, columns: Mapping[str, str], path=None) -> gpd.G
     source = find_columns(raw, ("sls_code", "kelurahan_code", "rw", "rt", "sls_name"),
                           columns, path)
     raw = parts.with_codes(raw, source)
-    declared = declared_rt(raw, source)
-    frame = declared.assign(sls_name=column_text(raw, source, "sls_name"))
+    names = column_text(raw, source, "sls_name")
+    frame = declared_rt(raw, source, names=names).assign(sls_name=names)
     polygons = _repair_polygons(
         gpd.GeoDataFrame(frame, geometry=raw.geometry.values, crs=raw.crs), path, "units")
     shapeless = shapely.is_empty(polygons.geometry.to_numpy())
@@ -154,12 +154,22 @@ def polygon_status(frame: gpd.GeoDataFrame) -> pd.Series:
 
 
 def _merge_pieces(frame: gpd.GeoDataFrame, keys: list[str]) -> gpd.GeoDataFrame:
-    """Merge features that share an identity into one MultiPolygon, noting the repair."""
+    """Merge features that share an identity into one MultiPolygon, noting the repair.
+
+    Pieces of one RT under several SLS codes (sub-SLS, or two SLS named alike) keep them
+    all, space-separated, in ``sls_codes``, so that each code finds the RT.
+    """
     split = frame.duplicated(keys, keep=False)
     if not split.any():
         return frame.reset_index(drop=True)
     whole = frame[~split]
     pieces = frame[split].dissolve(by=keys, as_index=False, sort=True, aggfunc="first")
+    if "sls_code" in frame:
+        codes_of = frame[split].dropna(subset=["sls_code"]).drop_duplicates([*keys, "sls_code"])
+        several = codes_of.groupby(keys)["sls_code"].agg(" ".join)
+        if (several.str.contains(" ")).any():
+            pieces = pieces.join(several.rename("sls_codes"), on=keys)
     pieces["repairs"] = _add_repair(pieces["repairs"], "merged_pieces")
-    merged = pd.concat([whole, pieces[frame.columns]], ignore_index=True)
+    columns = [*frame.columns, *(["sls_codes"] if "sls_codes" in pieces else [])]
+    merged = pd.concat([whole, pieces[columns]], ignore_index=True)
     return merged.sort_values(keys, kind="stable").reset_index(drop=True)

@@ -30,7 +30,7 @@ from scipy.spatial import cKDTree
 from cakupan._gdal import fixed_date
 from cakupan.crs import WGS84
 from cakupan.read.raster import PopulationRaster
-from cakupan.sample import fieldwork, layers
+from cakupan.sample import bps, fieldwork, layers
 from cakupan.sample.fieldwork import FAULTS
 from cakupan.sample.layers import METRIC
 
@@ -330,11 +330,13 @@ def _with_lonlat(households) -> pd.DataFrame:
     return households.assign(lon=lon, lat=lat)
 
 
-def write_world(world: World, folder) -> dict[str, Path]:
+def write_world(world: World, folder, shape: str = "canonical") -> dict[str, Path]:
     """Write the world's input files and ground truth under ``folder``; return their paths.
 
     ``input/`` holds what a BPS office would have (boundaries, RT polygons, prelist,
-    interviews); ``truth/`` what only the generator knows.
+    interviews); ``truth/`` what only the generator knows. With ``shape="bps"`` the paths of
+    the units, prelist and interviews are those of the same data in BPS's shapes, written to
+    ``input/bps/`` (:mod:`cakupan.sample.bps`).
     """
     folder = Path(folder)
     (folder / "input").mkdir(parents=True, exist_ok=True)
@@ -363,4 +365,8 @@ def write_world(world: World, folder) -> dict[str, Path]:
     world.truth_rt.to_csv(paths["truth_rt"], index=False)
     world.truth_interviews.to_csv(paths["truth_interviews"], index=False)
     world.households.to_parquet(paths["truth_households"], index=False)
+    if shape == "bps":
+        paths.update(bps.write_bps(world, folder))
+    elif shape != "canonical":
+        raise ValueError(f"shape must be 'canonical' or 'bps', not {shape!r}")
     return paths

@@ -311,7 +311,7 @@ CASES = [
                                                                                      "row-3"]),
     Case("odk-central-export", csv(ODK_ROW, header=ODK_HEADER),
          check=counted(1, interview_id="uuid:0a1b", gps_accuracy_m="4.9", enumerator_id="17",
-                       kelurahan_code="3671011001", rt="001",
+                       kelurahan_code="3671011001", rt="0101",
                        interviewed_at="2022-10-16 09:00:00")),
     Case("kobo-export", csv(KOBO_ROW, header=KOBO_HEADER),
          check=counted(1, interview_id="123456", gps_accuracy_m="4.5", enumerator_id="ppl017",
@@ -329,9 +329,20 @@ CASES = [
          == ["2022-10-16 09:00:00", "2022-11-01 10:15:00"]),
     Case("unknown-timestamp", csv(A1[:-16] + "kemarin sore", A2),
          check=statuses(("counted", "unreadable_time_dropped"), ("counted", ""))),
+    # BPS's idsls: desa + kdsls, which is not RW + RT; without an SLS layer the SLS is a
+    # unit of its own (RW 000, RT its kdsls)
     Case("sls-code-as-float",
          csv("A1,106.605,-6.195,36710110010203.0,h1", header="interview_id,lon,lat,idsls,nurt"),
+         check=counted(1, kelurahan_code="3671011001", rw="000", rt="0203")),
+    # cakupan's own sls_code column: kelurahan + RW + RT
+    Case("own-sls-code-as-float",
+         csv("A1,106.605,-6.195,36710110010203.0,h1",
+             header="interview_id,lon,lat,sls_code,nurt"),
          check=counted(1, kelurahan_code="3671011001", rw="002", rt="003")),
+    Case("own-sls-code-of-16-digits",
+         csv("A1,106.605,-6.195,3671011001012003,h1",
+             header="interview_id,lon,lat,sls_code,nurt"),
+         check=counted(1, kelurahan_code="3671011001", rw="012", rt="003")),
     Case("codes-as-floats-in-interviews",
          csv("A1,106.605,-6.195,3671011001.0,1.0,001.0,h1",
              header="interview_id,lon,lat,kode_desa,rw,rt,nurt"),
@@ -343,8 +354,8 @@ CASES = [
     Case("interview-code-parts-with-kdsls",
          csv("A1,106.605,-6.195,36,71,011,001,0203,h1",
              header="interview_id,lon,lat,kdprov,kdkab,kdkec,kddesa,kdsls,nurt"),
-         check=counted(1, sls_code="36710110010203", kelurahan_code="3671011001", rw="002",
-                       rt="003")),
+         check=counted(1, sls_code="36710110010203", kelurahan_code="3671011001", rw="000",
+                       rt="0203")),
     # --- prelist -----------------------------------------------------------------------------
     Case("prelist-bad-counts",
          lambda d: {"prelist": _write(d / "prelist.csv", "kode_desa,rw,rt,jumlah_ruta\n"

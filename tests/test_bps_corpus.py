@@ -173,3 +173,32 @@ def test_demo_in_bps_shapes_gives_the_canonical_counts(tmp_path):
     rt = canonical["level"].eq("rt")
     assert rt.sum() > 200 and canonical.loc[rt, "counted_households"].astype(int).sum() > 0
     pd.testing.assert_frame_equal(bps, canonical)
+
+
+def test_validate_names_the_code_rule_and_the_household_column(tmp_path):
+    import cakupan as api
+
+    table = api.validate(c.write_boundaries(tmp_path), units=b.sls_layer(tmp_path),
+                         interviews=b.interviews(tmp_path), prelist=b.sipw_csv(tmp_path))
+    rows = table.set_index("input")
+    assert "sls_code <- idsls" in rows.loc["units", "columns"]
+    assert "sls_code: BPS rule" in rows.loc["units", "codes"]
+    own = (b.SLS["rt"].str.len() == 4).sum()
+    assert f"unit of its own (no RT known, RT = kdsls) {own}" in rows.loc["units", "codes"]
+    assert "sls_code: BPS rule" in rows.loc["interviews", "codes"]
+    assert ("expected_households <- ruta: households (ruta); not counted as households: "
+            "kk (families), btt (buildings)") in rows.loc["prelist", "codes"]
+
+
+def test_validate_warns_of_a_code_column_holding_parts(tmp_path):
+    import cakupan as api
+
+    prelist = tmp_path / "prelist.csv"
+    prelist.write_text("kode,rw,rt,ruta\n001,1,1,5\n002,1,2,6\n3671011001,1,3,7\n")
+    table = api.validate(c.write_boundaries(tmp_path), prelist=prelist)
+    codes = table.set_index("input").loc["prelist", "codes"]
+    assert ("warning: kode has 2 values of 3 digits, which looks like part of a code "
+            "(kdkec or kddesa?), not a whole kelurahan_code") in codes
+    done = cakupan("validate", "--boundaries", c.write_boundaries(tmp_path),
+                   "--prelist", prelist)
+    assert "codes: " in done.stdout and "looks like part of a code" in done.stdout

@@ -333,8 +333,10 @@ def validate(boundaries: PathType, interviews: PathType | None = None, *,
     pandas.DataFrame
         One row per input given: ``input``, ``file``, ``format``, ``crs``, ``rows_read``,
         ``rows_usable``, ``rows_set_aside``, ``set_aside`` and ``repairs`` (``reason count;
-        ...``), ``columns`` (``canonical <- source; ...``) and, for polygons,
-        ``overlap_pairs``, ``overlap_ha``, ``holes`` and ``hole_ha`` (between neighbours).
+        ...``), ``columns`` (``canonical <- source; ...``), ``codes`` (the rule that read
+        the SLS codes, the prelist's household column, warnings on code columns holding
+        parts of codes) and, for polygons, ``overlap_pairs``, ``overlap_ha``, ``holes`` and
+        ``hole_ha`` (between neighbours).
 
     Raises
     ------

@@ -85,17 +85,20 @@ def declared_rt(raw: pd.DataFrame, source: Mapping[str, str],
     # with no code columns of its own, a row's are a function of its SLS code alone:
     # resolved once per distinct code
     resolve = None if units is None else partial(resolve_sls, units=units, parsed=parsed)
-    late = bool(given) or bps
+    # BPS codes alone (the usual interview file): the SLS of its own is a function of the
+    # code too, worked out once per distinct code
+    alone = bps and not given and names is None
+    late = bool(given) or (bps and not alone)
+    then = _own_then_resolved(resolve) if alone else None if late else resolve
     declared = each_distinct(codes.bps_sls if bps else sls_parts,
-                             column_text(raw, source, "sls_code"),
-                             then=None if late else resolve, parsed=parsed)
+                             column_text(raw, source, "sls_code"), then=then, parsed=parsed)
     for name, clean in (("kelurahan_code", codes.clean_code), ("rw", codes.pad_number),
                         ("rt", codes.pad_number)):
         if name in given:
             cleaned = each_distinct(clean, column_text(raw, source, name), parsed=parsed)
             declared[name] = text_series(pc.coalesce(as_arrow(cleaned),
                                                      as_arrow(declared[name])), raw.index)
-    if bps:
+    if bps and not alone:
         if names is not None:
             stated = codes.rw_rt_in_name(names)
             for name in ("rw", "rt"):
@@ -103,6 +106,15 @@ def declared_rt(raw: pd.DataFrame, source: Mapping[str, str],
         declared[["rw", "rt"]] = codes.own_unit(declared[["rw", "rt"]], declared["sls_code"],
                                                 whole=names is not None)
     return resolve(declared) if late and resolve else declared
+
+
+def _own_then_resolved(resolve: Callable | None) -> Callable:
+    """Return a function giving BPS codes' own units (:func:`cakupan.codes.own_unit`), resolved."""
+    def own(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        frame[["rw", "rt"]] = codes.own_unit(frame[["rw", "rt"]], frame["sls_code"])
+        return frame if resolve is None else resolve(frame)
+    return own
 
 
 def is_bps(source: Mapping[str, str]) -> bool:

@@ -107,7 +107,13 @@ def _check(case: Case, tmp_path: Path, config=None):
     boundaries = c.write_boundaries(tmp_path)
     files = {"boundaries": boundaries, **case.build(bps_dir)}
     keys, own = b.key_to_sls()
-    got = per_sls(_run(files, config or load_config(None)), keys if case.layer else own)
+    result = _run(files, config or load_config(None))
+    got = per_sls(result, keys if case.layer else own)
+    names = result.coverage.loc[result.coverage["level"].eq("rt"), "name"]
+    if not case.layer:  # no layer: every SLS is a unit of its own, named as such
+        assert names.str.fullmatch(r"SLS \d{4}").all(), names.tolist()
+    else:  # the layer's nmsls names every unit
+        assert sorted(names) == sorted(b.SLS["nmsls"]) or case.id.startswith("jakarta")
     canon = {"boundaries": boundaries, **b.canonical(canon_dir, case.count)}
     if not case.layer:
         canon.pop("units")

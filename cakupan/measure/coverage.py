@@ -164,7 +164,12 @@ def _level_rows(level, frame, settings) -> pd.DataFrame:
     if level == "rt":
         out["code"] = frame["kelurahan_code"] + frame["rw"] + frame["rt"]
         out["parent_code"] = frame["kelurahan_code"] + frame["rw"]
-        out["name"] = frame["sls_name"].fillna("RT " + frame["rt"] + " / RW " + frame["rw"])
+        rt, rw_name = frame["rt"].astype("string"), " / RW " + frame["rw"].astype("string")
+        # an SLS of its own (RT = its 4-digit kdsls, RW 000 when none is known) is no RT
+        own = rt.str.len().eq(4).fillna(False)
+        unnamed = ("RT " + rt + rw_name).mask(
+            own, "SLS " + rt + rw_name.mask(frame["rw"].eq("000").fillna(False), ""))
+        out["name"] = frame["sls_name"].fillna(unnamed)
     elif level == "rw":
         out["code"] = frame["kelurahan_code"] + frame["rw"]
         out["parent_code"] = frame["kelurahan_code"]

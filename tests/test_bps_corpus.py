@@ -208,3 +208,21 @@ def test_validate_warns_of_a_code_column_holding_parts(tmp_path):
     done = cakupan("validate", "--boundaries", c.write_boundaries(tmp_path),
                    "--prelist", prelist)
     assert "codes: " in done.stdout and "looks like part of a code" in done.stdout
+
+
+@pytest.mark.slow
+def test_bps_codes_against_a_prelist_of_rts_without_a_layer_is_one_line(tmp_path):
+    """idsls-only interviews and a prelist by RW and RT, no SLS layer: nothing would meet."""
+    canon = b.canonical(tmp_path)
+    done = cakupan("run", "--boundaries", c.write_boundaries(tmp_path),
+                   "--interviews", b.interviews(tmp_path, "idsls"), "--prelist",
+                   canon["prelist"], "--out", tmp_path / "out")
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "--units" in lines[0] and '[interviews] rw = "..."' in lines[0]
+    done = cakupan("run", "--boundaries", c.write_boundaries(tmp_path),
+                   "--interviews", b.interviews(tmp_path, "idsls"), "--units",
+                   b.sls_layer(tmp_path), "--prelist", canon["prelist"], "--out",
+                   tmp_path / "out")
+    assert done.returncode == 0, done.stderr

@@ -19,6 +19,7 @@ from cakupan._flow.stages import crosswalk
 from cakupan.config import Config
 from cakupan.crs import WGS84
 from cakupan.detect.tally import piece
+from cakupan.errors import InputError
 from cakupan.measure import blind_spots as spots_module
 from cakupan.measure import coverage, expected, territories, topology
 from cakupan.normalise import sls
@@ -45,12 +46,36 @@ def coverage_table(checked, kelurahan: gpd.GeoDataFrame,
     """
     if prelist is not None and units is not None:
         prelist = sls.resolve_sls(prelist, units)
+    if prelist is not None and units is None:
+        _same_kind_of_keys(getattr(checked, "by_rt", checked), prelist)
     rt_shapes, rt_source = _rt_shapes(checked, kelurahan, units)
     expected = _expected(prelist, crosswalk(checked, kelurahan), rt_shapes, population,
                          buildings, config, kelurahan.crs)
     rt_names = None if units is None else units[["kelurahan_code", "rw", "rt", "sls_name"]]
     table = coverage.measure(checked, expected, kelurahan, config.coverage, rt_names)
     return Measured(table, rt_shapes, rt_source)
+
+
+def _same_kind_of_keys(interviews: pd.DataFrame, prelist: pd.DataFrame) -> None:
+    """Raise when the interviews name only SLS of their own and the prelist only RTs, or back.
+
+    Without SLS polygons, a BPS code (``idsls``) gives no RW and RT: its SLS is a unit of
+    its own (RT = ``kdsls``, 4 digits). If one file is keyed so and the other by RW and RT,
+    no interview meets its expected count, and only the totals would agree.
+    """
+    def own(frame) -> pd.Series:
+        return frame["rt"].dropna().astype("string").str.len().eq(4)
+
+    by_code, listed = own(interviews), own(prelist[prelist["status"].eq("counted")])
+    if not (len(by_code) and len(listed)) or not (
+            (by_code.all() and not listed.any()) or (listed.all() and not by_code.any())):
+        return
+    which = ("the interviews name SLS by BPS code and the prelist lists RW and RT"
+             if by_code.all() else
+             "the prelist names SLS by BPS code and the interviews give RW and RT")
+    raise InputError(f"{which}, so none would meet: BPS codes (idsls, kdsls) carry no RW and "
+                     "RT; give the SLS polygons with --units, or name RW and RT columns with "
+                     '[interviews] rw = "..." and rt = "..." (or [prelist]) in a config file')
 
 
 def blind_spots(checked, table: pd.DataFrame, kelurahan: gpd.GeoDataFrame,

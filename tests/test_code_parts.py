@@ -204,10 +204,25 @@ def _sls_or_one_line_error(present, stated, columns):
     assert pd.isna(row["sls_code"]) or row["sls_code"].startswith(kelurahan + "0203")
     if {"kdprov", "kdkab", "kdkec", "kddesa"} <= set(present) or set(WHOLE) & set(present):
         assert row["kelurahan_code"] == kelurahan
-    has_rt = "rt" in stated or "nmsls" in stated
-    if has_rt:
+    _rw_rt_as_stated(row, stated)
+    # the same columns in an interview file: the SLS name is not read there
+    frame = pd.DataFrame(columns).assign(source_row=[2], lon=["106.605"], lat=["-6.195"])
+    try:
+        row = tables.interviews(frame, {}, path="wawancara.csv").iloc[0]
+    except InputError as error:
+        assert "\n" not in str(error) and "[interviews] " in str(error)
+        return
+    assert pd.isna(row["kelurahan_code"]) or row["kelurahan_code"] == kelurahan
+    assert pd.isna(row["sls_code"]) or row["sls_code"].startswith(kelurahan + "0203")
+    _rw_rt_as_stated(row, [name for name in stated if name != "nmsls"])
+
+
+def _rw_rt_as_stated(row, stated):
+    """Check RW and RT: as the columns or name state them, else the SLS's own (never 002/003)."""
+    if "rt" in stated or "nmsls" in stated:
         rw = "007" if "rw" in stated or "nmsls" in stated else "000"
         assert (row["rw"], row["rt"]) == (rw, "004"), (row["rw"], row["rt"])
     elif not pd.isna(row["sls_code"]):  # a unit of its own: never RW 002, RT 003
         rw = "007" if "rw" in stated else "000"
         assert (row["rw"], row["rt"]) == (rw, "0203"), (row["rw"], row["rt"])
+    assert (row["rw"], row["rt"]) != ("002", "003")

@@ -377,7 +377,7 @@ CASES = [
                               rt=["001", "001", "001", "002"])),
     Case("prelist-excel-title-rows",
          lambda d: {"prelist": c.excel(d, {"Prelist": [["Prelist Regsosek"], [],
-                                                       ["idsls", "muatan"],
+                                                       ["sls_code", "muatan"],
                                                        ["36710110010001", 12]]},
                                        name="prelist.xlsx")},
          check=prelist_status("counted")),

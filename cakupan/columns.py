@@ -93,6 +93,20 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Question labels of survey forms, as KoboToolbox's default export heads its columns with
+#: them (``Nomor RT``, ``ID Rumah Tangga``), compared as :data:`ALIASES` are, after them.
+LABELS: dict[str, tuple[str, ...]] = {
+    "rw": ("nomor_rw", "nomor_rukun_warga", "rukun_warga"),
+    "rt": ("nomor_rt", "nomor_rukun_tetangga", "rukun_tetangga"),
+    "household_id": ("id_rumah_tangga", "kode_rumah_tangga", "nomor_rumah_tangga",
+                     "nomor_urut_rumah_tangga", "no_urut_ruta", "id_ruta_regsosek"),
+    "household_size": ("jumlah_anggota_rumah_tangga", "jumlah_anggota_ruta",
+                       "banyaknya_anggota_rumah_tangga", "jumlah_anggota_keluarga"),
+    "enumerator_id": ("kode_petugas", "id_petugas", "kode_pencacah", "id_pencacah"),
+    "supervisor_id": ("kode_pengawas", "id_pengawas", "kode_pemeriksa"),
+    "interviewed_at": ("waktu_pencacahan", "tanggal_pencacahan"),
+}
+
 def simplify(name: str) -> str:
     """Return a header in the form aliases are compared in.
 

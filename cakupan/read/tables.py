@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,6 +20,8 @@ import shapely
 from cakupan._text import as_arrow, maybe_padded
 from cakupan.columns import ALIASES, simplify
 from cakupan.errors import InputError, InputFileError
+from cakupan.read import kobo, odk
+from cakupan.read.repeats import Repeat, join_repeats
 from cakupan.read.vector import read_vector
 
 _EXCEL = (".xlsx", ".xlsm", ".xls")
@@ -66,7 +69,9 @@ def read_table(path, sheet: str = "") -> pd.DataFrame:
     elif kind == "parquet":
         frame = _read_parquet(path)
     elif kind == "points":
-        frame = _read_points(path)
+        frame = _read_points(path, sheet)
+    elif kind == "export":
+        frame = _read_export(path, sheet)
     else:
         frame = _read_csv(path)
     if len(frame) == 0:
@@ -75,7 +80,9 @@ def read_table(path, sheet: str = "") -> pd.DataFrame:
 
 
 def table_kind(path: Path) -> str:
-    """Return how :func:`read_table` reads a file: ``excel``, ``parquet``, ``points`` or ``csv``.
+    """Return how :func:`read_table` reads a file: ``excel``, ``parquet``, ``points``, ...
+
+    ``export`` (a zip of CSV tables: :mod:`cakupan.read.odk`) or ``csv``.
 
     Raises
     ------
@@ -97,6 +104,8 @@ def table_kind(path: Path) -> str:
         return "excel"
     if head.startswith(_PARQUET):
         return "parquet"
+    if head.startswith(_ZIP) and suffix == ".zip" and odk.csv_members(path):
+        return "export"
     if suffix in _VECTOR:
         return "points"
     if suffix in _EXCEL + (".parquet", ".pq") and not _is_text(head):
@@ -277,7 +286,51 @@ def _unique(header: list[str]) -> list[str]:
     return names
 
 
+def _read_export(path: Path, table: str) -> pd.DataFrame:
+    """Read the submissions of an ODK Central export zip, with its repeat groups' row counts."""
+    tables = odk.layout(path, odk.csv_members(path), table)
+    with tempfile.TemporaryDirectory(prefix="cakupan-") as folder:
+        frame = _read_member(path, tables.main, Path(folder))
+        repeats = [Repeat(name, _read_member(path, member, Path(folder)), odk.PARENT_KEY)
+                   for name, member in tables.repeats.items()]
+    if repeats and odk.KEY in frame.columns:
+        frame = join_repeats(frame, odk.KEY, repeats).frame
+    return frame
+
+
+def _read_member(path: Path, member: str, folder: Path) -> pd.DataFrame:
+    """Read one CSV of a zip; an error names the zip and the member (``export.zip/form.csv``)."""
+    try:
+        frame = _read_csv(odk.extract(path, member, folder))
+        if len(frame) == 0:
+            raise InputError("has a header but no rows")
+        return frame
+    except InputError as error:
+        error.path = f"{path}/{member}"
+        raise
+
+
 def _read_excel(path: Path, sheet: str) -> pd.DataFrame:
+    frame = _read_sheet(path, sheet)
+    if kobo.INDEX not in frame.columns:
+        return frame
+    names = _sheets(path)
+    main = sheet or (names[0] if names else "")
+    sheets = {name: _read_sheet(path, name) for name in names
+              if name != main and kobo.is_repeat_sheet(_sheet_header(path, name))}
+    repeats = kobo.children(main, sheets)
+    return join_repeats(frame, kobo.INDEX, repeats).frame if repeats else frame
+
+
+def _sheet_header(path: Path, sheet: str) -> list[str]:
+    """Return the names on a sheet's first row (only that row is read)."""
+    try:
+        return [str(c) for c in pd.read_excel(path, sheet_name=sheet, nrows=0).columns]
+    except Exception:  # an unreadable extra sheet is no repeat group
+        return []
+
+
+def _read_sheet(path: Path, sheet: str) -> pd.DataFrame:
     try:
         raw = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=object)
     except ValueError as error:
@@ -331,7 +384,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     except Exception as error:  # pyarrow raises many kinds for a damaged file
         raise InputFileError(f"is not a readable Parquet file ({error})", path=path) from None
     if geo:
-        return _read_points(path)
+        return _read_points(path, "")
     try:
         frame = pd.read_parquet(path)
     except Exception as error:
@@ -343,8 +396,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _read_points(path: Path) -> pd.DataFrame:
-    layer = read_vector(path, crs="EPSG:4326", kind="interviews").to_crs("EPSG:4326")
+def _read_points(path: Path, sheet: str) -> pd.DataFrame:
+    layer = read_vector(path, sheet, crs="EPSG:4326", kind="interviews").to_crs("EPSG:4326")
     geometry = layer.geometry.to_numpy()
     frame = pd.DataFrame(layer.drop(columns="geometry"))
     is_point = shapely.get_type_id(geometry) == 0

@@ -38,7 +38,7 @@ from cakupan.scale.files import runner_for
 #: The columns of the summary table, in order.
 SUMMARY_COLUMNS = ("input", "file", "format", "crs", "rows_read", "rows_usable",
                    "rows_set_aside", "set_aside", "repairs", "columns", "overlap_pairs",
-                   "overlap_ha", "holes", "hole_ha")
+                   "overlap_ha", "holes", "hole_ha", "tables")
 
 
 def summarise(inputs: Inputs, config: Config = Config(), part_rows: int | None = None,
@@ -70,12 +70,14 @@ def summarise(inputs: Inputs, config: Config = Config(), part_rows: int | None =
         else:
             frame, _, found = read_interviews(path, config)
             status, repairs = placement_counts(place(frame, kelurahan, units, config))
-        rows.append(_table_row("interviews", path, status, repairs, found))
+        rows.append({**_table_row("interviews", path, status, repairs, found),
+                     "tables": _tables(read.describe_table(path, config.input.sheet))})
     if inputs.prelist is not None:
         raw, frame = read_prelist(inputs.prelist, config)
         rows.append(_table_row("prelist", inputs.prelist, frame["status"].value_counts(),
                                name_counts(frame["repairs"]) if "repairs" in frame else None,
                                headers.find_columns(raw, PRELIST, config.prelist)))
+        rows[-1]["tables"] = _tables(read.describe_table(inputs.prelist, config.input.sheet))
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 
@@ -105,6 +107,23 @@ def _counts(counts: pd.Series | None) -> str:
         return ""
     counts = counts[counts > 0].sort_index().sort_values(ascending=False, kind="stable")
     return "; ".join(f"{name} {int(count)}" for name, count in counts.items())
+
+
+def _tables(described: dict | None) -> str:
+    """Return the table of a survey export read and its repeat groups' rows, as text.
+
+    Examples
+    --------
+    >>> _tables({"table": "f/f.csv", "repeat_groups": {"anggota": {
+    ...     "rows": 9, "joined": 8, "without_submission": 1}}})
+    'f/f.csv; repeat groups: anggota 9 rows (8 joined, 1 without a submission)'
+    """
+    if not described:
+        return ""
+    groups = "; ".join(f"{name} {g['rows']:,} rows ({g['joined']:,} joined, "
+                       f"{g['without_submission']:,} without a submission)"
+                       for name, g in described["repeat_groups"].items())
+    return described["table"] + (f"; repeat groups: {groups}" if groups else "")
 
 
 def _columns(found: Mapping[str, str]) -> str:

@@ -85,8 +85,9 @@ def layout(path: Path, members: list[str], table: str = "") -> Layout:
     else:
         main = _main(path, [m for m in members if m not in repeats], repeats)
     form = PurePosixPath(main).stem
-    return Layout(main, {repeat_name(PurePosixPath(m).stem, form): m
-                         for m in repeats if m != main})
+    # a zip of several forms: the repeat tables named after this one are its own
+    own = [m for m in repeats if PurePosixPath(m).stem.startswith(form + "-")] or repeats
+    return Layout(main, {repeat_name(PurePosixPath(m).stem, form): m for m in own})
 
 
 def _main(path: Path, candidates: list[str], repeats: list[str]) -> str:
@@ -103,8 +104,8 @@ def _main(path: Path, candidates: list[str], repeats: list[str]) -> str:
     for found in (by_repeats, [m for m, stem in stems.items() if stem == zip_stem]):
         if len(found) == 1:
             return found[0]
-    raise InputError(f"holds {len(candidates)} tables ({_names(candidates)}); choose the "
-                     'submissions with [input] sheet = "..." in the config', path=path)
+    raise InputError(f"holds the submissions of {len(candidates)} forms ({_names(candidates)}); "
+                     'choose one with [input] sheet = "..." in the config', path=path)
 
 
 def _names(members: list[str]) -> str:

@@ -13,7 +13,6 @@ has no size column. Nothing here touches the disk.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -86,12 +85,14 @@ def is_roster_count(column) -> bool:
 
 
 def repeat_name(stem: str, form: str) -> str:
-    """Return a repeat group's name from its table's name: ``form-anggota~2`` gives ``anggota``.
+    """Return a repeat group's name from its table's name, without the form's.
+
+    ODK Central numbers groups that share a name (``~1``, ``~2``); the number is kept, so
+    each group keeps a name of its own.
 
     Examples
     --------
     >>> repeat_name("rumah_tangga-anggota~2", "rumah_tangga")
-    'anggota'
+    'anggota~2'
     """
-    name = stem[len(form) + 1:] if stem.startswith(form + "-") else stem
-    return re.sub(r"~\d+$", "", name)
+    return stem[len(form) + 1:] if stem.startswith(form + "-") else stem

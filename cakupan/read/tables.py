@@ -65,13 +65,13 @@ def read_table(path, sheet: str = "") -> pd.DataFrame:
     path = Path(path)
     kind = table_kind(path)
     if kind == "excel":
-        frame = _read_excel(path, sheet)
+        frame = _read_excel(path, sheet)[0]
     elif kind == "parquet":
         frame = _read_parquet(path)
     elif kind == "points":
         frame = _read_points(path, sheet)
     elif kind == "export":
-        frame = _read_export(path, sheet)
+        frame = _read_export(path, sheet)[0]
     else:
         frame = _read_csv(path)
     if len(frame) == 0:
@@ -286,43 +286,69 @@ def _unique(header: list[str]) -> list[str]:
     return names
 
 
-def _read_export(path: Path, table: str) -> pd.DataFrame:
+def describe_table(path, sheet: str = "") -> dict | None:
+    """Return which table of a survey export :func:`read_table` reads and what it joined.
+
+    ``{"table": ..., "repeat_groups": {name: {"rows": ..., "joined": ...,
+    "without_submission": ...}}}`` for ODK Central's zip and Kobo's workbook (every row of
+    every repeat group accounted for); None for any other file. Reads the file again.
+    """
+    path = Path(path)
+    try:
+        kind = table_kind(path)
+        if kind == "excel" and kobo.INDEX not in _sheet_header(path, sheet or 0):
+            return None
+    except InputError:
+        return None
+    if kind not in ("export", "excel"):
+        return None
+    return (_read_export if kind == "export" else _read_excel)(path, sheet)[1]
+
+
+def _read_export(path: Path, table: str) -> tuple[pd.DataFrame, dict]:
     """Read the submissions of an ODK Central export zip, with its repeat groups' row counts."""
     tables = odk.layout(path, odk.csv_members(path), table)
     with tempfile.TemporaryDirectory(prefix="cakupan-") as folder:
         frame = _read_member(path, tables.main, Path(folder))
         repeats = [Repeat(name, _read_member(path, member, Path(folder)), odk.PARENT_KEY)
                    for name, member in tables.repeats.items()]
-    if repeats and odk.KEY in frame.columns:
-        frame = join_repeats(frame, odk.KEY, repeats).frame
-    return frame
+    if odk.KEY not in frame.columns:  # no key, no link: the repeat groups are left out
+        repeats = []
+    return _joined(frame, odk.KEY, repeats, tables.main)
+
+
+def _joined(frame: pd.DataFrame, key: str, repeats: list[Repeat], table: str
+            ) -> tuple[pd.DataFrame, dict]:
+    """Return the submissions with their repeat groups' row counts, and what was joined."""
+    joined = join_repeats(frame, key, repeats)
+    groups = {r.name: {"rows": len(r.frame), "joined": joined.used[r.name],
+                       "without_submission": joined.orphans[r.name]}
+              for r in repeats if r.name in joined.used}
+    return joined.frame, {"table": table, "repeat_groups": groups}
 
 
 def _read_member(path: Path, member: str, folder: Path) -> pd.DataFrame:
     """Read one CSV of a zip; an error names the zip and the member (``export.zip/form.csv``)."""
     try:
-        frame = _read_csv(odk.extract(path, member, folder))
-        if len(frame) == 0:
-            raise InputError("has a header but no rows")
-        return frame
+        return _read_csv(odk.extract(path, member, folder))
     except InputError as error:
         error.path = f"{path}/{member}"
         raise
 
 
-def _read_excel(path: Path, sheet: str) -> pd.DataFrame:
+def _read_excel(path: Path, sheet: str) -> tuple[pd.DataFrame, dict | None]:
+    """Read a sheet; Kobo's submissions sheet with its repeat sheets' row counts."""
     frame = _read_sheet(path, sheet)
     if kobo.INDEX not in frame.columns:
-        return frame
+        return frame, None
     names = _sheets(path)
     main = sheet or (names[0] if names else "")
     sheets = {name: _read_sheet(path, name) for name in names
               if name != main and kobo.is_repeat_sheet(_sheet_header(path, name))}
-    repeats = kobo.children(main, sheets)
-    return join_repeats(frame, kobo.INDEX, repeats).frame if repeats else frame
+    return _joined(frame, kobo.INDEX, kobo.children(main, sheets), main)
 
 
-def _sheet_header(path: Path, sheet: str) -> list[str]:
+def _sheet_header(path: Path, sheet: str | int) -> list[str]:
     """Return the names on a sheet's first row (only that row is read)."""
     try:
         return [str(c) for c in pd.read_excel(path, sheet_name=sheet, nrows=0).columns]

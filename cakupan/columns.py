@@ -96,6 +96,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 #: Question labels of survey forms, as KoboToolbox's default export heads its columns with
 #: them (``Nomor RT``, ``ID Rumah Tangga``), compared as :data:`ALIASES` are, after them.
 LABELS: dict[str, tuple[str, ...]] = {
+    "kelurahan_code": ("kode_desa_kelurahan", "kode_kelurahan_desa"),
     "rw": ("nomor_rw", "nomor_rukun_warga", "rukun_warga"),
     "rt": ("nomor_rt", "nomor_rukun_tetangga", "rukun_tetangga"),
     "household_id": ("id_rumah_tangga", "kode_rumah_tangga", "nomor_rumah_tangga",

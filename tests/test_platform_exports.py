@@ -10,6 +10,7 @@ same coverage.
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 
@@ -112,6 +113,21 @@ def test_validate_names_the_columns_and_the_repeat_groups(sample, tmp_path):
     assert "table: Regsosek Rumah Tangga; repeat groups: anggota" in done.stdout
 
 
+def test_four_submissions_of_one_household_count_once(sample, tmp_path):
+    """Kobo's labels name the household (``ID Rumah Tangga``): revisits are duplicates."""
+    frame, inputs, _ = sample
+    counted = frame[frame["lat"].str.match(r"^-6\.\d+$")]
+    visits = pd.concat([counted.iloc[[0]]] * 4 + [counted.iloc[[1]]], ignore_index=True)
+    visits["interview_id"] = [f"K{i}" for i in range(5)]
+    path = platforms.kobo_xlsx(tmp_path, visits)
+    result = _run(inputs, path)
+    assert result.accounting["interviews"]["rows_read"] == 5
+    assert result.interviews["status"].tolist() == ["counted"] + ["duplicate"] * 3 + [
+        "counted"]
+    rt = result.coverage[result.coverage["level"].eq("rt")]
+    assert rt["counted_households"].sum() == 2
+
+
 def _named_setting(line: str) -> tuple[str, str]:
     table, key = re.search(r"\[(\w+)\] (\w+) = ", line).groups()
     return table, key
@@ -138,6 +154,11 @@ def test_zip_of_two_forms_names_a_setting_that_exists(sample, tmp_path):
     assert list(read.describe_table(path, "regsosek_ruta.csv")["repeat_groups"]) == [
         "anggota", "kunjungan"]
     assert cakupan(*args, "--config", config, "--no-html").returncode == 0
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    groups = manifest["inputs"]["interviews"]["tables"]["repeat_groups"]
+    assert groups["anggota"] == {"rows": int(frame["household_size"].astype(int).sum()),
+                                 "joined": int(frame["household_size"].astype(int).sum()),
+                                 "without_submission": 0}
 
 
 def test_point_layers_name_a_setting_that_exists(tmp_path):

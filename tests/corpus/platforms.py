@@ -161,12 +161,27 @@ def kobo_sheets(frame: pd.DataFrame, labels: bool = True) -> dict[str, pd.DataFr
 
 
 def kobo_xlsx(folder: Path, frame: pd.DataFrame, labels: bool = True) -> Path:
-    """Write Kobo's XLSX export (values as text, as Kobo stores them by default)."""
+    """Write Kobo's XLSX export.
+
+    With labels, values as text (Kobo's default); with group paths, numbers as numbers (its
+    option "store numbers as text" off): codes, counts and coordinates lose their leading
+    zeros and become numbers where they read as one.
+    """
     path = Path(folder) / ("kobo_labels.xlsx" if labels else "kobo_groups.xlsx")
     with pd.ExcelWriter(path) as book:
         for name, sheet in kobo_sheets(frame, labels).items():
+            if not labels:
+                sheet = sheet.apply(_as_numbers)
             sheet.to_excel(book, sheet_name=name, index=False)
     return path
+
+
+def _as_numbers(column: pd.Series) -> pd.Series:
+    """Return a column's numbers as numbers, other cells as they are (``_uuid``: text)."""
+    numbers = pd.to_numeric(column, errors="coerce")
+    if column.name in ("_uuid", "_submission__uuid") or numbers.isna().all():
+        return column
+    return column.astype(object).where(numbers.isna(), numbers)
 
 
 def kobo_csv(folder: Path, frame: pd.DataFrame) -> Path:

@@ -120,9 +120,12 @@ def _tables(described: dict | None) -> str:
     """
     if not described:
         return ""
-    groups = "; ".join(f"{name} {g['rows']:,} rows ({g['joined']:,} joined, "
-                       f"{g['without_submission']:,} without a submission)"
-                       for name, g in described["repeat_groups"].items())
+    groups = "; ".join(
+        f"{name} {g['rows']:,} rows (inside a repeat group, not joined)"
+        if g.get("inside_a_repeat_group") else
+        f"{name} {g['rows']:,} rows ({g['joined']:,} joined, "
+        f"{g['without_submission']:,} without a submission)"
+        for name, g in described["repeat_groups"].items())
     return described["table"] + (f"; repeat groups: {groups}" if groups else "")
 
 

@@ -202,6 +202,25 @@ def test_odk_layout_finds_the_submissions_by_the_form_name(tmp_path):
         "uuid:a"]
 
 
+def test_nested_and_orphan_repeat_rows_are_accounted(tmp_path):
+    main = "SubmissionDate,grp-gps-Latitude,grp-gps-Longitude,KEY\n1,-6.195,106.605,uuid:a\n"
+    members = ("nama,PARENT_KEY,KEY\nx,uuid:a,uuid:a/anggota[1]\ny,uuid:a,uuid:a/anggota[2]\n"
+               "z,uuid:gone,uuid:gone/anggota[1]\n")
+    schooling = "jenjang,PARENT_KEY,KEY\nSD,uuid:a/anggota[1],uuid:a/anggota[1]/sekolah[1]\n"
+    path = _zip(tmp_path / "f.zip", {"f.csv": main, "f-anggota.csv": members,
+                                     "f-sekolah.csv": schooling})
+    frame = read.read_table(path)
+    assert frame["anggota (rows per submission)"].tolist() == ["2"]
+    assert "sekolah (rows per submission)" not in frame
+    assert read.describe_table(path)["repeat_groups"] == {
+        "anggota": {"rows": 3, "joined": 2, "without_submission": 1},
+        "sekolah": {"rows": 1, "joined": 0, "without_submission": 0,
+                    "inside_a_repeat_group": 1}}
+    found = read_interviews(path, load_config(None))
+    assert found.columns["household_size"] == "anggota (rows per submission)"
+    assert found.frame["household_size"].tolist() == [2.0]
+
+
 def test_repeat_rows_never_add_interviews():
     main = pd.DataFrame({"source_row": [2, 3, 4], "KEY": ["a", "b", "c"]})
     visits = pd.DataFrame({"PARENT_KEY": ["a", "a", "a", "a", "c", "zz"]})

@@ -24,6 +24,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import pandas as pd
+
 from cakupan.errors import InputError, InputFileError
 from cakupan.read.repeats import repeat_name
 
@@ -124,6 +126,20 @@ def _header(path: Path, member: str) -> list[str]:
     except csv.Error:
         delimiter = ","
     return [c.strip() for c in next(csv.reader(io.StringIO(line), delimiter=delimiter), [])]
+
+
+def is_nested(parents: pd.Series) -> bool:
+    """Return True for a repeat group inside a repeat group: its parents are repeat rows.
+
+    A submission's ``KEY`` is its instance ID (``uuid:...``); a repeat row's ends in its
+    group and number (``uuid:.../anggota[2]``).
+
+    Examples
+    --------
+    >>> is_nested(pd.Series(["uuid:a/anggota[1]", "uuid:a/anggota[2]"]))
+    True
+    """
+    return bool(parents.astype("string").str.contains(r"\[\d+\]\s*$", regex=True).any())
 
 
 def extract(path: Path, member: str, folder: Path) -> Path:

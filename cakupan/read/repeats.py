@@ -27,7 +27,7 @@ ROSTER_WORDS = frozenset({"anggota", "art", "member", "members", "individu", "pe
                           "roster", "person", "persons", "jiwa"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Repeat:
     """One repeat group's table: its name, its rows, and the column naming each row's parent."""
 

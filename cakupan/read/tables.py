@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import shapely
 
 from cakupan._text import as_arrow, maybe_padded
-from cakupan.columns import ALIASES, simplify
+from cakupan.columns import ALIASES, LABELS, simplify
 from cakupan.errors import InputError, InputFileError
 from cakupan.read import kobo, odk
 from cakupan.read.repeats import Repeat, join_repeats
@@ -26,7 +26,8 @@ from cakupan.read.vector import read_vector
 
 _EXCEL = (".xlsx", ".xlsm", ".xls")
 _VECTOR = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml", ".kmz", ".fgb")
-_KNOWN_HEADERS = {alias for aliases in ALIASES.values() for alias in aliases}
+_KNOWN_HEADERS = {alias for names in (ALIASES, LABELS) for aliases in names.values()
+                  for alias in aliases}
 
 
 #: Column a reader adds when a row cannot be read as the header says (e.g. too many cells);
@@ -314,16 +315,24 @@ def _read_export(path: Path, table: str) -> tuple[pd.DataFrame, dict]:
                    for name, member in tables.repeats.items()]
     if odk.KEY not in frame.columns:  # no key, no link: the repeat groups are left out
         repeats = []
-    return _joined(frame, odk.KEY, repeats, tables.main)
+    nested = [r for r in repeats if odk.is_nested(r.frame[odk.PARENT_KEY])]
+    direct = [r for r in repeats if all(r is not n for n in nested)]
+    return _joined(frame, odk.KEY, direct, tables.main, nested)
 
 
-def _joined(frame: pd.DataFrame, key: str, repeats: list[Repeat], table: str
-            ) -> tuple[pd.DataFrame, dict]:
-    """Return the submissions with their repeat groups' row counts, and what was joined."""
+def _joined(frame: pd.DataFrame, key: str, repeats: list[Repeat], table: str,
+            nested: list[Repeat]) -> tuple[pd.DataFrame, dict]:
+    """Return the submissions with their repeat groups' row counts, and what was joined.
+
+    Groups inside a repeat group (``nested``) are accounted for, not joined.
+    """
     joined = join_repeats(frame, key, repeats)
     groups = {r.name: {"rows": len(r.frame), "joined": joined.used[r.name],
                        "without_submission": joined.orphans[r.name]}
               for r in repeats if r.name in joined.used}
+    for r in nested:
+        groups[r.name] = {"rows": len(r.frame), "joined": 0, "without_submission": 0,
+                          "inside_a_repeat_group": len(r.frame)}
     return joined.frame, {"table": table, "repeat_groups": groups}
 
 
@@ -345,7 +354,10 @@ def _read_excel(path: Path, sheet: str) -> tuple[pd.DataFrame, dict | None]:
     main = sheet or (names[0] if names else "")
     sheets = {name: _read_sheet(path, name) for name in names
               if name != main and kobo.is_repeat_sheet(_sheet_header(path, name))}
-    return _joined(frame, kobo.INDEX, kobo.children(main, sheets), main)
+    direct = kobo.children(main, sheets)
+    nested = [Repeat(name, sheet, kobo.PARENT_INDEX) for name, sheet in sheets.items()
+              if name not in {r.name for r in direct}]
+    return _joined(frame, kobo.INDEX, direct, main, nested)
 
 
 def _sheet_header(path: Path, sheet: str | int) -> list[str]:

@@ -10,18 +10,22 @@ same coverage.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import zipfile
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
 from shapely.geometry import Point
 
+import cakupan as cakupan_package
 from cakupan import read
 from cakupan._flow import Inputs, one_pass, read_files, read_interviews
 from cakupan._validate import summarise
+from cakupan.columns import BOUNDARIES, INTERVIEWS, PRELIST, UNITS
 from cakupan.config import DEFAULTS, load_config
 from cakupan.read import kobo, odk
 from cakupan.read.repeats import Repeat, is_roster_count, join_repeats
@@ -159,6 +163,20 @@ def test_zip_of_two_forms_names_a_setting_that_exists(sample, tmp_path):
     assert groups["anggota"] == {"rows": int(frame["household_size"].astype(int).sum()),
                                  "joined": int(frame["household_size"].astype(int).sum()),
                                  "without_submission": 0}
+
+
+def test_every_setting_an_error_names_exists():
+    """Settings named in messages (``[input] sheet = "..."``) are ones a config accepts."""
+    tables = {**DEFAULTS, "interviews": INTERVIEWS, "prelist": PRELIST, "units": UNITS,
+              "boundaries": BOUNDARIES}
+    named = set()
+    for path in Path(cakupan_package.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                named.update(re.findall(r"\[([a-z_]+)\] ([a-z_]+) = ", node.value))
+    assert ("input", "sheet") in named
+    for table, key in named:
+        assert key in tables[table], (table, key)
 
 
 def test_point_layers_name_a_setting_that_exists(tmp_path):

@@ -355,7 +355,7 @@ def _read_excel(path: Path, sheet: str) -> tuple[pd.DataFrame, dict | None]:
     sheets = {name: _read_sheet(path, name) for name in names
               if name != main and kobo.is_repeat_sheet(_sheet_header(path, name))}
     direct = kobo.children(main, sheets)
-    nested = [Repeat(name, sheet, kobo.PARENT_INDEX) for name, sheet in sheets.items()
+    nested = [Repeat(name, rows, kobo.PARENT_INDEX) for name, rows in sheets.items()
               if name not in {r.name for r in direct}]
     return _joined(frame, kobo.INDEX, direct, main, nested)
 
@@ -369,6 +369,7 @@ def _sheet_header(path: Path, sheet: str | int) -> list[str]:
 
 
 def _read_sheet(path: Path, sheet: str) -> pd.DataFrame:
+    """Read one sheet (empty: the first), its header row found below any title rows."""
     try:
         raw = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=object)
     except ValueError as error:

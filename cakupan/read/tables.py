@@ -346,35 +346,57 @@ def _read_member(path: Path, member: str, folder: Path) -> pd.DataFrame:
 
 
 def _read_excel(path: Path, sheet: str) -> tuple[pd.DataFrame, dict | None]:
-    """Read a sheet; Kobo's submissions sheet with its repeat sheets' row counts."""
-    frame = _read_sheet(path, sheet)
-    if kobo.INDEX not in frame.columns:
-        return frame, None
-    names = _sheets(path)
-    main = sheet or (names[0] if names else "")
-    sheets = {name: _read_sheet(path, name) for name in names
-              if name != main and kobo.is_repeat_sheet(_sheet_header(path, name))}
+    """Read a sheet; Kobo's submissions sheet with its repeat sheets' row counts.
+
+    The workbook is opened once for all its sheets (opening parses its shared strings); of
+    a repeat sheet only the columns linking its rows to their parents are kept.
+    """
+    try:
+        book = pd.ExcelFile(path)
+    except Exception as error:  # openpyxl and zipfile raise many kinds for a damaged file
+        raise InputFileError(f"is not a readable Excel file ({error})", path=path) from None
+    with book:
+        frame = _read_sheet(book, path, sheet)
+        if kobo.INDEX not in frame.columns:
+            return frame, None
+        names = [str(name) for name in book.sheet_names]
+        main = sheet or names[0]
+        sheets = {name: links for name in names
+                  if name != main and (links := _repeat_links(book, name)) is not None}
     direct = kobo.children(main, sheets)
     nested = [Repeat(name, rows, kobo.PARENT_INDEX) for name, rows in sheets.items()
               if name not in {r.name for r in direct}]
     return _joined(frame, kobo.INDEX, direct, main, nested)
 
 
+def _repeat_links(book: pd.ExcelFile, name: str) -> pd.DataFrame | None:
+    """Return the columns linking a Kobo repeat sheet's rows to their parents; None if none."""
+    try:
+        header = pd.read_excel(book, sheet_name=name, nrows=0).columns
+        if not kobo.is_repeat_sheet(header):
+            return None
+        wanted = [c for c in (kobo.PARENT_TABLE, kobo.PARENT_INDEX) if c in header]
+        links = pd.read_excel(book, sheet_name=name, usecols=wanted, dtype=object)
+    except Exception:  # an unreadable extra sheet is no repeat group
+        return None
+    return links.map(_excel_text).astype("string")
+
+
 def _sheet_header(path: Path, sheet: str | int) -> list[str]:
     """Return the names on a sheet's first row (only that row is read)."""
     try:
         return [str(c) for c in pd.read_excel(path, sheet_name=sheet, nrows=0).columns]
-    except Exception:  # an unreadable extra sheet is no repeat group
+    except Exception:  # no readable header: not a Kobo export
         return []
 
 
-def _read_sheet(path: Path, sheet: str) -> pd.DataFrame:
+def _read_sheet(book: pd.ExcelFile, path: Path, sheet: str) -> pd.DataFrame:
     """Read one sheet (empty: the first), its header row found below any title rows."""
     try:
-        raw = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=object)
+        raw = pd.read_excel(book, sheet_name=sheet or 0, header=None, dtype=object)
     except ValueError as error:
         raise InputError(f"cannot read sheet {sheet or 1!r} ({error}); sheets: "
-                         f"{', '.join(_sheets(path))}", path=path) from None
+                         f"{', '.join(map(str, book.sheet_names))}", path=path) from None
     except Exception as error:
         raise InputFileError(f"is not a readable Excel file ({error})", path=path) from None
     header_at = _find_header(raw)
@@ -386,14 +408,6 @@ def _read_sheet(path: Path, sheet: str) -> pd.DataFrame:
     frame = pd.DataFrame(body.to_numpy(), columns=header).map(_excel_text).astype("string")
     frame.insert(0, "source_row", body.index.to_numpy() + 1)
     return frame[~blank_rows(frame)].reset_index(drop=True)
-
-
-def _sheets(path: Path) -> list[str]:
-    try:
-        with pd.ExcelFile(path) as book:
-            return [str(name) for name in book.sheet_names]
-    except Exception:  # the sheet list is only a hint in an error message
-        return []
 
 
 def _find_header(raw: pd.DataFrame) -> int:

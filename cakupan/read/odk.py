@@ -9,25 +9,28 @@ last columns are ``PARENT_KEY`` and ``KEY``, the client audit log ``<formId> - a
 and the attachments under ``media/``. The same files zipped again from their folder have one
 more folder level; it is looked through.
 
-Takes the zip and returns the names of its tables (:func:`layout`): the submissions table is
+Takes the zip and returns the names of its tables (:func:`layout`), and the submissions read
+with their repeat groups' row counts (:func:`read_zip`): the submissions table is
 the CSV without ``PARENT_KEY`` (among several, the one the repeat tables are named after,
 or the one named like the zip, or the one ``[input] sheet`` names); the repeat tables are
-joined to it by :mod:`cakupan.read.repeats`. Reads only the zip's directory and each CSV's
-first line.
+joined to it by :mod:`cakupan.read.repeats`. Reads the zip only, through the CSV reader
+given (a table is written to a temporary folder to be read).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
 from cakupan.errors import InputError, InputFileError
-from cakupan.read.repeats import repeat_name
+from cakupan.read.repeats import Repeat, joined, repeat_name
 
 #: Files in a zip that make it a vector layer GDAL reads, not an export of tables.
 VECTOR_MEMBERS = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".fgb")
@@ -43,6 +46,36 @@ class Layout:
     main: str
     repeats: dict[str, str]
     """``{repeat group name: member}``."""
+
+
+def read_zip(path: Path, table: str, read_csv: Callable[[Path], pd.DataFrame]
+             ) -> tuple[pd.DataFrame, dict]:
+    """Return the submissions of an export zip with their repeat groups' row counts.
+
+    Each table is written to a temporary folder and read by ``read_csv`` (the reader of
+    :mod:`cakupan.read.tables`, so ``source_row`` is the line in the zip's CSV); the second
+    value says what was joined (:func:`cakupan.read.repeats.joined`). ``table``: the
+    submissions' file named in the config.
+    """
+    tables = layout(path, csv_members(path), table)
+    with tempfile.TemporaryDirectory(prefix="cakupan-") as folder:
+        frame = _read_member(path, tables.main, Path(folder), read_csv)
+        repeats = [Repeat(name, _read_member(path, member, Path(folder), read_csv), PARENT_KEY)
+                   for name, member in tables.repeats.items()]
+    if KEY not in frame.columns:  # no key, no link: the repeat groups are left out
+        repeats = []
+    nested = [r for r in repeats if is_nested(r.frame[PARENT_KEY])]
+    direct = [r for r in repeats if all(r is not n for n in nested)]
+    return joined(frame, KEY, direct, tables.main, nested)
+
+
+def _read_member(path: Path, member: str, folder: Path, read_csv) -> pd.DataFrame:
+    """Read one CSV of a zip; an error names the zip and the member (``export.zip/form.csv``)."""
+    try:
+        return read_csv(extract(path, member, folder))
+    except InputError as error:
+        error.path = f"{path}/{member}"
+        raise
 
 
 def csv_members(path: Path) -> list[str]:

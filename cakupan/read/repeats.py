@@ -8,7 +8,8 @@ the readers read them and returns the submissions with, per repeat group, one co
 where it has none). A repeat row is never an interview and never adds a row: four visits to a
 household stay one submission. The count of a household roster (``anggota``, ``art``,
 ``members``, see :func:`is_roster_count`) is the household size where the submissions table
-has no size column. Nothing here touches the disk.
+has no size column. :func:`joined` also says what was joined, every repeat row accounted for
+(the manifest and ``validate`` show it). Nothing here touches the disk.
 """
 
 from __future__ import annotations
@@ -96,3 +97,21 @@ def repeat_name(stem: str, form: str) -> str:
     'anggota~2'
     """
     return stem[len(form) + 1:] if stem.startswith(form + "-") else stem
+
+
+def joined(frame: pd.DataFrame, key: str, repeats: list[Repeat], table: str,
+           nested: list[Repeat]) -> tuple[pd.DataFrame, dict]:
+    """Return the submissions with their repeat groups' row counts, and what was joined.
+
+    The second value is ``{"table": table, "repeat_groups": {name: {"rows", "joined",
+    "without_submission"}}}``: every row of every group accounted for. Groups inside a repeat
+    group (``nested``) are accounted for (``inside_a_repeat_group``), not joined.
+    """
+    done = join_repeats(frame, key, repeats)
+    groups = {r.name: {"rows": len(r.frame), "joined": done.used[r.name],
+                       "without_submission": done.orphans[r.name]}
+              for r in repeats if r.name in done.used}
+    for r in nested:
+        groups[r.name] = {"rows": len(r.frame), "joined": 0, "without_submission": 0,
+                          "inside_a_repeat_group": len(r.frame)}
+    return done.frame, {"table": table, "repeat_groups": groups}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from cakupan._text import as_arrow, maybe_padded
 from cakupan.columns import ALIASES, LABELS, simplify
 from cakupan.errors import InputError, InputFileError
 from cakupan.read import kobo, odk
-from cakupan.read.repeats import Repeat, join_repeats
+from cakupan.read.repeats import Repeat, joined
 from cakupan.read.vector import read_vector
 
 _EXCEL = (".xlsx", ".xlsm", ".xls")
@@ -72,7 +71,7 @@ def read_table(path, sheet: str = "") -> pd.DataFrame:
     elif kind == "points":
         frame = _read_points(path, sheet)
     elif kind == "export":
-        frame = _read_export(path, sheet)[0]
+        frame = odk.read_zip(path, sheet, _read_csv)[0]
     else:
         frame = _read_csv(path)
     if len(frame) == 0:
@@ -303,46 +302,8 @@ def describe_table(path, sheet: str = "") -> dict | None:
         return None
     if kind not in ("export", "excel"):
         return None
-    return (_read_export if kind == "export" else _read_excel)(path, sheet)[1]
-
-
-def _read_export(path: Path, table: str) -> tuple[pd.DataFrame, dict]:
-    """Read the submissions of an ODK Central export zip, with its repeat groups' row counts."""
-    tables = odk.layout(path, odk.csv_members(path), table)
-    with tempfile.TemporaryDirectory(prefix="cakupan-") as folder:
-        frame = _read_member(path, tables.main, Path(folder))
-        repeats = [Repeat(name, _read_member(path, member, Path(folder)), odk.PARENT_KEY)
-                   for name, member in tables.repeats.items()]
-    if odk.KEY not in frame.columns:  # no key, no link: the repeat groups are left out
-        repeats = []
-    nested = [r for r in repeats if odk.is_nested(r.frame[odk.PARENT_KEY])]
-    direct = [r for r in repeats if all(r is not n for n in nested)]
-    return _joined(frame, odk.KEY, direct, tables.main, nested)
-
-
-def _joined(frame: pd.DataFrame, key: str, repeats: list[Repeat], table: str,
-            nested: list[Repeat]) -> tuple[pd.DataFrame, dict]:
-    """Return the submissions with their repeat groups' row counts, and what was joined.
-
-    Groups inside a repeat group (``nested``) are accounted for, not joined.
-    """
-    joined = join_repeats(frame, key, repeats)
-    groups = {r.name: {"rows": len(r.frame), "joined": joined.used[r.name],
-                       "without_submission": joined.orphans[r.name]}
-              for r in repeats if r.name in joined.used}
-    for r in nested:
-        groups[r.name] = {"rows": len(r.frame), "joined": 0, "without_submission": 0,
-                          "inside_a_repeat_group": len(r.frame)}
-    return joined.frame, {"table": table, "repeat_groups": groups}
-
-
-def _read_member(path: Path, member: str, folder: Path) -> pd.DataFrame:
-    """Read one CSV of a zip; an error names the zip and the member (``export.zip/form.csv``)."""
-    try:
-        return _read_csv(odk.extract(path, member, folder))
-    except InputError as error:
-        error.path = f"{path}/{member}"
-        raise
+    return (odk.read_zip(path, sheet, _read_csv) if kind == "export"
+            else _read_excel(path, sheet))[1]
 
 
 def _read_excel(path: Path, sheet: str) -> tuple[pd.DataFrame, dict | None]:
@@ -366,7 +327,7 @@ def _read_excel(path: Path, sheet: str) -> tuple[pd.DataFrame, dict | None]:
     direct = kobo.children(main, sheets)
     nested = [Repeat(name, rows, kobo.PARENT_INDEX) for name, rows in sheets.items()
               if name not in {r.name for r in direct}]
-    return _joined(frame, kobo.INDEX, direct, main, nested)
+    return joined(frame, kobo.INDEX, direct, main, nested)
 
 
 def _repeat_links(book: pd.ExcelFile, name: str) -> pd.DataFrame | None:

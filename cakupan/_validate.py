@@ -71,13 +71,15 @@ def summarise(inputs: Inputs, config: Config = Config(), part_rows: int | None =
             frame, _, found = read_interviews(path, config)
             status, repairs = placement_counts(place(frame, kelurahan, units, config))
         rows.append({**_table_row("interviews", path, status, repairs, found),
-                     "tables": _tables(read.describe_table(path, config.input.sheet))})
+                     "tables": _tables(read.describe_table(
+                         path, config.input.sheet, config.input.interviews_layer))})
     if inputs.prelist is not None:
         raw, frame = read_prelist(inputs.prelist, config)
         rows.append(_table_row("prelist", inputs.prelist, frame["status"].value_counts(),
                                name_counts(frame["repairs"]) if "repairs" in frame else None,
                                headers.find_columns(raw, PRELIST, config.prelist)))
-        rows[-1]["tables"] = _tables(read.describe_table(inputs.prelist, config.input.sheet))
+        rows[-1]["tables"] = _tables(read.describe_table(
+            inputs.prelist, config.input.sheet, config.input.prelist_layer))
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 

@@ -343,10 +343,10 @@ CASES = [
          check=counted(1, interview_id="uuid:0a1b", household_size="2.0", rt="001")),
     Case("odk-central-zip-of-two-forms", lambda d: {"interviews": _odk_zip(d, forms=2)},
          error=("unduhan.zip", "holds the submissions of 2 forms (rumah_tangga.csv, usaha.csv)",
-                '[input] sheet = "..."')),
+                '[input] interviews_layer = "..."')),
     Case("odk-central-zip-form-from-config",
          lambda d: {"interviews": _odk_zip(d, forms=2),
-                    "config": config('[input]\nsheet = "rumah_tangga.csv"\n')(d)},
+                    "config": config('[input]\ninterviews_layer = "rumah_tangga.csv"\n')(d)},
          check=counted(1, interview_id="uuid:0a1b", household_size="2.0")),
     Case("kobo-xlsx-labels-and-repeat-sheets",
          lambda d: {"interviews": c.excel(d, {

@@ -155,7 +155,7 @@ def test_zip_of_two_forms_names_a_setting_that_exists(sample, tmp_path):
     config = tmp_path / "cakupan.toml"
     config.write_text(f'[{table}]\n{key} = "regsosek_ruta.csv"\n')
     _same_coverage(_run(inputs, path, config), expected)
-    assert list(read.describe_table(path, "regsosek_ruta.csv")["repeat_groups"]) == [
+    assert list(read.describe_table(path, layer="regsosek_ruta.csv")["repeat_groups"]) == [
         "anggota", "kunjungan"]
     assert cakupan(*args, "--config", config, "--no-html").returncode == 0
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
@@ -166,7 +166,11 @@ def test_zip_of_two_forms_names_a_setting_that_exists(sample, tmp_path):
 
 
 def test_every_setting_an_error_names_exists():
-    """Settings named in messages (``[input] sheet = "..."``) are ones a config accepts."""
+    """Settings named in messages (``[interviews] lon = "..."``) are ones a config accepts.
+
+    Names made up in the message (``[input] {kind}_layer``) are checked by the tests that
+    raise them.
+    """
     tables = {**DEFAULTS, "interviews": INTERVIEWS, "prelist": PRELIST, "units": UNITS,
               "boundaries": BOUNDARIES}
     named = set()
@@ -174,22 +178,24 @@ def test_every_setting_an_error_names_exists():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 named.update(re.findall(r"\[([a-z_]+)\] ([a-z_]+) = ", node.value))
-    assert ("input", "sheet") in named
+    assert ("interviews", "lon") in named
     for table, key in named:
         assert key in tables[table], (table, key)
 
 
 def test_point_layers_name_a_setting_that_exists(tmp_path):
-    """A GeoPackage of interview points with two layers asks for ``[input] sheet``."""
+    """A GeoPackage of interview points with two layers asks for ``interviews_layer``."""
     path = tmp_path / "titik.gpkg"
     for layer, x in (("wawancara", 106.605), ("lama", 106.615)):
         gpd.GeoDataFrame({"interview_id": ["A1"]}, geometry=[Point(x, -6.195)],
                          crs="EPSG:4326").to_file(path, layer=layer)
-    with pytest.raises(Exception, match=r"\[input\] sheet = ") as caught:
+    with pytest.raises(Exception, match=r"\[input\] interviews_layer = ") as caught:
         read.read_table(path)
     table, key = _named_setting(str(caught.value))
     assert key in DEFAULTS[table]
-    assert read.read_table(path, "lama")["lon"].tolist() == ["106.615"]
+    assert read.read_table(path, layer="lama")["lon"].tolist() == ["106.615"]
+    with pytest.raises(Exception, match=r"\[input\] prelist_layer = "):
+        read.read_table(path, kind="prelist")
 
 
 def _zip(path, files: dict[str, str]):

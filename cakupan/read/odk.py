@@ -12,7 +12,7 @@ more folder level; it is looked through.
 Takes the zip and returns the names of its tables (:func:`layout`), and the submissions read
 with their repeat groups' row counts (:func:`read_zip`): the submissions table is
 the CSV without ``PARENT_KEY`` (among several, the one the repeat tables are named after,
-or the one named like the zip, or the one ``[input] sheet`` names); the repeat tables are
+or the one named like the zip, or the one ``[input] interviews_layer`` names); the repeat tables are
 joined to it by :mod:`cakupan.read.repeats`. Reads the zip only, through the CSV reader
 given (a table is written to a temporary folder to be read).
 """
@@ -48,16 +48,16 @@ class Layout:
     """``{repeat group name: member}``."""
 
 
-def read_zip(path: Path, table: str, read_csv: Callable[[Path], pd.DataFrame]
-             ) -> tuple[pd.DataFrame, dict]:
+def read_zip(path: Path, table: str, read_csv: Callable[[Path], pd.DataFrame],
+             kind: str = "interviews") -> tuple[pd.DataFrame, dict]:
     """Return the submissions of an export zip with their repeat groups' row counts.
 
     Each table is written to a temporary folder and read by ``read_csv`` (the reader of
     :mod:`cakupan.read.tables`, so ``source_row`` is the line in the zip's CSV); the second
     value says what was joined (:func:`cakupan.read.repeats.joined`). ``table``: the
-    submissions' file named in the config.
+    submissions' file named in the config (``[input] <kind>_layer``).
     """
-    tables = layout(path, csv_members(path), table)
+    tables = layout(path, csv_members(path), table, kind)
     with tempfile.TemporaryDirectory(prefix="cakupan-") as folder:
         frame = _read_member(path, tables.main, Path(folder), read_csv)
         repeats = [Repeat(name, _read_member(path, member, Path(folder), read_csv), PARENT_KEY)
@@ -97,7 +97,8 @@ def csv_members(path: Path) -> list[str]:
             and not n.lower().endswith(" - audit.csv")]
 
 
-def layout(path: Path, members: list[str], table: str = "") -> Layout:
+def layout(path: Path, members: list[str], table: str = "", kind: str = "interviews"
+           ) -> Layout:
     """Return which member holds the submissions and which hold repeat groups.
 
     Parameters
@@ -107,8 +108,9 @@ def layout(path: Path, members: list[str], table: str = "") -> Layout:
     members : list of str
         Its CSV tables (:func:`csv_members`).
     table : str
-        The submissions' file named in the config (``[input] sheet``), with or without
-        ``.csv``; empty: found as the module says.
+        The submissions' file named in the config (``[input] interviews_layer`` or
+        ``prelist_layer``, as ``kind`` says), with or without ``.csv``; empty: found as the
+        module says.
     """
     headers = {member: _header(path, member) for member in members}
     repeats = [m for m in members if PARENT_KEY in headers[m]]
@@ -118,14 +120,14 @@ def layout(path: Path, members: list[str], table: str = "") -> Layout:
             raise InputError(f"has no table {table!r}; tables: {_names(members)}", path=path)
         main = named[0]
     else:
-        main = _main(path, [m for m in members if m not in repeats], repeats)
+        main = _main(path, [m for m in members if m not in repeats], repeats, kind)
     form = PurePosixPath(main).stem
     # a zip of several forms: the repeat tables named after this one are its own
     own = [m for m in repeats if PurePosixPath(m).stem.startswith(form + "-")] or repeats
     return Layout(main, {repeat_name(PurePosixPath(m).stem, form): m for m in own})
 
 
-def _main(path: Path, candidates: list[str], repeats: list[str]) -> str:
+def _main(path: Path, candidates: list[str], repeats: list[str], kind: str) -> str:
     """Return the submissions' member among the CSVs without ``PARENT_KEY``."""
     if len(candidates) == 1:
         return candidates[0]
@@ -140,7 +142,7 @@ def _main(path: Path, candidates: list[str], repeats: list[str]) -> str:
         if len(found) == 1:
             return found[0]
     raise InputError(f"holds the submissions of {len(candidates)} forms ({_names(candidates)}); "
-                     'choose one with [input] sheet = "..." in the config', path=path)
+                     f'choose one with [input] {kind}_layer = "..." in the config', path=path)
 
 
 def _names(members: list[str]) -> str:

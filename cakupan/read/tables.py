@@ -38,7 +38,8 @@ _UTF16 = (b"\xff\xfe", b"\xfe\xff")
 _ZIP, _PARQUET, _OLE = b"PK\x03\x04", b"PAR1", b"\xd0\xcf\x11\xe0"
 
 
-def read_table(path, sheet: str = "") -> pd.DataFrame:
+def read_table(path, sheet: str = "", layer: str = "", kind: str = "interviews"
+               ) -> pd.DataFrame:
     """Read a table of interviews or prelist rows, every value as text.
 
     Parameters
@@ -48,9 +49,18 @@ def read_table(path, sheet: str = "") -> pd.DataFrame:
         file that is not UTF-8 is read as Windows-1252), Excel (the header row
         is found below any title rows), Parquet, or a point layer GDAL reads (GeoJSON,
         GeoPackage, ...), whose points become ``lon`` and ``lat`` columns. The content
-        decides, not the name: a CSV saved as ``.xlsx`` is read as CSV.
+        decides, not the name: a CSV saved as ``.xlsx`` is read as CSV. A zip of CSV tables
+        is read as ODK Central's export (:mod:`cakupan.read.odk`): its submissions table,
+        with a row count per repeat group (:mod:`cakupan.read.repeats`); a workbook whose
+        first sheet has Kobo's ``_index`` gets the counts of its repeat sheets
+        (:mod:`cakupan.read.kobo`).
     sheet : str
         Excel sheet; empty: the first.
+    layer : str
+        Layer of a point file, or the CSV table of a zip; empty: the only layer, the zip's
+        submissions table.
+    kind : str
+        ``interviews`` or ``prelist``: the input, to name its ``[input]`` settings in errors.
 
     Returns
     -------
@@ -63,15 +73,15 @@ def read_table(path, sheet: str = "") -> pd.DataFrame:
         (``extra_cells``); its values are not used.
     """
     path = Path(path)
-    kind = table_kind(path)
-    if kind == "excel":
+    shape = table_kind(path)
+    if shape == "excel":
         frame = _read_excel(path, sheet)[0]
-    elif kind == "parquet":
+    elif shape == "parquet":
         frame = _read_parquet(path)
-    elif kind == "points":
-        frame = _read_points(path, sheet)
-    elif kind == "export":
-        frame = odk.read_zip(path, sheet, _read_csv)[0]
+    elif shape == "points":
+        frame = _read_points(path, layer, kind)
+    elif shape == "export":
+        frame = odk.read_zip(path, layer, _read_csv, kind)[0]
     else:
         frame = _read_csv(path)
     if len(frame) == 0:
@@ -286,7 +296,7 @@ def _unique(header: list[str]) -> list[str]:
     return names
 
 
-def describe_table(path, sheet: str = "") -> dict | None:
+def describe_table(path, sheet: str = "", layer: str = "") -> dict | None:
     """Return which table of a survey export :func:`read_table` reads and what it joined.
 
     ``{"table": ..., "repeat_groups": {name: {"rows": ..., "joined": ...,
@@ -302,7 +312,7 @@ def describe_table(path, sheet: str = "") -> dict | None:
         return None
     if kind not in ("export", "excel"):
         return None
-    return (odk.read_zip(path, sheet, _read_csv) if kind == "export"
+    return (odk.read_zip(path, layer, _read_csv) if kind == "export"
             else _read_excel(path, sheet))[1]
 
 
@@ -398,7 +408,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     except Exception as error:  # pyarrow raises many kinds for a damaged file
         raise InputFileError(f"is not a readable Parquet file ({error})", path=path) from None
     if geo:
-        return _read_points(path, "")
+        return _read_points(path, "", "interviews")
     try:
         frame = pd.read_parquet(path)
     except Exception as error:
@@ -410,8 +420,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _read_points(path: Path, sheet: str) -> pd.DataFrame:
-    layer = read_vector(path, sheet, crs="EPSG:4326", kind="interviews").to_crs("EPSG:4326")
+def _read_points(path: Path, name: str, kind: str) -> pd.DataFrame:
+    layer = read_vector(path, name, crs="EPSG:4326", kind=kind).to_crs("EPSG:4326")
     geometry = layer.geometry.to_numpy()
     frame = pd.DataFrame(layer.drop(columns="geometry"))
     is_point = shapely.get_type_id(geometry) == 0

@@ -60,8 +60,8 @@ def read_vector(path, layer: str = "", crs: str = "", kind: str = "boundaries"
         The layer's CRS, over the file's own (which may be missing or wrong); empty: the
         file's, and a file without one is an error.
     kind : str
-        ``boundaries``, ``units`` or ``interviews``: the input, to name its ``[input]``
-        settings in errors (a table's layer is chosen with ``sheet``).
+        ``boundaries``, ``units``, ``interviews`` or ``prelist``: the input, to name its
+        ``[input]`` settings in errors.
 
     Returns
     -------
@@ -126,7 +126,7 @@ def _read_gdal(path: Path, layer: str, kind: str) -> gpd.GeoDataFrame:
         if len(with_geometry) > 1 and path.suffix.lower() not in (".kml", ".kmz"):
             raise InputError(
                 f"has {len(with_geometry)} layers ({', '.join(with_geometry)}); "
-                f'choose one with [input] {_layer_setting(kind)} = "..." in the config',
+                f'choose one with [input] {kind}_layer = "..." in the config',
                 path=path,
             )
         layer = with_geometry[0] if with_geometry else None
@@ -136,17 +136,6 @@ def _read_gdal(path: Path, layer: str, kind: str) -> gpd.GeoDataFrame:
             return pyogrio.read_dataframe(source, layer=layer)
     except Exception as error:
         raise InputFileError(f"cannot be read ({_first_line(error)})", path=path) from None
-
-
-def _layer_setting(kind: str) -> str:
-    """Return the ``[input]`` setting that chooses the layer of an input.
-
-    Examples
-    --------
-    >>> _layer_setting("units"), _layer_setting("interviews")
-    ('units_layer', 'sheet')
-    """
-    return f"{kind}_layer" if kind in ("boundaries", "units") else "sheet"
 
 
 def _first_line(error: Exception) -> str:

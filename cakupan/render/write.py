@@ -295,7 +295,8 @@ def manifest(result, inputs, config, audience, lang, paths) -> dict:
             given[name] = {"path": str(path), "bytes": path.stat().st_size,
                            "sha256": sha256(path)}
             # a survey export: the table read and every row of its repeat groups accounted
-            described = (describe_table(path, config.input.sheet)
+            described = (describe_table(path, config.input.sheet,
+                                        getattr(config.input, f"{name}_layer"))
                          if name in ("interviews", "prelist") else None)
             if described:
                 given[name]["tables"] = described

@@ -45,9 +45,9 @@ def both_ways(tmp_path, monkeypatch):
     boundaries = c.write_boundaries(tmp_path)
     whole_reads = []
 
-    def read_whole(path, sheet=""):
+    def read_whole(path, *args, **kwargs):
         whole_reads.append(Path(path))
-        return read_table(path, sheet)
+        return read_table(path, *args, **kwargs)
 
     monkeypatch.setattr(read, "read_table", read_whole)
 

@@ -34,7 +34,7 @@ from tests.test_corpus import CASES, _inputs
 
 def whole(path, config=Config()):
     """The whole-file path: read_table, then normalise (the interviews and personal columns)."""
-    raw = read_table(path, config.input.sheet)
+    raw = read_table(path, config.input.sheet, config.input.interviews_layer)
     return (tables.interviews(raw, config.interviews, path, config.checks.timezone),
             headers.personal_columns(raw))
 

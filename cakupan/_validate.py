@@ -39,7 +39,7 @@ from cakupan.scale.files import runner_for
 #: The columns of the summary table, in order.
 SUMMARY_COLUMNS = ("input", "file", "format", "crs", "rows_read", "rows_usable",
                    "rows_set_aside", "set_aside", "repairs", "columns", "codes", "overlap_pairs",
-                   "overlap_ha", "holes", "hole_ha")
+                   "overlap_ha", "holes", "hole_ha", "tables")
 
 
 def summarise(inputs: Inputs, config: Config = Config(), part_rows: int | None = None,
@@ -76,7 +76,9 @@ def summarise(inputs: Inputs, config: Config = Config(), part_rows: int | None =
             placed = place(frame, kelurahan, units, config)
             status, repairs = placement_counts(placed)
             notes = code_notes(found, placed)
-        rows.append(_table_row("interviews", path, status, repairs, found, notes))
+        rows.append({**_table_row("interviews", path, status, repairs, found, notes),
+                     "tables": _tables(read.describe_table(
+                         path, config.input.sheet, config.input.interviews_layer))})
     if inputs.prelist is not None:
         raw, frame = read_prelist(inputs.prelist, config)
         found = headers.find_columns(raw, PRELIST, config.prelist)
@@ -84,6 +86,8 @@ def summarise(inputs: Inputs, config: Config = Config(), part_rows: int | None =
                                name_counts(frame["repairs"]) if "repairs" in frame else None,
                                found, code_notes(found, frame if units is None
                                                  else sls.resolve_sls(frame, units), raw)))
+        rows[-1]["tables"] = _tables(read.describe_table(
+            inputs.prelist, config.input.sheet, config.input.prelist_layer))
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 
@@ -113,6 +117,26 @@ def _counts(counts: pd.Series | None) -> str:
         return ""
     counts = counts[counts > 0].sort_index().sort_values(ascending=False, kind="stable")
     return "; ".join(f"{name} {int(count)}" for name, count in counts.items())
+
+
+def _tables(described: dict | None) -> str:
+    """Return the table of a survey export read and its repeat groups' rows, as text.
+
+    Examples
+    --------
+    >>> _tables({"table": "f/f.csv", "repeat_groups": {"anggota": {
+    ...     "rows": 9, "joined": 8, "without_submission": 1}}})
+    'f/f.csv; repeat groups: anggota 9 rows (8 joined, 1 without a submission)'
+    """
+    if not described:
+        return ""
+    groups = "; ".join(
+        f"{name} {g['rows']:,} rows (inside a repeat group, not joined)"
+        if g.get("inside_a_repeat_group") else
+        f"{name} {g['rows']:,} rows ({g['joined']:,} joined, "
+        f"{g['without_submission']:,} without a submission)"
+        for name, g in described["repeat_groups"].items())
+    return described["table"] + (f"; repeat groups: {groups}" if groups else "")
 
 
 def _columns(found: Mapping[str, str]) -> str:

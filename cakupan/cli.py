@@ -342,6 +342,9 @@ def format_summary(table) -> str:
         lines.append(f"{pad}columns: {row.columns or '(none recognised)'}")
         if getattr(row, "codes", ""):
             lines.append(f"{pad}codes: {row.codes}")
+        tables = getattr(row, "tables", "")
+        if isinstance(tables, str) and tables:  # a survey export: its table, repeat groups
+            lines.append(f"{pad}table: {tables}")
         if pd.notna(row.overlap_pairs):
             lines.append(f"{pad}overlaps: {int(row.overlap_pairs):,} neighbour pairs, "
                          f"{row.overlap_ha:.2f} ha; holes: {int(row.holes):,}, "

@@ -101,6 +101,21 @@ FAMILIES = ("kk", "jumlah_kk", "jml_kk", "jumlah_keluarga", "jml_keluarga", "kel
 DWELLINGS = ("btt", "bstt", "bsbtt", "jumlah_btt", "jml_btt")
 
 
+#: Question labels of survey forms, as KoboToolbox's default export heads its columns with
+#: them (``Nomor RT``, ``ID Rumah Tangga``), compared as :data:`ALIASES` are, after them.
+LABELS: dict[str, tuple[str, ...]] = {
+    "kelurahan_code": ("kode_desa_kelurahan", "kode_kelurahan_desa"),
+    "rw": ("nomor_rw", "nomor_rukun_warga", "rukun_warga"),
+    "rt": ("nomor_rt", "nomor_rukun_tetangga", "rukun_tetangga"),
+    "household_id": ("id_rumah_tangga", "kode_rumah_tangga", "nomor_rumah_tangga",
+                     "nomor_urut_rumah_tangga", "no_urut_ruta", "id_ruta_regsosek"),
+    "household_size": ("jumlah_anggota_rumah_tangga", "jumlah_anggota_ruta",
+                       "banyaknya_anggota_rumah_tangga", "jumlah_anggota_keluarga"),
+    "enumerator_id": ("kode_petugas", "id_petugas", "kode_pencacah", "id_pencacah"),
+    "supervisor_id": ("kode_pengawas", "id_pengawas", "kode_pemeriksa"),
+    "interviewed_at": ("waktu_pencacahan", "tanggal_pencacahan"),
+}
+
 def simplify(name: str) -> str:
     """Return a header in the form aliases are compared in.
 

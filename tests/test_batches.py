@@ -34,7 +34,7 @@ from tests.test_corpus import CASES, _inputs
 
 def whole(path, config=Config()):
     """The whole-file path: read_table, then normalise (the interviews and personal columns)."""
-    raw = read_table(path, config.input.sheet)
+    raw = read_table(path, config.input.sheet, config.input.interviews_layer)
     return (tables.interviews(raw, config.interviews, path, config.checks.timezone),
             headers.personal_columns(raw))
 
@@ -45,9 +45,9 @@ def both_ways(tmp_path, monkeypatch):
     boundaries = c.write_boundaries(tmp_path)
     whole_reads = []
 
-    def read_whole(path, sheet=""):
+    def read_whole(path, *args, **kwargs):
         whole_reads.append(Path(path))
-        return read_table(path, sheet)
+        return read_table(path, *args, **kwargs)
 
     monkeypatch.setattr(read, "read_table", read_whole)
 

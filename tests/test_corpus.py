@@ -9,6 +9,7 @@ with ``check`` is loaded and analysed through the API, and ``check`` asserts the
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,6 +155,28 @@ KOBO_HEADER = ("start,end,today,idsls,nurt,lokasi,_lokasi_latitude,_lokasi_longi
 KOBO_ROW = ('2022-10-16T08:50:00.000+07:00,2022-10-16T09:00:00.000+07:00,2022-10-16,'
             '36710110010101,0001,-6.195 106.605 10 4.5,-6.195,106.605,10,4.5,123456,'
             'f1e2d3,2022-10-16T02:01:00,,,submitted_via_web,ppl017,v1,[],1,"[-6.195, 106.605]"')
+
+KOBO_LABELS = ("start,end,Kode Kelurahan,Nomor RW,Nomor RT,ID Rumah Tangga,Koordinat GPS,"
+               "_Koordinat GPS_latitude,_Koordinat GPS_longitude,_Koordinat GPS_altitude,"
+               "_Koordinat GPS_precision,_id,_uuid,_submission_time,_submitted_by,_index")
+KOBO_LABEL_ROW = ("2022-10-16T08:50:00.000+07:00,2022-10-16T09:00:00.000+07:00,3671011001,"
+                  "001,001,0001,-6.195 106.605 10 4.5,-6.195,106.605,10,4.5,123456,f1e2d3,"
+                  "2022-10-16T02:01:00,ppl017")
+
+
+def _odk_zip(folder, forms=1):
+    """ODK Central's zip: the form's submissions, its member roster, media; a second form."""
+    path = folder / ("rumah_tangga.zip" if forms == 1 else "unduhan.zip")
+    members = "nama,umur,PARENT_KEY,KEY\n" + "".join(
+        f"ART {i},{40 - i},uuid:0a1b,uuid:0a1b/anggota[{i}]\n" for i in (1, 2))
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("rumah_tangga.csv", f"{ODK_HEADER}\n{ODK_ROW}\n")
+        archive.writestr("rumah_tangga-anggota.csv", members)
+        archive.writestr("media/1.jpg", b"not a photo")
+        if forms == 2:
+            archive.writestr("usaha.csv", f"{ODK_HEADER}\n{ODK_ROW}\n")
+            archive.writestr("usaha-pekerja.csv", members)
+    return path
 
 
 CASES = [
@@ -316,6 +339,25 @@ CASES = [
     Case("kobo-export", csv(KOBO_ROW, header=KOBO_HEADER),
          check=counted(1, interview_id="123456", gps_accuracy_m="4.5", enumerator_id="ppl017",
                        interviewed_at="2022-10-16 09:00:00")),
+    Case("odk-central-zip-as-downloaded", lambda d: {"interviews": _odk_zip(d)},
+         check=counted(1, interview_id="uuid:0a1b", household_size="2.0", rt="001")),
+    Case("odk-central-zip-of-two-forms", lambda d: {"interviews": _odk_zip(d, forms=2)},
+         error=("unduhan.zip", "holds the submissions of 2 forms (rumah_tangga.csv, usaha.csv)",
+                '[input] interviews_layer = "..."')),
+    Case("odk-central-zip-form-from-config",
+         lambda d: {"interviews": _odk_zip(d, forms=2),
+                    "config": config('[input]\ninterviews_layer = "rumah_tangga.csv"\n')(d)},
+         check=counted(1, interview_id="uuid:0a1b", household_size="2.0")),
+    Case("kobo-xlsx-labels-and-repeat-sheets",
+         lambda d: {"interviews": c.excel(d, {
+             "Rumah Tangga": [KOBO_LABELS.split(","), KOBO_LABEL_ROW.split(",") + ["1"]],
+             "anggota": [["Umur", "_parent_table_name", "_parent_index", "_submission__id"],
+                         ["40", "Rumah Tangga", "1", "123456"],
+                         ["12", "Rumah Tangga", "1", "123456"]],
+             "kunjungan": [["Hasil", "_parent_table_name", "_parent_index"],
+                           *[["x", "Rumah Tangga", "1"]] * 4]})},
+         check=counted(1, interview_id="123456", household_id="0001", rt="001", rw="001",
+                       kelurahan_code="3671011001", household_size="2.0")),
     Case("kobo-geolocation-only", csv('1,"[-6.195, 106.605]"', header="_id,_geolocation"),
          check=counted(1, lon="106.605", lat="-6.195")),
     Case("geopoint-single-column", csv("A1,-6.195 106.605 12.0 4.5", header="id,lokasi"),

@@ -100,7 +100,7 @@ def read_units(path, config: Config) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame
 
 def read_prelist(path, config: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the prelist as read and as normalised."""
-    raw = read.read_table(path, config.input.sheet)
+    raw = read.read_table(path, config.input.sheet, config.input.prelist_layer, "prelist")
     return raw, tables.prelist(raw, config.prelist, path)
 
 
@@ -129,7 +129,7 @@ def read_interviews(path, config: Config, units: gpd.GeoDataFrame | None = None
             pd.DataFrame(columns=read.batch_columns(path))), interview_columns(path, config))
     except (InputError, read.WholeFileNeeded):
         pass  # read_table reads the file line by line, or says first what is wrong with it
-    raw = read.read_table(path, config.input.sheet)
+    raw = read.read_table(path, config.input.sheet, config.input.interviews_layer)
     return Interviews(
         tables.interviews(raw, config.interviews, path, config.checks.timezone, units),
         headers.personal_columns(raw), _whole_file_columns(raw, config))

@@ -12,9 +12,19 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from cakupan.columns import ALIASES, BOUNDARIES, INTERVIEWS, PERSONAL, PRELIST, UNITS, simplify
+from cakupan.columns import (
+    ALIASES,
+    BOUNDARIES,
+    INTERVIEWS,
+    LABELS,
+    PERSONAL,
+    PRELIST,
+    UNITS,
+    simplify,
+)
 from cakupan.errors import InputError
 from cakupan.normalise import parts
+from cakupan.read.repeats import is_roster_count
 from cakupan.read.tables import PROBLEM
 
 #: Endings of ODK/Kobo geopoint parts (``lokasi-Latitude``), tried after the aliases.
@@ -39,12 +49,15 @@ def find_columns(
     """Return ``{canonical: source column}`` for the canonical columns found in ``frame``.
 
     A column named in the config wins; otherwise the first alias present (see
-    :data:`cakupan.columns.ALIASES`), then a name ending like an ODK/Kobo geopoint part
-    (``lokasi-Latitude``); then the same on the last part of a grouped ODK/Kobo name
-    (``grp-identitas-idsls``). Each source column is used once. Aliases are compared in the
-    simplified form (:func:`cakupan.columns.simplify`), so Kobo's ``_submission_time``
-    matches. A code given in parts is found as the rule that assembles it
-    (``kdprov+kdkab+kdkec+kddesa``, :func:`cakupan.normalise.parts.with_rules`).
+    :data:`cakupan.columns.ALIASES`, then the question labels of
+    :data:`cakupan.columns.LABELS`), then the same on the last part of a grouped ODK/Kobo
+    name (``grp-identitas-idsls``), then a name ending like an ODK/Kobo geopoint part
+    (``lokasi-Latitude``, ``_Koordinat GPS_latitude``). The household size, failing all
+    these, is the row count of a household roster repeat group
+    (:func:`cakupan.read.repeats.is_roster_count`). Each source column is used once. Aliases
+    are compared in the simplified form (:func:`cakupan.columns.simplify`), so Kobo's
+    ``_submission_time`` matches. A code given in parts is found as the rule that assembles
+    it (``kdprov+kdkab+kdkec+kddesa``, :func:`cakupan.normalise.parts.with_rules`).
 
     Examples
     --------
@@ -68,7 +81,7 @@ def find_columns(
         for name in wanted:
             if name in found:
                 continue
-            for alias in ALIASES.get(name, (name,)):
+            for alias in ALIASES.get(name, (name,)) + LABELS.get(name, ()):
                 column = lookup.get(simplify(alias))
                 if column is not None and column not in used:
                     found[name] = column
@@ -81,6 +94,10 @@ def find_columns(
                     found[name] = column
                     used.add(column)
                     break
+    if "household_size" in wanted and "household_size" not in found:
+        roster = [c for c in frame.columns if c not in used and is_roster_count(c)]
+        if roster:
+            found["household_size"] = roster[0]
     found = parts.with_rules(frame, found, wanted, explicit, path, _section(wanted))
     return {name: found[name] for name in wanted if name in found}
 

@@ -17,13 +17,16 @@ import pyarrow.parquet as pq
 import shapely
 
 from cakupan._text import as_arrow, maybe_padded
-from cakupan.columns import ALIASES, simplify
+from cakupan.columns import ALIASES, LABELS, simplify
 from cakupan.errors import InputError, InputFileError
+from cakupan.read import kobo, odk
+from cakupan.read.repeats import Repeat, joined
 from cakupan.read.vector import read_vector
 
 _EXCEL = (".xlsx", ".xlsm", ".xls")
 _VECTOR = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml", ".kmz", ".fgb")
-_KNOWN_HEADERS = {alias for aliases in ALIASES.values() for alias in aliases}
+_KNOWN_HEADERS = {alias for names in (ALIASES, LABELS) for aliases in names.values()
+                  for alias in aliases}
 
 
 #: Column a reader adds when a row cannot be read as the header says (e.g. too many cells);
@@ -35,7 +38,8 @@ _UTF16 = (b"\xff\xfe", b"\xfe\xff")
 _ZIP, _PARQUET, _OLE = b"PK\x03\x04", b"PAR1", b"\xd0\xcf\x11\xe0"
 
 
-def read_table(path, sheet: str = "") -> pd.DataFrame:
+def read_table(path, sheet: str = "", layer: str = "", kind: str = "interviews"
+               ) -> pd.DataFrame:
     """Read a table of interviews or prelist rows, every value as text.
 
     Parameters
@@ -45,9 +49,18 @@ def read_table(path, sheet: str = "") -> pd.DataFrame:
         file that is not UTF-8 is read as Windows-1252), Excel (the header row
         is found below any title rows), Parquet, or a point layer GDAL reads (GeoJSON,
         GeoPackage, ...), whose points become ``lon`` and ``lat`` columns. The content
-        decides, not the name: a CSV saved as ``.xlsx`` is read as CSV.
+        decides, not the name: a CSV saved as ``.xlsx`` is read as CSV. A zip of CSV tables
+        is read as ODK Central's export (:mod:`cakupan.read.odk`): its submissions table,
+        with a row count per repeat group (:mod:`cakupan.read.repeats`); a workbook whose
+        first sheet has Kobo's ``_index`` gets the counts of its repeat sheets
+        (:mod:`cakupan.read.kobo`).
     sheet : str
         Excel sheet; empty: the first.
+    layer : str
+        Layer of a point file, or the CSV table of a zip; empty: the only layer, the zip's
+        submissions table.
+    kind : str
+        ``interviews`` or ``prelist``: the input, to name its ``[input]`` settings in errors.
 
     Returns
     -------
@@ -60,13 +73,15 @@ def read_table(path, sheet: str = "") -> pd.DataFrame:
         (``extra_cells``); its values are not used.
     """
     path = Path(path)
-    kind = table_kind(path)
-    if kind == "excel":
-        frame = _read_excel(path, sheet)
-    elif kind == "parquet":
+    shape = table_kind(path)
+    if shape == "excel":
+        frame = _read_excel(path, sheet)[0]
+    elif shape == "parquet":
         frame = _read_parquet(path)
-    elif kind == "points":
-        frame = _read_points(path)
+    elif shape == "points":
+        frame = _read_points(path, layer, kind)
+    elif shape == "export":
+        frame = odk.read_zip(path, layer, _read_csv, kind)[0]
     else:
         frame = _read_csv(path)
     if len(frame) == 0:
@@ -75,7 +90,9 @@ def read_table(path, sheet: str = "") -> pd.DataFrame:
 
 
 def table_kind(path: Path) -> str:
-    """Return how :func:`read_table` reads a file: ``excel``, ``parquet``, ``points`` or ``csv``.
+    """Return how :func:`read_table` reads a file: ``excel``, ``parquet``, ``points``, ...
+
+    ``export`` (a zip of CSV tables: :mod:`cakupan.read.odk`) or ``csv``.
 
     Raises
     ------
@@ -97,6 +114,8 @@ def table_kind(path: Path) -> str:
         return "excel"
     if head.startswith(_PARQUET):
         return "parquet"
+    if head.startswith(_ZIP) and suffix == ".zip" and odk.csv_members(path):
+        return "export"
     if suffix in _VECTOR:
         return "points"
     if suffix in _EXCEL + (".parquet", ".pq") and not _is_text(head):
@@ -277,12 +296,78 @@ def _unique(header: list[str]) -> list[str]:
     return names
 
 
-def _read_excel(path: Path, sheet: str) -> pd.DataFrame:
+def describe_table(path, sheet: str = "", layer: str = "") -> dict | None:
+    """Return which table of a survey export :func:`read_table` reads and what it joined.
+
+    ``{"table": ..., "repeat_groups": {name: {"rows": ..., "joined": ...,
+    "without_submission": ...}}}`` for ODK Central's zip and Kobo's workbook (every row of
+    every repeat group accounted for); None for any other file. Reads the file again.
+    """
+    path = Path(path)
     try:
-        raw = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=object)
+        kind = table_kind(path)
+        if kind == "excel" and kobo.INDEX not in _sheet_header(path, sheet or 0):
+            return None
+    except InputError:
+        return None
+    if kind not in ("export", "excel"):
+        return None
+    return (odk.read_zip(path, layer, _read_csv) if kind == "export"
+            else _read_excel(path, sheet))[1]
+
+
+def _read_excel(path: Path, sheet: str) -> tuple[pd.DataFrame, dict | None]:
+    """Read a sheet; Kobo's submissions sheet with its repeat sheets' row counts.
+
+    The workbook is opened once for all its sheets (opening parses its shared strings); of
+    a repeat sheet only the columns linking its rows to their parents are kept.
+    """
+    try:
+        book = pd.ExcelFile(path)
+    except Exception as error:  # openpyxl and zipfile raise many kinds for a damaged file
+        raise InputFileError(f"is not a readable Excel file ({error})", path=path) from None
+    with book:
+        frame = _read_sheet(book, path, sheet)
+        if kobo.INDEX not in frame.columns:
+            return frame, None
+        names = [str(name) for name in book.sheet_names]
+        main = sheet or names[0]
+        sheets = {name: links for name in names
+                  if name != main and (links := _repeat_links(book, name)) is not None}
+    direct = kobo.children(main, sheets)
+    nested = [Repeat(name, rows, kobo.PARENT_INDEX) for name, rows in sheets.items()
+              if name not in {r.name for r in direct}]
+    return joined(frame, kobo.INDEX, direct, main, nested)
+
+
+def _repeat_links(book: pd.ExcelFile, name: str) -> pd.DataFrame | None:
+    """Return the columns linking a Kobo repeat sheet's rows to their parents; None if none."""
+    try:
+        header = pd.read_excel(book, sheet_name=name, nrows=0).columns
+        if not kobo.is_repeat_sheet(header):
+            return None
+        wanted = [c for c in (kobo.PARENT_TABLE, kobo.PARENT_INDEX) if c in header]
+        links = pd.read_excel(book, sheet_name=name, usecols=wanted, dtype=object)
+    except Exception:  # an unreadable extra sheet is no repeat group
+        return None
+    return links.map(_excel_text).astype("string")
+
+
+def _sheet_header(path: Path, sheet: str | int) -> list[str]:
+    """Return the names on a sheet's first row (only that row is read)."""
+    try:
+        return [str(c) for c in pd.read_excel(path, sheet_name=sheet, nrows=0).columns]
+    except Exception:  # no readable header: not a Kobo export
+        return []
+
+
+def _read_sheet(book: pd.ExcelFile, path: Path, sheet: str) -> pd.DataFrame:
+    """Read one sheet (empty: the first), its header row found below any title rows."""
+    try:
+        raw = pd.read_excel(book, sheet_name=sheet or 0, header=None, dtype=object)
     except ValueError as error:
         raise InputError(f"cannot read sheet {sheet or 1!r} ({error}); sheets: "
-                         f"{', '.join(_sheets(path))}", path=path) from None
+                         f"{', '.join(map(str, book.sheet_names))}", path=path) from None
     except Exception as error:
         raise InputFileError(f"is not a readable Excel file ({error})", path=path) from None
     header_at = _find_header(raw)
@@ -294,14 +379,6 @@ def _read_excel(path: Path, sheet: str) -> pd.DataFrame:
     frame = pd.DataFrame(body.to_numpy(), columns=header).map(_excel_text).astype("string")
     frame.insert(0, "source_row", body.index.to_numpy() + 1)
     return frame[~blank_rows(frame)].reset_index(drop=True)
-
-
-def _sheets(path: Path) -> list[str]:
-    try:
-        with pd.ExcelFile(path) as book:
-            return [str(name) for name in book.sheet_names]
-    except Exception:  # the sheet list is only a hint in an error message
-        return []
 
 
 def _find_header(raw: pd.DataFrame) -> int:
@@ -331,7 +408,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     except Exception as error:  # pyarrow raises many kinds for a damaged file
         raise InputFileError(f"is not a readable Parquet file ({error})", path=path) from None
     if geo:
-        return _read_points(path)
+        return _read_points(path, "", "interviews")
     try:
         frame = pd.read_parquet(path)
     except Exception as error:
@@ -343,8 +420,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _read_points(path: Path) -> pd.DataFrame:
-    layer = read_vector(path, crs="EPSG:4326", kind="interviews").to_crs("EPSG:4326")
+def _read_points(path: Path, name: str, kind: str) -> pd.DataFrame:
+    layer = read_vector(path, name, crs="EPSG:4326", kind=kind).to_crs("EPSG:4326")
     geometry = layer.geometry.to_numpy()
     frame = pd.DataFrame(layer.drop(columns="geometry"))
     is_point = shapely.get_type_id(geometry) == 0

@@ -60,7 +60,8 @@ def read_vector(path, layer: str = "", crs: str = "", kind: str = "boundaries"
         The layer's CRS, over the file's own (which may be missing or wrong); empty: the
         file's, and a file without one is an error.
     kind : str
-        ``boundaries`` or ``units``: the input, to name its ``[input]`` settings in errors.
+        ``boundaries``, ``units``, ``interviews`` or ``prelist``: the input, to name its
+        ``[input]`` settings in errors.
 
     Returns
     -------

@@ -34,6 +34,7 @@ from cakupan import _processes
 from cakupan._gdal import fixed_date
 from cakupan._public import __version__
 from cakupan.config import Config
+from cakupan.read import describe_table
 from cakupan.render import maps, report
 from cakupan.render._xlsx import write_xlsx
 from cakupan.render.layers import coverage_layers
@@ -293,6 +294,12 @@ def manifest(result, inputs, config, audience, lang, paths) -> dict:
         for name, path in inputs.items():
             given[name] = {"path": str(path), "bytes": path.stat().st_size,
                            "sha256": sha256(path)}
+            # a survey export: the table read and every row of its repeat groups accounted
+            described = (describe_table(path, config.input.sheet,
+                                        getattr(config.input, f"{name}_layer"))
+                         if name in ("interviews", "prelist") else None)
+            if described:
+                given[name]["tables"] = described
     return {
         "tool": "cakupan",
         "version": __version__,

@@ -340,7 +340,7 @@ CASES = [
          check=counted(1, interview_id="123456", gps_accuracy_m="4.5", enumerator_id="ppl017",
                        interviewed_at="2022-10-16 09:00:00")),
     Case("odk-central-zip-as-downloaded", lambda d: {"interviews": _odk_zip(d)},
-         check=counted(1, interview_id="uuid:0a1b", household_size="2.0", rt="001")),
+         check=counted(1, interview_id="uuid:0a1b", household_size="2.0", rt="0101")),
     Case("odk-central-zip-of-two-forms", lambda d: {"interviews": _odk_zip(d, forms=2)},
          error=("unduhan.zip", "holds the submissions of 2 forms (rumah_tangga.csv, usaha.csv)",
                 '[input] interviews_layer = "..."')),

@@ -12,7 +12,16 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from cakupan.columns import ALIASES, BOUNDARIES, INTERVIEWS, PERSONAL, PRELIST, UNITS, simplify
+from cakupan.columns import (
+    ALIASES,
+    ASSIGNMENTS,
+    BOUNDARIES,
+    INTERVIEWS,
+    PERSONAL,
+    PRELIST,
+    UNITS,
+    simplify,
+)
 from cakupan.errors import InputError
 from cakupan.normalise import parts
 from cakupan.read.tables import PROBLEM
@@ -87,7 +96,8 @@ def find_columns(
 
 def _section(wanted: tuple[str, ...]) -> str:
     """Return the config table of the canonical columns ``wanted``."""
-    tables = {BOUNDARIES: "boundaries", UNITS: "units", PRELIST: "prelist"}
+    tables = {BOUNDARIES: "boundaries", UNITS: "units", PRELIST: "prelist",
+              ASSIGNMENTS: "assignments"}
     return tables.get(tuple(wanted), "interviews")
 
 

@@ -113,7 +113,7 @@ def progress_chart(series: pd.DataFrame, expected: float | None) -> dict | None:
 
 def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
                   revisit_limit: int = 200, interviews=None,
-                  thresholds: tuple[float, float] = (0.9, 1.1)) -> str:
+                  thresholds: tuple[float, float] = (0.9, 1.1), schedule=None) -> str:
     """Return ``report.html``: summary figures, row accounting, charts and sortable tables.
 
     Parameters
@@ -131,6 +131,9 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
         ones are used.
     thresholds : (float, float)
         ``under_ratio`` and ``over_ratio``, for the colours of the histogram.
+    schedule : cakupan.measure.schedule.Schedule, optional
+        The data's time (shown under the title), whether officers were assigned or inferred,
+        and the pace against the plan per kecamatan and kelurahan (no officer is named).
     """
     top = coverage[coverage["level"].eq("kecamatan")]
     expected = top["expected_households"].sum(min_count=1)
@@ -142,7 +145,7 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
         "ratio": "" if pd.isna(expected) or expected == 0 else f"{effective / expected:.1%}",
         "gap": f"{top['gap_households'].sum():,.0f}",
     }
-    rts = coverage[coverage["level"].eq("rt") & coverage["status"].isin(["under", "not_started"])]
+    rts = coverage[coverage["level"].eq("rt") & coverage["status"].isin(REVISIT)]
     rts = rts.sort_values(["gap_households", "code"], ascending=[False, True], kind="stable")
     tables = [(level, _rows(coverage[coverage["level"].eq(level)]))
               for level in ("kecamatan", "kelurahan")]
@@ -159,7 +162,40 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
         progress=progress_chart(daily_series(interviews),
                                 None if pd.isna(expected) else float(expected)),
         version=__version__,
+        as_of="" if schedule is None else schedule.as_of_text,
+        owners=None if schedule is None else ("owners_inferred" if schedule.inferred
+                                              else "owners_assigned"),
+        pace=[] if schedule is None else _pace_rows(schedule.pace, coverage),
     )
+
+
+#: RT statuses listed to revisit: those short of their count, and during fieldwork those
+#: behind the plan or stalled (not those not yet due).
+REVISIT = ("under", "not_started", "behind", "stalled")
+PACE_COLUMNS = ("code", "name", "expected_households", "planned_so_far", "counted",
+                "planned_pace", "recent_pace", "projected_finish")
+
+
+def _pace_rows(pace: pd.DataFrame, coverage: pd.DataFrame) -> list[tuple[str, list]]:
+    """Rows of the pace tables of kecamatan and kelurahan, as text."""
+    if pace is None or pace.empty:
+        return []
+    names = coverage.drop_duplicates(["level", "code"]).set_index(["level", "code"])["name"]
+    out = []
+    for level in ("kecamatan", "kelurahan"):
+        rows = pace[pace["level"].eq(level)]
+        rows = rows.assign(name=names.reindex(pd.MultiIndex.from_arrays(
+            [rows["level"], rows["code"]])).to_numpy())
+        texts = []
+        for record in rows[list(PACE_COLUMNS)].to_dict("records"):
+            finish = record["projected_finish"]
+            texts.append([str(record["code"]), str(record["name"]),
+                          f"{record['expected_households']:,.0f}",
+                          f"{record['planned_so_far']:,.0f}", f"{record['counted']:,}",
+                          f"{record['planned_pace']:,.1f}", f"{record['recent_pace']:,.1f}",
+                          "" if pd.isna(finish) else f"{finish:%Y-%m-%d}"])
+        out.append((level, texts))
+    return out
 
 
 def report_page(result, config: Config = Config(), lang: str = "id") -> str:
@@ -168,4 +204,5 @@ def report_page(result, config: Config = Config(), lang: str = "id") -> str:
     ``config`` gives the ``[coverage]`` ratios of the histogram's colours.
     """
     return render_report(result.coverage, result.accounting, lang, interviews=result.tally,
-                         thresholds=(config.coverage.under_ratio, config.coverage.over_ratio))
+                         thresholds=(config.coverage.under_ratio, config.coverage.over_ratio),
+                         schedule=result.schedule)

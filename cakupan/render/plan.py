@@ -43,6 +43,7 @@ def plan_sheet(schedule: Schedule, coverage: pd.DataFrame, blind_spots=None, fla
         "supervisor_id": rows["supervisor_id"].fillna(values["no_supervisor"]),
         "enumerator_id": rows["enumerator_id"],
         "kecamatan": rows["kecamatan"],
+        "kelurahan_code": rows["kelurahan_code"],
         "kelurahan": rows["kelurahan"],
         "rw": rows["rw"],
         "rt": rows["rt"],

@@ -101,6 +101,7 @@ LABELS = {
             "verify": "Wawancara diperiksa",
             "call": "Petugas dihubungi",
             "plan": "Rencana besok",
+            "pace": "Kemajuan petugas",
         },
         "column": {
             "supervisor_id": "Pengawas (PML)",
@@ -149,6 +150,9 @@ LABELS = {
             "task": "Tugas besok",
             "owner_source": "Penugasan",
             "data_as_of": "Data per",
+            "planned_so_far": "Ruta direncanakan s.d. hari ini",
+            "pace_needed": "Laju perlu (ruta/hari)",
+            "projected_finish": "Perkiraan selesai",
         },
         "value": {
             # disagrees: the map's legend says "Kurang"
@@ -296,6 +300,7 @@ LABELS = {
             "verify": "Interviews to verify",
             "call": "Enumerators to call",
             "plan": "Tomorrow's plan",
+            "pace": "Officers' progress",
         },
         "column": {
             "supervisor_id": "Supervisor (PML)",
@@ -342,6 +347,9 @@ LABELS = {
             "task": "Tomorrow's task",
             "owner_source": "Assignment",
             "data_as_of": "Data as of",
+            "planned_so_far": "Households planned by today",
+            "pace_needed": "Pace needed (households/day)",
+            "projected_finish": "Projected finish",
         },
         "value": {
             # disagrees: the map's legend says "Under"

@@ -64,6 +64,44 @@ def plan_sheet(schedule: Schedule, coverage: pd.DataFrame, blind_spots=None, fla
     return out.rename(columns=words(lang)["column"]).reset_index(drop=True)
 
 
+def pace_sheet(schedule: Schedule, lang: str = "id") -> pd.DataFrame:
+    """Return each supervisor's and enumerator's progress against the plan, as a sheet.
+
+    One row per supervisor, followed by their enumerators: expected households of their RTs,
+    planned by the data's day, counted (their own interviews), planned and recent pace,
+    the pace needed to finish in the window and the projected finish.
+    """
+    column, values = words(lang)["column"], words(lang)["value"]
+    pace = schedule.pace
+    if pace is None or pace.empty:
+        pace = pd.DataFrame(columns=["level", "code", "expected_households", "counted",
+                                     "planned_so_far", "planned_pace", "recent_pace",
+                                     "pace_needed", "projected_finish", "on_track"])
+    boss = schedule.plan.dropna(subset=["enumerator_id"]).drop_duplicates("enumerator_id")
+    boss = boss.set_index("enumerator_id")["supervisor_id"]
+    officers = pace[pace["level"].isin(["supervisor", "enumerator"])].copy()
+    enumerator = officers["level"].eq("enumerator")
+    officers["supervisor_id"] = officers["code"].where(
+        ~enumerator, boss.reindex(officers["code"]).to_numpy())
+    officers["enumerator_id"] = officers["code"].where(enumerator, "")
+    officers = officers.sort_values(["supervisor_id", "enumerator_id"], na_position="last",
+                                    kind="stable")
+    out = pd.DataFrame({
+        "supervisor_id": officers["supervisor_id"].astype("string").fillna(
+            values["no_supervisor"]),
+        "enumerator_id": officers["enumerator_id"].astype("string"),
+        "expected_households": officers["expected_households"].astype("float64"),
+        "planned_so_far": officers["planned_so_far"].astype("float64"),
+        "counted_households": officers["counted"].astype("Int64"),
+        "planned_pace": officers["planned_pace"].astype("float64"),
+        "recent_pace": officers["recent_pace"].astype("float64"),
+        "pace_needed": officers["pace_needed"].astype("float64").round(2),
+        "projected_finish": pd.to_datetime(officers["projected_finish"]),
+        "data_as_of": schedule.as_of_text,
+    })
+    return out.rename(columns=column).reset_index(drop=True)
+
+
 def _rows(schedule: Schedule, coverage: pd.DataFrame) -> pd.DataFrame:
     """Return the plan's RTs with their coverage row, names and their enumerator's pace."""
     rts = coverage[coverage["level"].eq("rt")].set_index("code")

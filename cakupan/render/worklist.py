@@ -21,7 +21,7 @@ from cakupan.detect.enumerators import score_enumerators
 from cakupan.detect.flags import FLAG_WEIGHTS, FLAGS
 from cakupan.detect.tally import piece
 from cakupan.labels import labels as words
-from cakupan.render.plan import plan_sheet
+from cakupan.render.plan import pace_sheet, plan_sheet
 
 _RT_KEY = ["kelurahan_code", "rw", "rt"]
 #: RT statuses to revisit: short of their count, and during fieldwork behind or stalled
@@ -121,6 +121,7 @@ def worklist_sheets(result, audience: str = "supervisor", lang: str = "id") -> d
     if schedule is not None and audience != "planner":
         sheets[words(lang)["sheet"]["plan"]] = plan_sheet(
             schedule, result.coverage, result.blind_spots, piece(counts, "flagged"), lang)
+        sheets[words(lang)["sheet"]["pace"]] = pace_sheet(schedule, lang)
     if audience == "planner":
         name = words(lang)["sheet"]["revisit"]
         officers = [words(lang)["column"][c] for c in ("supervisor_id", "enumerator_id")]

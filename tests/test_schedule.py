@@ -77,6 +77,10 @@ def test_day_14_of_the_small_world(small, tmp_path):
     assert result.schedule.during and not result.schedule.inferred
     assert result.schedule.as_of_text.startswith("2022-10-28")
     check_plan_sheet(world, result)
+    revisit = worklist_sheets(result, lang="en")["RTs to revisit"]
+    # during fieldwork: the RTs behind or stalled, not those keeping up or not yet due
+    assert set(revisit["Status"]) == {"behind", "stalled"}
+    assert revisit["Reason"].str.contains("; (?:behind|stalled): ", regex=True).all()
     table = agreement(result, truth).set_index("status")
     assert (table["truth"] > 0).all()
     assert (table["recall"] >= 0.85).all() and (table["precision"] >= 0.85).all()

@@ -145,7 +145,9 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
         "ratio": "" if pd.isna(expected) or expected == 0 else f"{effective / expected:.1%}",
         "gap": f"{top['gap_households'].sum():,.0f}",
     }
-    rts = coverage[coverage["level"].eq("rt") & coverage["status"].isin(REVISIT)]
+    during = schedule is not None and schedule.during
+    listed = [s for s in REVISIT if not (during and s == "under")]
+    rts = coverage[coverage["level"].eq("rt") & coverage["status"].isin(listed)]
     rts = rts.sort_values(["gap_households", "code"], ascending=[False, True], kind="stable")
     tables = [(level, _rows(coverage[coverage["level"].eq(level)]))
               for level in ("kecamatan", "kelurahan")]
@@ -170,7 +172,7 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
 
 
 #: RT statuses listed to revisit: those short of their count, and during fieldwork those
-#: behind the plan or stalled (not those not yet due).
+#: behind the plan or stalled (not those not yet due, nor those under but on pace).
 REVISIT = ("under", "not_started", "behind", "stalled")
 PACE_COLUMNS = ("code", "name", "expected_households", "planned_so_far", "counted",
                 "planned_pace", "recent_pace", "projected_finish")

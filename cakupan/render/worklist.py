@@ -25,7 +25,7 @@ from cakupan.render.plan import pace_sheet, plan_sheet
 
 _RT_KEY = ["kelurahan_code", "rw", "rt"]
 #: RT statuses to revisit: short of their count, and during fieldwork behind or stalled
-#: (an RT not yet due is not listed).
+#: (an RT not yet due, or under but on pace during fieldwork, is not listed).
 REVISIT = ("under", "not_started", "behind", "stalled")
 # An enumerator is worth a call for one serious flag, or for minor ones on this share of work.
 _SERIOUS = 0.5
@@ -38,6 +38,7 @@ def build_worklist(
     enumerator_scores: pd.DataFrame,
     lang: str = "id",
     owners: pd.DataFrame | None = None,
+    during: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """Build the three worklist sheets.
 
@@ -60,6 +61,9 @@ def build_worklist(
         Per RT (``kelurahan_code``, ``rw``, ``rt``): ``enumerator_id``, ``supervisor_id``,
         ``last_day`` and ``planned_so_far`` (:attr:`cakupan.measure.schedule.Schedule.plan`):
         the RT sheet then names the RT's owners, and says why an RT is behind or stalled.
+    during : bool
+        Whether fieldwork is under way (:attr:`cakupan.measure.schedule.Schedule.during`):
+        an RT ``under`` is then on pace, being worked on, and is not listed to revisit.
 
     Returns
     -------
@@ -98,7 +102,7 @@ def build_worklist(
     """
     labels = words(lang)
     tables = {
-        "revisit": _revisit(coverage, interviews, labels, owners),
+        "revisit": _revisit(coverage, interviews, labels, owners, during),
         "verify": _verify(interviews, labels),
         "call": _call(enumerator_scores, labels),
     }
@@ -117,7 +121,8 @@ def worklist_sheets(result, audience: str = "supervisor", lang: str = "id") -> d
     schedule = getattr(result, "schedule", None)
     sheets = build_worklist(result.coverage, counts,
                             score_enumerators(counts.enumerators, counts.officers), lang=lang,
-                            owners=None if schedule is None else schedule.plan)
+                            owners=None if schedule is None else schedule.plan,
+                            during=schedule is not None and schedule.during)
     if schedule is not None and audience != "planner":
         sheets[words(lang)["sheet"]["plan"]] = plan_sheet(
             schedule, result.coverage, result.blind_spots, piece(counts, "flagged"), lang)
@@ -129,10 +134,14 @@ def worklist_sheets(result, audience: str = "supervisor", lang: str = "id") -> d
     return sheets
 
 
-def _revisit(coverage, interviews, labels, owners=None):
-    """RTs under, not started, behind or stalled, with reason and the officers responsible."""
+def _revisit(coverage, interviews, labels, owners=None, during=False):
+    """RTs under, not started, behind or stalled, with reason and the officers responsible.
+
+    During fieldwork an RT ``under`` is on pace (:mod:`cakupan.measure.schedule`): not listed.
+    """
     values, text = labels["value"], labels["text"]
-    rts = coverage[(coverage["level"] == "rt") & coverage["status"].isin(REVISIT)]
+    listed = [s for s in REVISIT if not (during and s == "under")]
+    rts = coverage[(coverage["level"] == "rt") & coverage["status"].isin(listed)]
     rts = rts.copy()
     for column in _RT_KEY:
         rts[column] = rts[column].astype("string")

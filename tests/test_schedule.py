@@ -124,3 +124,16 @@ def test_demo_cut_by_day_agrees_with_the_truth(city, tmp_path, days):
     print(f"\nday {days}:\n{table.round(3).to_string()}")
     given = table[table["truth"] > 0]
     assert (given["recall"] >= 0.9).all() and (given["precision"] >= 0.85).all()
+
+
+def test_validate_shows_the_assignments(small):
+    import cakupan
+    from cakupan.cli import format_summary
+
+    _, paths = small
+    table = cakupan.validate(paths["boundaries"], assignments=paths["assignments"])
+    row = table.set_index("input").loc["assignments"]
+    assert row["rows_read"] == row["rows_usable"] == len(pd.read_csv(paths["assignments"]))
+    assert "enumerator_id <- enumerator_id" in row["columns"]
+    assert "planned_start <- planned_start" in row["columns"]
+    assert "assignments " in format_summary(table)

@@ -41,6 +41,7 @@ def plan_sheet(schedule: Schedule, coverage: pd.DataFrame, blind_spots=None, fla
     task = _add(task, _verify(rows, flagged, text), first)
     out = pd.DataFrame({
         "supervisor_id": rows["supervisor_id"].fillna(values["no_supervisor"]),
+        "koseka_id": rows["koseka_id"],
         "enumerator_id": rows["enumerator_id"],
         "kecamatan": rows["kecamatan"],
         "kelurahan_code": rows["kelurahan_code"],

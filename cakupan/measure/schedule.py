@@ -230,6 +230,25 @@ def _planned_so_far(plan: pd.DataFrame, day) -> np.ndarray:
     return (plan["expected"].fillna(0) * share).to_numpy(dtype="float64")
 
 
+def planned_series(plan: pd.DataFrame, days: pd.DatetimeIndex) -> pd.Series:
+    """Return the households planned by the end of each of ``days``, summed over the RTs.
+
+    Examples
+    --------
+    >>> plan = pd.DataFrame({"expected": [10.0, 20.0],
+    ...     "planned_start": pd.to_datetime(["2022-10-15", "2022-10-16"]),
+    ...     "planned_end": pd.to_datetime(["2022-10-16", "2022-10-16"])})
+    >>> planned_series(plan, pd.date_range("2022-10-15", "2022-10-17")).tolist()
+    [5.0, 30.0, 30.0]
+    """
+    start = plan["planned_start"].to_numpy("datetime64[D]")
+    span = (plan["planned_end"] - plan["planned_start"]).dt.days.to_numpy() + 1.0
+    gone = (days.to_numpy("datetime64[D]")[:, None] - start[None, :]).astype("float64") + 1
+    share = np.nan_to_num(np.clip(gone / span[None, :], 0, 1))
+    total = share @ plan["expected"].fillna(0).to_numpy(dtype="float64")
+    return pd.Series(total, index=days)
+
+
 def overlay(table: pd.DataFrame, schedule: Schedule, config: Config = Config()
             ) -> pd.DataFrame:
     """Return the coverage table with the statuses of fieldwork (see the module docstring).

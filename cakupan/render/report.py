@@ -18,6 +18,7 @@ from cakupan._public import __version__
 from cakupan.config import Config
 from cakupan.labels import STATUS_COLOURS, labels
 from cakupan.measure.progress import daily_series
+from cakupan.measure.schedule import planned_series
 
 COLUMNS = ("code", "name", "counted_households", "expected_households", "coverage_ratio",
            "gap_households", "status")
@@ -83,10 +84,21 @@ def ratio_histogram(coverage: pd.DataFrame, under: float = 0.9, over: float = 1.
     return {"bars": bars, "max": top, "chart": c, "n": int(len(ratios))}
 
 
-def progress_chart(series: pd.DataFrame, expected: float | None) -> dict | None:
-    """Return the cumulative line, daily bars and expected line of the progress chart."""
+def progress_chart(series: pd.DataFrame, expected: float | None,
+                   planned: pd.Series | None = None) -> dict | None:
+    """Return the cumulative line, daily bars and expected line of the progress chart.
+
+    ``planned``: households planned by each day (:func:`cakupan.measure.schedule.planned_series`,
+    over the fieldwork window): drawn as a dashed line, the chart then spanning its days too.
+    """
     if series.empty:
         return None
+    if planned is not None and len(planned):
+        days = pd.date_range(min(series["date"].min(), planned.index.min()),
+                             max(series["date"].max(), planned.index.max()))
+        series = series.set_index("date").reindex(days).rename_axis("date").reset_index()
+        series["counted"] = series["counted"].fillna(0).astype("int64")
+        planned = planned.reindex(days)
     c = CHART
     plot_w = c["width"] - c["left"] - c["right"]
     plot_h = c["height"] - c["top"] - c["bottom"]
@@ -98,7 +110,10 @@ def progress_chart(series: pd.DataFrame, expected: float | None) -> dict | None:
         return round(c["top"] + plot_h * (1 - value / top), 1)
 
     points = " ".join(f"{round(c['left'] + (i + 0.5) * step, 1)},{y(v)}"
-                      for i, v in enumerate(series["cumulative"].tolist()))
+                      for i, v in enumerate(series["cumulative"].tolist()) if pd.notna(v))
+    plan_points = "" if planned is None else " ".join(
+        f"{round(c['left'] + (i + 0.5) * step, 1)},{y(v)}"
+        for i, v in enumerate(planned.tolist()) if pd.notna(v))
     bars = [{"x": round(c["left"] + i * step + 1, 1), "y": y(v), "w": round(max(step - 2, 1), 1),
              "h": round(plot_h * v / top, 1), "count": v,
              "date": day.strftime("%Y-%m-%d")}
@@ -108,7 +123,8 @@ def progress_chart(series: pd.DataFrame, expected: float | None) -> dict | None:
             "expected_y": None if not expected else y(expected),
             "expected": None if not expected else f"{expected:,.0f}",
             "first": bars[0]["date"], "last": bars[-1]["date"],
-            "final": f"{int(series['cumulative'].iloc[-1]):,}"}
+            "final": f"{int(series['cumulative'].dropna().iloc[-1]):,}",
+            "planned": plan_points}
 
 
 def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
@@ -162,7 +178,8 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
         colours=STATUS_COLOURS,
         histogram=ratio_histogram(coverage, *thresholds),
         progress=progress_chart(daily_series(interviews),
-                                None if pd.isna(expected) else float(expected)),
+                                None if pd.isna(expected) else float(expected),
+                                _planned(schedule)),
         version=__version__,
         as_of="" if schedule is None else schedule.as_of_text,
         owners=None if schedule is None else ("owners_inferred" if schedule.inferred
@@ -176,6 +193,17 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
 REVISIT = ("under", "not_started", "behind", "stalled")
 PACE_COLUMNS = ("code", "name", "expected_households", "planned_so_far", "counted",
                 "planned_pace", "recent_pace", "projected_finish")
+
+
+def _planned(schedule) -> pd.Series | None:
+    """Households planned by each day of the plan (None without a schedule or a plan)."""
+    if schedule is None or schedule.plan.empty:
+        return None
+    plan = schedule.plan.dropna(subset=["planned_start", "planned_end"])
+    if plan.empty:
+        return None
+    days = pd.date_range(plan["planned_start"].min(), plan["planned_end"].max())
+    return planned_series(plan, days)
 
 
 def _pace_rows(pace: pd.DataFrame, coverage: pd.DataFrame) -> list[tuple[str, list]]:

@@ -118,10 +118,8 @@ def build(coverage: pd.DataFrame, work: pd.DataFrame | None, as_of,
     plan["last_day"] = last.reindex(pd.MultiIndex.from_frame(plan[_RT])).to_numpy()
     plan["planned_so_far"] = _planned_so_far(plan, day)
     during = pd.notna(day) and day < pd.Timestamp(checks.fieldwork_end)
-    schedule = Schedule(pd.Timestamp(as_of) if pd.notna(as_of) else pd.NaT, bool(during),
-                        assignments is None, plan)
-    return Schedule(schedule.as_of, schedule.during, schedule.inferred, plan,
-                    pace(plan, work, coverage, day, config))
+    return Schedule(pd.Timestamp(as_of) if pd.notna(as_of) else pd.NaT, bool(during),
+                    assignments is None, plan, pace(plan, work, coverage, day, config))
 
 
 def _work(work) -> pd.DataFrame:

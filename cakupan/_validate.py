@@ -22,12 +22,13 @@ from cakupan._flow import Inputs, Loaded, read_interviews
 from cakupan._flow.accounting import name_counts, placement_counts
 from cakupan._flow.inputs import (
     interview_columns,
+    read_assignments,
     read_boundaries,
     read_prelist,
     read_units,
 )
 from cakupan._flow.stages import place, project
-from cakupan.columns import BOUNDARIES, PRELIST, UNITS
+from cakupan.columns import ASSIGNMENTS, BOUNDARIES, PRELIST, UNITS
 from cakupan.config import Config
 from cakupan.crs import WGS84
 from cakupan.measure import topology
@@ -46,7 +47,8 @@ def summarise(inputs: Inputs, config: Config = Config(), part_rows: int | None =
               processes: int | None = None) -> pd.DataFrame:
     """Return the summary table of the inputs named in ``inputs`` (see :func:`cakupan.validate`).
 
-    Only ``boundaries``, ``interviews``, ``units`` and ``prelist`` are checked; interviews
+    Only ``boundaries``, ``interviews``, ``units``, ``prelist`` and ``assignments`` are
+    checked; interviews
     of more than ``part_rows`` rows are placed by parts, in ``processes`` processes, as a
     run places them.
     """
@@ -88,6 +90,11 @@ def summarise(inputs: Inputs, config: Config = Config(), part_rows: int | None =
                                                  else sls.resolve_sls(frame, units), raw)))
         rows[-1]["tables"] = _tables(read.describe_table(
             inputs.prelist, config.input.sheet, config.input.prelist_layer))
+    if inputs.assignments is not None:
+        raw, frame = read_assignments(inputs.assignments, config)
+        rows.append(_table_row("assignments", inputs.assignments,
+                               frame["status"].value_counts(), name_counts(frame["repairs"]),
+                               headers.find_columns(raw, ASSIGNMENTS, config.assignments)))
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 

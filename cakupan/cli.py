@@ -204,7 +204,8 @@ def demo(out, size, seed, shape, audience, lang, quiet, debug, workers, schedule
     """Run cakupan on a simulated registration of Kota Tangerang.
 
     Builds a sample world on the real kelurahan boundaries (RT polygons, households, a
-    prelist, a population raster, building footprints, interviews with known faults), writes
+    prelist, assignments with planned dates, a population raster, building footprints,
+    interviews with known faults), writes
     its input files to OUT/input and its ground truth to OUT/truth, then writes every output
     to OUT.
     """
@@ -215,7 +216,8 @@ def demo(out, size, seed, shape, audience, lang, quiet, debug, workers, schedule
         result = cakupan.run(
             paths["boundaries"], paths["interviews"], out, units=paths["units"],
             prelist=paths["prelist"], population=paths["population"],
-            buildings=paths["buildings"], audience=audience, lang=lang, html=not no_html,
+            buildings=paths["buildings"], assignments=paths["assignments"],
+            audience=audience, lang=lang, html=not no_html,
             workers=workers, scheduler=scheduler, progress=step)
     _summary(result, out)
 
@@ -233,6 +235,9 @@ def demo(out, size, seed, shape, audience, lang, quiet, debug, workers, schedule
               help="Population raster (GeoTIFF, persons per cell) as another expected count.")
 @click.option("--buildings", type=FILE,
               help="Building footprints (polygons or points) as another expected count.")
+@click.option("--assignments", type=FILE,
+              help="Who is assigned to each RT/SLS (PPL, PML, planned start and end): "
+                   "CSV or Excel. Without it, owners are inferred from the interviews.")
 @click.option("--config", "config_path", type=FILE,
               help="TOML settings: column names of your files and thresholds (see README).")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
@@ -242,8 +247,8 @@ def demo(out, size, seed, shape, audience, lang, quiet, debug, workers, schedule
 @quiet_option
 @debug_option
 @scale_options
-def run_command(boundaries, interviews, units, prelist, population, buildings, config_path,
-                out, audience, lang, quiet, debug, workers, scheduler, no_html):
+def run_command(boundaries, interviews, units, prelist, population, buildings, assignments,
+                config_path, out, audience, lang, quiet, debug, workers, scheduler, no_html):
     """Measure coverage of your registration and write maps, report and worklist.
 
     \b
@@ -253,12 +258,13 @@ def run_command(boundaries, interviews, units, prelist, population, buildings, c
     """
     import cakupan
 
-    given = (boundaries, interviews, units, prelist, population, buildings)
+    given = (boundaries, interviews, units, prelist, population, buildings, assignments)
     with _reported(quiet, out, debug, given) as step:
         result = cakupan.run(
             boundaries, interviews, out, units=units, prelist=prelist, population=population,
-            buildings=buildings, config=cakupan.load_config(config_path), audience=audience,
-            lang=lang, html=not no_html, workers=workers, scheduler=scheduler, progress=step)
+            buildings=buildings, assignments=assignments,
+            config=cakupan.load_config(config_path), audience=audience, lang=lang,
+            html=not no_html, workers=workers, scheduler=scheduler, progress=step)
     _summary(result, out)
 
 
@@ -269,10 +275,12 @@ def run_command(boundaries, interviews, units, prelist, population, buildings, c
               help="Interviews with GPS (CSV, Excel, Parquet, GeoJSON; ODK and Kobo exports).")
 @click.option("--units", type=FILE, help="RT/SLS polygons.")
 @click.option("--prelist", type=FILE, help="Expected households per RT/SLS (the prelist).")
+@click.option("--assignments", type=FILE,
+              help="Who is assigned to each RT/SLS (PPL, PML, planned dates).")
 @click.option("--config", "config_path", type=FILE,
               help="TOML settings: column names of your files, layers, sheet, CRS (see README).")
 @debug_option
-def validate_command(boundaries, interviews, units, prelist, config_path, debug):
+def validate_command(boundaries, interviews, units, prelist, assignments, config_path, debug):
     """Check your input files without running the analysis.
 
     Prints, per input: rows read, usable and set aside (by reason), repairs made, the columns
@@ -286,9 +294,10 @@ def validate_command(boundaries, interviews, units, prelist, config_path, debug)
     """
     import cakupan
 
-    with _reported(debug=debug, inputs=(boundaries, interviews, units, prelist),
-                   first="validate"):
+    given = (boundaries, interviews, units, prelist, assignments)
+    with _reported(debug=debug, inputs=given, first="validate"):
         table = cakupan.validate(boundaries, interviews, units=units, prelist=prelist,
+                                 assignments=assignments,
                                  config=cakupan.load_config(config_path))
     click.echo(format_summary(table))
 
@@ -303,10 +312,18 @@ def _summary(result, out: Path) -> None:
         f"{account['rows_set_aside']:,} set aside (see {where}).")
     statuses = [(counts.get(status, 0), words) for status, words in (
         ("complete", "complete"), ("under", "under"), ("not_started", "not started"),
-        ("over", "over"), ("doubtful", "doubtful"), ("no_expected", "without an expected count"))]
+        ("over", "over"), ("doubtful", "doubtful"), ("no_expected", "without an expected count"),
+        ("behind", "behind the plan"), ("stalled", "stalled"),
+        ("not_reached", "not yet due"))]
     click.echo(f"{len(rt):,} RT: " + ", ".join(
         f"{number:,} {words}" for number, words in statuses
         if number or words in ("complete", "under", "not started", "over")) + ".")
+    schedule = result.schedule
+    if schedule is not None and schedule.as_of_text:
+        click.echo(f"Data as of {schedule.as_of_text} (the latest interview)"
+                   + ("; fieldwork under way" if schedule.during else "")
+                   + ("; officers' RTs inferred from the interviews (no --assignments)."
+                      if schedule.inferred else "; officers' RTs from the assignments."))
     if (out / "report.html").exists():
         click.echo(f"Outputs are in {out}: open {out / 'report.html'} and {out / 'map.html'}.")
     else:

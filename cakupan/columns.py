@@ -27,6 +27,9 @@ INTERVIEWS = (
     "household_size",
 )
 PRELIST = ("sls_code", "kelurahan_code", "rw", "rt", "expected_households")
+#: Who is assigned where, and when (BPS's "alokasi petugas": SLS to PPL to PML, and Koseka).
+ASSIGNMENTS = ("sls_code", "kelurahan_code", "rw", "rt", "enumerator_id", "supervisor_id",
+               "planned_start", "planned_end", "koseka_id")
 
 #: Columns that hold personal data; never copied to outputs.
 PERSONAL = ("nama", "name", "nama_krt", "nik", "no_kk", "kk", "phone", "telepon", "no_hp", "hp")
@@ -77,8 +80,19 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "enumerator_id": (
         "enumerator_id", "ppl", "id_ppl", "kode_ppl", "petugas", "enumerator", "username",
         "_submitted_by", "submitterid", "submitter_id", "deviceid", "petugas_id",
+        "kode_petugas", "nama_ppl",
     ),
-    "supervisor_id": ("supervisor_id", "pml", "id_pml", "kode_pml", "pengawas", "supervisor"),
+    "supervisor_id": ("supervisor_id", "pml", "id_pml", "kode_pml", "pengawas", "supervisor",
+                      "nama_pml"),
+    "koseka_id": ("koseka_id", "koseka", "kode_koseka", "id_koseka", "nama_koseka"),
+    "planned_start": (
+        "planned_start", "tanggal_mulai", "tgl_mulai", "mulai", "rencana_mulai", "jadwal_mulai",
+        "start_date", "start",
+    ),
+    "planned_end": (
+        "planned_end", "tanggal_selesai", "tgl_selesai", "selesai", "rencana_selesai",
+        "jadwal_selesai", "end_date", "end",
+    ),
     "household_id": (
         "household_id", "idrt", "id_rt_tangga", "id_ruta", "ruta_id", "kode_ruta", "nurt",
         "no_ruta", "hh_id", "household", "keluarga_id", "id_keluarga",

@@ -69,6 +69,7 @@ _COLUMN_SECTIONS = {
     "prelist": columns.PRELIST,
     "boundaries": columns.BOUNDARIES,
     "units": columns.UNITS,
+    "assignments": columns.ASSIGNMENTS,
 }
 
 
@@ -99,6 +100,7 @@ class Config:
     prelist: MappingProxyType = _frozen_dict()
     boundaries: MappingProxyType = _frozen_dict()
     units: MappingProxyType = _frozen_dict()
+    assignments: MappingProxyType = _frozen_dict()
 
     @classmethod
     def from_dict(cls, data: dict, path: str | None = None) -> Config:

@@ -97,6 +97,27 @@ def prelist_codes(codes):
     return check
 
 
+def assigned(statuses, owners, unknown=()):
+    """Check the assignment rows' statuses, the RTs' owners and the unknown RTs reported."""
+    def check(loaded, result):
+        # an unknown RT is found once the RTs are known, by the analysis
+        read = ["counted" if s == "unknown_rt" else s for s in statuses]
+        assert loaded.assignments["status"].tolist() == read
+        account = result.accounting["assignments"]
+        assert account["rows_counted"] + account["rows_set_aside"] == len(statuses)
+        assert {"counted": account["rows_counted"], **account["set_aside_by_reason"]} == {
+            s: statuses.count(s) for s in statuses}
+        assert account["unknown_rts"] == list(unknown)
+        plan = result.schedule.plan.set_index("code")
+        for code, (enumerator, supervisor, start) in owners.items():
+            row = plan.loc[code]
+            assert (row["enumerator_id"], row["supervisor_id"]) == (enumerator, supervisor)
+            assert row["owner_source"] == "assigned"
+            assert str(row["planned_start"].date()) == start
+        assert not result.schedule.inferred
+    return check
+
+
 def units_codes(kelurahan, sls):
     def check(loaded, result):
         units = loaded.units.sort_values("sls_code")
@@ -441,6 +462,46 @@ CASES = [
                                       "001,001,001,10\n002,001,001,12\n")},
          error=("prelist.csv", "column Kode Desa", "kdprov, kdkab, kdkec are missing",
                 '[prelist] kelurahan_code = "..."')),
+    # --- assignments -------------------------------------------------------------------------
+    Case("assignments-bps-alokasi-headers",
+         lambda d: {"assignments": _write(
+             d / "alokasi.csv", "idsls,nmsls,kode_ppl,nama_ppl,kode_pml,koseka,tanggal_mulai,"
+             "tanggal_selesai\n36710110010101,RT 001 RW 001,PPL01,Siti,PML01,KSK1,15/10/2022,"
+             "20/10/2022\n36710110020101,RT 001 RW 001,PPL02,Agus,PML01,KSK1,2022-10-16,"
+             "2022-10-25\n36710199990101,RT 001 RW 001,PPL03,Dewi,PML02,KSK1,2022-10-16,"
+             "2022-10-25\n36710110010101,RT 001 RW 001,PPL09,Eko,PML09,KSK1,,\n")},
+         check=assigned(["counted", "counted", "unknown_rt", "duplicate"],
+                        {"3671011001001001": ("PPL01", "PML01", "2022-10-15"),
+                         "3671011002001001": ("PPL02", "PML01", "2022-10-16")},
+                        ["3671019999001001"])),
+    Case("assignments-excel-title-rows",
+         lambda d: {"assignments": c.excel(d, {"Alokasi": [
+             ["Alokasi petugas Regsosek 2022"], [],
+             ["Kode Desa", "RW", "RT", "PPL", "PML", "Tanggal Mulai", "Tanggal Selesai"],
+             ["3671011001", 1, 1, "PPL01", "PML01", "2022-10-15", "2022-10-20"],
+             ["3671011002", "001", "RT 001", "PPL02", "PML02", "2022-10-21", "2022-10-19"],
+             [None, None, None, "PPL03", "PML02", None, None]]}, name="alokasi.xlsx")},
+         check=assigned(["counted", "counted", "no_code"],
+                        {"3671011001001001": ("PPL01", "PML01", "2022-10-15")})),
+    Case("assignments-rt-not-in-prelist",
+         lambda d: {"prelist": _write(d / "prelist.csv", "kode_desa,rw,rt,jumlah_ruta\n"
+                                      "3671011001,1,1,10\n3671011002,1,1,10\n"),
+                    "assignments": _write(d / "alokasi.csv", "kode_desa,rw,rt,ppl,pml\n"
+                                          "3671011001,1,1,A,S\n3671011001,1,7,B,S\n")},
+         check=assigned(["counted", "unknown_rt"], {}, ["3671011001001007"])),
+    Case("assignments-columns-named-in-config",
+         lambda d: {"assignments": _write(d / "alokasi.csv", "SLS,Petugas Lapangan,Pengawas\n"
+                                          "36710110010101,A,S\n"),
+                    "config": config('[assignments]\nsls_code = "SLS"\n'
+                                     'enumerator_id = "Petugas Lapangan"\n')(d)},
+         check=assigned(["counted"], {"3671011001001001": ("A", "S", "2022-10-15")})),
+    Case("assignments-without-enumerator-column",
+         lambda d: {"assignments": _write(d / "alokasi.csv", "idsls,kode_pml\n"
+                                          "36710110010101,PML01\n")},
+         error=("alokasi.csv", "no enumerator (PPL) column", "[assignments] enumerator_id")),
+    Case("assignments-without-rt-columns",
+         lambda d: {"assignments": _write(d / "alokasi.csv", "kode_ppl,kode_pml\nA,S\n")},
+         error=("alokasi.csv", "no RT column", "[assignments] sls_code")),
     # --- units -------------------------------------------------------------------------------
     Case("units-code-parts-with-kdsls",
          lambda d: {"units": _units_in_parts(d)},
@@ -500,7 +561,7 @@ def _inputs(case, folder):
 def test_bad_input_is_one_line_error(case, tmp_path):
     files = _inputs(case, tmp_path)
     args = ["run", "--boundaries", files["boundaries"], "--interviews", files["interviews"]]
-    for name in ("units", "prelist", "config"):
+    for name in ("units", "prelist", "assignments", "config"):
         if name in files:
             args += [f"--{name}", files[name]]
     done = cakupan(*args, "--out", tmp_path / "out")

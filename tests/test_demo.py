@@ -56,5 +56,5 @@ def test_interviews_csv_accounts_for_every_input_row(city_demo):
     for reason, n in account["set_aside_by_reason"].items():
         assert (out["status"] == reason).sum() == n
     assert set(manifest["inputs"]) == {"boundaries", "interviews", "units", "prelist",
-                                       "population", "buildings"}
+                                       "population", "buildings", "assignments"}
     assert all(len(i["sha256"]) == 64 for i in manifest["inputs"].values())

@@ -204,6 +204,7 @@ def test_rts_to_revisit(sheets):
     table = sheets["en"]["RTs to revisit"]
     assert list(table.columns) == [
         "Supervisor (PML)",
+        "Enumerator (PPL)",
         "Kecamatan",
         "Kelurahan code",
         "Kelurahan",

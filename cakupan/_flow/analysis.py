@@ -21,6 +21,7 @@ from cakupan._flow.stages import check, crosswalk, place, project
 from cakupan.config import Config
 from cakupan.crs import WGS84
 from cakupan.detect.tally import Tally, compact, tally
+from cakupan.measure import schedule
 
 
 def one_pass(loaded: Loaded, config: Config = Config(), progress: Progress | None = None
@@ -72,13 +73,40 @@ def finish(counts: Tally, rows: Rows, kelurahan: gpd.GeoDataFrame,
     step("gaps")
     spots = blind_spots(counts, table, kelurahan, units, rt_shapes, population, buildings,
                         config)
+    matched = dict(crosswalk(counts, kelurahan).items())
+    plan, assigned = _schedule(counts, table, kelurahan, rt_shapes, polygons, matched, config)
+    table = schedule.overlay(table, plan, config)
     accounting = {"interviews": account_counts(counts.status)}
     if prelist is not None:
         accounting["prelist"] = account(prelist["status"])
+    if assigned is not None:
+        unknown = assigned[assigned["status"].eq("unknown_rt")]
+        accounting["assignments"] = {**account(assigned["status"]), "unknown_rts": sorted(
+            (unknown["kelurahan_code"] + unknown["rw"] + unknown["rt"]).astype(str))}
     accounting.update(polygon_accounting)
     kelurahan = kelurahan.to_crs(WGS84)
     rt_shapes = None if rt_shapes is None else rt_shapes.to_crs(WGS84)
     return Result(kelurahan=kelurahan, units=rt_shapes, rows=rows, coverage=table,
-                  blind_spots=spots, accounting=accounting,
-                  crosswalk=dict(crosswalk(counts, kelurahan).items()), rt_source=rt_source,
-                  tally=counts)
+                  blind_spots=spots, accounting=accounting, crosswalk=matched,
+                  rt_source=rt_source, tally=counts, schedule=plan)
+
+
+def _schedule(counts: Tally, table, kelurahan, rt_shapes, polygons: Loaded, matched: dict,
+              config: Config):
+    """Return the run's schedule and its assignments, unknown RTs set aside (or None).
+
+    Assigned kelurahan codes are matched to the boundaries' as the interviews' are.
+    """
+    assigned = polygons.assignments
+    if assigned is not None:
+        assigned = assigned.assign(kelurahan_code=assigned["kelurahan_code"].replace(matched))
+        unknown = schedule.unknown_rts(assigned, table, kelurahan["kelurahan_code"], {},
+                                       polygons.units is not None
+                                       or polygons.prelist is not None)
+        assigned = assigned.assign(status=assigned["status"].mask(unknown, "unknown_rt"))
+    positions = None
+    if rt_shapes is not None and len(rt_shapes):
+        inside = rt_shapes.geometry.representative_point()
+        positions = rt_shapes[["kelurahan_code", "rw", "rt"]].assign(x=inside.x, y=inside.y)
+    return schedule.build(table, counts.work, counts.latest, assigned, positions,
+                          config), assigned

@@ -24,7 +24,8 @@ from cakupan.normalise import headers, parts, sls, tables, vector
 from cakupan.normalise.values import geopoint_column
 
 #: The inputs of a run, in the order the manifest lists them.
-NAMES = ("boundaries", "interviews", "units", "prelist", "population", "buildings")
+NAMES = ("boundaries", "interviews", "units", "prelist", "population", "buildings",
+         "assignments")
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,13 @@ class Inputs:
     prelist: Path | None = None
     population: Path | None = None
     buildings: Path | None = None
+    assignments: Path | None = None
 
     @classmethod
     def of(cls, boundaries, interviews, units=None, prelist=None, population=None,
-           buildings=None) -> Inputs:
+           buildings=None, assignments=None) -> Inputs:
         """Return the inputs of paths given as text or path-likes (None: not given)."""
-        given = (boundaries, interviews, units, prelist, population, buildings)
+        given = (boundaries, interviews, units, prelist, population, buildings, assignments)
         return cls(*(None if path is None else Path(path) for path in given))
 
     def items(self):
@@ -64,6 +66,8 @@ class Loaded:
     personal_columns: tuple[str, ...] = ()
     population: read.PopulationRaster | None = None
     buildings: gpd.GeoDataFrame | None = None
+    assignments: pd.DataFrame | None = None
+    """Who is assigned to each RT, and when (:func:`read_assignments`)."""
 
 
 def read_files(inputs: Inputs, config: Config = Config(), interviews: bool = True) -> Loaded:
@@ -80,9 +84,11 @@ def read_files(inputs: Inputs, config: Config = Config(), interviews: bool = Tru
     population = None if inputs.population is None else read.read_population_raster(
         inputs.population)
     buildings = None if inputs.buildings is None else read.read_buildings(inputs.buildings)
+    assignments = (None if inputs.assignments is None
+                   else read_assignments(inputs.assignments, config)[1])
     return Loaded(kelurahan.to_crs(WGS84), frame,
                   None if units is None else units.to_crs(WGS84), prelist,
-                  tuple(personal), population, buildings)
+                  tuple(personal), population, buildings, assignments)
 
 
 def read_boundaries(path, config: Config) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -102,6 +108,12 @@ def read_prelist(path, config: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the prelist as read and as normalised."""
     raw = read.read_table(path, config.input.sheet, config.input.prelist_layer, "prelist")
     return raw, tables.prelist(raw, config.prelist, path)
+
+
+def read_assignments(path, config: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the assignments (RT to enumerator and supervisor) as read and as normalised."""
+    raw = read.read_table(path, config.input.sheet)
+    return raw, tables.assignments(raw, config.assignments, path, config.checks.timezone)
 
 
 class Interviews(NamedTuple):

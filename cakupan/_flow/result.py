@@ -18,6 +18,7 @@ import pandas as pd
 
 from cakupan.detect.tally import Tally
 from cakupan.measure.levels import level_shapes
+from cakupan.measure.schedule import Schedule
 
 #: A run's progress callback, called with each step's name as it starts (``read``,
 #: ``assign``, ``check``, ...). One that also has a ``detail(text)`` method is told during
@@ -81,6 +82,8 @@ class Result:
     rt_source: str = "sls"
     tally: Tally | None = None
     """What the worklist, map and report are made from (:mod:`cakupan.detect.tally`)."""
+    schedule: Schedule | None = None
+    """Owners, plan and pace of every RT (:mod:`cakupan.measure.schedule`)."""
 
     @cached_property
     def shapes(self) -> dict[str, gpd.GeoDataFrame]:

@@ -109,7 +109,9 @@ def worklist_sheets(result: _flow.Result, audience: str = "supervisor", lang: st
     -------
     dict of str to pandas.DataFrame
         RTs to revisit, interviews to verify, enumerators to call (see
-        :func:`cakupan.render.worklist.build_worklist`), most urgent first.
+        :func:`cakupan.render.worklist.build_worklist`), most urgent first, and tomorrow's
+        plan of every enumerator by supervisor (:func:`cakupan.render.plan.plan_sheet`) and
+        the officers' progress against the plan (:func:`cakupan.render.plan.pace_sheet`).
 
     Examples
     --------
@@ -124,7 +126,9 @@ def worklist_sheets(result: _flow.Result, audience: str = "supervisor", lang: st
     ...                          units=paths["units"], prelist=paths["prelist"], html=False)
     >>> sheets = cakupan.worklist_sheets(result, lang="en")
     >>> list(sheets)
-    ['RTs to revisit', 'Interviews to verify', 'Enumerators to call']
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['RTs to revisit', 'Interviews to verify', 'Enumerators to call', "Tomorrow's plan",
+     "Officers' progress"]
     >>> len(sheets["RTs to revisit"]) > 0
     True
     """

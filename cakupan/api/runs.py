@@ -64,8 +64,8 @@ def load_config(path: PathType | None) -> Config:
 
 def read_inputs(boundaries: PathType, interviews: PathType, *, units: PathType | None = None,
                 prelist: PathType | None = None, population: PathType | None = None,
-                buildings: PathType | None = None, config: ConfigLike = None
-                ) -> _flow.Loaded:
+                buildings: PathType | None = None, assignments: PathType | None = None,
+                config: ConfigLike = None) -> _flow.Loaded:
     """Read and normalise a run's input files, as ``cakupan run`` does.
 
     Columns are mapped to cakupan's canonical names (common BPS, ODK Central, KoboToolbox,
@@ -87,6 +87,9 @@ def read_inputs(boundaries: PathType, interviews: PathType, *, units: PathType |
         Population raster (GeoTIFF, persons per cell).
     buildings : str or path-like, optional
         Building footprints (polygons or points).
+    assignments : str or path-like, optional
+        Who is assigned to each RT (enumerator, supervisor, planned start and end): CSV or
+        Excel, e.g. a BPS "alokasi petugas" table.
     config : Config, str or path-like, optional
         Settings, or the TOML file to read them from.
 
@@ -94,8 +97,8 @@ def read_inputs(boundaries: PathType, interviews: PathType, *, units: PathType |
     -------
     cakupan._flow.Loaded
         ``kelurahan`` (GeoDataFrame), ``interviews`` (DataFrame), ``units``, ``prelist``,
-        ``population`` (:class:`cakupan.read.PopulationRaster`) and ``buildings``, or
-        ``None`` for those not given; all in EPSG:4326.
+        ``population`` (:class:`cakupan.read.PopulationRaster`), ``buildings`` and
+        ``assignments``, or ``None`` for those not given; all in EPSG:4326.
 
     Raises
     ------
@@ -124,7 +127,8 @@ def read_inputs(boundaries: PathType, interviews: PathType, *, units: PathType |
     ['interview_id', 'lon', 'lat', 'status']
     >>> tmp.cleanup()
     """
-    given = options.inputs(boundaries, interviews, units, prelist, population, buildings)
+    given = options.inputs(boundaries, interviews, units, prelist, population, buildings,
+                           assignments)
     return _flow.read_files(given, settings(config))
 
 
@@ -177,6 +181,7 @@ def analyse(loaded: _flow.Loaded, config: ConfigLike = None,
 def run(boundaries: PathType, interviews: PathType, out: PathType, *,
         units: PathType | None = None, prelist: PathType | None = None,
         population: PathType | None = None, buildings: PathType | None = None,
+        assignments: PathType | None = None,
         config: ConfigLike = None, audience: str = "supervisor", lang: str = "id",
         html: bool = True, workers: int | None = None, scheduler: str | None = None,
         progress: Callable[[str], None] | None = None) -> _flow.Result:
@@ -188,8 +193,11 @@ def run(boundaries: PathType, interviews: PathType, out: PathType, *,
 
     Parameters
     ----------
-    boundaries, interviews, units, prelist, population, buildings : str or path-like
+    boundaries, interviews, units, prelist, population, buildings, assignments : path-like
         The input files, as in :func:`read_inputs`; only the first two are required.
+        Without ``assignments``, who owns each RT is inferred from who interviewed where
+        (the outputs say so) and each enumerator's RTs are planned evenly over the
+        fieldwork window.
     out : str or path-like
         Folder for the outputs (``coverage.csv``, ``interviews.csv``, ``gaps.geojson``,
         ``map.html``, ``report.html``, ``worklist.xlsx``, ``coverage.gpkg``,
@@ -240,7 +248,8 @@ def run(boundaries: PathType, interviews: PathType, out: PathType, *,
     >>> tmp.cleanup()
     """
     options.outputs(audience, lang)
-    given = options.inputs(boundaries, interviews, units, prelist, population, buildings)
+    given = options.inputs(boundaries, interviews, units, prelist, population, buildings,
+                           assignments)
     return files.run_files(given, Path(out), settings(config), audience, lang, html, workers,
                            scheduler, progress)
 
@@ -262,7 +271,7 @@ def write_outputs(result: _flow.Result, out: PathType, *,
         Folder; created if missing.
     inputs : mapping of str to path, optional
         The input files by name (``boundaries``, ``interviews``, ``units``, ``prelist``,
-        ``population``, ``buildings``; other keys are ignored, so the paths
+        ``population``, ``buildings``, ``assignments``; other keys are ignored, so the paths
         :func:`write_world` returns will do); the manifest lists them with their SHA-256.
     config : Config, str or path-like, optional
         The settings of the run, recorded in the manifest.
@@ -309,7 +318,8 @@ def _named(paths: Mapping[str, PathType] | _flow.Inputs) -> _flow.Inputs:
 
 def validate(boundaries: PathType, interviews: PathType | None = None, *,
              units: PathType | None = None, prelist: PathType | None = None,
-             config: ConfigLike = None) -> pd.DataFrame:
+             assignments: PathType | None = None, config: ConfigLike = None
+             ) -> pd.DataFrame:
     """Check input files without running the analysis: ``cakupan validate`` in Python.
 
     Each file is read as a run reads it and the interviews are placed in the kelurahan as a
@@ -325,6 +335,8 @@ def validate(boundaries: PathType, interviews: PathType | None = None, *,
         RT/SLS polygons.
     prelist : str or path-like, optional
         Expected households per RT/SLS.
+    assignments : str or path-like, optional
+        Who is assigned to each RT, and when.
     config : Config, str or path-like, optional
         Layers, sheet, CRS and column names, as for a run.
 
@@ -356,5 +368,5 @@ def validate(boundaries: PathType, interviews: PathType | None = None, *,
     [['boundaries', 3], ['interviews', 21915]]
     >>> tmp.cleanup()
     """
-    given = options.inputs(boundaries, interviews, units, prelist)
+    given = options.inputs(boundaries, interviews, units, prelist, assignments=assignments)
     return _validate.summarise(given, settings(config))

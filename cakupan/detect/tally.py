@@ -27,6 +27,7 @@ from cakupan.detect.enumerators import enumerator_counts
 POINTS_KEPT = 20_000
 _RT = ["kelurahan_code", "rw", "rt"]
 _BY_RT = [*_RT, "supervisor_id", "counted"]
+_WORK = [*_RT, "enumerator_id", "supervisor_id", "day"]
 _POINT_COLUMNS = ["x", "y", "lon", "lat", *_RT, "doubtful"]
 _NANO = 1e9
 
@@ -58,6 +59,13 @@ class Tally:
     points : pandas.DataFrame or None
         ``x``, ``y``, ``lon``, ``lat``, RT and ``doubtful`` of every counted row; None when
         more than :data:`POINTS_KEPT` were counted and they were not asked for.
+    work : pandas.DataFrame
+        Counted rows (``rows``) and doubtful ones (``doubtful``) per RT, ``enumerator_id``,
+        ``supervisor_id`` and ``day`` of ``interviewed_at`` (missing keys kept): who worked
+        where and when, for the schedule (:mod:`cakupan.measure.schedule`).
+    latest : pandas.Timestamp
+        The time of the latest counted interview (NaT when none has a time): the data's
+        "as of".
     """
 
     rows: int
@@ -69,6 +77,8 @@ class Tally:
     pairs: pd.DataFrame
     flagged: pd.DataFrame
     points: pd.DataFrame | None
+    work: pd.DataFrame | None = None
+    latest: pd.Timestamp = pd.NaT
 
 
 def tally(frame: pd.DataFrame, points: bool = False) -> Tally:
@@ -127,6 +137,8 @@ def combine(tallies: list[Tally], points: bool = False) -> Tally:
                           ["declared_kelurahan_code", "location_kelurahan_code"]),
         flagged=_renumber_clusters(*_concat([t.flagged for t in tallies])),
         points=kept,
+        work=_sum_frames([t.work for t in tallies], _WORK),
+        latest=max((t.latest for t in tallies if pd.notna(t.latest)), default=pd.NaT),
     )
 
 
@@ -218,6 +230,28 @@ def _days(frame, counted) -> pd.Series:
     return days.value_counts().sort_index().rename(None).rename_axis(None).astype("int64")
 
 
+def _when(frame) -> pd.Series:
+    if "interviewed_at" not in frame:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    return pd.to_datetime(frame["interviewed_at"], errors="coerce")
+
+
+def _work(frame, counted) -> pd.DataFrame:
+    rows = frame[counted]
+    values = pd.DataFrame({
+        **{name: rows[name] for name in _WORK[:-1]},
+        "day": _when(rows).dt.normalize(),
+        "rows": np.ones(len(rows), dtype="int64"),
+        "doubtful": rows["doubtful"].fillna(False).to_numpy(dtype=bool).astype("int64"),
+    }, index=rows.index)
+    return _sum_frames([values], _WORK)
+
+
+def _latest(frame, counted) -> pd.Timestamp:
+    when = _when(frame)[counted]
+    return when.max() if when.notna().any() else pd.NaT
+
+
 def _pairs(frame, counted) -> pd.DataFrame:
     keys = ["declared_kelurahan_code", "location_kelurahan_code"]
     pairs = frame.groupby(keys, observed=True, sort=False).size().rename("n").reset_index()
@@ -243,7 +277,8 @@ def _kept(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 _MAKERS = {"rows": lambda frame, counted: len(frame), "status": _status, "by_rt": _by_rt,
-           "days": _days, "pairs": _pairs, "flagged": _flagged}
+           "days": _days, "pairs": _pairs, "flagged": _flagged, "work": _work,
+           "latest": _latest}
 
 
 # -- adding up -------------------------------------------------------------------------------
@@ -252,7 +287,8 @@ _MAKERS = {"rows": lambda frame, counted: len(frame), "status": _status, "by_rt"
 def _sum_frames(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
     """Return the frames' values summed per keys (missing keys kept), keys as text, sorted."""
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    text = {name: "string" for name in keys if frame[name].dtype != bool}
+    text = {name: "string" for name in keys
+            if frame[name].dtype != bool and not pd.api.types.is_datetime64_any_dtype(frame[name])}
     summed = frame.groupby(keys, dropna=False, sort=False, observed=True).sum().reset_index()
     summed = summed.astype(text)
     return summed.sort_values(keys, kind="stable", na_position="last").reset_index(drop=True)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from cakupan.columns import (
     ALIASES,
+    ASSIGNMENTS,
     BOUNDARIES,
     INTERVIEWS,
     LABELS,
@@ -104,7 +105,8 @@ def find_columns(
 
 def _section(wanted: tuple[str, ...]) -> str:
     """Return the config table of the canonical columns ``wanted``."""
-    tables = {BOUNDARIES: "boundaries", UNITS: "units", PRELIST: "prelist"}
+    tables = {BOUNDARIES: "boundaries", UNITS: "units", PRELIST: "prelist",
+              ASSIGNMENTS: "assignments"}
     return tables.get(tuple(wanted), "interviews")
 
 

@@ -1,4 +1,4 @@
-"""Interview and prelist tables with the canonical columns, every value cleaned.
+"""Interview, prelist and assignment tables with the canonical columns, every value cleaned.
 
 Takes the frames the readers return (file columns as text; a Parquet file's numbers and
 times may come as they are, and are read as their text would be) and returns frames with the
@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from cakupan._text import text_series
-from cakupan.columns import DWELLINGS, FAMILIES, INTERVIEWS, simplify
+from cakupan.columns import ALIASES, ASSIGNMENTS, DWELLINGS, FAMILIES, INTERVIEWS, simplify
 from cakupan.errors import InputError
 from cakupan.normalise import parts
 from cakupan.normalise.headers import find_columns, require_column
@@ -184,3 +184,69 @@ def _require_households(raw: pd.DataFrame, source: Mapping[str, str], path=None)
             f'expected_households = "{others[0]}" in a config file', path=path)
     require_column(source, "expected_households", "column of expected households",
                    "expected_households, jumlah_ruta, ruta, muatan, ...", "prelist", path)
+
+
+def assignments(raw: pd.DataFrame, columns: Mapping[str, str], path=None,
+                timezone: str = "Asia/Jakarta") -> pd.DataFrame:
+    """Return assignment rows: declared RT, officers, planned dates and ``status``.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        As :func:`cakupan.read.read_table` returns it (a BPS "alokasi petugas" table, a CSV).
+    columns : mapping
+        Canonical name to source column, from the ``[assignments]`` table of the config.
+    path : str, optional
+        The file, for error messages.
+
+    Returns
+    -------
+    DataFrame
+        One row per input row, same order: ``source_row``, ``sls_code``, ``kelurahan_code``,
+        ``rw``, ``rt``, ``enumerator_id``, ``supervisor_id``, ``koseka_id``,
+        ``planned_start`` and ``planned_end`` (days; missing when not given or unreadable,
+        named in ``repairs`` as ``unreadable_date_dropped``; an end before the start is
+        dropped too) and ``status``: ``counted``, or ``no_code`` (no RT can be read),
+        ``no_officer`` (no enumerator and no supervisor) or ``duplicate`` (an RT already
+        assigned above; the first usable row wins). Later stages may set ``unknown_rt``.
+
+    Raises
+    ------
+    InputError
+        When the file has no RT columns (an SLS code, or kelurahan, RW and RT) or no
+        enumerator or supervisor column.
+    """
+    source = find_columns(raw, ASSIGNMENTS, columns, path)
+    raw = parts.with_codes(raw, source)
+    if "sls_code" not in source and not {"kelurahan_code", "rw", "rt"} <= set(source):
+        require_column(source, "sls_code", "RT column (an SLS code, or kelurahan, RW and RT)",
+                       "idsls, kode_sls, sls_code; or kode_desa with rw and rt",
+                       "assignments", path)
+    for name, what in (("enumerator_id", "enumerator (PPL) column"),
+                       ("supervisor_id", "supervisor (PML) column")):
+        require_column(source, name, what, ", ".join(ALIASES[name][:5]), "assignments", path)
+    out = pd.DataFrame({"source_row": raw["source_row"].to_numpy()}, index=raw.index)
+    out = out.join(declared_rt(raw, source))
+    for name in ("enumerator_id", "supervisor_id", "koseka_id"):
+        out[name] = column_text(raw, source, name)
+    unreadable = pd.Series(False, index=raw.index)
+    for name in ("planned_start", "planned_end"):
+        cells = column_cells(raw, source, name)
+        day = parse_time(cells, timezone).dt.normalize()
+        unreadable |= (cells.notna() & day.isna()).to_numpy()
+        out[name] = day
+    backwards = (out["planned_end"] < out["planned_start"]).fillna(False)
+    out.loc[backwards, ["planned_start", "planned_end"]] = pd.NaT
+    unreadable |= backwards
+    out["repairs"] = _labels(unreadable.to_numpy().astype(int), out.index,
+                             ("", "unreadable_date_dropped"))
+    no_code = out[["kelurahan_code", "rw", "rt"]].isna().any(axis=1)
+    no_officer = out[["enumerator_id", "supervisor_id"]].isna().all(axis=1)
+    problem = column_text(raw, {PROBLEM: PROBLEM} if PROBLEM in raw else {}, PROBLEM)
+    usable = ~no_code & ~no_officer & problem.isna()
+    duplicate = usable & out[["kelurahan_code", "rw", "rt"]].where(usable).duplicated()
+    out["status"] = pd.Series(
+        np.select([problem.notna().to_numpy(), no_code, no_officer, duplicate],
+                  [problem.fillna("").to_numpy(), "no_code", "no_officer", "duplicate"],
+                  "counted"), index=out.index, dtype="string")
+    return out

@@ -156,16 +156,23 @@ def _texts(values) -> list:
     return values.astype(object).where(values.notna(), "").astype(str).tolist()
 
 
-def legend_items(lang: str, under_ratio: float = 0.9, over_ratio: float = 1.1) -> list[dict]:
-    """Return the legend: status, colour and what the colour means, in ``lang``."""
+def legend_items(lang: str, under_ratio: float = 0.9, over_ratio: float = 1.1,
+                 during: bool = False) -> list[dict]:
+    """Return the legend: status, colour and what the colour means, in ``lang``.
+
+    ``during`` fieldwork, a unit ``under`` is one keeping up with the plan.
+    """
     words = labels(lang)["page"]
     ratio = words["ratio_class"]
     meaning = {
         "complete": f"{ratio} {under_ratio:.0%}–{over_ratio:.0%}",
         "over": f"{ratio} > {over_ratio:.0%}",
-        "under": f"{ratio} < {under_ratio:.0%}",
+        "under": words["on_pace"] if during else f"{ratio} < {under_ratio:.0%}",
         "not_started": f"{words['counted_households']} = 0",
         "no_expected": "",
+        "behind": "",
+        "stalled": "",
+        "not_reached": "",
     }
     return [{"status": status, "colour": colour, "label": words[status],
              "meaning": meaning[status]} for status, colour in STATUS_COLOURS.items()]
@@ -253,8 +260,8 @@ def draw_map(coverage: pd.DataFrame, shapes: dict[str, gpd.GeoDataFrame],
              lang: str = "id", simplify_m: float = 5.0, *,
              interviews=None, audience: str = "supervisor",
              tiles: str | None = "OpenStreetMap", max_flagged: int = 8000,
-             max_points: int = 20000, thresholds: tuple[float, float] = (0.9, 1.1)
-             ) -> folium.Map:
+             max_points: int = 20000, thresholds: tuple[float, float] = (0.9, 1.1),
+             as_of: str = "", during: bool = False) -> folium.Map:
     """Return the coverage map drawn from the table and the polygons of each level.
 
     Choropleths per level, legend, search, blind spots and, for supervisors, points.
@@ -283,9 +290,17 @@ def draw_map(coverage: pd.DataFrame, shapes: dict[str, gpd.GeoDataFrame],
         Caps on flagged points and on counted points before they are aggregated per RT.
     thresholds : (float, float)
         ``under_ratio`` and ``over_ratio`` of the status classes, for the legend.
+    as_of : str
+        The time of the latest interview, shown under the legend's title ("": not shown).
+    during : bool
+        Whether fieldwork is under way: the legend says a unit ``under`` keeps up.
     """
     data = page_data(coverage, shapes, blind_spots, interviews, audience, lang, simplify_m,
                      max_flagged, max_points, thresholds)
+    if as_of:
+        data["as_of"] = as_of
+    if during:
+        data["legend"] = legend_items(lang, *thresholds, during=True)
     west, south, east, north = shapes["kelurahan"].to_crs(4326).total_bounds
     fmap = OfflineMap(location=[(south + north) / 2, (west + east) / 2], zoom_start=12,
                       tiles=tiles, control_scale=True)
@@ -303,7 +318,9 @@ def result_map(result, config: Config = Config(), audience: str = "supervisor",
     return draw_map(result.coverage, result.shapes, result.blind_spots,
                     lang=lang, simplify_m=config.map.simplify_m,
                     interviews=result.tally, audience=audience,
-                    thresholds=(config.coverage.under_ratio, config.coverage.over_ratio))
+                    thresholds=(config.coverage.under_ratio, config.coverage.over_ratio),
+                    as_of="" if result.schedule is None else result.schedule.as_of_text,
+                    during=result.schedule is not None and result.schedule.during)
 
 
 def map_page(result, config: Config = Config(), audience: str = "supervisor",

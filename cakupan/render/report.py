@@ -18,6 +18,7 @@ from cakupan._public import __version__
 from cakupan.config import Config
 from cakupan.labels import STATUS_COLOURS, labels
 from cakupan.measure.progress import daily_series
+from cakupan.measure.schedule import planned_series
 
 COLUMNS = ("code", "name", "counted_households", "expected_households", "coverage_ratio",
            "gap_households", "status")
@@ -83,10 +84,21 @@ def ratio_histogram(coverage: pd.DataFrame, under: float = 0.9, over: float = 1.
     return {"bars": bars, "max": top, "chart": c, "n": int(len(ratios))}
 
 
-def progress_chart(series: pd.DataFrame, expected: float | None) -> dict | None:
-    """Return the cumulative line, daily bars and expected line of the progress chart."""
+def progress_chart(series: pd.DataFrame, expected: float | None,
+                   planned: pd.Series | None = None) -> dict | None:
+    """Return the cumulative line, daily bars and expected line of the progress chart.
+
+    ``planned``: households planned by each day (:func:`cakupan.measure.schedule.planned_series`,
+    over the fieldwork window): drawn as a dashed line, the chart then spanning its days too.
+    """
     if series.empty:
         return None
+    if planned is not None and len(planned):
+        days = pd.date_range(min(series["date"].min(), planned.index.min()),
+                             max(series["date"].max(), planned.index.max()))
+        series = series.set_index("date").reindex(days).rename_axis("date").reset_index()
+        series["counted"] = series["counted"].fillna(0).astype("int64")
+        planned = planned.reindex(days)
     c = CHART
     plot_w = c["width"] - c["left"] - c["right"]
     plot_h = c["height"] - c["top"] - c["bottom"]
@@ -98,7 +110,10 @@ def progress_chart(series: pd.DataFrame, expected: float | None) -> dict | None:
         return round(c["top"] + plot_h * (1 - value / top), 1)
 
     points = " ".join(f"{round(c['left'] + (i + 0.5) * step, 1)},{y(v)}"
-                      for i, v in enumerate(series["cumulative"].tolist()))
+                      for i, v in enumerate(series["cumulative"].tolist()) if pd.notna(v))
+    plan_points = "" if planned is None else " ".join(
+        f"{round(c['left'] + (i + 0.5) * step, 1)},{y(v)}"
+        for i, v in enumerate(planned.tolist()) if pd.notna(v))
     bars = [{"x": round(c["left"] + i * step + 1, 1), "y": y(v), "w": round(max(step - 2, 1), 1),
              "h": round(plot_h * v / top, 1), "count": v,
              "date": day.strftime("%Y-%m-%d")}
@@ -108,12 +123,13 @@ def progress_chart(series: pd.DataFrame, expected: float | None) -> dict | None:
             "expected_y": None if not expected else y(expected),
             "expected": None if not expected else f"{expected:,.0f}",
             "first": bars[0]["date"], "last": bars[-1]["date"],
-            "final": f"{int(series['cumulative'].iloc[-1]):,}"}
+            "final": f"{int(series['cumulative'].dropna().iloc[-1]):,}",
+            "planned": plan_points}
 
 
 def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
                   revisit_limit: int = 200, interviews=None,
-                  thresholds: tuple[float, float] = (0.9, 1.1)) -> str:
+                  thresholds: tuple[float, float] = (0.9, 1.1), schedule=None) -> str:
     """Return ``report.html``: summary figures, row accounting, charts and sortable tables.
 
     Parameters
@@ -131,6 +147,9 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
         ones are used.
     thresholds : (float, float)
         ``under_ratio`` and ``over_ratio``, for the colours of the histogram.
+    schedule : cakupan.measure.schedule.Schedule, optional
+        The data's time (shown under the title), whether officers were assigned or inferred,
+        and the pace against the plan per kecamatan and kelurahan (no officer is named).
     """
     top = coverage[coverage["level"].eq("kecamatan")]
     expected = top["expected_households"].sum(min_count=1)
@@ -142,7 +161,9 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
         "ratio": "" if pd.isna(expected) or expected == 0 else f"{effective / expected:.1%}",
         "gap": f"{top['gap_households'].sum():,.0f}",
     }
-    rts = coverage[coverage["level"].eq("rt") & coverage["status"].isin(["under", "not_started"])]
+    during = schedule is not None and schedule.during
+    listed = [s for s in REVISIT if not (during and s == "under")]
+    rts = coverage[coverage["level"].eq("rt") & coverage["status"].isin(listed)]
     rts = rts.sort_values(["gap_households", "code"], ascending=[False, True], kind="stable")
     tables = [(level, _rows(coverage[coverage["level"].eq(level)]))
               for level in ("kecamatan", "kelurahan")]
@@ -157,9 +178,54 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
         colours=STATUS_COLOURS,
         histogram=ratio_histogram(coverage, *thresholds),
         progress=progress_chart(daily_series(interviews),
-                                None if pd.isna(expected) else float(expected)),
+                                None if pd.isna(expected) else float(expected),
+                                _planned(schedule)),
         version=__version__,
+        as_of="" if schedule is None else schedule.as_of_text,
+        owners=None if schedule is None else ("owners_inferred" if schedule.inferred
+                                              else "owners_assigned"),
+        pace=[] if schedule is None else _pace_rows(schedule.pace, coverage),
     )
+
+
+#: RT statuses listed to revisit: those short of their count, and during fieldwork those
+#: behind the plan or stalled (not those not yet due, nor those under but on pace).
+REVISIT = ("under", "not_started", "behind", "stalled")
+PACE_COLUMNS = ("code", "name", "expected_households", "planned_so_far", "counted",
+                "planned_pace", "recent_pace", "projected_finish")
+
+
+def _planned(schedule) -> pd.Series | None:
+    """Households planned by each day of the plan (None without a schedule or a plan)."""
+    if schedule is None or schedule.plan.empty:
+        return None
+    plan = schedule.plan.dropna(subset=["planned_start", "planned_end"])
+    if plan.empty:
+        return None
+    days = pd.date_range(plan["planned_start"].min(), plan["planned_end"].max())
+    return planned_series(plan, days)
+
+
+def _pace_rows(pace: pd.DataFrame, coverage: pd.DataFrame) -> list[tuple[str, list]]:
+    """Rows of the pace tables of kecamatan and kelurahan, as text."""
+    if pace is None or pace.empty:
+        return []
+    names = coverage.drop_duplicates(["level", "code"]).set_index(["level", "code"])["name"]
+    out = []
+    for level in ("kecamatan", "kelurahan"):
+        rows = pace[pace["level"].eq(level)]
+        rows = rows.assign(name=names.reindex(pd.MultiIndex.from_arrays(
+            [rows["level"], rows["code"]])).to_numpy())
+        texts = []
+        for record in rows[list(PACE_COLUMNS)].to_dict("records"):
+            finish = record["projected_finish"]
+            texts.append([str(record["code"]), str(record["name"]),
+                          f"{record['expected_households']:,.0f}",
+                          f"{record['planned_so_far']:,.0f}", f"{record['counted']:,}",
+                          f"{record['planned_pace']:,.1f}", f"{record['recent_pace']:,.1f}",
+                          "" if pd.isna(finish) else f"{finish:%Y-%m-%d}"])
+        out.append((level, texts))
+    return out
 
 
 def report_page(result, config: Config = Config(), lang: str = "id") -> str:
@@ -168,4 +234,5 @@ def report_page(result, config: Config = Config(), lang: str = "id") -> str:
     ``config`` gives the ``[coverage]`` ratios of the histogram's colours.
     """
     return render_report(result.coverage, result.accounting, lang, interviews=result.tally,
-                         thresholds=(config.coverage.under_ratio, config.coverage.over_ratio))
+                         thresholds=(config.coverage.under_ratio, config.coverage.over_ratio),
+                         schedule=result.schedule)

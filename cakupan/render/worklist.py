@@ -21,8 +21,12 @@ from cakupan.detect.enumerators import score_enumerators
 from cakupan.detect.flags import FLAG_WEIGHTS, FLAGS
 from cakupan.detect.tally import piece
 from cakupan.labels import labels as words
+from cakupan.render.plan import pace_sheet, plan_sheet
 
 _RT_KEY = ["kelurahan_code", "rw", "rt"]
+#: RT statuses to revisit: short of their count, and during fieldwork behind or stalled
+#: (an RT not yet due, or under but on pace during fieldwork, is not listed).
+REVISIT = ("under", "not_started", "behind", "stalled")
 # An enumerator is worth a call for one serious flag, or for minor ones on this share of work.
 _SERIOUS = 0.5
 _CALL_SHARE = 0.5
@@ -33,6 +37,8 @@ def build_worklist(
     interviews: pd.DataFrame,
     enumerator_scores: pd.DataFrame,
     lang: str = "id",
+    owners: pd.DataFrame | None = None,
+    during: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """Build the three worklist sheets.
 
@@ -51,15 +57,23 @@ def build_worklist(
         The result of :func:`cakupan.detect.enumerators.enumerator_scores`.
     lang : {"id", "en"}
         Language of sheet names, headers and texts.
+    owners : pandas.DataFrame, optional
+        Per RT (``kelurahan_code``, ``rw``, ``rt``): ``enumerator_id``, ``supervisor_id``,
+        ``last_day`` and ``planned_so_far`` (:attr:`cakupan.measure.schedule.Schedule.plan`):
+        the RT sheet then names the RT's owners, and says why an RT is behind or stalled.
+    during : bool
+        Whether fieldwork is under way (:attr:`cakupan.measure.schedule.Schedule.during`):
+        an RT ``under`` is then on pace, being worked on, and is not listed to revisit.
 
     Returns
     -------
     dict of str to pandas.DataFrame
         In this order (names in Bahasa Indonesia / English):
 
-        - ``RT dikunjungi ulang`` / ``RTs to revisit``: RTs ``under`` or ``not_started``, with
-          their gap and reason; the supervisor responsible is the one of most interviews
-          declared in that RT, else in its kelurahan. Urgency: households missing.
+        - ``RT dikunjungi ulang`` / ``RTs to revisit``: RTs ``under``, ``not_started``,
+          ``behind`` or ``stalled``, with their gap and reason; the enumerator and supervisor
+          are the RT's owners (``owners``), else the supervisor is the one of most
+          interviews declared in that RT, else in its kelurahan. Urgency: households missing.
         - ``Wawancara diperiksa`` / ``Interviews to verify``: interviews with a flag or
           ``far_outside``, with the evidence. Urgency: the flags' weights.
         - ``Petugas dihubungi`` / ``Enumerators to call``: enumerators with an interview
@@ -88,7 +102,7 @@ def build_worklist(
     """
     labels = words(lang)
     tables = {
-        "revisit": _revisit(coverage, interviews, labels),
+        "revisit": _revisit(coverage, interviews, labels, owners, during),
         "verify": _verify(interviews, labels),
         "call": _call(enumerator_scores, labels),
     }
@@ -104,8 +118,15 @@ def worklist_sheets(result, audience: str = "supervisor", lang: str = "id") -> d
     Planners get the RTs to revisit only, without officers.
     """
     counts = result.tally
+    schedule = getattr(result, "schedule", None)
     sheets = build_worklist(result.coverage, counts,
-                            score_enumerators(counts.enumerators, counts.officers), lang=lang)
+                            score_enumerators(counts.enumerators, counts.officers), lang=lang,
+                            owners=None if schedule is None else schedule.plan,
+                            during=schedule is not None and schedule.during)
+    if schedule is not None and audience != "planner":
+        sheets[words(lang)["sheet"]["plan"]] = plan_sheet(
+            schedule, result.coverage, result.blind_spots, piece(counts, "flagged"), lang)
+        sheets[words(lang)["sheet"]["pace"]] = pace_sheet(schedule, lang)
     if audience == "planner":
         name = words(lang)["sheet"]["revisit"]
         officers = [words(lang)["column"][c] for c in ("supervisor_id", "enumerator_id")]
@@ -113,10 +134,14 @@ def worklist_sheets(result, audience: str = "supervisor", lang: str = "id") -> d
     return sheets
 
 
-def _revisit(coverage, interviews, labels):
-    """RTs under or not started, with reason and the supervisor responsible."""
+def _revisit(coverage, interviews, labels, owners=None, during=False):
+    """RTs under, not started, behind or stalled, with reason and the officers responsible.
+
+    During fieldwork an RT ``under`` is on pace (:mod:`cakupan.measure.schedule`): not listed.
+    """
     values, text = labels["value"], labels["text"]
-    rts = coverage[(coverage["level"] == "rt") & coverage["status"].isin(["under", "not_started"])]
+    listed = [s for s in REVISIT if not (during and s == "under")]
+    rts = coverage[(coverage["level"] == "rt") & coverage["status"].isin(listed)]
     rts = rts.copy()
     for column in _RT_KEY:
         rts[column] = rts[column].astype("string")
@@ -127,19 +152,28 @@ def _revisit(coverage, interviews, labels):
     parent = names["parent_code"].astype("string").reindex(rts["kelurahan_code"]).to_numpy()
     rts["kecamatan"] = pd.array(kecamatan_names["name"].reindex(parent), dtype="string")
     rts["kelurahan"] = pd.array(names["name"].reindex(rts["kelurahan_code"]), dtype="string")
-    rts["supervisor_id"] = _responsible(rts, interviews).fillna(values["no_supervisor"])
+    rts["supervisor_id"] = _responsible(rts, interviews)
+    rts["enumerator_id"] = _interviewer(rts, interviews)
+    if owners is not None:
+        rts = _owned(rts, owners, text)
+    for officer in ("supervisor_id", "enumerator_id"):
+        rts[officer] = rts[officer].fillna(values["no_supervisor"])
 
     expected = rts["expected_households"].astype("float64")
     pct = (rts["coverage_ratio"].astype("float64") * 100).round(0)
     reason = _fill(text["under"], {"pct": _number(pct), "expected": _number(expected)}, rts.index)
-    reason = reason.where(rts["status"] == "under", text["not_started"])
+    effective = rts["counted_households"] - rts.get("doubtful_households", 0)
+    reason = reason.where(effective > 0, text["not_started"])
     doubtful = _doubtful_per_rt(interviews).reindex(pd.MultiIndex.from_frame(rts[_RT_KEY]))
     doubtful = pd.Series(doubtful.to_numpy(dtype="float64", na_value=np.nan), index=rts.index)
     extra = _fill(text["doubtful_in_rt"], {"n": _number(doubtful)}, rts.index)
     reason = reason.where(~(doubtful > 0), reason + extra)
+    if "schedule_reason" in rts:
+        reason = reason + rts["schedule_reason"].fillna("")
     out = pd.DataFrame(
         {
             "supervisor_id": rts["supervisor_id"],
+            "enumerator_id": rts["enumerator_id"],
             "kecamatan": rts["kecamatan"],
             "kelurahan_code": rts["kelurahan_code"],
             "kelurahan": rts["kelurahan"],
@@ -157,6 +191,34 @@ def _revisit(coverage, interviews, labels):
     )
     return _grouped(out, "gap_households", ["gap_households", "kelurahan_code", "rw", "rt"],
                     [False, True, True, True])
+
+
+def _owned(rts, owners, text):
+    """RTs with their owners from the schedule's plan, and why behind or stalled."""
+    plan = owners.drop_duplicates(_RT_KEY).set_index(_RT_KEY).reindex(
+        pd.MultiIndex.from_frame(rts[_RT_KEY]))
+    rts["enumerator_id"] = pd.array(plan["enumerator_id"], dtype="string")
+    rts["supervisor_id"] = pd.array(plan["supervisor_id"], dtype="string").fillna(
+        rts["supervisor_id"].to_numpy())
+    since = pd.Series(pd.to_datetime(plan["last_day"]).dt.strftime("%Y-%m-%d").to_numpy(),
+                      index=rts.index, dtype="string").fillna("?")
+    planned = _number(pd.Series(plan["planned_so_far"].to_numpy(), index=rts.index))
+    rts["schedule_reason"] = _fill(text["behind"], {"planned": planned}, rts.index).where(
+        rts["status"].eq("behind"), _fill(text["stalled"], {"date": since}, rts.index).where(
+            rts["status"].eq("stalled"), ""))
+    return rts
+
+
+def _interviewer(rts, interviews):
+    """Return the enumerator of most counted interviews in each RT (missing: none there)."""
+    rows = piece(interviews, "work")
+    rows = rows[rows["enumerator_id"].notna()].rename(columns={"enumerator_id": "who"})
+    counts = rows.dropna(subset=_RT_KEY).groupby([*_RT_KEY, "who"], sort=True)["rows"].sum()
+    counts = counts.rename("n").reset_index().sort_values(
+        [*_RT_KEY, "n", "who"], ascending=[True, True, True, False, True])
+    top = counts.drop_duplicates(_RT_KEY).set_index(_RT_KEY)["who"]
+    chosen = top.reindex(pd.MultiIndex.from_frame(rts[_RT_KEY]))
+    return pd.Series(chosen.to_numpy(), index=rts.index, dtype="string")
 
 
 def _responsible(rts, interviews):

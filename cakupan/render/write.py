@@ -288,7 +288,12 @@ def sha256(path: Path) -> str:
 
 
 def manifest(result, inputs, config, audience, lang, paths) -> dict:
-    """Return the manifest: inputs with SHA-256, settings, versions, row accounting."""
+    """Return the manifest: inputs with SHA-256, settings, versions, row accounting.
+
+    Also the data's time (``data_as_of``, the latest counted interview), whether fieldwork
+    is still under way then, and whether officers' RTs were ``assigned`` or ``inferred``.
+    """
+    schedule = getattr(result, "schedule", None)
     given = {}
     if inputs is not None:
         for name, path in inputs.items():
@@ -316,6 +321,10 @@ def manifest(result, inputs, config, audience, lang, paths) -> dict:
             "gdal": pyogrio.__gdal_version_string__,
             "folium": folium.__version__,
         },
+        "data_as_of": None if schedule is None else schedule.as_of_text or None,
+        "fieldwork_under_way": None if schedule is None else schedule.during,
+        "owners": None if schedule is None else ("inferred" if schedule.inferred
+                                                 else "assigned"),
         "row_accounting": result.accounting,
         "crosswalk": result.crosswalk,
         "outputs": sorted(p.name for p in paths.values()),

@@ -30,7 +30,7 @@ from scipy.spatial import cKDTree
 from cakupan._gdal import fixed_date
 from cakupan.crs import WGS84
 from cakupan.read.raster import PopulationRaster
-from cakupan.sample import bps, fieldwork, layers
+from cakupan.sample import bps, fieldwork, layers, plan
 from cakupan.sample.fieldwork import FAULTS
 from cakupan.sample.layers import METRIC
 
@@ -68,6 +68,12 @@ class World:
         Persons per 100 m cell made from the true households, with noise (WorldPop style).
     buildings : GeoDataFrame
         Building footprints around the true households, some missing, some not homes.
+    assignments : DataFrame
+        Per RT: enumerator, supervisor, Koseka and planned start and end
+        (:mod:`cakupan.sample.plan`).
+    truth_plan : DataFrame
+        The plan per RT with each enumerator's ``pace_factor``, ``pause_from`` and
+        ``pause_days``: who was meant to be where when, and who fell behind.
     """
 
     kelurahan: gpd.GeoDataFrame
@@ -79,6 +85,8 @@ class World:
     truth_interviews: pd.DataFrame
     population: PopulationRaster
     buildings: gpd.GeoDataFrame
+    assignments: pd.DataFrame | None = None
+    truth_plan: pd.DataFrame | None = None
 
 
 def bundled_boundaries() -> Path:
@@ -127,6 +135,8 @@ def make_world(size: str = "city", seed: int = 2022) -> World:
     truth_rt, households = _rt_faults(units, households, rng)
     prelist = _prelist(truth_rt, rng)
     interviews, truth_interviews = fieldwork.interviews(households, truth_rt, rng)
+    assignments, interviews, truth_interviews, truth_plan = plan.plan_fieldwork(
+        interviews, truth_interviews, prelist, truth_rt, np.random.default_rng([seed, 1000, 11]))
     households = _with_lonlat(households)
     layer_rng = np.random.default_rng([seed, 7])
     x, y = households["x"].to_numpy(), households["y"].to_numpy()
@@ -143,6 +153,8 @@ def make_world(size: str = "city", seed: int = 2022) -> World:
         truth_interviews=truth_interviews,
         population=population,
         buildings=buildings,
+        assignments=assignments,
+        truth_plan=truth_plan,
     )
 
 
@@ -334,9 +346,9 @@ def write_world(world: World, folder, shape: str = "canonical") -> dict[str, Pat
     """Write the world's input files and ground truth under ``folder``; return their paths.
 
     ``input/`` holds what a BPS office would have (boundaries, RT polygons, prelist,
-    interviews); ``truth/`` what only the generator knows. With ``shape="bps"`` the paths of
-    the units, prelist and interviews are those of the same data in BPS's shapes, written to
-    ``input/bps/`` (:mod:`cakupan.sample.bps`).
+    assignments, interviews); ``truth/`` what only the generator knows. With ``shape="bps"``
+    the paths of the units, prelist and interviews are those of the same data in BPS's shapes,
+    written to ``input/bps/`` (:mod:`cakupan.sample.bps`).
     """
     folder = Path(folder)
     (folder / "input").mkdir(parents=True, exist_ok=True)
@@ -348,7 +360,9 @@ def write_world(world: World, folder, shape: str = "canonical") -> dict[str, Pat
         "buildings": folder / "input" / "buildings.gpkg",
         "prelist": folder / "input" / "prelist.csv",
         "interviews": folder / "input" / "interviews.csv",
+        "assignments": folder / "input" / "assignments.csv",
         "truth_rt": folder / "truth" / "rt.csv",
+        "truth_plan": folder / "truth" / "plan.csv",
         "truth_interviews": folder / "truth" / "interviews.csv",
         "truth_households": folder / "truth" / "households.parquet",
     }
@@ -357,6 +371,7 @@ def write_world(world: World, folder, shape: str = "canonical") -> dict[str, Pat
     world.kelurahan.to_file(paths["boundaries"], driver="GeoJSON")
     world.prelist.to_csv(paths["prelist"], index=False)
     world.interviews.to_csv(paths["interviews"], index=False)
+    world.assignments.to_csv(paths["assignments"], index=False)
     layers.write_population_raster(paths["population"], world.population)
     with fixed_date():  # the same world gives the same GeoPackage bytes
         world.units.to_file(paths["units"], driver="GPKG", layer="rt")
@@ -364,6 +379,7 @@ def write_world(world: World, folder, shape: str = "canonical") -> dict[str, Pat
             paths["buildings"], driver="GPKG", layer="buildings")
     world.truth_rt.to_csv(paths["truth_rt"], index=False)
     world.truth_interviews.to_csv(paths["truth_interviews"], index=False)
+    world.truth_plan.to_csv(paths["truth_plan"], index=False)
     world.households.to_parquet(paths["truth_households"], index=False)
     if shape == "bps":
         paths.update(bps.write_bps(world, folder))

@@ -129,6 +129,7 @@ function cakupanMap(map, data) {
     data.units[state.level].status.forEach(function (s) { counts[s] = (counts[s] || 0) + 1; });
     legendBody.textContent = "";
     legendBody.appendChild(el("h4", W.legend + " – " + W[state.level]));
+    if (data.as_of) { legendBody.appendChild(el("div", W.data_as_of + ": " + data.as_of, "cakupan-note as-of")); }
     data.legend.forEach(function (item) {
       var row = el("div", null, "item" + (hidden[item.status] ? " off" : ""));
       row.setAttribute("data-status", item.status);

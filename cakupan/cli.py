@@ -231,6 +231,12 @@ def demo(out, size, seed, audience, lang, quiet, debug, workers, scheduler, no_h
               help="Building footprints (polygons or points) as another expected count.")
 @click.option("--config", "config_path", type=FILE,
               help="TOML settings: column names of your files and thresholds (see README).")
+@click.option("--decisions", type=FILE, multiple=True, metavar="F",
+              help="A worklist.xlsx filled in by a supervisor (column Keputusan/Decision: "
+                   "benar/verified, ditolak/rejected, sudah dikunjungi/revisited), or a CSV "
+                   "of its columns; repeat for several files.")
+@click.option("--previous", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="The output folder of an earlier run, to show what changed since.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the outputs to; created if missing.")
 @audience_option
@@ -239,7 +245,8 @@ def demo(out, size, seed, audience, lang, quiet, debug, workers, scheduler, no_h
 @debug_option
 @scale_options
 def run_command(boundaries, interviews, units, prelist, population, buildings, config_path,
-                out, audience, lang, quiet, debug, workers, scheduler, no_html):
+                decisions, previous, out, audience, lang, quiet, debug, workers, scheduler,
+                no_html):
     """Measure coverage of your registration and write maps, report and worklist.
 
     \b
@@ -249,12 +256,13 @@ def run_command(boundaries, interviews, units, prelist, population, buildings, c
     """
     import cakupan
 
-    given = (boundaries, interviews, units, prelist, population, buildings)
+    given = (boundaries, interviews, units, prelist, population, buildings, *decisions)
     with _reported(quiet, out, debug, given) as step:
         result = cakupan.run(
             boundaries, interviews, out, units=units, prelist=prelist, population=population,
             buildings=buildings, config=cakupan.load_config(config_path), audience=audience,
-            lang=lang, html=not no_html, workers=workers, scheduler=scheduler, progress=step)
+            lang=lang, html=not no_html, workers=workers, scheduler=scheduler, progress=step,
+            decisions=decisions, previous=previous)
     _summary(result, out)
 
 

@@ -81,6 +81,12 @@ class Result:
     rt_source: str = "sls"
     tally: Tally | None = None
     """What the worklist, map and report are made from (:mod:`cakupan.detect.tally`)."""
+    decisions: pd.DataFrame | None = None
+    """Supervisors' decisions with their ``outcome`` (:func:`cakupan.detect.decisions.settle`),
+    or None when none were given."""
+    changes: dict | None = None
+    """What changed since the run given with ``--previous``
+    (:func:`cakupan.measure.changes.changes`), or None."""
 
     @cached_property
     def shapes(self) -> dict[str, gpd.GeoDataFrame]:

@@ -1,7 +1,12 @@
 """Write DataFrames as the sheets of one xlsx workbook (the worklist).
 
 Each sheet gets a bold, frozen header row, an autofilter over its columns and column widths
-that fit their contents. A frame longer than Excel's 1,048,576 rows (header included)
+that fit their contents (a header wraps over two lines rather than widen a column of short
+values). Every sheet prints on landscape A4, fitted to the page's width, with the header row
+repeated on each page, grid lines, the sheet's name at the top and page numbers at the
+foot. A :class:`Sheet` can also ask for page breaks (a new page for each supervisor), a
+drop-down list of values for a column to fill in, and columns of long text that wrap.
+A frame longer than Excel's 1,048,576 rows (header included)
 continues on further sheets named ``"<name> (2)"``, ``"<name> (3)"``, ..., each with the
 header.
 
@@ -24,10 +29,13 @@ by side by ``python benchmarks/render_libraries.py --size city``.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 from xml.sax.saxutils import escape
@@ -46,7 +54,17 @@ _SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 # characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, and U+FFFE, U+FFFF), in RE2
 _ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
 _EPOCH = pd.Timestamp("1899-12-30")  # day 0 of Excel's serial dates
-_BOLD, _DATE = 1, 2  # the cell formats (cellXfs) in _STYLES
+_BOLD, _DATE, _WRAP, _HEAD = 1, 2, 3, 4  # the cell formats (cellXfs) in _STYLES
+_WRAP_WIDTH = 32  # a column of wrapped text is at most this wide
+_HEADER_HEIGHT = 30  # points: two lines of 11-point text
+# printed on A4 (paperSize 9) across, as wide as the page: as many pages down as needed
+_PAGE = (
+    '<printOptions gridLines="1"/>'
+    '<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+    '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+    "<headerFooter><oddHeader>&amp;L&amp;A</oddHeader>"
+    "<oddFooter>&amp;C&amp;P / &amp;N</oddFooter></headerFooter>"
+)
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -94,12 +112,46 @@ _STYLES = (
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    # every cell at the top of its row, beside a neighbour's wrapped text
+    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" '
+    'applyAlignment="1"><alignment vertical="top"/></xf>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" '
+    'applyAlignment="1"><alignment vertical="top"/></xf>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" '
+    'applyAlignment="1"><alignment vertical="top"/></xf>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment vertical="top" wrapText="1"/></xf>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" '
+    'applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>'
     '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
     "</cellStyles></styleSheet>"
 )
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A frame and how its sheet is laid out for filling in and printing.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The rows; its columns become the header.
+    breaks : tuple of int
+        Positions (0-based, in ``frame``) of the rows that start a new printed page.
+    choices : mapping of str to tuple of str
+        Column header -> the values its drop-down list offers. Other values are accepted
+        after a warning: whoever reads the sheet back decides what they mean.
+    wrap : tuple of str
+        Headers of columns whose long texts wrap inside a column at most 32 wide.
+    widths : mapping of str to int
+        Header -> the least width of its column (room to write by hand on paper).
+    """
+
+    frame: pd.DataFrame
+    breaks: tuple[int, ...] = ()
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    wrap: tuple[str, ...] = ()
+    widths: Mapping[str, int] = field(default_factory=dict)
 
 
 class _Column(NamedTuple):
@@ -110,8 +162,8 @@ class _Column(NamedTuple):
     longest: int  # characters in the longest value as shown
 
 
-def write_xlsx(path, sheets: dict[str, pd.DataFrame]) -> Path:
-    """Write ``sheets`` (name -> frame, in order) to the workbook ``path``.
+def write_xlsx(path, sheets: Mapping[str, pd.DataFrame | Sheet]) -> Path:
+    """Write ``sheets`` (name -> frame or :class:`Sheet`, in order) to the workbook ``path``.
 
     Texts that look like formulas (``=...``) are written as text; characters XML cannot hold
     are dropped; sheet names are cut to Excel's 31 characters and made unique.
@@ -120,7 +172,7 @@ def write_xlsx(path, sheets: dict[str, pd.DataFrame]) -> Path:
     ----------
     path : str or pathlib.Path
         The xlsx file to write; replaced if it exists.
-    sheets : dict of str to pandas.DataFrame
+    sheets : mapping of str to pandas.DataFrame or Sheet
         One sheet per entry; the frame's columns become the header, its index is not written.
 
     Returns
@@ -143,17 +195,21 @@ def write_xlsx(path, sheets: dict[str, pd.DataFrame]) -> Path:
 
 
 def _sheet_parts(sheets):
-    """Return ``(title, frame)`` per sheet, long frames cut into Excel-sized parts."""
+    """Return ``(title, sheet)`` per sheet, long frames cut into Excel-sized parts."""
     parts, used, size = [], set(), _MAX_ROWS - 1  # the header takes a row
-    for name, frame in sheets.items():
+    for name, given in sheets.items():
+        sheet = given if isinstance(given, Sheet) else Sheet(given)
+        frame = sheet.frame
         first = _sheet_title(name, used)
         used.add(first.lower())
-        parts.append((first, frame.iloc[:size]))
-        for number, start in enumerate(range(size, len(frame), size), start=2):
+        for number, start in enumerate(range(0, max(len(frame), 1), size), start=1):
             suffix = f" ({number})"
-            title = _sheet_title(first[: 31 - len(suffix)] + suffix, used)
+            title = first if number == 1 else _sheet_title(first[: 31 - len(suffix)] + suffix,
+                                                            used)
             used.add(title.lower())
-            parts.append((title, frame.iloc[start : start + size]))
+            breaks = tuple(b - start for b in sheet.breaks if start < b < start + size)
+            parts.append((title, replace(sheet, frame=frame.iloc[start:start + size],
+                                         breaks=breaks)))
     return parts
 
 
@@ -169,7 +225,8 @@ def _sheet_title(name, used):
 def _write_package(archive: zipfile.ZipFile, parts):
     """Write every part of the workbook, in a fixed order, into ``archive``."""
     sheets, rels, filters = [], [], []
-    for number, (title, frame) in enumerate(parts, start=1):
+    for number, (title, sheet) in enumerate(parts, start=1):
+        frame = sheet.frame
         name = escape(title, {'"': "&quot;"})
         sheets.append(f'<sheet name="{name}" sheetId="{number}" r:id="rId{number}"/>')
         rels.append(
@@ -182,6 +239,8 @@ def _write_package(archive: zipfile.ZipFile, parts):
                 f'<definedName name="_xlnm._FilterDatabase" localSheetId="{number - 1}" '
                 f'hidden="1">{escape(quoted)}!$A$1:${_letter(frame.shape[1])}${len(frame) + 1}'
                 "</definedName>"
+                f'<definedName name="_xlnm.Print_Titles" localSheetId="{number - 1}">'
+                f"{escape(quoted)}!$1:$1</definedName>"
             )
     rels.append(
         f'<Relationship Id="rId{len(parts) + 1}" Type="{_REL}/styles" Target="styles.xml"/>'
@@ -209,8 +268,8 @@ def _write_package(archive: zipfile.ZipFile, parts):
         ("xl/styles.xml", _STYLES),
     ]:
         archive.writestr(_member(name), (_DECLARATION + text).encode())
-    for number, (_, frame) in enumerate(parts, start=1):
-        _write_sheet(archive, f"xl/worksheets/sheet{number}.xml", frame)
+    for number, (_, sheet) in enumerate(parts, start=1):
+        _write_sheet(archive, f"xl/worksheets/sheet{number}.xml", sheet)
 
 
 def _member(name, size=0) -> zipfile.ZipInfo:
@@ -222,36 +281,38 @@ def _member(name, size=0) -> zipfile.ZipInfo:
     return info
 
 
-def _write_sheet(archive: zipfile.ZipFile, member: str, frame: pd.DataFrame):
+def _write_sheet(archive: zipfile.ZipFile, member: str, sheet: Sheet):
     """Stream one worksheet into ``archive``: the header row, then blocks of rows."""
-    titles, shown = _text(pa.array([str(name) for name in frame.columns], pa.large_string()))
+    frame = sheet.frame
+    names = [str(name) for name in frame.columns]
+    titles, _ = _text(pa.array(names, pa.large_string()))
     header = "".join(
-        f'<c r="{_letter(k)}1" t="inlineStr" s="{_BOLD}">{title}</c>'
+        f'<c r="{_letter(k)}1" t="inlineStr" s="{_HEAD}">{title}</c>'
         for k, title in enumerate(titles.to_pylist(), start=1)
         if title is not None
     )
-    columns = [_column(frame.iloc[:, k]) for k in range(frame.shape[1])]
-    widths = [
-        min(max(title, column.longest) + 2, _MAX_WIDTH)
-        for title, column in zip(
-            pc.utf8_length(shown).fill_null(0).to_pylist(), columns, strict=True
-        )
-    ]
+    columns = [_column(frame.iloc[:, k], wrap=name in sheet.wrap) for k, name in
+               enumerate(names)]
     used = f"A1:{_letter(len(columns))}{len(frame) + 1}" if columns else "A1"
+    widths = _widths(names, columns, sheet)
     cols = "".join(
         f'<col min="{k}" max="{k}" width="{width}" customWidth="1"/>'
         for k, width in enumerate(widths, start=1)
     )
+    heights = _heights(frame, names, widths, sheet.wrap)
     head = (
         f'{_DECLARATION}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
+        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
         f'<dimension ref="{used}"/><sheetViews>'
         '<sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
         'state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView>'
         '</sheetViews><sheetFormatPr defaultRowHeight="15"/>'
         + (f"<cols>{cols}</cols>" if cols else "")  # an empty <cols> is invalid
-        + f'<sheetData><row r="1">{header}</row>'
+        # two lines for the header: LibreOffice keeps a row one line high when opening it
+        + f'<sheetData><row r="1" ht="{_HEADER_HEIGHT}" customHeight="1">{header}</row>'
     ).encode()
-    tail = "</sheetData>" + (f'<autoFilter ref="{used}"/>' if columns else "") + "</worksheet>"
+    tail = ("</sheetData>" + (f'<autoFilter ref="{used}"/>' if columns else "")
+            + _validations(names, sheet) + _PAGE + _breaks(sheet.breaks) + "</worksheet>")
     # a bound of the XML's length (the tags of a cell or of a row take under 50 bytes), from
     # which zipfile chooses zip64 for a sheet over 2 GiB
     size = len(head) + len(tail) + (len(frame) + 1) * 50 * (len(columns) + 1)
@@ -259,12 +320,71 @@ def _write_sheet(archive: zipfile.ZipFile, member: str, frame: pd.DataFrame):
     with archive.open(_member(member, size), "w") as out:
         out.write(head)
         for start in range(0, len(frame), _BLOCK_ROWS):
-            out.write(_rows(columns, start, min(start + _BLOCK_ROWS, len(frame))))
+            out.write(_rows(columns, start, min(start + _BLOCK_ROWS, len(frame)), heights))
         out.write(tail.encode())
 
 
-def _column(series: pd.Series) -> _Column:
-    """Return the cells of one column, by the kind of its values."""
+def _widths(names: list[str], columns: list[_Column], sheet: Sheet) -> list[int]:
+    """Return each column's width: its values, or its header over two lines, plus 2.
+
+    A header wraps at its spaces, so its column need only hold the longest word, and half
+    the header; wrapped text columns stop at 32, others at 60.
+    """
+    widths = []
+    for name, column in zip(names, columns, strict=True):
+        words = max((len(word) for word in name.split()), default=0)
+        title = max(words, math.ceil(len(name) / 2)) if " " in name.strip() else len(name)
+        most = _WRAP_WIDTH if name in sheet.wrap else _MAX_WIDTH
+        width = min(max(title, column.longest) + 2, most)
+        widths.append(max(width, sheet.widths.get(name, 0)))
+    return widths
+
+
+def _heights(frame: pd.DataFrame, names: list[str], widths: list[int], wrap) -> pa.Array:
+    """Return each row's attributes of height: as many lines as its longest wrapped text needs.
+
+    Neither LibreOffice nor Excel grows a row to its wrapped text when opening a file, so
+    the height is set here (15 points a line; a line holds about the column's width less 3
+    characters, words wrapping whole). Rows of one line get none.
+    """
+    lines = np.ones(len(frame), dtype=np.int64)
+    for k, name in enumerate(names):
+        if name in wrap:
+            length = frame.iloc[:, k].astype("string").str.len().to_numpy("float64", na_value=0)
+            lines = np.maximum(lines, np.ceil(length / max(widths[k] - 3, 1)).astype(np.int64))
+    points = pa.array(lines * 15).cast(pa.large_string())
+    tall = pa.array(lines > 1)
+    return pc.if_else(tall, _join(' ht="', points, '" customHeight="1"'), "")
+
+
+def _validations(names: list[str], sheet: Sheet) -> str:
+    """Return the drop-down lists of ``sheet.choices``: a warning, not a refusal, off the list."""
+    rows = len(sheet.frame)
+    lists = []
+    for k, name in enumerate(names, start=1):
+        if name in sheet.choices and rows:
+            values = ",".join(sheet.choices[name]).replace('"', '""')
+            lists.append(
+                '<dataValidation type="list" errorStyle="warning" allowBlank="1" '
+                f'showInputMessage="1" showErrorMessage="1" sqref="{_letter(k)}2:'
+                f'{_letter(k)}{rows + 1}"><formula1>{escape(chr(34) + values + chr(34))}'
+                "</formula1></dataValidation>")
+    if not lists:
+        return ""
+    return f'<dataValidations count="{len(lists)}">{"".join(lists)}</dataValidations>'
+
+
+def _breaks(starts: tuple[int, ...]) -> str:
+    """Return the page breaks above the rows at ``starts`` (0-based below the header)."""
+    rows = sorted({start + 1 for start in starts if start > 0})  # the last row of each page
+    if not rows:
+        return ""
+    breaks = "".join(f'<brk id="{row}" max="16383" man="1"/>' for row in rows)
+    return f'<rowBreaks count="{len(rows)}" manualBreakCount="{len(rows)}">{breaks}</rowBreaks>'
+
+
+def _column(series: pd.Series, wrap: bool = False) -> _Column:
+    """Return the cells of one column, by the kind of its values; ``wrap``: text wraps."""
     if series.dtype == object:
         series = series.convert_dtypes()  # Python ints, floats, ... as their own kind
     kind = series.dtype
@@ -286,7 +406,8 @@ def _column(series: pd.Series) -> _Column:
         text = _float_text(series.to_numpy("float64", na_value=np.nan))
         return _Column("", _value(text), _longest(text))
     content, clean = _text(pa.array(series.astype("string"), from_pandas=True))
-    return _Column(' t="inlineStr"', content, _longest(clean))
+    style = f' s="{_WRAP}"' if wrap else ""
+    return _Column(f' t="inlineStr"{style}', content, _longest(clean))
 
 
 def _float_text(values: np.ndarray) -> pa.Array:
@@ -330,8 +451,11 @@ def _longest(text: pa.Array) -> int:
     return pc.max(pc.utf8_length(text)).as_py() or 0
 
 
-def _rows(columns: list[_Column], start: int, stop: int) -> memoryview:
-    """Return the XML of rows ``start`` to ``stop`` (0-based, header excluded), column-wise."""
+def _rows(columns: list[_Column], start: int, stop: int, heights: pa.Array) -> memoryview:
+    """Return the XML of rows ``start`` to ``stop`` (0-based, header excluded), column-wise.
+
+    ``heights``: each row's attributes of height (:func:`_heights`).
+    """
     numbers = pa.array(np.arange(start + 2, stop + 2)).cast(pa.large_string())
     cells = [
         _join(
@@ -343,7 +467,8 @@ def _rows(columns: list[_Column], start: int, stop: int) -> memoryview:
         )
         for k, column in enumerate(columns, start=1)
     ]
-    rows = _join('<row r="', numbers, '">', *cells, "</row>", null_handling="replace")
+    rows = _join('<row r="', numbers, '"', heights[start:stop], ">", *cells, "</row>",
+                 null_handling="replace")
     # the rows' texts lie one after another in the array's data buffer
     _, offsets, data = rows.buffers()
     first, last = np.frombuffer(offsets, np.int64)[[rows.offset, rows.offset + len(rows)]]

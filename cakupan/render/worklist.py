@@ -17,12 +17,19 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from cakupan.config import Config, Coverage
+from cakupan.detect.decisions import in_effect
 from cakupan.detect.enumerators import score_enumerators
 from cakupan.detect.flags import FLAG_WEIGHTS, FLAGS
 from cakupan.detect.tally import piece
 from cakupan.labels import labels as words
+from cakupan.render._xlsx import Sheet
+from cakupan.render.legend import changes_sheet, legend_sheet
 
 _RT_KEY = ["kelurahan_code", "rw", "rt"]
+#: RT statuses that put an RT on the list to revisit (``complete`` ones too when households
+#: are still missing).
+_REVISIT = ("under", "not_started", "behind", "stalled")
 # An enumerator is worth a call for one serious flag, or for minor ones on this share of work.
 _SERIOUS = 0.5
 _CALL_SHARE = 0.5
@@ -33,6 +40,8 @@ def build_worklist(
     interviews: pd.DataFrame,
     enumerator_scores: pd.DataFrame,
     lang: str = "id",
+    decided: pd.DataFrame | None = None,
+    min_missing: float = Coverage().worklist_min_missing,
 ) -> dict[str, pd.DataFrame]:
     """Build the three worklist sheets.
 
@@ -51,17 +60,27 @@ def build_worklist(
         The result of :func:`cakupan.detect.enumerators.enumerator_scores`.
     lang : {"id", "en"}
         Language of sheet names, headers and texts.
+    decided : pandas.DataFrame, optional
+        Decisions and outcomes (:func:`cakupan.detect.decisions.settle`): rows ``verified``
+        or ``rejected`` left out, RTs ``revisited`` marked, last of their supervisor's.
+    min_missing : float
+        A ``complete`` RT still missing more households than this is listed too
+        (``[coverage] worklist_min_missing``).
 
     Returns
     -------
     dict of str to pandas.DataFrame
         In this order (names in Bahasa Indonesia / English):
 
-        - ``RT dikunjungi ulang`` / ``RTs to revisit``: RTs ``under`` or ``not_started``, with
-          their gap and reason; the supervisor responsible is the one of most interviews
-          declared in that RT, else in its kelurahan. Urgency: households missing.
+        - ``RT dikunjungi ulang`` / ``RTs to revisit``: RTs ``under``, ``not_started``,
+          ``behind`` or ``stalled``, and ``complete`` ones missing more than
+          ``min_missing`` households, with their gap and reason; the supervisor responsible
+          is the one of most interviews declared in that RT, else in its kelurahan.
+          Urgency: households missing. A ``Keputusan`` / ``Decision`` and a ``Catatan`` /
+          ``Comment`` column, empty, to fill in.
         - ``Wawancara diperiksa`` / ``Interviews to verify``: interviews with a flag or
-          ``far_outside``, with the evidence. Urgency: the flags' weights.
+          ``far_outside``, with the evidence. Urgency: the flags' weights. Decision and
+          comment columns as above.
         - ``Petugas dihubungi`` / ``Enumerators to call``: enumerators with an interview
           flagged seriously (a flag weighing 0.5 or more in
           :data:`cakupan.detect.flags.FLAG_WEIGHTS`) or with half their interviews flagged.
@@ -88,8 +107,8 @@ def build_worklist(
     """
     labels = words(lang)
     tables = {
-        "revisit": _revisit(coverage, interviews, labels),
-        "verify": _verify(interviews, labels),
+        "revisit": _revisit(coverage, interviews, labels, decided, min_missing),
+        "verify": _verify(interviews, labels, coverage, decided),
         "call": _call(enumerator_scores, labels),
     }
     return {
@@ -98,25 +117,73 @@ def build_worklist(
     }
 
 
-def worklist_sheets(result, audience: str = "supervisor", lang: str = "id") -> dict:
+def worklist_sheets(result, audience: str = "supervisor", lang: str = "id",
+                    config: Config = Config()) -> dict:
     """Return the worklist of a run (:class:`cakupan._flow.Result`), as ``worklist.xlsx`` holds it.
 
-    Planners get the RTs to revisit only, without officers.
+    The sheets of :func:`build_worklist`, what changed since the run given with
+    ``--previous`` (:func:`cakupan.render.legend.changes_sheet`) and, last, the legend of
+    every column (:func:`cakupan.render.legend.legend_sheet`). Planners get the RTs to
+    revisit only, without officers or decision columns, and the legend.
     """
     counts = result.tally
     sheets = build_worklist(result.coverage, counts,
-                            score_enumerators(counts.enumerators, counts.officers), lang=lang)
+                            score_enumerators(counts.enumerators, counts.officers), lang=lang,
+                            decided=result.decisions,
+                            min_missing=config.coverage.worklist_min_missing)
+    column = words(lang)["column"]
     if audience == "planner":
         name = words(lang)["sheet"]["revisit"]
-        officers = [words(lang)["column"][c] for c in ("supervisor_id", "enumerator_id")]
-        sheets = {name: sheets[name].drop(columns=officers, errors="ignore")}
+        private = [column[c] for c in ("supervisor_id", "enumerator_id", "decision", "comment")]
+        sheets = {name: sheets[name].drop(columns=private, errors="ignore")}
+    elif result.changes is not None:
+        sheets[words(lang)["sheet"]["changes"]] = changes_sheet(
+            result.changes, _responsible_of(result.coverage, counts), lang)
+    sheets[words(lang)["sheet"]["legend"]] = legend_sheet(sheets, lang)
     return sheets
 
 
-def _revisit(coverage, interviews, labels):
-    """RTs under or not started, with reason and the supervisor responsible."""
+def worklist_book(sheets: dict[str, pd.DataFrame], lang: str = "id") -> dict[str, Sheet]:
+    """Return ``sheets`` laid out for ``worklist.xlsx`` (:class:`cakupan.render._xlsx.Sheet`).
+
+    A sheet grouped by supervisor (the supervisor in its first column) starts a new printed
+    page at each supervisor; a decision column offers the decisions that apply to its rows
+    (interviews: verified, rejected; RTs: verified, revisited) in a drop-down list; reasons,
+    evidence and explanations wrap; decision and comment columns leave room to write.
+    """
+    column, value = words(lang)["column"], words(lang)["value"]
+    supervisor, decision = column["supervisor_id"], column["decision"]
+    wrap = (column["reason"], column["evidence"], column["flags"], column["meaning"],
+            column["name"])
+    widths = {decision: 16, column["comment"]: 20, column["meaning"]: 90}
+    book = {}
+    for name, frame in sheets.items():
+        breaks = ()
+        if len(frame.columns) and frame.columns[0] == supervisor and len(frame):
+            who = frame[supervisor].astype("string").fillna("").to_numpy(dtype=str)
+            breaks = tuple(int(k) + 1 for k in np.flatnonzero(who[1:] != who[:-1]))
+        choices = {}
+        if decision in frame.columns:
+            kinds = ("rejected",) if column["interview_id"] in frame.columns else ("revisited",)
+            choices = {decision: tuple(value[kind] for kind in ("verified", *kinds))}
+        book[name] = Sheet(frame, breaks, choices, wrap, widths)
+    return book
+
+
+def _responsible_of(coverage, interviews) -> pd.Series:
+    """Return the supervisor responsible for each RT (index: its codes joined by ``/``)."""
+    rts = coverage[coverage["level"].eq("rt")][_RT_KEY].astype("string")
+    who = _responsible(rts, interviews)
+    return pd.Series(who.to_numpy(), index=rt_keys(rts).to_numpy())
+
+
+def _revisit(coverage, interviews, labels, decided=None, min_missing=np.inf):
+    """RTs to revisit, with reason and the supervisor responsible (see :func:`build_worklist`)."""
     values, text = labels["value"], labels["text"]
-    rts = coverage[(coverage["level"] == "rt") & coverage["status"].isin(["under", "not_started"])]
+    rt = coverage["level"] == "rt"
+    missing = coverage["gap_households"].astype("float64") > min_missing
+    rts = coverage[rt & (coverage["status"].isin(_REVISIT)
+                         | (coverage["status"].eq("complete") & missing))]
     rts = rts.copy()
     for column in _RT_KEY:
         rts[column] = rts[column].astype("string")
@@ -132,11 +199,21 @@ def _revisit(coverage, interviews, labels):
     expected = rts["expected_households"].astype("float64")
     pct = (rts["coverage_ratio"].astype("float64") * 100).round(0)
     reason = _fill(text["under"], {"pct": _number(pct), "expected": _number(expected)}, rts.index)
-    reason = reason.where(rts["status"] == "under", text["not_started"])
+    reason = reason.where(rts["status"] != "not_started", text["not_started"])
+    gap = rts["gap_households"].astype("float64")
+    complete = _fill(text["complete_missing"], {"pct": _number(pct), "gap": _number(gap)},
+                     rts.index)
+    reason = reason.where(rts["status"] != "complete", complete)
     doubtful = _doubtful_per_rt(interviews).reindex(pd.MultiIndex.from_frame(rts[_RT_KEY]))
     doubtful = pd.Series(doubtful.to_numpy(dtype="float64", na_value=np.nan), index=rts.index)
     extra = _fill(text["doubtful_in_rt"], {"n": _number(doubtful)}, rts.index)
     reason = reason.where(~(doubtful > 0), reason + extra)
+    keys = rt_keys(rts)
+    verified, revisited = (_decided_rts(decided, kind) for kind in ("verified", "revisited"))
+    revisit = keys.isin(revisited)
+    status = rts["status"].map(values).fillna(rts["status"]).astype("string")
+    status = status.mask(revisit, values["revisited"])
+    reason = reason.mask(revisit, reason + text["revisited"])
     out = pd.DataFrame(
         {
             "supervisor_id": rts["supervisor_id"],
@@ -151,12 +228,23 @@ def _revisit(coverage, interviews, labels):
             "expected_source": rts["expected_source"],
             "coverage_pct": pct,
             "gap_households": rts["gap_households"].astype("float64"),
-            "status": rts["status"].map(values).astype("string"),
+            "status": status,
             "reason": reason.astype("string"),
+            "decision": pd.Series(pd.NA, index=rts.index, dtype="string"),
+            "comment": pd.Series(pd.NA, index=rts.index, dtype="string"),
+            "_revisited": revisit,
         }
-    )
-    return _grouped(out, "gap_households", ["gap_households", "kelurahan_code", "rw", "rt"],
-                    [False, True, True, True])
+    )[~keys.isin(verified).to_numpy()]
+    out = _grouped(out, "gap_households",
+                   ["_revisited", "gap_households", "kelurahan_code", "rw", "rt"],
+                   [True, False, True, True, True])
+    return out.drop(columns="_revisited")
+
+
+def _decided_rts(decided, decision) -> pd.Index:
+    """Return the RTs (codes joined by ``/``) whose ``decision`` is in effect."""
+    rows = in_effect(decided, "rt", decision)
+    return pd.Index(rt_keys(rows).unique())
 
 
 def _responsible(rts, interviews):
@@ -183,10 +271,15 @@ def _doubtful_per_rt(interviews):
     return rows.groupby(_RT_KEY, sort=True)["doubtful"].sum()
 
 
-def _verify(interviews, labels):
+def _verify(interviews, labels, coverage=None, decided=None):
     """Interviews with a flag or far outside their RT, with evidence text."""
     values, text = labels["value"], labels["text"]
     interviews = piece(interviews, "flagged")
+    done = pd.concat([in_effect(decided, "interview", kind)["interview_id"]
+                      for kind in ("verified", "rejected")])
+    if len(done):
+        ids = interviews["interview_id"].astype("string")
+        interviews = interviews[~ids.isin(done.astype("string")).to_numpy()]
     flags = interviews["flags"].astype("string").fillna("")
     location = (
         interviews["location_check"].astype("string")
@@ -223,8 +316,10 @@ def _verify(interviews, labels):
             "supervisor_id": column("supervisor_id", "string").fillna(values["no_supervisor"]),
             "enumerator_id": column("enumerator_id", "string"),
             "interview_id": column("interview_id", "string"),
+            "household_id": column("household_id", "string"),
             "interviewed_at": when,
             "kelurahan_code": column("kelurahan_code", "string"),
+            "kelurahan": _kelurahan_names(coverage, column("kelurahan_code", "string")),
             "rw": column("rw", "string"),
             "rt": column("rt", "string"),
             "status": _localise(column("status", "string"), values),
@@ -235,11 +330,24 @@ def _verify(interviews, labels):
             "lat": column("lat").round(6),
             "lon": column("lon").round(6),
             "urgency": urgency.round(2),
+            "decision": pd.Series(pd.NA, index=rows.index, dtype="string"),
+            "comment": pd.Series(pd.NA, index=rows.index, dtype="string"),
         }
     )
     return _grouped(out, "urgency",
                     ["urgency", "enumerator_id", "interviewed_at", "interview_id"],
                     [False, True, True, True])
+
+
+def _kelurahan_names(coverage, codes: pd.Series) -> pd.Series:
+    """Return the name of each kelurahan code (missing where the coverage table has none)."""
+    if coverage is None:
+        return pd.Series(pd.NA, index=codes.index, dtype="string")
+    names = coverage[coverage["level"] == "kelurahan"].drop_duplicates("code")
+    names = pd.Series(names["name"].astype("string").to_numpy(),
+                      index=names["code"].astype("string").to_numpy())
+    return pd.Series(names.reindex(codes.to_numpy()).to_numpy(), index=codes.index,
+                     dtype="string")
 
 
 def _call(scores, labels):
@@ -277,6 +385,12 @@ def _call(scores, labels):
     for name in counts:
         out[values.get(name, name)] = rows[name].astype("Int64")
     return _grouped(out, "score", ["score", "flagged", "enumerator_id"], [False, False, True])
+
+
+def rt_keys(rows: pd.DataFrame) -> pd.Series:
+    """Return each row's RT as one text, ``kelurahan_code/rw/rt``."""
+    codes = rows[_RT_KEY].astype("string")
+    return codes["kelurahan_code"] + "/" + codes["rw"] + "/" + codes["rt"]
 
 
 def _column(rows: pd.DataFrame, name: str, dtype="float64") -> pd.Series:

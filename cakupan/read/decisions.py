@@ -78,10 +78,10 @@ def _excel_sheets(path: Path, wanted: set[str]) -> list[DecisionSheet]:
     found = []
     with book:
         for name in book.sheet_names:
-            head = book.parse(name, header=None, nrows=1, dtype=object)
+            head = pd.read_excel(book, name, header=None, nrows=1, dtype=object)
             if head.empty or not _marked(head.iloc[0].dropna(), wanted):
                 continue
-            raw = book.parse(name, header=None, dtype=object)
+            raw = pd.read_excel(book, name, header=None, dtype=object)
             header = [str(v).strip() if pd.notna(v) else f"column_{k + 1}"
                       for k, v in enumerate(raw.iloc[0])]
             body = raw.iloc[1:]

@@ -396,18 +396,23 @@ def _column(series: pd.Series, wrap: bool = False) -> _Column:
         days = np.where((days >= 1) & (days < 61), days - 1, days)
         return _Column(f' s="{_DATE}"', _value(_float_text(days)), 16)
     if pd.api.types.is_bool_dtype(kind):
-        values = pa.array(series, pa.bool_(), from_pandas=True)
+        values = _whole(pa.array(series, pa.bool_(), from_pandas=True))
         shown = pc.if_else(values, "TRUE", "FALSE")
         return _Column(' t="b"', _value(pc.if_else(values, "1", "0")), _longest(shown))
     if pd.api.types.is_integer_dtype(kind):
-        text = pa.array(series, from_pandas=True).cast(pa.large_string())
+        text = _whole(pa.array(series, from_pandas=True)).cast(pa.large_string())
         return _Column("", _value(text), _longest(text))
     if pd.api.types.is_float_dtype(kind):
         text = _float_text(series.to_numpy("float64", na_value=np.nan))
         return _Column("", _value(text), _longest(text))
-    content, clean = _text(pa.array(series.astype("string"), from_pandas=True))
+    content, clean = _text(_whole(pa.array(series.astype("string"), from_pandas=True)))
     style = f' s="{_WRAP}"' if wrap else ""
     return _Column(f' t="inlineStr"{style}', content, _longest(clean))
+
+
+def _whole(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Return one array (a column pandas holds in Arrow chunks comes as a chunked one)."""
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def _float_text(values: np.ndarray) -> pa.Array:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from cakupan._public import __version__
 from cakupan.config import Config
+from cakupan.detect.decisions import OUTCOMES
 from cakupan.labels import STATUS_COLOURS, labels
 from cakupan.measure.progress import daily_series
 
@@ -113,7 +114,8 @@ def progress_chart(series: pd.DataFrame, expected: float | None) -> dict | None:
 
 def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
                   revisit_limit: int = 200, interviews=None,
-                  thresholds: tuple[float, float] = (0.9, 1.1)) -> str:
+                  thresholds: tuple[float, float] = (0.9, 1.1), decided=None,
+                  changes: dict | None = None) -> str:
     """Return ``report.html``: summary figures, row accounting, charts and sortable tables.
 
     Parameters
@@ -131,6 +133,12 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
         ones are used.
     thresholds : (float, float)
         ``under_ratio`` and ``over_ratio``, for the colours of the histogram.
+    decided : DataFrame, optional
+        Supervisors' decisions with their outcome: rows per outcome, and where each one not
+        applied is (file, sheet, row, the value typed; no interview ID).
+    changes : dict, optional
+        What changed since the previous run (:attr:`cakupan._flow.Result.changes`): counts
+        only; per officer they are in the worklist.
     """
     top = coverage[coverage["level"].eq("kecamatan")]
     expected = top["expected_households"].sum(min_count=1)
@@ -159,7 +167,39 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
         progress=progress_chart(daily_series(interviews),
                                 None if pd.isna(expected) else float(expected)),
         version=__version__,
+        words=labels(lang),
+        decisions=_decisions(decided),
+        changes=_changes(changes),
     )
+
+
+_SHOWN = ("unreadable", "not_applicable", "no_key", "conflicting", "no_longer_present")
+
+
+def _decisions(decided) -> dict | None:
+    """Return rows per outcome and the rows not applied for a reason worth fixing."""
+    if decided is None:
+        return None
+    counts = decided["outcome"].value_counts()
+    problems = decided[decided["outcome"].isin(_SHOWN)]
+    return {"by_outcome": {name: int(counts.get(name, 0)) for name in OUTCOMES},
+            "problems": problems[["file", "sheet", "row", "value", "outcome"]].astype(object)
+            .where(problems[["file", "sheet", "row", "value", "outcome"]].notna(), None)
+            .to_dict("records")}
+
+
+def _changes(changes) -> dict | None:
+    if changes is None:
+        return None
+    gained = [changes[f"gained_per_{level}"] for level in ("enumerator", "supervisor")]
+    officers = None if gained[0] is None else "{:,} / {:,}".format(
+        *(int((table["gained"] > 0).sum()) for table in gained))
+    return {"previous": changes["previous"],
+            "previous_created_at": changes["previous_created_at"] or "",
+            "rts_newly_complete": len(changes["rts_newly_complete"]),
+            "rts_newly_stalled": len(changes["rts_newly_stalled"]),
+            "households_gained": changes["households_gained"], "officers": officers,
+            "decisions_applied_since": changes["decisions_applied_since"]}
 
 
 def report_page(result, config: Config = Config(), lang: str = "id") -> str:
@@ -168,4 +208,5 @@ def report_page(result, config: Config = Config(), lang: str = "id") -> str:
     ``config`` gives the ``[coverage]`` ratios of the histogram's colours.
     """
     return render_report(result.coverage, result.accounting, lang, interviews=result.tally,
-                         thresholds=(config.coverage.under_ratio, config.coverage.over_ratio))
+                         thresholds=(config.coverage.under_ratio, config.coverage.over_ratio),
+                         decided=result.decisions, changes=result.changes)

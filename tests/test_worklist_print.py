@@ -33,11 +33,15 @@ def printed(request, tiny_world, tmp_path_factory):
     pdf = libreoffice_convert(out / "worklist.xlsx", "pdf", out)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                           text=True, check=True).stdout
-    book = openpyxl.load_workbook(out / "worklist.xlsx", read_only=True)
+    book = openpyxl.load_workbook(out / "worklist.xlsx")
     sheets = {}
     for sheet in book.worksheets:
         rows = list(sheet.iter_rows(values_only=True))
-        sheets[sheet.title] = pd.DataFrame(rows[1:], columns=rows[0])
+        frame = pd.DataFrame(rows[1:], columns=rows[0])
+        if sheet.print_area:  # only the columns printed: the last is on every page
+            last = sheet.print_area.split(":")[-1].strip("$0123456789")
+            frame.attrs["printed"] = openpyxl.utils.column_index_from_string(last)
+        sheets[sheet.title] = frame
     pages = [page for page in text.split("\f") if page.strip()]
     return lang, sheets, pages
 
@@ -69,11 +73,15 @@ def test_every_column_within_the_page_width(printed):
     lang, sheets, pages = printed
     for page in pages:
         name = _sheet_of(page, sheets)
-        last = str(sheets[name].columns[-1])
+        frame = sheets[name]
+        last = str(frame.columns[frame.attrs.get("printed", frame.shape[1]) - 1])
         first = str(sheets[name].columns[0]).split()[0]
         # the header is repeated on each page, its first and last columns on the page
         assert last.split()[0] in page and first in page, (name, last)
     assert len(pages) >= sum(1 for frame in sheets.values() if len(frame))
+    # the interviews to verify print up to the comment; the columns after it stay on screen
+    verify = sheets[labels(lang)["sheet"]["verify"]]
+    assert verify.columns[verify.attrs["printed"] - 1] == labels(lang)["column"]["comment"]
 
 
 def test_legend_explains_every_column_in_both_languages(printed):

@@ -35,7 +35,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 from xml.sax.saxutils import escape
@@ -44,6 +44,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from cakupan.render._layout import PAGE, Sheet, breaks, heights, join, letter, validations
 
 _FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 _MAX_WIDTH = 60
@@ -54,18 +56,9 @@ _SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 # characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, and U+FFFE, U+FFFF), in RE2
 _ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
 _EPOCH = pd.Timestamp("1899-12-30")  # day 0 of Excel's serial dates
-_BOLD, _DATE, _WRAP, _HEAD = 1, 2, 3, 4  # the cell formats (cellXfs) in _STYLES
+_BOLD, _DATE, _WRAP, _HEAD, _TOP = 1, 2, 3, 4, 5  # the cell formats (cellXfs) in _STYLES
 _WRAP_WIDTH = 32  # a column of wrapped text is at most this wide
 _HEADER_HEIGHT = 30  # points: two lines of 11-point text
-# printed on A4 (paperSize 9) across, as wide as the page: as many pages down as needed
-_PAGE = (
-    '<printOptions gridLines="1"/>'
-    '<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
-    '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
-    "<headerFooter><oddHeader>&amp;L&amp;A</oddHeader>"
-    "<oddFooter>&amp;C&amp;P / &amp;N</oddFooter></headerFooter>"
-)
-
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PACKAGE = "http://schemas.openxmlformats.org/package/2006"
@@ -112,9 +105,9 @@ _STYLES = (
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    # every cell at the top of its row, beside a neighbour's wrapped text
-    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" '
-    'applyAlignment="1"><alignment vertical="top"/></xf>'
+    # every cell at the top of its row, beside a neighbour's wrapped text (LibreOffice does
+    # not take the alignment of format 0 for cells that name none: they name 5)
+    '<cellXfs count="6"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" '
     'applyAlignment="1"><alignment vertical="top"/></xf>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" '
@@ -123,35 +116,11 @@ _STYLES = (
     '<alignment vertical="top" wrapText="1"/></xf>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" '
     'applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment vertical="top"/></xf>'
     '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
     "</cellStyles></styleSheet>"
 )
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """A frame and how its sheet is laid out for filling in and printing.
-
-    Attributes
-    ----------
-    frame : pandas.DataFrame
-        The rows; its columns become the header.
-    breaks : tuple of int
-        Positions (0-based, in ``frame``) of the rows that start a new printed page.
-    choices : mapping of str to tuple of str
-        Column header -> the values its drop-down list offers. Other values are accepted
-        after a warning: whoever reads the sheet back decides what they mean.
-    wrap : tuple of str
-        Headers of columns whose long texts wrap inside a column at most 32 wide.
-    widths : mapping of str to int
-        Header -> the least width of its column (room to write by hand on paper).
-    """
-
-    frame: pd.DataFrame
-    breaks: tuple[int, ...] = ()
-    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    wrap: tuple[str, ...] = ()
-    widths: Mapping[str, int] = field(default_factory=dict)
 
 
 class _Column(NamedTuple):
@@ -237,11 +206,16 @@ def _write_package(archive: zipfile.ZipFile, parts):
             quoted = "'" + title.replace("'", "''") + "'"
             filters.append(
                 f'<definedName name="_xlnm._FilterDatabase" localSheetId="{number - 1}" '
-                f'hidden="1">{escape(quoted)}!$A$1:${_letter(frame.shape[1])}${len(frame) + 1}'
+                f'hidden="1">{escape(quoted)}!$A$1:${letter(frame.shape[1])}${len(frame) + 1}'
                 "</definedName>"
                 f'<definedName name="_xlnm.Print_Titles" localSheetId="{number - 1}">'
                 f"{escape(quoted)}!$1:$1</definedName>"
             )
+            if 0 < sheet.printed < frame.shape[1]:
+                filters.append(
+                    f'<definedName name="_xlnm.Print_Area" localSheetId="{number - 1}">'
+                    f"{escape(quoted)}!$A$1:${letter(sheet.printed)}${len(frame) + 1}"
+                    "</definedName>")
     rels.append(
         f'<Relationship Id="rId{len(parts) + 1}" Type="{_REL}/styles" Target="styles.xml"/>'
     )
@@ -287,19 +261,19 @@ def _write_sheet(archive: zipfile.ZipFile, member: str, sheet: Sheet):
     names = [str(name) for name in frame.columns]
     titles, _ = _text(pa.array(names, pa.large_string()))
     header = "".join(
-        f'<c r="{_letter(k)}1" t="inlineStr" s="{_HEAD}">{title}</c>'
+        f'<c r="{letter(k)}1" t="inlineStr" s="{_HEAD}">{title}</c>'
         for k, title in enumerate(titles.to_pylist(), start=1)
         if title is not None
     )
     columns = [_column(frame.iloc[:, k], wrap=name in sheet.wrap) for k, name in
                enumerate(names)]
-    used = f"A1:{_letter(len(columns))}{len(frame) + 1}" if columns else "A1"
+    used = f"A1:{letter(len(columns))}{len(frame) + 1}" if columns else "A1"
     widths = _widths(names, columns, sheet)
     cols = "".join(
         f'<col min="{k}" max="{k}" width="{width}" customWidth="1"/>'
         for k, width in enumerate(widths, start=1)
     )
-    heights = _heights(frame, names, widths, sheet.wrap)
+    tall = heights(frame, names, widths, sheet.wrap)
     head = (
         f'{_DECLARATION}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
         '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
@@ -312,7 +286,7 @@ def _write_sheet(archive: zipfile.ZipFile, member: str, sheet: Sheet):
         + f'<sheetData><row r="1" ht="{_HEADER_HEIGHT}" customHeight="1">{header}</row>'
     ).encode()
     tail = ("</sheetData>" + (f'<autoFilter ref="{used}"/>' if columns else "")
-            + _validations(names, sheet) + _PAGE + _breaks(sheet.breaks) + "</worksheet>")
+            + validations(names, sheet) + PAGE + breaks(sheet.breaks) + "</worksheet>")
     # a bound of the XML's length (the tags of a cell or of a row take under 50 bytes), from
     # which zipfile chooses zip64 for a sheet over 2 GiB
     size = len(head) + len(tail) + (len(frame) + 1) * 50 * (len(columns) + 1)
@@ -320,7 +294,7 @@ def _write_sheet(archive: zipfile.ZipFile, member: str, sheet: Sheet):
     with archive.open(_member(member, size), "w") as out:
         out.write(head)
         for start in range(0, len(frame), _BLOCK_ROWS):
-            out.write(_rows(columns, start, min(start + _BLOCK_ROWS, len(frame)), heights))
+            out.write(_rows(columns, start, min(start + _BLOCK_ROWS, len(frame)), tall))
         out.write(tail.encode())
 
 
@@ -340,49 +314,6 @@ def _widths(names: list[str], columns: list[_Column], sheet: Sheet) -> list[int]
     return widths
 
 
-def _heights(frame: pd.DataFrame, names: list[str], widths: list[int], wrap) -> pa.Array:
-    """Return each row's attributes of height: as many lines as its longest wrapped text needs.
-
-    Neither LibreOffice nor Excel grows a row to its wrapped text when opening a file, so
-    the height is set here (15 points a line; a line holds about the column's width less 3
-    characters, words wrapping whole). Rows of one line get none.
-    """
-    lines = np.ones(len(frame), dtype=np.int64)
-    for k, name in enumerate(names):
-        if name in wrap:
-            length = frame.iloc[:, k].astype("string").str.len().to_numpy("float64", na_value=0)
-            lines = np.maximum(lines, np.ceil(length / max(widths[k] - 3, 1)).astype(np.int64))
-    points = pa.array(lines * 15).cast(pa.large_string())
-    tall = pa.array(lines > 1)
-    return pc.if_else(tall, _join(' ht="', points, '" customHeight="1"'), "")
-
-
-def _validations(names: list[str], sheet: Sheet) -> str:
-    """Return the drop-down lists of ``sheet.choices``: a warning, not a refusal, off the list."""
-    rows = len(sheet.frame)
-    lists = []
-    for k, name in enumerate(names, start=1):
-        if name in sheet.choices and rows:
-            values = ",".join(sheet.choices[name]).replace('"', '""')
-            lists.append(
-                '<dataValidation type="list" errorStyle="warning" allowBlank="1" '
-                f'showInputMessage="1" showErrorMessage="1" sqref="{_letter(k)}2:'
-                f'{_letter(k)}{rows + 1}"><formula1>{escape(chr(34) + values + chr(34))}'
-                "</formula1></dataValidation>")
-    if not lists:
-        return ""
-    return f'<dataValidations count="{len(lists)}">{"".join(lists)}</dataValidations>'
-
-
-def _breaks(starts: tuple[int, ...]) -> str:
-    """Return the page breaks above the rows at ``starts`` (0-based below the header)."""
-    rows = sorted({start + 1 for start in starts if start > 0})  # the last row of each page
-    if not rows:
-        return ""
-    breaks = "".join(f'<brk id="{row}" max="16383" man="1"/>' for row in rows)
-    return f'<rowBreaks count="{len(rows)}" manualBreakCount="{len(rows)}">{breaks}</rowBreaks>'
-
-
 def _column(series: pd.Series, wrap: bool = False) -> _Column:
     """Return the cells of one column, by the kind of its values; ``wrap``: text wraps."""
     if series.dtype == object:
@@ -398,15 +329,16 @@ def _column(series: pd.Series, wrap: bool = False) -> _Column:
     if pd.api.types.is_bool_dtype(kind):
         values = _whole(pa.array(series, pa.bool_(), from_pandas=True))
         shown = pc.if_else(values, "TRUE", "FALSE")
-        return _Column(' t="b"', _value(pc.if_else(values, "1", "0")), _longest(shown))
+        return _Column(f' t="b" s="{_TOP}"', _value(pc.if_else(values, "1", "0")),
+                       _longest(shown))
     if pd.api.types.is_integer_dtype(kind):
         text = _whole(pa.array(series, from_pandas=True)).cast(pa.large_string())
-        return _Column("", _value(text), _longest(text))
+        return _Column(f' s="{_TOP}"', _value(text), _longest(text))
     if pd.api.types.is_float_dtype(kind):
         text = _float_text(series.to_numpy("float64", na_value=np.nan))
-        return _Column("", _value(text), _longest(text))
+        return _Column(f' s="{_TOP}"', _value(text), _longest(text))
     content, clean = _text(_whole(pa.array(series.astype("string"), from_pandas=True)))
-    style = f' s="{_WRAP}"' if wrap else ""
+    style = f' s="{_WRAP if wrap else _TOP}"'
     return _Column(f' t="inlineStr"{style}', content, _longest(clean))
 
 
@@ -423,18 +355,11 @@ def _float_text(values: np.ndarray) -> pa.Array:
     finite = np.where(np.isfinite(values), values, np.nan)
     text = pa.array(finite, from_pandas=True).cast(pa.large_string())
     whole = pc.match_substring_regex(text, r"^-?[0-9]+$")
-    return pc.if_else(whole, _join(text, ".0"), text)
+    return pc.if_else(whole, join(text, ".0"), text)
 
 
 def _value(text: pa.Array) -> pa.Array:
-    return _join("<v>", text, "</v>")
-
-
-def _join(*parts, null_handling="emit_null") -> pa.Array:
-    """Join arrays of texts element-wise; a ``str`` part is repeated on every row."""
-    parts = [pa.scalar(part) if isinstance(part, str) else part for part in parts]
-    parts = [part.cast(pa.large_string()) for part in [*parts, pa.scalar("")]]
-    return pc.binary_join_element_wise(*parts, null_handling=null_handling)
+    return join("<v>", text, "</v>")
 
 
 def _text(strings: pa.Array) -> tuple[pa.Array, pa.Array]:
@@ -449,7 +374,7 @@ def _text(strings: pa.Array) -> tuple[pa.Array, pa.Array]:
         escaped = pc.replace_substring(escaped, character, entity)  # XML reads a bare \r as \n
     spaced = pc.match_substring_regex(clean, r"^\s|\s$")  # Excel drops them without the flag
     opening = pc.if_else(spaced, '<is><t xml:space="preserve">', "<is><t>")
-    return _join(opening, escaped, "</t></is>"), clean
+    return join(opening, escaped, "</t></is>"), clean
 
 
 def _longest(text: pa.Array) -> int:
@@ -459,12 +384,12 @@ def _longest(text: pa.Array) -> int:
 def _rows(columns: list[_Column], start: int, stop: int, heights: pa.Array) -> memoryview:
     """Return the XML of rows ``start`` to ``stop`` (0-based, header excluded), column-wise.
 
-    ``heights``: each row's attributes of height (:func:`_heights`).
+    ``heights``: each row's attributes of height (:func:`cakupan.render._layout.heights`).
     """
     numbers = pa.array(np.arange(start + 2, stop + 2)).cast(pa.large_string())
     cells = [
-        _join(
-            f'<c r="{_letter(k)}',
+        join(
+            f'<c r="{letter(k)}',
             numbers,
             f'"{column.attributes}>',
             column.content[start:stop],
@@ -472,18 +397,9 @@ def _rows(columns: list[_Column], start: int, stop: int, heights: pa.Array) -> m
         )
         for k, column in enumerate(columns, start=1)
     ]
-    rows = _join('<row r="', numbers, '"', heights[start:stop], ">", *cells, "</row>",
+    rows = join('<row r="', numbers, '"', heights[start:stop], ">", *cells, "</row>",
                  null_handling="replace")
     # the rows' texts lie one after another in the array's data buffer
     _, offsets, data = rows.buffers()
     first, last = np.frombuffer(offsets, np.int64)[[rows.offset, rows.offset + len(rows)]]
     return memoryview(data)[first:last]
-
-
-def _letter(number: int) -> str:
-    """Return the letters of the 1-based column ``number``: 1 is A, 27 is AA."""
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters

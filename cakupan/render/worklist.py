@@ -149,12 +149,12 @@ def worklist_book(sheets: dict[str, pd.DataFrame], lang: str = "id") -> dict[str
     A sheet grouped by supervisor (the supervisor in its first column) starts a new printed
     page at each supervisor; a decision column offers the decisions that apply to its rows
     (interviews: verified, rejected; RTs: verified, revisited) in a drop-down list; reasons,
-    evidence and explanations wrap; decision and comment columns leave room to write.
+    evidence and explanations wrap; decision and comment columns leave room to write, and
+    are the last columns printed (those after them are for the screen).
     """
     column, value = words(lang)["column"], words(lang)["value"]
     supervisor, decision = column["supervisor_id"], column["decision"]
-    wrap = (column["reason"], column["evidence"], column["flags"], column["meaning"],
-            column["name"])
+    wrap = (column["reason"], column["evidence"], column["flags"], column["meaning"])
     widths = {decision: 16, column["comment"]: 20, column["meaning"]: 90}
     book = {}
     for name, frame in sheets.items():
@@ -166,7 +166,9 @@ def worklist_book(sheets: dict[str, pd.DataFrame], lang: str = "id") -> dict[str
         if decision in frame.columns:
             kinds = ("rejected",) if column["interview_id"] in frame.columns else ("revisited",)
             choices = {decision: tuple(value[kind] for kind in ("verified", *kinds))}
-        book[name] = Sheet(frame, breaks, choices, wrap, widths)
+        headers = list(frame.columns)
+        printed = headers.index(column["comment"]) + 1 if column["comment"] in headers else 0
+        book[name] = Sheet(frame, breaks, choices, wrap, widths, printed)
     return book
 
 
@@ -311,6 +313,7 @@ def _verify(interviews, labels, coverage=None, decided=None):
         names = names.mask(has[name], names + "; " + values.get(name, name))
         urgency = urgency + has[name].astype("float64") * FLAG_WEIGHTS[name]
     doubtful = column("doubtful", "boolean").fillna(False)
+    # what a printed page needs first, up to the comment; the rest to sort and filter on screen
     out = pd.DataFrame(
         {
             "supervisor_id": column("supervisor_id", "string").fillna(values["no_supervisor"]),
@@ -318,20 +321,20 @@ def _verify(interviews, labels, coverage=None, decided=None):
             "interview_id": column("interview_id", "string"),
             "household_id": column("household_id", "string"),
             "interviewed_at": when,
-            "kelurahan_code": column("kelurahan_code", "string"),
             "kelurahan": _kelurahan_names(coverage, column("kelurahan_code", "string")),
             "rw": column("rw", "string"),
             "rt": column("rt", "string"),
-            "status": _localise(column("status", "string"), values),
-            "location_check": _localise(location, values),
             "flags": names.str.slice(2),
             "evidence": evidence.str.slice(2),
-            "doubtful": doubtful.map({True: values["yes"], False: ""}).astype("string"),
-            "lat": column("lat").round(6),
-            "lon": column("lon").round(6),
             "urgency": urgency.round(2),
             "decision": pd.Series(pd.NA, index=rows.index, dtype="string"),
             "comment": pd.Series(pd.NA, index=rows.index, dtype="string"),
+            "kelurahan_code": column("kelurahan_code", "string"),
+            "status": _localise(column("status", "string"), values),
+            "location_check": _localise(location, values),
+            "doubtful": doubtful.map({True: values["yes"], False: ""}).astype("string"),
+            "lat": column("lat").round(6),
+            "lon": column("lon").round(6),
         }
     )
     return _grouped(out, "urgency",

@@ -8,6 +8,7 @@ is given both files and must apply, and account for, every filled row.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import openpyxl
 import pandas as pd
@@ -16,6 +17,8 @@ import pytest
 import cakupan
 from cakupan.normalise.decisions import decision_rows
 from cakupan.read.decisions import DecisionSheet
+from cakupan.render.report import report_page
+from cakupan.scale.files import analyse_files
 
 RT = ["kelurahan_code", "rw", "rt"]
 
@@ -160,3 +163,23 @@ def test_a_file_without_a_decision_column_is_an_error(tiny_world, tmp_path):
     bad.write_text("a,b\n1,2\n")
     with pytest.raises(cakupan.errors.InputError, match="no sheet has a decision column"):
         _run(paths, tmp_path / "out", decisions=[bad])
+
+
+def test_a_run_by_parts_applies_the_same_decisions(decided, tiny_inputs):
+    folder, filled, _, result = decided
+    inputs = replace(tiny_inputs, decisions=(folder / "filled.xlsx", folder / "other.csv"))
+    parts = analyse_files(inputs, part_rows=5_000, processes=1)
+    assert parts.decisions["outcome"].tolist() == result.decisions["outcome"].tolist()
+    status = parts.interviews["status"].astype(str)
+    assert status.tolist() == result.interviews["status"].astype(str).tolist()
+    assert (status == "rejected").sum() == 1
+
+
+def test_the_report_accounts_for_decisions_without_ids(decided):
+    _, filled, gone, result = decided
+    page = report_page(result, lang="id")
+    section = page[page.index("Keputusan pengawas"):]
+    assert "isian tidak dikenali" in section and "bnar" in section
+    assert f"<td>{gone}</td>" in section  # where the row no longer present is
+    assert "bertentangan antar file" in section and "hanya catatan" in section
+    assert not any(str(value) in page for value in filled.values() if isinstance(value, str))

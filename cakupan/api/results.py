@@ -109,7 +109,8 @@ def worklist_sheets(result: _flow.Result, audience: str = "supervisor", lang: st
     -------
     dict of str to pandas.DataFrame
         RTs to revisit, interviews to verify, enumerators to call (see
-        :func:`cakupan.render.worklist.build_worklist`), most urgent first.
+        :func:`cakupan.render.worklist.build_worklist`), most urgent first; after a run given
+        ``previous``, the changes since; last, the legend of every column.
 
     Examples
     --------
@@ -124,7 +125,7 @@ def worklist_sheets(result: _flow.Result, audience: str = "supervisor", lang: st
     ...                          units=paths["units"], prelist=paths["prelist"], html=False)
     >>> sheets = cakupan.worklist_sheets(result, lang="en")
     >>> list(sheets)
-    ['RTs to revisit', 'Interviews to verify', 'Enumerators to call']
+    ['RTs to revisit', 'Interviews to verify', 'Enumerators to call', 'Legend']
     >>> len(sheets["RTs to revisit"]) > 0
     True
     """

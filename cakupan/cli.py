@@ -311,6 +311,16 @@ def _summary(result, out: Path) -> None:
     click.echo(f"{len(rt):,} RT: " + ", ".join(
         f"{number:,} {words}" for number, words in statuses
         if number or words in ("complete", "under", "not started", "over")) + ".")
+    if result.decisions is not None:
+        outcomes = result.decisions["outcome"].value_counts()
+        click.echo(f"{len(result.decisions):,} filled worklist rows read: " + ", ".join(
+            f"{n:,} {name.replace('_', ' ')}" for name, n in outcomes.sort_index().items())
+            + " (each in manifest.json).")
+    if result.changes is not None:
+        found = result.changes
+        click.echo(f"Since {found['previous']}: {len(found['rts_newly_complete']):,} RT newly "
+                   f"complete, {found['households_gained']:,} households gained, "
+                   f"{found['decisions_applied_since']:,} decisions newly applied.")
     if (out / "report.html").exists():
         click.echo(f"Outputs are in {out}: open {out / 'report.html'} and {out / 'map.html'}.")
     else:

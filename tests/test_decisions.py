@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -113,6 +114,8 @@ def test_every_decision_accounted_for_in_the_manifest(decided):
     manifest = json.loads((folder / "day2" / "manifest.json").read_text())
     account = manifest["decisions"]
     assert account["rows_read"] == 10 == len(account["rows"])
+    assert [Path(file["path"]).name for file in account["files"]] == ["filled.xlsx", "other.csv"]
+    assert all(len(file["sha256"]) == 64 for file in account["files"])
     assert account["rows_read"] == sum(account["by_outcome"].values())
     assert {k: v for k, v in account["by_outcome"].items() if v} == {
         "applied": 4, "unreadable": 1, "not_applicable": 1, "no_longer_present": 1,

@@ -330,6 +330,8 @@ def _decided(result, inputs, audience) -> dict:
     if result.decisions is not None:
         files = getattr(inputs, "decisions", ())
         out["decisions"] = decisions.summary(result.decisions, files, personal=supervisor)
+        out["decisions"]["files"] = [{"path": str(path), "sha256": sha256(path)}
+                                     for path in files]
         if supervisor:
             out["decisions"]["in_effect"] = sorted(decisions.effect_keys(result.decisions))
     if result.changes is not None:

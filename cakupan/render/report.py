@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cakupan._public import __version__
-from cakupan.config import Config
+from cakupan.config import Config, Coverage
 from cakupan.detect.decisions import OUTCOMES
 from cakupan.labels import STATUS_COLOURS, labels
 from cakupan.measure.progress import daily_series
@@ -115,7 +115,8 @@ def progress_chart(series: pd.DataFrame, expected: float | None) -> dict | None:
 def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
                   revisit_limit: int = 200, interviews=None,
                   thresholds: tuple[float, float] = (0.9, 1.1), decided=None,
-                  changes: dict | None = None) -> str:
+                  changes: dict | None = None,
+                  min_missing: float = Coverage().worklist_min_missing) -> str:
     """Return ``report.html``: summary figures, row accounting, charts and sortable tables.
 
     Parameters
@@ -139,6 +140,9 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
     changes : dict, optional
         What changed since the previous run (:attr:`cakupan._flow.Result.changes`): counts
         only; per officer they are in the worklist.
+    min_missing : float
+        ``complete`` RTs missing more households than this are listed to revisit too, as
+        the worklist lists them.
     """
     top = coverage[coverage["level"].eq("kecamatan")]
     expected = top["expected_households"].sum(min_count=1)
@@ -150,7 +154,9 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
         "ratio": "" if pd.isna(expected) or expected == 0 else f"{effective / expected:.1%}",
         "gap": f"{top['gap_households'].sum():,.0f}",
     }
-    rts = coverage[coverage["level"].eq("rt") & coverage["status"].isin(["under", "not_started"])]
+    missing = coverage["status"].eq("complete") & (coverage["gap_households"] > min_missing)
+    rts = coverage[coverage["level"].eq("rt")
+                   & (coverage["status"].isin(["under", "not_started"]) | missing)]
     rts = rts.sort_values(["gap_households", "code"], ascending=[False, True], kind="stable")
     tables = [(level, _rows(coverage[coverage["level"].eq(level)]))
               for level in ("kecamatan", "kelurahan")]
@@ -209,4 +215,5 @@ def report_page(result, config: Config = Config(), lang: str = "id") -> str:
     """
     return render_report(result.coverage, result.accounting, lang, interviews=result.tally,
                          thresholds=(config.coverage.under_ratio, config.coverage.over_ratio),
-                         decided=result.decisions, changes=result.changes)
+                         decided=result.decisions, changes=result.changes,
+                         min_missing=config.coverage.worklist_min_missing)

@@ -6,8 +6,11 @@ and the enumerator scores (:func:`cakupan.detect.enumerators.enumerator_scores`)
 sheets as DataFrames, worded in Bahasa Indonesia or English (:mod:`cakupan.labels`): RTs to
 revisit, interviews to verify and enumerators to call, each grouped by supervisor (the most
 urgent group first) and sorted by urgency within it; :func:`worklist_sheets` does it for a
-run's result. Computation only: :func:`cakupan.render._xlsx.write_xlsx` writes the sheets. No
-names or other personal data reach the sheets: interviews are named by their ID.
+run's result, with supervisors' decisions applied (verified rows left out, revisited RTs
+marked), the changes since a previous run and a legend, and :func:`worklist_book` lays the
+sheets out for filling in and printing. Computation only:
+:func:`cakupan.render._xlsx.write_xlsx` writes the sheets. No names or other personal data
+reach the sheets: interviews are named by their ID and their household's ID.
 """
 
 from __future__ import annotations

@@ -240,6 +240,12 @@ def demo(out, size, seed, shape, audience, lang, quiet, debug, workers, schedule
                    "CSV or Excel. Without it, owners are inferred from the interviews.")
 @click.option("--config", "config_path", type=FILE,
               help="TOML settings: column names of your files and thresholds (see README).")
+@click.option("--decisions", type=FILE, multiple=True, metavar="F",
+              help="A worklist.xlsx filled in by a supervisor (column Keputusan/Decision: "
+                   "benar/verified, ditolak/rejected, sudah dikunjungi/revisited), or a CSV "
+                   "of its columns; repeat for several files.")
+@click.option("--previous", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="The output folder of an earlier run, to show what changed since.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the outputs to; created if missing.")
 @audience_option
@@ -248,7 +254,8 @@ def demo(out, size, seed, shape, audience, lang, quiet, debug, workers, schedule
 @debug_option
 @scale_options
 def run_command(boundaries, interviews, units, prelist, population, buildings, assignments,
-                config_path, out, audience, lang, quiet, debug, workers, scheduler, no_html):
+                config_path, decisions, previous, out, audience, lang, quiet, debug, workers,
+                scheduler, no_html):
     """Measure coverage of your registration and write maps, report and worklist.
 
     \b
@@ -258,13 +265,15 @@ def run_command(boundaries, interviews, units, prelist, population, buildings, a
     """
     import cakupan
 
-    given = (boundaries, interviews, units, prelist, population, buildings, assignments)
+    given = (boundaries, interviews, units, prelist, population, buildings, assignments,
+             *decisions)
     with _reported(quiet, out, debug, given) as step:
         result = cakupan.run(
             boundaries, interviews, out, units=units, prelist=prelist, population=population,
             buildings=buildings, assignments=assignments,
             config=cakupan.load_config(config_path), audience=audience, lang=lang,
-            html=not no_html, workers=workers, scheduler=scheduler, progress=step)
+            html=not no_html, workers=workers, scheduler=scheduler, progress=step,
+            decisions=decisions, previous=previous)
     _summary(result, out)
 
 
@@ -324,6 +333,16 @@ def _summary(result, out: Path) -> None:
                    + ("; fieldwork under way" if schedule.during else "")
                    + ("; officers' RTs inferred from the interviews (no --assignments)."
                       if schedule.inferred else "; officers' RTs from the assignments."))
+    if result.decisions is not None:
+        outcomes = result.decisions["outcome"].value_counts()
+        click.echo(f"{len(result.decisions):,} filled worklist rows read: " + ", ".join(
+            f"{n:,} {name.replace('_', ' ')}" for name, n in outcomes.sort_index().items())
+            + " (each in manifest.json).")
+    if result.changes is not None:
+        found = result.changes
+        click.echo(f"Since {found['previous']}: {len(found['rts_newly_complete']):,} RT newly "
+                   f"complete, {found['households_gained']:,} households gained, "
+                   f"{found['decisions_applied_since']:,} decisions newly applied.")
     if (out / "report.html").exists():
         click.echo(f"Outputs are in {out}: open {out / 'report.html'} and {out / 'map.html'}.")
     else:

@@ -188,7 +188,8 @@ def test_map_layers_and_worklist(tiny_inputs):
     assert layers["kelurahan"].crs.to_epsg() == 4326
     assert set(layers["rt"]["code"]) <= set(result.coverage.query("level == 'rt'")["code"])
     planner = cakupan.worklist_sheets(result, audience="planner", lang="en")
-    assert list(planner) == ["RTs to revisit"]
+    assert list(planner) == ["RTs to revisit", "Legend"]
+    assert not {"Supervisor (PML)", "Decision"} & set(planner["RTs to revisit"].columns)
     with pytest.raises(ValueError, match="audience must be one of supervisor, planner"):
         cakupan.coverage_map(result, audience="public")
     with pytest.raises(ValueError, match="lang must be one of id, en"):

@@ -102,9 +102,12 @@ def test_worklist_rows_match_the_csv_outputs(city_demo):
     book = openpyxl.load_workbook(city_demo / "worklist.xlsx", read_only=True)
     rts, verify, call = (list(book[name].iter_rows(values_only=True))
                          for name in book.sheetnames[:3])
+    assert book.sheetnames[-1] == "Keterangan"  # the legend of every column, last
     coverage = pd.read_csv(city_demo / "coverage.csv", dtype=str, keep_default_na=False)
-    revisit = coverage[(coverage["level"] == "rt") & coverage["status"].isin(
-        ["under", "not_started", "behind", "stalled"])]
+    missing = pd.to_numeric(coverage["gap_households"]) > Config().coverage.worklist_min_missing
+    revisit = coverage[(coverage["level"] == "rt")
+                       & (coverage["status"].isin(["under", "not_started", "behind", "stalled"])
+                          | (coverage["status"].eq("complete") & missing))]
     header = rts[0]
     listed = {(r[header.index("Kode kelurahan")], r[header.index("RW")], r[header.index("RT")])
               for r in rts[1:]}

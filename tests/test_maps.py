@@ -215,7 +215,8 @@ def test_planner_folder_holds_no_file_with_a_row_per_interview(outputs):
         tables[f"coverage.gpkg:{layer}"] = gpd.read_file(folder / "coverage.gpkg", layer=layer)
     tables["gaps.geojson"] = gpd.read_file(folder / "gaps.geojson")
     book = openpyxl.load_workbook(folder / "worklist.xlsx", read_only=True)
-    assert len(book.sheetnames) == 1  # RTs to revisit, nothing per interview
+    # RTs to revisit and the legend of their columns, nothing per interview
+    assert book.sheetnames == ["RT dikunjungi ulang", "Keterangan"]
     for name, table in tables.items():
         assert not personal & set(table.columns), name
         assert len(table) <= 4 * rts, name  # rows per area, never per interview

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import geopandas as gpd
+import pandas as pd
 
 from cakupan._flow.accounting import account, account_counts, account_polygons
 from cakupan._flow.inputs import Loaded
@@ -20,6 +21,7 @@ from cakupan._flow.result import InMemory, Progress, Result, Rows, quiet
 from cakupan._flow.stages import check, crosswalk, place, project
 from cakupan.config import Config
 from cakupan.crs import WGS84
+from cakupan.detect import decisions
 from cakupan.detect.tally import Tally, compact, tally
 from cakupan.measure import schedule
 
@@ -35,7 +37,8 @@ def one_pass(loaded: Loaded, config: Config = Config(), progress: Progress | Non
     step = progress or quiet
     _, kelurahan, units = project(loaded.kelurahan, loaded.units)
     step("assign")
-    placed = place(loaded.interviews, kelurahan, units, config)
+    placed = place(loaded.interviews, kelurahan, units, config,
+                   decisions.rejected_ids(loaded.decisions))
     polygons = replace(loaded, interviews=None)
     del loaded  # a caller that passed read_files(...) straight in frees the columns replaced
     step("check")
@@ -84,11 +87,12 @@ def finish(counts: Tally, rows: Rows, kelurahan: gpd.GeoDataFrame,
         accounting["assignments"] = {**account(assigned["status"]), "unknown_rts": sorted(
             (unknown["kelurahan_code"] + unknown["rw"] + unknown["rt"]).astype(str))}
     accounting.update(polygon_accounting)
+    decided = decisions.settle(polygons.decisions, _present(rows, polygons.decisions), table)
     kelurahan = kelurahan.to_crs(WGS84)
     rt_shapes = None if rt_shapes is None else rt_shapes.to_crs(WGS84)
     return Result(kelurahan=kelurahan, units=rt_shapes, rows=rows, coverage=table,
                   blind_spots=spots, accounting=accounting, crosswalk=matched,
-                  rt_source=rt_source, tally=counts, schedule=plan)
+                  rt_source=rt_source, tally=counts, schedule=plan, decisions=decided)
 
 
 def _schedule(counts: Tally, table, kelurahan, rt_shapes, polygons: Loaded, matched: dict,
@@ -110,3 +114,16 @@ def _schedule(counts: Tally, table, kelurahan, rt_shapes, polygons: Loaded, matc
         positions = rt_shapes[["kelurahan_code", "rw", "rt"]].assign(x=inside.x, y=inside.y)
     return schedule.build(table, counts.work, counts.latest, assigned, positions,
                           config), assigned
+
+
+def _present(rows: Rows, decided) -> set[str]:
+    """Return the interview IDs of ``decided`` (decision rows) found among ``rows``."""
+    if decided is None or not len(decided):
+        return set()
+    wanted = pd.Index(decided["interview_id"].dropna().astype(str).unique())
+    frames = rows.select(["interview_id"])
+    found = set()
+    for frame in [frames] if isinstance(frames, pd.DataFrame) else frames:
+        ids = frame["interview_id"].astype("string")
+        found.update(ids[ids.isin(wanted)].astype(str))
+    return found

@@ -20,8 +20,10 @@ from cakupan.columns import INTERVIEWS
 from cakupan.config import Config
 from cakupan.crs import WGS84
 from cakupan.errors import InputError
+from cakupan.normalise import decisions as decision_rows
 from cakupan.normalise import headers, parts, sls, tables, vector
 from cakupan.normalise.values import geopoint_column
+from cakupan.read.decisions import read_decision_sheets
 
 #: The inputs of a run, in the order the manifest lists them.
 NAMES = ("boundaries", "interviews", "units", "prelist", "population", "buildings",
@@ -39,13 +41,17 @@ class Inputs:
     population: Path | None = None
     buildings: Path | None = None
     assignments: Path | None = None
+    decisions: tuple[Path, ...] = ()
+    """Filled worklists (or CSVs of their columns), in the order given: the first of two
+    rows deciding the same is applied, the second is ``already_applied``."""
 
     @classmethod
     def of(cls, boundaries, interviews, units=None, prelist=None, population=None,
-           buildings=None, assignments=None) -> Inputs:
+           buildings=None, assignments=None, decisions=()) -> Inputs:
         """Return the inputs of paths given as text or path-likes (None: not given)."""
         given = (boundaries, interviews, units, prelist, population, buildings, assignments)
-        return cls(*(None if path is None else Path(path) for path in given))
+        return cls(*(None if path is None else Path(path) for path in given),
+                   decisions=tuple(Path(path) for path in decisions or ()))
 
     def items(self):
         """Yield (name, path) of every input given."""
@@ -68,6 +74,8 @@ class Loaded:
     buildings: gpd.GeoDataFrame | None = None
     assignments: pd.DataFrame | None = None
     """Who is assigned to each RT, and when (:func:`read_assignments`)."""
+    decisions: pd.DataFrame | None = None
+    """Supervisors' decisions (:func:`cakupan.normalise.decisions.decision_rows`), or None."""
 
 
 def read_files(inputs: Inputs, config: Config = Config(), interviews: bool = True) -> Loaded:
@@ -88,7 +96,17 @@ def read_files(inputs: Inputs, config: Config = Config(), interviews: bool = Tru
                    else read_assignments(inputs.assignments, config)[1])
     return Loaded(kelurahan.to_crs(WGS84), frame,
                   None if units is None else units.to_crs(WGS84), prelist,
-                  tuple(personal), population, buildings, assignments)
+                  tuple(personal), population, buildings, assignments,
+                  read_decisions(inputs.decisions))
+
+
+def read_decisions(paths) -> pd.DataFrame | None:
+    """Return the decisions filled into the files ``paths``, or None when none is given."""
+    if not paths:
+        return None
+    sheets = [sheet for path in paths
+              for sheet in read_decision_sheets(path, set(decision_rows.DECISION_HEADERS))]
+    return decision_rows.decision_rows(sheets)
 
 
 def read_boundaries(path, config: Config) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:

@@ -84,6 +84,12 @@ class Result:
     """What the worklist, map and report are made from (:mod:`cakupan.detect.tally`)."""
     schedule: Schedule | None = None
     """Owners, plan and pace of every RT (:mod:`cakupan.measure.schedule`)."""
+    decisions: pd.DataFrame | None = None
+    """Supervisors' decisions with their ``outcome`` (:func:`cakupan.detect.decisions.settle`),
+    or None when none were given."""
+    changes: dict | None = None
+    """What changed since the run given with ``--previous``
+    (:func:`cakupan.measure.changes.changes`), or None."""
 
     @cached_property
     def shapes(self) -> dict[str, gpd.GeoDataFrame]:

@@ -21,7 +21,7 @@ from cakupan.assign import repeats
 from cakupan.assign.indexed import Indexed
 from cakupan.config import Config
 from cakupan.crs import metric_crs
-from cakupan.detect import flags, location
+from cakupan.detect import decisions, flags, location
 from cakupan.detect.tally import piece
 from cakupan.errors import InputError
 from cakupan.normalise import sls
@@ -52,17 +52,20 @@ def project(kelurahan: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None = None) 
     return Projected(crs, kelurahan, units)
 
 
-def place(interviews: pd.DataFrame, kelurahan, units=None, config: Config = Config()
-          ) -> pd.DataFrame:
+def place(interviews: pd.DataFrame, kelurahan, units=None, config: Config = Config(),
+          rejected: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Return interviews placed in kelurahan and RTs, repeats set aside as ``duplicate``.
 
     Frames as :func:`project` returns them; SLS codes the units list take their RT from
-    the units (:func:`cakupan.normalise.sls.resolve_sls`).
+    the units (:func:`cakupan.normalise.sls.resolve_sls`). Counted rows of ``rejected``
+    interview IDs are ``rejected``, before households are de-duplicated: a household whose
+    interview a supervisor rejected counts through its other interview.
     """
     if units is not None:
         interviews = sls.resolve_sls(interviews, Indexed.of(units).frame)
     placed = assign.place_interviews(interviews, kelurahan, units,
                                      config.assign.sliver_tolerance_m)
+    placed["status"] = decisions.reject(placed["status"], placed["interview_id"], rejected)
     placed["status"] = repeats.mark_duplicates(placed, repeats.repeated(placed["interview_id"]))
     return placed
 

@@ -40,7 +40,9 @@ def outputs(audience: str, lang: str) -> None:
 
 
 def inputs(boundaries, interviews, units=None, prelist=None, population=None,
-           buildings=None, assignments=None) -> Inputs:
+           buildings=None, assignments=None, decisions=()) -> Inputs:
     """Return the input paths given as text or path-likes (None: not given)."""
+    if isinstance(decisions, (str, PathLike)):
+        decisions = [decisions]
     return Inputs.of(boundaries, interviews, units, prelist, population, buildings,
-                     assignments)
+                     assignments, decisions)

@@ -111,7 +111,8 @@ def worklist_sheets(result: _flow.Result, audience: str = "supervisor", lang: st
         RTs to revisit, interviews to verify, enumerators to call (see
         :func:`cakupan.render.worklist.build_worklist`), most urgent first, and tomorrow's
         plan of every enumerator by supervisor (:func:`cakupan.render.plan.plan_sheet`) and
-        the officers' progress against the plan (:func:`cakupan.render.plan.pace_sheet`).
+        the officers' progress against the plan (:func:`cakupan.render.plan.pace_sheet`);
+        after a run given ``previous``, the changes since; last, the legend of every column.
 
     Examples
     --------
@@ -128,7 +129,7 @@ def worklist_sheets(result: _flow.Result, audience: str = "supervisor", lang: st
     >>> list(sheets)
     ... # doctest: +NORMALIZE_WHITESPACE
     ['RTs to revisit', 'Interviews to verify', 'Enumerators to call', "Tomorrow's plan",
-     "Officers' progress"]
+     "Officers' progress", 'Legend']
     >>> len(sheets["RTs to revisit"]) > 0
     True
     """

@@ -8,7 +8,7 @@ validate``), and a notebook's way through a run: :func:`read_inputs` -> :func:`a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -184,7 +184,9 @@ def run(boundaries: PathType, interviews: PathType, out: PathType, *,
         assignments: PathType | None = None,
         config: ConfigLike = None, audience: str = "supervisor", lang: str = "id",
         html: bool = True, workers: int | None = None, scheduler: str | None = None,
-        progress: Callable[[str], None] | None = None) -> _flow.Result:
+        progress: Callable[[str], None] | None = None,
+        decisions: PathType | Sequence[PathType] = (), previous: PathType | None = None
+        ) -> _flow.Result:
     """Read the inputs, analyse them and write every output file: ``cakupan run`` in Python.
 
     A file of more than a million interviews is analysed a part of the areas at a time, in a
@@ -221,6 +223,14 @@ def run(boundaries: PathType, interviews: PathType, out: PathType, *,
         Called with the name of each step as it starts (``read``, ``assign``, ``check``,
         ``measure``, ``gaps``, ``write``); one with a ``detail(text)`` method is also told
         how far long steps are.
+    decisions : path or sequence of paths, optional
+        Worklists filled in by supervisors (``Keputusan``/``Decision`` column), or CSVs of
+        their columns: verified rows leave the worklist, rejected interviews are not counted
+        (status ``rejected``), revisited RTs are shown as such until new interviews arrive.
+        Every filled row's outcome is in the manifest and the report.
+    previous : path, optional
+        The output folder of an earlier run, to compare with: RTs newly complete or
+        stalled, households gained per enumerator and supervisor, decisions applied since.
 
     Returns
     -------
@@ -249,9 +259,9 @@ def run(boundaries: PathType, interviews: PathType, out: PathType, *,
     """
     options.outputs(audience, lang)
     given = options.inputs(boundaries, interviews, units, prelist, population, buildings,
-                           assignments)
+                           assignments, decisions)
     return files.run_files(given, Path(out), settings(config), audience, lang, html, workers,
-                           scheduler, progress)
+                           scheduler, progress, previous)
 
 
 def write_outputs(result: _flow.Result, out: PathType, *,

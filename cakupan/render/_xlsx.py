@@ -1,7 +1,12 @@
 """Write DataFrames as the sheets of one xlsx workbook (the worklist).
 
 Each sheet gets a bold, frozen header row, an autofilter over its columns and column widths
-that fit their contents. A frame longer than Excel's 1,048,576 rows (header included)
+that fit their contents (a header wraps over two lines rather than widen a column of short
+values). Every sheet prints on landscape A4, fitted to the page's width, with the header row
+repeated on each page, grid lines, the sheet's name at the top and page numbers at the
+foot. A :class:`Sheet` can also ask for page breaks (a new page for each supervisor), a
+drop-down list of values for a column to fill in, and columns of long text that wrap.
+A frame longer than Excel's 1,048,576 rows (header included)
 continues on further sheets named ``"<name> (2)"``, ``"<name> (3)"``, ..., each with the
 header.
 
@@ -24,10 +29,13 @@ by side by ``python benchmarks/render_libraries.py --size city``.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 from xml.sax.saxutils import escape
@@ -36,6 +44,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from cakupan.render._layout import PAGE, Sheet, breaks, heights, join, letter, validations
 
 _FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 _MAX_WIDTH = 60
@@ -46,8 +56,9 @@ _SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 # characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, and U+FFFE, U+FFFF), in RE2
 _ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
 _EPOCH = pd.Timestamp("1899-12-30")  # day 0 of Excel's serial dates
-_BOLD, _DATE = 1, 2  # the cell formats (cellXfs) in _STYLES
-
+_BOLD, _DATE, _WRAP, _HEAD, _TOP = 1, 2, 3, 4, 5  # the cell formats (cellXfs) in _STYLES
+_WRAP_WIDTH = 32  # a column of wrapped text is at most this wide
+_HEADER_HEIGHT = 30  # points: two lines of 11-point text
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PACKAGE = "http://schemas.openxmlformats.org/package/2006"
@@ -94,9 +105,19 @@ _STYLES = (
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    # every cell at the top of its row, beside a neighbour's wrapped text (LibreOffice does
+    # not take the alignment of format 0 for cells that name none: they name 5)
+    '<cellXfs count="6"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" '
+    'applyAlignment="1"><alignment vertical="top"/></xf>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" '
+    'applyAlignment="1"><alignment vertical="top"/></xf>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment vertical="top" wrapText="1"/></xf>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" '
+    'applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment vertical="top"/></xf>'
     '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
     "</cellStyles></styleSheet>"
 )
@@ -110,8 +131,8 @@ class _Column(NamedTuple):
     longest: int  # characters in the longest value as shown
 
 
-def write_xlsx(path, sheets: dict[str, pd.DataFrame]) -> Path:
-    """Write ``sheets`` (name -> frame, in order) to the workbook ``path``.
+def write_xlsx(path, sheets: Mapping[str, pd.DataFrame | Sheet]) -> Path:
+    """Write ``sheets`` (name -> frame or :class:`Sheet`, in order) to the workbook ``path``.
 
     Texts that look like formulas (``=...``) are written as text; characters XML cannot hold
     are dropped; sheet names are cut to Excel's 31 characters and made unique.
@@ -120,7 +141,7 @@ def write_xlsx(path, sheets: dict[str, pd.DataFrame]) -> Path:
     ----------
     path : str or pathlib.Path
         The xlsx file to write; replaced if it exists.
-    sheets : dict of str to pandas.DataFrame
+    sheets : mapping of str to pandas.DataFrame or Sheet
         One sheet per entry; the frame's columns become the header, its index is not written.
 
     Returns
@@ -143,17 +164,21 @@ def write_xlsx(path, sheets: dict[str, pd.DataFrame]) -> Path:
 
 
 def _sheet_parts(sheets):
-    """Return ``(title, frame)`` per sheet, long frames cut into Excel-sized parts."""
+    """Return ``(title, sheet)`` per sheet, long frames cut into Excel-sized parts."""
     parts, used, size = [], set(), _MAX_ROWS - 1  # the header takes a row
-    for name, frame in sheets.items():
+    for name, given in sheets.items():
+        sheet = given if isinstance(given, Sheet) else Sheet(given)
+        frame = sheet.frame
         first = _sheet_title(name, used)
         used.add(first.lower())
-        parts.append((first, frame.iloc[:size]))
-        for number, start in enumerate(range(size, len(frame), size), start=2):
+        for number, start in enumerate(range(0, max(len(frame), 1), size), start=1):
             suffix = f" ({number})"
-            title = _sheet_title(first[: 31 - len(suffix)] + suffix, used)
+            title = first if number == 1 else _sheet_title(first[: 31 - len(suffix)] + suffix,
+                                                            used)
             used.add(title.lower())
-            parts.append((title, frame.iloc[start : start + size]))
+            breaks = tuple(b - start for b in sheet.breaks if start < b < start + size)
+            parts.append((title, replace(sheet, frame=frame.iloc[start:start + size],
+                                         breaks=breaks)))
     return parts
 
 
@@ -169,7 +194,8 @@ def _sheet_title(name, used):
 def _write_package(archive: zipfile.ZipFile, parts):
     """Write every part of the workbook, in a fixed order, into ``archive``."""
     sheets, rels, filters = [], [], []
-    for number, (title, frame) in enumerate(parts, start=1):
+    for number, (title, sheet) in enumerate(parts, start=1):
+        frame = sheet.frame
         name = escape(title, {'"': "&quot;"})
         sheets.append(f'<sheet name="{name}" sheetId="{number}" r:id="rId{number}"/>')
         rels.append(
@@ -180,9 +206,16 @@ def _write_package(archive: zipfile.ZipFile, parts):
             quoted = "'" + title.replace("'", "''") + "'"
             filters.append(
                 f'<definedName name="_xlnm._FilterDatabase" localSheetId="{number - 1}" '
-                f'hidden="1">{escape(quoted)}!$A$1:${_letter(frame.shape[1])}${len(frame) + 1}'
+                f'hidden="1">{escape(quoted)}!$A$1:${letter(frame.shape[1])}${len(frame) + 1}'
                 "</definedName>"
+                f'<definedName name="_xlnm.Print_Titles" localSheetId="{number - 1}">'
+                f"{escape(quoted)}!$1:$1</definedName>"
             )
+            if 0 < sheet.printed < frame.shape[1]:
+                filters.append(
+                    f'<definedName name="_xlnm.Print_Area" localSheetId="{number - 1}">'
+                    f"{escape(quoted)}!$A$1:${letter(sheet.printed)}${len(frame) + 1}"
+                    "</definedName>")
     rels.append(
         f'<Relationship Id="rId{len(parts) + 1}" Type="{_REL}/styles" Target="styles.xml"/>'
     )
@@ -209,8 +242,8 @@ def _write_package(archive: zipfile.ZipFile, parts):
         ("xl/styles.xml", _STYLES),
     ]:
         archive.writestr(_member(name), (_DECLARATION + text).encode())
-    for number, (_, frame) in enumerate(parts, start=1):
-        _write_sheet(archive, f"xl/worksheets/sheet{number}.xml", frame)
+    for number, (_, sheet) in enumerate(parts, start=1):
+        _write_sheet(archive, f"xl/worksheets/sheet{number}.xml", sheet)
 
 
 def _member(name, size=0) -> zipfile.ZipInfo:
@@ -222,36 +255,38 @@ def _member(name, size=0) -> zipfile.ZipInfo:
     return info
 
 
-def _write_sheet(archive: zipfile.ZipFile, member: str, frame: pd.DataFrame):
+def _write_sheet(archive: zipfile.ZipFile, member: str, sheet: Sheet):
     """Stream one worksheet into ``archive``: the header row, then blocks of rows."""
-    titles, shown = _text(pa.array([str(name) for name in frame.columns], pa.large_string()))
+    frame = sheet.frame
+    names = [str(name) for name in frame.columns]
+    titles, _ = _text(pa.array(names, pa.large_string()))
     header = "".join(
-        f'<c r="{_letter(k)}1" t="inlineStr" s="{_BOLD}">{title}</c>'
+        f'<c r="{letter(k)}1" t="inlineStr" s="{_HEAD}">{title}</c>'
         for k, title in enumerate(titles.to_pylist(), start=1)
         if title is not None
     )
-    columns = [_column(frame.iloc[:, k]) for k in range(frame.shape[1])]
-    widths = [
-        min(max(title, column.longest) + 2, _MAX_WIDTH)
-        for title, column in zip(
-            pc.utf8_length(shown).fill_null(0).to_pylist(), columns, strict=True
-        )
-    ]
-    used = f"A1:{_letter(len(columns))}{len(frame) + 1}" if columns else "A1"
+    columns = [_column(frame.iloc[:, k], wrap=name in sheet.wrap) for k, name in
+               enumerate(names)]
+    used = f"A1:{letter(len(columns))}{len(frame) + 1}" if columns else "A1"
+    widths = _widths(names, columns, sheet)
     cols = "".join(
         f'<col min="{k}" max="{k}" width="{width}" customWidth="1"/>'
         for k, width in enumerate(widths, start=1)
     )
+    tall = heights(frame, names, widths, sheet.wrap)
     head = (
         f'{_DECLARATION}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
+        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
         f'<dimension ref="{used}"/><sheetViews>'
         '<sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
         'state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView>'
         '</sheetViews><sheetFormatPr defaultRowHeight="15"/>'
         + (f"<cols>{cols}</cols>" if cols else "")  # an empty <cols> is invalid
-        + f'<sheetData><row r="1">{header}</row>'
+        # two lines for the header: LibreOffice keeps a row one line high when opening it
+        + f'<sheetData><row r="1" ht="{_HEADER_HEIGHT}" customHeight="1">{header}</row>'
     ).encode()
-    tail = "</sheetData>" + (f'<autoFilter ref="{used}"/>' if columns else "") + "</worksheet>"
+    tail = ("</sheetData>" + (f'<autoFilter ref="{used}"/>' if columns else "")
+            + validations(names, sheet) + PAGE + breaks(sheet.breaks) + "</worksheet>")
     # a bound of the XML's length (the tags of a cell or of a row take under 50 bytes), from
     # which zipfile chooses zip64 for a sheet over 2 GiB
     size = len(head) + len(tail) + (len(frame) + 1) * 50 * (len(columns) + 1)
@@ -259,12 +294,28 @@ def _write_sheet(archive: zipfile.ZipFile, member: str, frame: pd.DataFrame):
     with archive.open(_member(member, size), "w") as out:
         out.write(head)
         for start in range(0, len(frame), _BLOCK_ROWS):
-            out.write(_rows(columns, start, min(start + _BLOCK_ROWS, len(frame))))
+            out.write(_rows(columns, start, min(start + _BLOCK_ROWS, len(frame)), tall))
         out.write(tail.encode())
 
 
-def _column(series: pd.Series) -> _Column:
-    """Return the cells of one column, by the kind of its values."""
+def _widths(names: list[str], columns: list[_Column], sheet: Sheet) -> list[int]:
+    """Return each column's width: its values, or its header over two lines, plus 2.
+
+    A header wraps at its spaces, so its column need only hold the longest word, and half
+    the header; wrapped text columns stop at 32, others at 60.
+    """
+    widths = []
+    for name, column in zip(names, columns, strict=True):
+        words = max((len(word) for word in name.split()), default=0)
+        title = max(words, math.ceil(len(name) / 2)) if " " in name.strip() else len(name)
+        most = _WRAP_WIDTH if name in sheet.wrap else _MAX_WIDTH
+        width = min(max(title, column.longest) + 2, most)
+        widths.append(max(width, sheet.widths.get(name, 0)))
+    return widths
+
+
+def _column(series: pd.Series, wrap: bool = False) -> _Column:
+    """Return the cells of one column, by the kind of its values; ``wrap``: text wraps."""
     if series.dtype == object:
         series = series.convert_dtypes()  # Python ints, floats, ... as their own kind
     kind = series.dtype
@@ -276,17 +327,24 @@ def _column(series: pd.Series) -> _Column:
         days = np.where((days >= 1) & (days < 61), days - 1, days)
         return _Column(f' s="{_DATE}"', _value(_float_text(days)), 16)
     if pd.api.types.is_bool_dtype(kind):
-        values = pa.array(series, pa.bool_(), from_pandas=True)
+        values = _whole(pa.array(series, pa.bool_(), from_pandas=True))
         shown = pc.if_else(values, "TRUE", "FALSE")
-        return _Column(' t="b"', _value(pc.if_else(values, "1", "0")), _longest(shown))
+        return _Column(f' t="b" s="{_TOP}"', _value(pc.if_else(values, "1", "0")),
+                       _longest(shown))
     if pd.api.types.is_integer_dtype(kind):
-        text = pa.array(series, from_pandas=True).cast(pa.large_string())
-        return _Column("", _value(text), _longest(text))
+        text = _whole(pa.array(series, from_pandas=True)).cast(pa.large_string())
+        return _Column(f' s="{_TOP}"', _value(text), _longest(text))
     if pd.api.types.is_float_dtype(kind):
         text = _float_text(series.to_numpy("float64", na_value=np.nan))
-        return _Column("", _value(text), _longest(text))
-    content, clean = _text(pa.array(series.astype("string"), from_pandas=True))
-    return _Column(' t="inlineStr"', content, _longest(clean))
+        return _Column(f' s="{_TOP}"', _value(text), _longest(text))
+    content, clean = _text(_whole(pa.array(series.astype("string"), from_pandas=True)))
+    style = f' s="{_WRAP if wrap else _TOP}"'
+    return _Column(f' t="inlineStr"{style}', content, _longest(clean))
+
+
+def _whole(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Return one array (a column pandas holds in Arrow chunks comes as a chunked one)."""
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def _float_text(values: np.ndarray) -> pa.Array:
@@ -297,18 +355,11 @@ def _float_text(values: np.ndarray) -> pa.Array:
     finite = np.where(np.isfinite(values), values, np.nan)
     text = pa.array(finite, from_pandas=True).cast(pa.large_string())
     whole = pc.match_substring_regex(text, r"^-?[0-9]+$")
-    return pc.if_else(whole, _join(text, ".0"), text)
+    return pc.if_else(whole, join(text, ".0"), text)
 
 
 def _value(text: pa.Array) -> pa.Array:
-    return _join("<v>", text, "</v>")
-
-
-def _join(*parts, null_handling="emit_null") -> pa.Array:
-    """Join arrays of texts element-wise; a ``str`` part is repeated on every row."""
-    parts = [pa.scalar(part) if isinstance(part, str) else part for part in parts]
-    parts = [part.cast(pa.large_string()) for part in [*parts, pa.scalar("")]]
-    return pc.binary_join_element_wise(*parts, null_handling=null_handling)
+    return join("<v>", text, "</v>")
 
 
 def _text(strings: pa.Array) -> tuple[pa.Array, pa.Array]:
@@ -323,19 +374,22 @@ def _text(strings: pa.Array) -> tuple[pa.Array, pa.Array]:
         escaped = pc.replace_substring(escaped, character, entity)  # XML reads a bare \r as \n
     spaced = pc.match_substring_regex(clean, r"^\s|\s$")  # Excel drops them without the flag
     opening = pc.if_else(spaced, '<is><t xml:space="preserve">', "<is><t>")
-    return _join(opening, escaped, "</t></is>"), clean
+    return join(opening, escaped, "</t></is>"), clean
 
 
 def _longest(text: pa.Array) -> int:
     return pc.max(pc.utf8_length(text)).as_py() or 0
 
 
-def _rows(columns: list[_Column], start: int, stop: int) -> memoryview:
-    """Return the XML of rows ``start`` to ``stop`` (0-based, header excluded), column-wise."""
+def _rows(columns: list[_Column], start: int, stop: int, heights: pa.Array) -> memoryview:
+    """Return the XML of rows ``start`` to ``stop`` (0-based, header excluded), column-wise.
+
+    ``heights``: each row's attributes of height (:func:`cakupan.render._layout.heights`).
+    """
     numbers = pa.array(np.arange(start + 2, stop + 2)).cast(pa.large_string())
     cells = [
-        _join(
-            f'<c r="{_letter(k)}',
+        join(
+            f'<c r="{letter(k)}',
             numbers,
             f'"{column.attributes}>',
             column.content[start:stop],
@@ -343,17 +397,9 @@ def _rows(columns: list[_Column], start: int, stop: int) -> memoryview:
         )
         for k, column in enumerate(columns, start=1)
     ]
-    rows = _join('<row r="', numbers, '">', *cells, "</row>", null_handling="replace")
+    rows = join('<row r="', numbers, '"', heights[start:stop], ">", *cells, "</row>",
+                 null_handling="replace")
     # the rows' texts lie one after another in the array's data buffer
     _, offsets, data = rows.buffers()
     first, last = np.frombuffer(offsets, np.int64)[[rows.offset, rows.offset + len(rows)]]
     return memoryview(data)[first:last]
-
-
-def _letter(number: int) -> str:
-    """Return the letters of the 1-based column ``number``: 1 is A, 27 is AA."""
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from cakupan._public import __version__
-from cakupan.config import Config
+from cakupan.config import Config, Coverage
+from cakupan.detect.decisions import OUTCOMES
 from cakupan.labels import STATUS_COLOURS, labels
 from cakupan.measure.progress import daily_series
 from cakupan.measure.schedule import planned_series
@@ -129,7 +130,9 @@ def progress_chart(series: pd.DataFrame, expected: float | None,
 
 def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
                   revisit_limit: int = 200, interviews=None,
-                  thresholds: tuple[float, float] = (0.9, 1.1), schedule=None) -> str:
+                  thresholds: tuple[float, float] = (0.9, 1.1), schedule=None, decided=None,
+                  changes: dict | None = None,
+                  min_missing: float = Coverage().worklist_min_missing) -> str:
     """Return ``report.html``: summary figures, row accounting, charts and sortable tables.
 
     Parameters
@@ -150,6 +153,15 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
     schedule : cakupan.measure.schedule.Schedule, optional
         The data's time (shown under the title), whether officers were assigned or inferred,
         and the pace against the plan per kecamatan and kelurahan (no officer is named).
+    decided : DataFrame, optional
+        Supervisors' decisions with their outcome: rows per outcome, and where each one not
+        applied is (file, sheet, row, the value typed; no interview ID).
+    changes : dict, optional
+        What changed since the previous run (:attr:`cakupan._flow.Result.changes`): counts
+        only; per officer they are in the worklist.
+    min_missing : float
+        ``complete`` RTs missing more households than this are listed to revisit too, as
+        the worklist lists them.
     """
     top = coverage[coverage["level"].eq("kecamatan")]
     expected = top["expected_households"].sum(min_count=1)
@@ -163,7 +175,8 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
     }
     during = schedule is not None and schedule.during
     listed = [s for s in REVISIT if not (during and s == "under")]
-    rts = coverage[coverage["level"].eq("rt") & coverage["status"].isin(listed)]
+    missing = coverage["status"].eq("complete") & (coverage["gap_households"] > min_missing)
+    rts = coverage[coverage["level"].eq("rt") & (coverage["status"].isin(listed) | missing)]
     rts = rts.sort_values(["gap_households", "code"], ascending=[False, True], kind="stable")
     tables = [(level, _rows(coverage[coverage["level"].eq(level)]))
               for level in ("kecamatan", "kelurahan")]
@@ -185,6 +198,9 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
         owners=None if schedule is None else ("owners_inferred" if schedule.inferred
                                               else "owners_assigned"),
         pace=[] if schedule is None else _pace_rows(schedule.pace, coverage),
+        words=labels(lang),
+        decisions=_decisions(decided),
+        changes=_changes(changes),
     )
 
 
@@ -228,6 +244,35 @@ def _pace_rows(pace: pd.DataFrame, coverage: pd.DataFrame) -> list[tuple[str, li
     return out
 
 
+_SHOWN = ("unreadable", "not_applicable", "no_key", "conflicting", "no_longer_present")
+
+
+def _decisions(decided) -> dict | None:
+    """Return rows per outcome and the rows not applied for a reason worth fixing."""
+    if decided is None:
+        return None
+    counts = decided["outcome"].value_counts()
+    problems = decided[decided["outcome"].isin(_SHOWN)]
+    return {"by_outcome": {name: int(counts.get(name, 0)) for name in OUTCOMES},
+            "problems": problems[["file", "sheet", "row", "value", "outcome"]].astype(object)
+            .where(problems[["file", "sheet", "row", "value", "outcome"]].notna(), None)
+            .to_dict("records")}
+
+
+def _changes(changes) -> dict | None:
+    if changes is None:
+        return None
+    gained = [changes[f"gained_per_{level}"] for level in ("enumerator", "supervisor")]
+    officers = None if gained[0] is None else "{:,} / {:,}".format(
+        *(int((table["gained"] > 0).sum()) for table in gained))
+    return {"previous": changes["previous"],
+            "previous_created_at": changes["previous_created_at"] or "",
+            "rts_newly_complete": len(changes["rts_newly_complete"]),
+            "rts_newly_stalled": len(changes["rts_newly_stalled"]),
+            "households_gained": changes["households_gained"], "officers": officers,
+            "decisions_applied_since": changes["decisions_applied_since"]}
+
+
 def report_page(result, config: Config = Config(), lang: str = "id") -> str:
     """Return ``report.html`` of a run (:class:`cakupan._flow.Result`).
 
@@ -235,4 +280,6 @@ def report_page(result, config: Config = Config(), lang: str = "id") -> str:
     """
     return render_report(result.coverage, result.accounting, lang, interviews=result.tally,
                          thresholds=(config.coverage.under_ratio, config.coverage.over_ratio),
-                         schedule=result.schedule)
+                         schedule=result.schedule,
+                         decided=result.decisions, changes=result.changes,
+                         min_missing=config.coverage.worklist_min_missing)

@@ -6,8 +6,11 @@ and the enumerator scores (:func:`cakupan.detect.enumerators.enumerator_scores`)
 sheets as DataFrames, worded in Bahasa Indonesia or English (:mod:`cakupan.labels`): RTs to
 revisit, interviews to verify and enumerators to call, each grouped by supervisor (the most
 urgent group first) and sorted by urgency within it; :func:`worklist_sheets` does it for a
-run's result. Computation only: :func:`cakupan.render._xlsx.write_xlsx` writes the sheets. No
-names or other personal data reach the sheets: interviews are named by their ID.
+run's result, with supervisors' decisions applied (verified rows left out, revisited RTs
+marked), the changes since a previous run and a legend, and :func:`worklist_book` lays the
+sheets out for filling in and printing. Computation only:
+:func:`cakupan.render._xlsx.write_xlsx` writes the sheets. No names or other personal data
+reach the sheets: interviews are named by their ID and their household's ID.
 """
 
 from __future__ import annotations
@@ -17,15 +20,20 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from cakupan.config import Config, Coverage
+from cakupan.detect.decisions import in_effect
 from cakupan.detect.enumerators import score_enumerators
 from cakupan.detect.flags import FLAG_WEIGHTS, FLAGS
 from cakupan.detect.tally import piece
 from cakupan.labels import labels as words
+from cakupan.render._xlsx import Sheet
+from cakupan.render.legend import changes_sheet, legend_sheet
 from cakupan.render.plan import pace_sheet, plan_sheet
 
 _RT_KEY = ["kelurahan_code", "rw", "rt"]
 #: RT statuses to revisit: short of their count, and during fieldwork behind or stalled
-#: (an RT not yet due, or under but on pace during fieldwork, is not listed).
+#: (an RT not yet due, or under but on pace during fieldwork, is not listed); ``complete``
+#: ones too when households are still missing.
 REVISIT = ("under", "not_started", "behind", "stalled")
 # An enumerator is worth a call for one serious flag, or for minor ones on this share of work.
 _SERIOUS = 0.5
@@ -39,6 +47,8 @@ def build_worklist(
     lang: str = "id",
     owners: pd.DataFrame | None = None,
     during: bool = False,
+    decided: pd.DataFrame | None = None,
+    min_missing: float = Coverage().worklist_min_missing,
 ) -> dict[str, pd.DataFrame]:
     """Build the three worklist sheets.
 
@@ -64,6 +74,12 @@ def build_worklist(
     during : bool
         Whether fieldwork is under way (:attr:`cakupan.measure.schedule.Schedule.during`):
         an RT ``under`` is then on pace, being worked on, and is not listed to revisit.
+    decided : pandas.DataFrame, optional
+        Decisions and outcomes (:func:`cakupan.detect.decisions.settle`): rows ``verified``
+        or ``rejected`` left out, RTs ``revisited`` marked, last of their supervisor's.
+    min_missing : float
+        A ``complete`` RT still missing more households than this is listed too
+        (``[coverage] worklist_min_missing``).
 
     Returns
     -------
@@ -71,11 +87,14 @@ def build_worklist(
         In this order (names in Bahasa Indonesia / English):
 
         - ``RT dikunjungi ulang`` / ``RTs to revisit``: RTs ``under``, ``not_started``,
-          ``behind`` or ``stalled``, with their gap and reason; the enumerator and supervisor
-          are the RT's owners (``owners``), else the supervisor is the one of most
-          interviews declared in that RT, else in its kelurahan. Urgency: households missing.
+          ``behind`` or ``stalled``, and ``complete`` ones missing more than
+          ``min_missing`` households, with their gap and reason; the enumerator and supervisor
+          are the RT's owners (``owners``), else the supervisor is the one of most interviews
+          declared in that RT, else in its kelurahan. Urgency: households missing. A
+          ``Keputusan`` / ``Decision`` and a ``Catatan`` / ``Comment`` column, empty, to fill in.
         - ``Wawancara diperiksa`` / ``Interviews to verify``: interviews with a flag or
-          ``far_outside``, with the evidence. Urgency: the flags' weights.
+          ``far_outside``, with the evidence. Urgency: the flags' weights. Decision and
+          comment columns as above.
         - ``Petugas dihubungi`` / ``Enumerators to call``: enumerators with an interview
           flagged seriously (a flag weighing 0.5 or more in
           :data:`cakupan.detect.flags.FLAG_WEIGHTS`) or with half their interviews flagged.
@@ -102,8 +121,9 @@ def build_worklist(
     """
     labels = words(lang)
     tables = {
-        "revisit": _revisit(coverage, interviews, labels, owners, during),
-        "verify": _verify(interviews, labels),
+        "revisit": _revisit(coverage, interviews, labels, owners, during, decided,
+                            min_missing),
+        "verify": _verify(interviews, labels, coverage, decided),
         "call": _call(enumerator_scores, labels),
     }
     return {
@@ -112,36 +132,87 @@ def build_worklist(
     }
 
 
-def worklist_sheets(result, audience: str = "supervisor", lang: str = "id") -> dict:
+def worklist_sheets(result, audience: str = "supervisor", lang: str = "id",
+                    config: Config = Config()) -> dict:
     """Return the worklist of a run (:class:`cakupan._flow.Result`), as ``worklist.xlsx`` holds it.
 
-    Planners get the RTs to revisit only, without officers.
+    The sheets of :func:`build_worklist`, what changed since the run given with
+    ``--previous`` (:func:`cakupan.render.legend.changes_sheet`) and, last, the legend of
+    every column (:func:`cakupan.render.legend.legend_sheet`). Planners get the RTs to
+    revisit only, without officers or decision columns, and the legend.
     """
     counts = result.tally
     schedule = getattr(result, "schedule", None)
     sheets = build_worklist(result.coverage, counts,
                             score_enumerators(counts.enumerators, counts.officers), lang=lang,
                             owners=None if schedule is None else schedule.plan,
-                            during=schedule is not None and schedule.during)
+                            during=schedule is not None and schedule.during,
+                            decided=result.decisions,
+                            min_missing=config.coverage.worklist_min_missing)
     if schedule is not None and audience != "planner":
         sheets[words(lang)["sheet"]["plan"]] = plan_sheet(
             schedule, result.coverage, result.blind_spots, piece(counts, "flagged"), lang)
         sheets[words(lang)["sheet"]["pace"]] = pace_sheet(schedule, lang)
+    column = words(lang)["column"]
     if audience == "planner":
         name = words(lang)["sheet"]["revisit"]
-        officers = [words(lang)["column"][c] for c in ("supervisor_id", "enumerator_id")]
-        sheets = {name: sheets[name].drop(columns=officers, errors="ignore")}
+        private = [column[c] for c in ("supervisor_id", "enumerator_id", "decision", "comment")]
+        sheets = {name: sheets[name].drop(columns=private, errors="ignore")}
+    elif result.changes is not None:
+        sheets[words(lang)["sheet"]["changes"]] = changes_sheet(
+            result.changes, _responsible_of(result.coverage, counts), lang)
+    sheets[words(lang)["sheet"]["legend"]] = legend_sheet(sheets, lang)
     return sheets
 
 
-def _revisit(coverage, interviews, labels, owners=None, during=False):
-    """RTs under, not started, behind or stalled, with reason and the officers responsible.
+def worklist_book(sheets: dict[str, pd.DataFrame], lang: str = "id") -> dict[str, Sheet]:
+    """Return ``sheets`` laid out for ``worklist.xlsx`` (:class:`cakupan.render._xlsx.Sheet`).
+
+    A sheet grouped by supervisor (the supervisor in its first column) starts a new printed
+    page at each supervisor; a decision column offers the decisions that apply to its rows
+    (interviews: verified, rejected; RTs: verified, revisited) in a drop-down list; reasons,
+    evidence and explanations wrap; decision and comment columns leave room to write, and
+    are the last columns printed (those after them are for the screen).
+    """
+    column, value = words(lang)["column"], words(lang)["value"]
+    supervisor, decision = column["supervisor_id"], column["decision"]
+    wrap = (column["reason"], column["evidence"], column["flags"], column["meaning"])
+    widths = {decision: 16, column["comment"]: 20, column["meaning"]: 90}
+    book = {}
+    for name, frame in sheets.items():
+        breaks = ()
+        if len(frame.columns) and frame.columns[0] == supervisor and len(frame):
+            who = frame[supervisor].astype("string").fillna("").to_numpy(dtype=str)
+            breaks = tuple(int(k) + 1 for k in np.flatnonzero(who[1:] != who[:-1]))
+        choices = {}
+        if decision in frame.columns:
+            kinds = ("rejected",) if column["interview_id"] in frame.columns else ("revisited",)
+            choices = {decision: tuple(value[kind] for kind in ("verified", *kinds))}
+        headers = list(frame.columns)
+        printed = headers.index(column["comment"]) + 1 if column["comment"] in headers else 0
+        book[name] = Sheet(frame, breaks, choices, wrap, widths, printed)
+    return book
+
+
+def _responsible_of(coverage, interviews) -> pd.Series:
+    """Return the supervisor responsible for each RT (index: its codes joined by ``/``)."""
+    rts = coverage[coverage["level"].eq("rt")][_RT_KEY].astype("string")
+    who = _responsible(rts, interviews)
+    return pd.Series(who.to_numpy(), index=rt_keys(rts).to_numpy())
+
+
+def _revisit(coverage, interviews, labels, owners=None, during=False, decided=None,
+             min_missing=np.inf):
+    """RTs to revisit, with reason and the officers responsible (see :func:`build_worklist`).
 
     During fieldwork an RT ``under`` is on pace (:mod:`cakupan.measure.schedule`): not listed.
     """
     values, text = labels["value"], labels["text"]
     listed = [s for s in REVISIT if not (during and s == "under")]
-    rts = coverage[(coverage["level"] == "rt") & coverage["status"].isin(listed)]
+    missing = coverage["gap_households"].astype("float64") > min_missing
+    rts = coverage[(coverage["level"] == "rt")
+                   & (coverage["status"].isin(listed)
+                      | (coverage["status"].eq("complete") & missing))]
     rts = rts.copy()
     for column in _RT_KEY:
         rts[column] = rts[column].astype("string")
@@ -164,12 +235,22 @@ def _revisit(coverage, interviews, labels, owners=None, during=False):
     reason = _fill(text["under"], {"pct": _number(pct), "expected": _number(expected)}, rts.index)
     effective = rts["counted_households"] - rts.get("doubtful_households", 0)
     reason = reason.where(effective > 0, text["not_started"])
+    gap = rts["gap_households"].astype("float64")
+    complete = _fill(text["complete_missing"], {"pct": _number(pct), "gap": _number(gap)},
+                     rts.index)
+    reason = reason.where(rts["status"] != "complete", complete)
     doubtful = _doubtful_per_rt(interviews).reindex(pd.MultiIndex.from_frame(rts[_RT_KEY]))
     doubtful = pd.Series(doubtful.to_numpy(dtype="float64", na_value=np.nan), index=rts.index)
     extra = _fill(text["doubtful_in_rt"], {"n": _number(doubtful)}, rts.index)
     reason = reason.where(~(doubtful > 0), reason + extra)
     if "schedule_reason" in rts:
         reason = reason + rts["schedule_reason"].fillna("")
+    keys = rt_keys(rts)
+    verified, revisited = (_decided_rts(decided, kind) for kind in ("verified", "revisited"))
+    revisit = keys.isin(revisited)
+    status = rts["status"].map(values).fillna(rts["status"]).astype("string")
+    status = status.mask(revisit, values["revisited"])
+    reason = reason.mask(revisit, reason + text["revisited"])
     out = pd.DataFrame(
         {
             "supervisor_id": rts["supervisor_id"],
@@ -185,12 +266,23 @@ def _revisit(coverage, interviews, labels, owners=None, during=False):
             "expected_source": rts["expected_source"],
             "coverage_pct": pct,
             "gap_households": rts["gap_households"].astype("float64"),
-            "status": rts["status"].map(values).astype("string"),
+            "status": status,
             "reason": reason.astype("string"),
+            "decision": pd.Series(pd.NA, index=rts.index, dtype="string"),
+            "comment": pd.Series(pd.NA, index=rts.index, dtype="string"),
+            "_revisited": revisit,
         }
-    )
-    return _grouped(out, "gap_households", ["gap_households", "kelurahan_code", "rw", "rt"],
-                    [False, True, True, True])
+    )[~keys.isin(verified).to_numpy()]
+    out = _grouped(out, "gap_households",
+                   ["_revisited", "gap_households", "kelurahan_code", "rw", "rt"],
+                   [True, False, True, True, True])
+    return out.drop(columns="_revisited")
+
+
+def _decided_rts(decided, decision) -> pd.Index:
+    """Return the RTs (codes joined by ``/``) whose ``decision`` is in effect."""
+    rows = in_effect(decided, "rt", decision)
+    return pd.Index(rt_keys(rows).unique())
 
 
 def _owned(rts, owners, text):
@@ -245,10 +337,15 @@ def _doubtful_per_rt(interviews):
     return rows.groupby(_RT_KEY, sort=True)["doubtful"].sum()
 
 
-def _verify(interviews, labels):
+def _verify(interviews, labels, coverage=None, decided=None):
     """Interviews with a flag or far outside their RT, with evidence text."""
     values, text = labels["value"], labels["text"]
     interviews = piece(interviews, "flagged")
+    done = pd.concat([in_effect(decided, "interview", kind)["interview_id"]
+                      for kind in ("verified", "rejected")])
+    if len(done):
+        ids = interviews["interview_id"].astype("string")
+        interviews = interviews[~ids.isin(done.astype("string")).to_numpy()]
     flags = interviews["flags"].astype("string").fillna("")
     location = (
         interviews["location_check"].astype("string")
@@ -280,28 +377,44 @@ def _verify(interviews, labels):
         names = names.mask(has[name], names + "; " + values.get(name, name))
         urgency = urgency + has[name].astype("float64") * FLAG_WEIGHTS[name]
     doubtful = column("doubtful", "boolean").fillna(False)
+    # what a printed page needs first, up to the comment; the rest to sort and filter on screen
     out = pd.DataFrame(
         {
             "supervisor_id": column("supervisor_id", "string").fillna(values["no_supervisor"]),
             "enumerator_id": column("enumerator_id", "string"),
             "interview_id": column("interview_id", "string"),
+            "household_id": column("household_id", "string"),
             "interviewed_at": when,
-            "kelurahan_code": column("kelurahan_code", "string"),
+            "kelurahan": _kelurahan_names(coverage, column("kelurahan_code", "string")),
             "rw": column("rw", "string"),
             "rt": column("rt", "string"),
-            "status": _localise(column("status", "string"), values),
-            "location_check": _localise(location, values),
             "flags": names.str.slice(2),
             "evidence": evidence.str.slice(2),
+            "urgency": urgency.round(2),
+            "decision": pd.Series(pd.NA, index=rows.index, dtype="string"),
+            "comment": pd.Series(pd.NA, index=rows.index, dtype="string"),
+            "kelurahan_code": column("kelurahan_code", "string"),
+            "status": _localise(column("status", "string"), values),
+            "location_check": _localise(location, values),
             "doubtful": doubtful.map({True: values["yes"], False: ""}).astype("string"),
             "lat": column("lat").round(6),
             "lon": column("lon").round(6),
-            "urgency": urgency.round(2),
         }
     )
     return _grouped(out, "urgency",
                     ["urgency", "enumerator_id", "interviewed_at", "interview_id"],
                     [False, True, True, True])
+
+
+def _kelurahan_names(coverage, codes: pd.Series) -> pd.Series:
+    """Return the name of each kelurahan code (missing where the coverage table has none)."""
+    if coverage is None:
+        return pd.Series(pd.NA, index=codes.index, dtype="string")
+    names = coverage[coverage["level"] == "kelurahan"].drop_duplicates("code")
+    names = pd.Series(names["name"].astype("string").to_numpy(),
+                      index=names["code"].astype("string").to_numpy())
+    return pd.Series(names.reindex(codes.to_numpy()).to_numpy(), index=codes.index,
+                     dtype="string")
 
 
 def _call(scores, labels):
@@ -339,6 +452,12 @@ def _call(scores, labels):
     for name in counts:
         out[values.get(name, name)] = rows[name].astype("Int64")
     return _grouped(out, "score", ["score", "flagged", "enumerator_id"], [False, False, True])
+
+
+def rt_keys(rows: pd.DataFrame) -> pd.Series:
+    """Return each row's RT as one text, ``kelurahan_code/rw/rt``."""
+    codes = rows[_RT_KEY].astype("string")
+    return codes["kelurahan_code"] + "/" + codes["rw"] + "/" + codes["rt"]
 
 
 def _column(rows: pd.DataFrame, name: str, dtype="float64") -> pd.Series:

@@ -34,11 +34,12 @@ from cakupan import _processes
 from cakupan._gdal import fixed_date
 from cakupan._public import __version__
 from cakupan.config import Config
+from cakupan.detect import decisions
 from cakupan.read import describe_table
 from cakupan.render import maps, report
 from cakupan.render._xlsx import write_xlsx
 from cakupan.render.layers import coverage_layers
-from cakupan.render.worklist import worklist_sheets
+from cakupan.render.worklist import worklist_book, worklist_sheets
 
 #: The columns of interviews.csv, in order; never any coordinates or personal data.
 INTERVIEW_COLUMNS = (
@@ -258,7 +259,8 @@ def _write_others(result, paths, config, audience, lang, html) -> None:
     if html:
         write_text(paths["map.html"], maps.map_page(result, config, audience, lang))
         write_text(paths["report.html"], report.report_page(result, config, lang))
-    write_xlsx(paths["worklist.xlsx"], worklist_sheets(result, audience, lang))
+    write_xlsx(paths["worklist.xlsx"],
+               worklist_book(worklist_sheets(result, audience, lang, config), lang))
 
 
 def write_geojson(path: Path, frame: gpd.GeoDataFrame) -> None:
@@ -327,5 +329,40 @@ def manifest(result, inputs, config, audience, lang, paths) -> dict:
                                                  else "assigned"),
         "row_accounting": result.accounting,
         "crosswalk": result.crosswalk,
+        **_decided(result, inputs, audience),
         "outputs": sorted(p.name for p in paths.values()),
     }
+
+
+def _decided(result, inputs, audience) -> dict:
+    """Return the manifest's ``decisions`` and ``changes`` (when given).
+
+    ``decisions`` accounts for every filled row (:func:`cakupan.detect.decisions.summary`)
+    and lists ``in_effect`` (``decision@key``), which a later run given ``--previous`` reads
+    to tell decisions applied since; the planner's manifest has counts only.
+    """
+    out = {}
+    supervisor = audience != "planner"
+    if result.decisions is not None:
+        files = getattr(inputs, "decisions", ())
+        out["decisions"] = decisions.summary(result.decisions, files, personal=supervisor)
+        out["decisions"]["files"] = [{"path": str(path), "sha256": sha256(path)}
+                                     for path in files]
+        if supervisor:
+            out["decisions"]["in_effect"] = sorted(decisions.effect_keys(result.decisions))
+    if result.changes is not None:
+        found = result.changes
+        out["changes"] = {
+            "previous": found["previous"],
+            "previous_created_at": found["previous_created_at"],
+            "rts_newly_complete": len(found["rts_newly_complete"]),
+            "rts_newly_stalled": len(found["rts_newly_stalled"]),
+            "households_gained": found["households_gained"],
+            "decisions_applied_since": found["decisions_applied_since"],
+        }
+        gained = found["gained_per_supervisor"]
+        if supervisor and gained is not None:
+            out["changes"]["gained_per_supervisor"] = {
+                str(k): int(v) for k, v in zip(gained["supervisor_id"].fillna(""),
+                                               gained["gained"], strict=True)}
+    return out

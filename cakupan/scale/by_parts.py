@@ -63,7 +63,7 @@ from cakupan.assign import locate as assign
 from cakupan.assign import repeats
 from cakupan.assign.indexed import Indexed
 from cakupan.config import Config
-from cakupan.detect import flags, location
+from cakupan.detect import decisions, flags, location
 from cakupan.detect.tally import combine, tally
 from cakupan.errors import InputError
 from cakupan.normalise import sls
@@ -95,6 +95,7 @@ class Job:
     # next (about 0.15 s of a province's row group)
     parsed: sls.Parsed = field(default_factory=sls.Parsed)
     route: tuple | None = None  # how a pass routes rows to parts: keys, parts, part rows
+    rejected: frozenset = frozenset()  # interview IDs a supervisor rejected
 
     @property
     def checked(self) -> Indexed:
@@ -118,7 +119,8 @@ def analyse_in_parts(path, polygons: Loaded, runner: Runner, config: Config = Co
     """
     step = progress or quiet
     _, kelurahan, units = project(polygons.kelurahan, polygons.units)
-    job = _job(kelurahan, units, config, needs_points(polygons), runner)
+    job = replace(_job(kelurahan, units, config, needs_points(polygons), runner),
+                  rejected=decisions.rejected_ids(polygons.decisions))
     step("assign")
     spilled = Spilled()
     with tempfile.TemporaryDirectory(prefix="cakupan-") as folder:
@@ -331,6 +333,7 @@ def _index_for_checks(job: Job) -> None:
 def _placed(job: Job, source: list[Path]) -> tuple[pd.DataFrame, np.ndarray]:
     """Return a part's rows counted and de-duplicated, and its households' fingerprints."""
     placed = assign.count_interviews(take(source), job.kelurahan, job.units)
+    placed["status"] = decisions.reject(placed["status"], placed["interview_id"], job.rejected)
     prints = fingerprints(as_arrow(placed["household_id"]))
     placed["status"] = repeats.mark_duplicates(placed, job.repeated_id[placed.index], prints)
     return placed, prints

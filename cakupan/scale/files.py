@@ -14,8 +14,10 @@ from pathlib import Path
 
 from cakupan import _processes, read
 from cakupan._flow import Inputs, Progress, Result, one_pass, read_files
+from cakupan._flow.previous import compared
 from cakupan._flow.result import quiet
 from cakupan.config import Config
+from cakupan.read.previous import read_previous
 from cakupan.render import write
 from cakupan.scale.by_parts import PART_ROWS, analyse_in_parts
 from cakupan.scale.cluster import Cluster, connected
@@ -51,17 +53,22 @@ def runner_for(processes: int | None = None, cluster: Cluster | None = None,
 
 def run_files(inputs: Inputs, out, config: Config = Config(), audience: str = "supervisor",
               lang: str = "id", html: bool = True, workers: int | None = None,
-              scheduler: str | None = None, progress: Progress | None = None) -> Result:
+              scheduler: str | None = None, progress: Progress | None = None,
+              previous=None) -> Result:
     """Read the inputs, analyse them and write every output file to ``out``.
 
     ``workers`` or ``scheduler``: on a local dask cluster of that many processes, or on the
     running one at that address (:func:`cakupan.scale.cluster.connected`). ``html=False``
-    leaves out ``map.html`` and ``report.html``.
+    leaves out ``map.html`` and ``report.html``. ``previous``: an earlier run's output
+    folder to compare with (read first, so it may be ``out`` itself).
     """
     step = progress or quiet
     step("read")
+    earlier = None if previous is None else read_previous(previous)
     with connected(workers, scheduler) as cluster:
         result = analyse_files(inputs, config, step, cluster=cluster)
+    if earlier is not None:
+        result = compared(result, earlier)
     step("write")
     write.write_outputs(result, Path(out), inputs=inputs, config=config, audience=audience,
                         lang=lang, html=html, detail=getattr(progress, "detail", None))

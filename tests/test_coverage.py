@@ -53,11 +53,22 @@ def test_every_status_and_gap():
 def test_doubtful_households_do_not_complete_an_rt():
     counts = {("3671011001", "001", "001"): 100}
     expected = {("3671011001", "001", "001"): 100}
-    table = measure(_interviews(counts, doubtful=range(60)), _expected(expected), KEL)
+    table = measure(_interviews(counts, doubtful=range(40)), _expected(expected), KEL)
     rt = table[table["level"].eq("rt")].iloc[0]
-    assert (rt.counted_households, rt.doubtful_households) == (100, 60)
-    assert rt.coverage_ratio == pytest.approx(0.4)
-    assert (rt.status, rt.gap_households) == ("under", 60)
+    assert (rt.counted_households, rt.doubtful_households) == (100, 40)
+    assert rt.coverage_ratio == pytest.approx(0.6)
+    assert (rt.status, rt.gap_households) == ("under", 40)
+
+
+@pytest.mark.parametrize(("doubtful", "status"), [(51, "doubtful"), (100, "doubtful"),
+                                                  (50, "under"), (0, "complete")])
+def test_an_rt_mostly_in_doubt_is_doubtful_never_not_started(doubtful, status):
+    counts = {("3671011001", "001", "001"): 100}
+    expected = {("3671011001", "001", "001"): 100}
+    table = measure(_interviews(counts, doubtful=range(doubtful)), _expected(expected), KEL)
+    table = table[table["counted_households"] > 0]
+    assert set(table["status"]) == {status}  # the RT, and every level above it
+    assert len(table) == 4 and (table["doubtful_households"] == doubtful).all()
 
 
 @pytest.mark.parametrize("ratio, status", [(0.89, "under"), (0.9, "complete"),

@@ -165,6 +165,7 @@ def legend_items(lang: str, under_ratio: float = 0.9, over_ratio: float = 1.1) -
         "over": f"{ratio} > {over_ratio:.0%}",
         "under": f"{ratio} < {under_ratio:.0%}",
         "not_started": f"{words['counted_households']} = 0",
+        "doubtful": f"{words['doubtful_households']} > 50%",
         "no_expected": "",
     }
     return [{"status": status, "colour": colour, "label": words[status],

@@ -57,11 +57,13 @@ def build_worklist(
     dict of str to pandas.DataFrame
         In this order (names in Bahasa Indonesia / English):
 
-        - ``RT dikunjungi ulang`` / ``RTs to revisit``: RTs ``under`` or ``not_started``, with
+        - ``RT dikunjungi ulang`` / ``RTs to revisit``: RTs ``under``, ``not_started`` or
+          ``doubtful``, with
           their gap and reason; the supervisor responsible is the one of most interviews
           declared in that RT, else in its kelurahan. Urgency: households missing.
-        - ``Wawancara diperiksa`` / ``Interviews to verify``: interviews with a flag or
-          ``far_outside``, with the evidence. Urgency: the flags' weights.
+        - ``Wawancara diperiksa`` / ``Interviews to verify``: interviews whose ``severity``
+          is ``serious`` or ``verify`` (a ``note``, such as a poor GPS fix, is no task), or
+          ``far_outside``, with the evidence of all their flags. Urgency: the flags' weights.
         - ``Petugas dihubungi`` / ``Enumerators to call``: enumerators with an interview
           flagged seriously (a flag weighing 0.5 or more in
           :data:`cakupan.detect.flags.FLAG_WEIGHTS`) or with half their interviews flagged.
@@ -116,7 +118,8 @@ def worklist_sheets(result, audience: str = "supervisor", lang: str = "id") -> d
 def _revisit(coverage, interviews, labels):
     """RTs under or not started, with reason and the supervisor responsible."""
     values, text = labels["value"], labels["text"]
-    rts = coverage[(coverage["level"] == "rt") & coverage["status"].isin(["under", "not_started"])]
+    rts = coverage[(coverage["level"] == "rt")
+                   & coverage["status"].isin(["under", "not_started", "doubtful"])]
     rts = rts.copy()
     for column in _RT_KEY:
         rts[column] = rts[column].astype("string")
@@ -133,6 +136,7 @@ def _revisit(coverage, interviews, labels):
     pct = (rts["coverage_ratio"].astype("float64") * 100).round(0)
     reason = _fill(text["under"], {"pct": _number(pct), "expected": _number(expected)}, rts.index)
     reason = reason.where(rts["status"] == "under", text["not_started"])
+    reason = reason.mask(rts["status"] == "doubtful", text["doubtful"])
     doubtful = _doubtful_per_rt(interviews).reindex(pd.MultiIndex.from_frame(rts[_RT_KEY]))
     doubtful = pd.Series(doubtful.to_numpy(dtype="float64", na_value=np.nan), index=rts.index)
     extra = _fill(text["doubtful_in_rt"], {"n": _number(doubtful)}, rts.index)
@@ -147,6 +151,7 @@ def _revisit(coverage, interviews, labels):
             "rt": rts["rt"],
             "name": rts["name"],
             "counted_households": rts["counted_households"],
+            "doubtful_households": _column(rts, "doubtful_households", "Int64").fillna(0),
             "expected_households": expected,
             "expected_source": rts["expected_source"],
             "coverage_pct": pct,
@@ -194,7 +199,10 @@ def _verify(interviews, labels):
         else pd.Series(pd.NA, index=interviews.index, dtype="string")
     )
     far = (location == "far_outside").fillna(False)
-    rows = interviews[(flags != "") | far]
+    # the checks decide what is a task (cakupan.detect.flags.severity): notes are no rows
+    task = (interviews["severity"].isin(["serious", "verify"]).fillna(False)
+            if "severity" in interviews else flags != "")
+    rows = interviews[task | far]
     flags, far, location = flags[rows.index], far[rows.index], location[rows.index]
     column = partial(_column, rows)
     has = {name: flags.str.contains(rf"(?:^|;){name}(?:;|$)", regex=True) for name in FLAGS}
@@ -208,6 +216,9 @@ def _verify(interviews, labels):
         "date": when.dt.strftime("%Y-%m-%d").astype("string").fillna("?"),
         "time": when.dt.strftime("%H:%M").astype("string").fillna("?"),
         "accuracy": _number(column("gps_accuracy_m").round(0)),
+        "gap": _number(column("spot_gap_min").round(0)),
+        "duration": _number(column("duration_min").round(0)),
+        "twin": _number(column("twin_gap_min").round(0)),
     }
     evidence = pd.Series("", index=rows.index, dtype="string")
     names = pd.Series("", index=rows.index, dtype="string")

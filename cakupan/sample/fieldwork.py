@@ -34,6 +34,10 @@ FAULTS = {
     "decimal_comma": 0.002,
     "too_fast_trip": 0.001,
 }
+#: Typical reported GPS accuracy (metres) of a genuine fix per kind of settlement.
+ACCURACY_M = {"apartment": 14.0, "shared": 9.0, "kampung": 9.0, "estate": 7.0, "rural": 5.0}
+#: Chance that a household after the first in a building gets the fix cached at the first.
+CACHED_FIX = {"apartment": 0.3, "shared": 0.6}
 _NAMES = ("Siti", "Ahmad", "Dewi", "Budi", "Rina", "Agus", "Sri", "Joko", "Nur", "Eko")
 
 
@@ -63,22 +67,36 @@ def interviews(households: pd.DataFrame, truth_rt: pd.DataFrame, rng: np.random.
         drop=True)
     lon_text, lat_text = _coordinate_text(rows, rng)
     export = _export(rows, lon_text, lat_text, rng)
-    truth = pd.DataFrame({"interview_id": export["interview_id"], "fault": rows["fault"]})
+    truth = pd.DataFrame({"interview_id": export["interview_id"], "fault": rows["fault"],
+                          "settlement": rows["settlement"]})
     return export, truth
 
 
 def _gps_fixes(rows: pd.DataFrame, rng) -> pd.DataFrame:
     """Add the reported accuracy and move each fix by GPS noise of that size.
 
-    Invented interviews report a good accuracy (3-6 m): their app was not moved.
+    Accuracy is poorer indoors and among close walls (apartment blocks, kampung) than in the
+    open (rural roads). In a building shared by several households the phone often returns
+    the fix it cached at the first door (:data:`CACHED_FIX`): the same coordinates and
+    accuracy again. Invented interviews report a good accuracy (3-6 m): their app was not
+    moved.
     """
-    accuracy = np.clip(rng.lognormal(np.log(8), 0.6, len(rows)), 3, 150).round(1)
+    typical = rows["settlement"].map(ACCURACY_M).fillna(8.0).to_numpy()
+    accuracy = np.clip(rng.lognormal(np.log(typical), 0.5), 3, 150).round(1)
     genuine = rows["fault"].eq("").to_numpy()
     accuracy[~genuine] = rng.uniform(3, 6, (~genuine).sum()).round(1)
     noise = rng.normal(0, 1, (len(rows), 2)) * (accuracy[:, None] / 2)
     rows["x"] = rows["x"] + noise[:, 0]
     rows["y"] = rows["y"] + noise[:, 1]
     rows["gps_accuracy_m"] = accuracy
+    chance = pd.Series(np.where(rows["settlement"].eq("apartment"), CACHED_FIX["apartment"],
+                                CACHED_FIX["shared"]), index=rows.index)
+    shared = genuine & (rows["building"].to_numpy() >= 0)
+    order = rows[shared].sort_values("started_at", kind="stable")
+    first = order.groupby("building")[["x", "y", "gps_accuracy_m"]].transform("first")
+    again = ((order.groupby("building").cumcount() > 0).to_numpy()
+             & (rng.random(len(order)) < chance[order.index].to_numpy()))
+    rows.loc[order.index[again], ["x", "y", "gps_accuracy_m"]] = first[again].to_numpy()
     return rows
 
 
@@ -86,8 +104,9 @@ def _repeat_submissions(rows: pd.DataFrame, rng) -> pd.DataFrame:
     """Add a second submission of a few genuine interviews, minutes to hours later."""
     genuine = rows["fault"].eq("").to_numpy()
     repeats = rows[genuine & (rng.random(len(rows)) < FAULTS["repeat_submission"])].copy()
-    repeats["interviewed_at"] = repeats["interviewed_at"] + pd.to_timedelta(
-        rng.integers(5, 600, len(repeats)), unit="min")
+    later = pd.to_timedelta(rng.integers(5, 600, len(repeats)), unit="min")
+    repeats["interviewed_at"] = repeats["interviewed_at"] + later
+    repeats["started_at"] = repeats["started_at"] + later
     repeats["x"] = repeats["x"] + rng.normal(0, 3, len(repeats))
     repeats["y"] = repeats["y"] + rng.normal(0, 3, len(repeats))
     repeats["fault"] = "repeat_submission"
@@ -108,9 +127,11 @@ def _too_fast_trips(rows: pd.DataFrame, rng) -> pd.DataFrame:
     angle = rng.uniform(0, 2 * np.pi, len(too_fast))
     rows.loc[too_fast, "x"] = rows.loc[too_fast - 1, "x"].to_numpy() + 4000 * np.cos(angle)
     rows.loc[too_fast, "y"] = rows.loc[too_fast - 1, "y"].to_numpy() + 4000 * np.sin(angle)
+    length = (rows.loc[too_fast, "interviewed_at"] - rows.loc[too_fast, "started_at"]).to_numpy()
     rows.loc[too_fast, "interviewed_at"] = (rows.loc[too_fast - 1, "interviewed_at"].to_numpy()
                                             + pd.to_timedelta(rng.uniform(2, 5, len(too_fast)),
                                                               unit="min")).round("s")
+    rows.loc[too_fast, "started_at"] = rows.loc[too_fast, "interviewed_at"].to_numpy() - length
     rows.loc[too_fast, "fault"] = "too_fast_trip"
     rows["before_trip"] = False
     rows.loc[too_fast - 1, "before_trip"] = True
@@ -157,6 +178,8 @@ def _export(rows: pd.DataFrame, lon_text: pd.Series, lat_text: pd.Series, rng) -
         "lon": lon_text,
         "lat": lat_text,
         "gps_accuracy_m": rows["gps_accuracy_m"],
+        # an ODK/Kobo form's start, under an Indonesian header; its end is interviewed_at
+        "waktu_mulai": rows["started_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
         "interviewed_at": rows["interviewed_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
         "enumerator_id": "PPL" + pd.Series(enumerator + 1).astype(str).str.zfill(4),
         "supervisor_id": "PML" + pd.Series(enumerator // ENUMERATORS_PER_SUPERVISOR + 1)
@@ -188,27 +211,60 @@ def _invented(households, truth_rt, enumerator_of_rt, rng) -> pd.DataFrame:
 
 
 def _timestamps(rows, rng) -> pd.DataFrame:
-    """Spread each enumerator's interviews over fieldwork days, 15-45 minutes apart.
+    """Give each interview its start and end: genuine ones at a real pace, invented ones fast.
 
-    Invented interviews come in one sitting: one afternoon, 1-4 minutes apart.
+    Genuine: each enumerator works through their households over 24 days, from 08:00-09:00,
+    an interview taking 20-45 minutes and the walk to the next door 2-10 (1-4 in an
+    apartment block), with a 45-minute break after the fourth. Invented: on one of the last
+    days, either in one or two sittings (in the afternoon or, two times in five, the
+    evening), forms opened and closed in 2-6 minutes and 2-8 minutes apart; or spread through
+    the day, 3-8 minute forms 12-35 minutes apart.
     """
     invented = rows["fault"].eq("invented").to_numpy()
     genuine = rows[~invented]
+    person = genuine["enumerator"].to_numpy()
     k = genuine.groupby("enumerator").cumcount().to_numpy()
     total = genuine.groupby("enumerator")["enumerator"].transform("size").to_numpy()
     per_day = np.maximum(4, np.ceil(total / 24)).astype(int)
     day, slot = k // per_day, k % per_day
-    pause = rng.uniform(15, 45, len(genuine))
-    minutes = pd.Series(pause).groupby([genuine["enumerator"].to_numpy(), day]).cumsum()
-    offset = rng.integers(0, 60, len(genuine)) * (slot == 0) + minutes.to_numpy()
-    when = np.empty(len(rows), dtype="datetime64[ns]")
-    when[~invented] = START + pd.to_timedelta(day, unit="D") + pd.to_timedelta(offset, unit="min")
-    sitting = rows[invented]
-    if len(sitting):
-        day = rng.integers(3, 20)
-        minutes = pd.Series(rng.uniform(1, 4, len(sitting))).groupby(
-            sitting["enumerator"].to_numpy()).cumsum().to_numpy()
-        when[invented] = (START + pd.Timedelta(days=int(day), hours=5)
-                          + pd.to_timedelta(minutes, unit="min"))
-    rows["interviewed_at"] = pd.Series(when, index=rows.index).dt.round("s")
+    duration = rng.uniform(20, 45, len(genuine))
+    block = genuine["settlement"].eq("apartment").to_numpy()
+    walk = np.where(block, rng.uniform(1, 4, len(genuine)), rng.uniform(2, 10, len(genuine)))
+    step = pd.Series(duration + walk).groupby([person, day]).cumsum().to_numpy()
+    begin = np.where(slot == 0, rng.uniform(0, 60, len(genuine)), 0.0)
+    begin = pd.Series(begin).groupby([person, day]).transform("max").to_numpy()
+    offset = begin + step - duration - walk + 45.0 * (slot >= 4)
+    started = np.empty(len(rows), dtype="datetime64[ns]")
+    length = np.empty(len(rows))
+    started[~invented] = (START + pd.to_timedelta(day, unit="D")
+                          + pd.to_timedelta(offset, unit="min"))
+    length[~invented] = duration
+    if invented.any():
+        started[invented], length[invented] = _invented_times(rows[invented], rng)
+    rows["started_at"] = pd.Series(started, index=rows.index).dt.round("s")
+    rows["interviewed_at"] = (rows["started_at"]
+                              + pd.to_timedelta(length, unit="min")).dt.round("s")
     return rows
+
+
+def _invented_times(rows, rng):
+    """Return the starts and lengths (minutes) of invented interviews (see :func:`_timestamps`)."""
+    person = rows["enumerator"].to_numpy()
+    people, which = np.unique(person, return_inverse=True)
+    spread = rng.random(len(people)) < 0.4
+    evening = rng.random(len(people)) < 0.4
+    day = rng.integers(24, 30, len(people))
+    k = pd.Series(which).groupby(which).cumcount().to_numpy()
+    total = np.bincount(which)[which]
+    two = rng.random(len(people)) < 0.5
+    second = two[which] & (k >= total // 2) & ~spread[which]
+    hour = np.where(spread, rng.uniform(8, 9, len(people)),
+                    np.where(evening, rng.uniform(18.5, 20.0, len(people)),
+                             rng.uniform(13, 15, len(people))))
+    length = np.where(spread[which], rng.uniform(3, 8, len(rows)), rng.uniform(2, 6, len(rows)))
+    gap = np.where(spread[which], rng.uniform(12, 35, len(rows)), rng.uniform(2, 8, len(rows)))
+    sitting = which * 2 + second
+    minutes = pd.Series(gap).groupby(sitting).cumsum().to_numpy()
+    started = (START.normalize() + pd.to_timedelta(day[which] + second, unit="D")
+               + pd.to_timedelta(hour[which], unit="h") + pd.to_timedelta(minutes, unit="min"))
+    return started.to_numpy(), length

@@ -30,7 +30,7 @@ from scipy.spatial import cKDTree
 from cakupan._gdal import fixed_date
 from cakupan.crs import WGS84
 from cakupan.read.raster import PopulationRaster
-from cakupan.sample import fieldwork, layers
+from cakupan.sample import fieldwork, layers, settlements
 from cakupan.sample.fieldwork import FAULTS
 from cakupan.sample.layers import METRIC
 
@@ -107,7 +107,9 @@ def make_world(size: str = "city", seed: int = 2022) -> World:
     kelurahan = kelurahan.sort_values("code").reset_index(drop=True)
     metric = kelurahan.to_crs(METRIC)
     area_km2 = metric.area.to_numpy() / 1e6
-    density = rng.lognormal(0.0, 0.35, len(kelurahan))
+    kinds = pd.Series([settlements.kind_of(i) for i in range(len(kelurahan))],
+                      index=kelurahan["code"].to_numpy())
+    density = rng.lognormal(0.0, 0.35, len(kelurahan)) * kinds.map(settlements.DENSITY).to_numpy()
     weights = area_km2 * density
     n_households = np.round(HOUSEHOLDS_PER_KM2_CITY * weights / weights.sum()).astype(int)
     keep = np.arange(SIZES[size])
@@ -117,12 +119,12 @@ def make_world(size: str = "city", seed: int = 2022) -> World:
     kelurahan_parts = zip(metric["code"], metric.geometry, n_households, strict=True)
     for i, (code, polygon, n) in enumerate(kelurahan_parts):
         sub = np.random.default_rng([seed, i])
-        xy = _place_households(polygon, n, sub)
+        xy = settlements.place(polygon, n, kinds[code], sub)
         rt_polygons, rt_of, rw_of_rt = _subdivide(polygon, xy, sub)
         units.append(_unit_frame(code, rt_polygons, rw_of_rt))
         households.append(_household_frame(code, xy, rt_of, rw_of_rt, sub))
     units = gpd.GeoDataFrame(pd.concat(units, ignore_index=True), crs=METRIC)
-    households = pd.concat(households, ignore_index=True)
+    households = settlements.settle(pd.concat(households, ignore_index=True), kinds, rng)
     households = _new_blocks(units, households, rng)
     truth_rt, households = _rt_faults(units, households, rng)
     prelist = _prelist(truth_rt, rng)
@@ -144,33 +146,6 @@ def make_world(size: str = "city", seed: int = 2022) -> World:
         population=population,
         buildings=buildings,
     )
-
-
-def _place_households(polygon, n, rng) -> np.ndarray:
-    """Return ``n`` household points in settlements: clustered, at least ~4 m apart."""
-    west, south, east, north = polygon.bounds
-    n_centres = max(3, int(polygon.area / 1e6 * 4))
-    centres = np.column_stack([rng.uniform(west, east, n_centres * 4),
-                               rng.uniform(south, north, n_centres * 4)])
-    centres = centres[shapely.contains_xy(polygon, centres[:, 0], centres[:, 1])][:n_centres]
-    spread = rng.uniform(60, 220, len(centres))
-    cells = np.empty((0, 2), dtype=np.int64)
-    step = 7.0
-    while len(cells) < n:
-        m = 3 * (n - len(cells)) + 100
-        pick = rng.integers(0, len(centres), m)
-        pts = centres[pick] + rng.normal(0, 1, (m, 2)) * spread[pick, None]
-        uniform = rng.random(m) < 0.02
-        pts[uniform] = np.column_stack([rng.uniform(west, east, uniform.sum()),
-                                        rng.uniform(south, north, uniform.sum())])
-        pts = pts[shapely.contains_xy(polygon, pts[:, 0], pts[:, 1])]
-        new = np.floor(pts / step).astype(np.int64)
-        cells = np.unique(np.vstack([cells, new]), axis=0)
-    cells = cells[rng.permutation(len(cells))[:n]]
-    xy = (cells + 0.5) * step + rng.uniform(-1.5, 1.5, cells.shape)
-    inside = shapely.contains_xy(polygon, xy[:, 0], xy[:, 1])
-    xy[~inside] = (cells[~inside] + 0.5) * step
-    return xy
 
 
 def _subdivide(polygon, xy, rng):
@@ -276,6 +251,12 @@ def _new_blocks(units, households, rng) -> pd.DataFrame:
 def _rt_faults(units, households, rng):
     """Choose each RT's fault and which households are missed."""
     rts = units[["sls_code", "kelurahan_code", "rw", "rt"]].copy()
+    # a new estate's houses take the kind of the RT they were built in
+    kind = households.dropna(subset=["settlement"]).groupby("sls_code")["settlement"].first()
+    rts["settlement"] = rts["sls_code"].map(kind).fillna("estate")
+    households["settlement"] = households["sls_code"].map(rts.set_index("sls_code")[
+        "settlement"])
+    households["building"] = households["building"].fillna(-1).astype("int64")
     n = len(rts)
     draw = rng.random(n)
     edges = np.cumsum([FAULTS["rt_skipped"], FAULTS["rt_partly_skipped"],

@@ -73,12 +73,15 @@ def location_pairs(x, y, minutes, has_time, enumerator, located, radius, checks)
     return nearest, dup, near_dup, (cluster_id, cluster_size), twin_gap
 
 
-def spot_pace(cluster_id, minutes, has_time, duration):
-    """Return, per row of a cluster, its cluster's pace: median minutes apart and form length.
+def spot_pace(cluster_id, minutes, has_time, duration, sitting_break):
+    """Return, per row of a cluster, the pace of its sitting: median minutes apart and length.
 
-    ``minutes apart``: the median time between consecutive interviews of the cluster, in
-    time order; ``form length``: the median of the known durations (NaN when none is known).
-    Rows of no cluster get NaN for both.
+    A cluster's interviews are split into sittings where more than ``sitting_break`` minutes
+    pass between two of them (a block of flats is visited day after day, and a fabricator's
+    sitting may fall at a spot where real visits were made on other days). Per sitting of two
+    interviews or more: the median time between consecutive interviews, and the median of the
+    known durations (NaN when none is known). Rows of no cluster, or alone in their sitting,
+    get NaN for both.
     """
     n = len(cluster_id)
     gap = np.full(n, np.nan)
@@ -87,12 +90,16 @@ def spot_pace(cluster_id, minutes, has_time, duration):
     if not len(rows):
         return gap, length
     order = rows[np.lexsort((minutes[rows], cluster_id[rows]))]
-    label = cluster_id[order]
-    same = label[1:] == label[:-1]
-    steps = pd.Series(np.diff(minutes[order])[same]).groupby(label[1:][same]).median()
-    gap[rows] = steps.reindex(cluster_id[rows]).to_numpy(dtype="float64", na_value=np.nan)
-    lengths = pd.Series(duration[rows]).groupby(cluster_id[rows]).median()
-    length[rows] = lengths.reindex(cluster_id[rows]).to_numpy(dtype="float64", na_value=np.nan)
+    step = np.diff(minutes[order])
+    new = np.r_[True, (cluster_id[order][1:] != cluster_id[order][:-1]) | (step > sitting_break)]
+    sitting = np.cumsum(new)
+    within = ~new[1:]
+    steps = pd.Series(step[within]).groupby(sitting[1:][within]).median()
+    size = np.bincount(sitting)[sitting]
+    gap[order] = steps.reindex(sitting).to_numpy(dtype="float64", na_value=np.nan)
+    lengths = pd.Series(duration[order]).groupby(sitting).median()
+    length[order] = np.where(size >= 2, lengths.reindex(sitting).to_numpy(
+        dtype="float64", na_value=np.nan), np.nan)
     return gap, length
 
 

@@ -23,10 +23,11 @@ Rules, one per flag (a row may get several; the thresholds are the ``[checks]`` 
   ``cluster_radius_m`` and ``cluster_minutes`` either side of it (one sitting), or within
   ``spot_radius_m`` on at least ``spot_min_days`` days (day after day). Cores, the
   interviews so linked to a core, and those within ``cluster_reach_m`` of a spot's centre in
-  its time span belong to it; linked cores form one spot (``cluster_id``). The spot's pace
-  then decides its flag:
+  its time span belong to it; linked cores form one spot (``cluster_id``). A spot's
+  interviews fall into sittings, split where more than ``cluster_minutes`` pass between two;
+  the pace of its sitting then decides an interview's flag:
 
-  - ``invented_cluster``: its interviews are, by the median, less than
+  - ``invented_cluster``: the sitting's interviews are, by the median, less than
     ``min_interview_minutes`` apart, or its forms (``started_at`` to ``interviewed_at``)
     take less than ``min_duration_minutes``: no real visit keeps that pace.
   - ``busy_spot``: otherwise. Real interviews 20-45 minutes apart at one spot are an
@@ -131,7 +132,8 @@ def flag_interviews(interviews: pd.DataFrame, config, households=None
         - ``speed_kmh`` (float): speed from the enumerator's previous interview, after the
           GPS allowance (0 when within it).
         - ``duration_min`` (float): minutes from ``started_at`` to ``interviewed_at``.
-        - ``spot_gap_min`` (float): the median minutes between the interviews of its spot.
+        - ``spot_gap_min`` (float): the median minutes between the interviews of its sitting
+          at its spot.
         - ``twin_gap_min`` (float): minutes to the nearest in time of its same-point twins.
         - ``severity`` (string): ``serious``, ``verify``, ``note`` or "" (:func:`severity`).
         - ``doubtful`` (bool): counted but ``serious``.
@@ -156,8 +158,7 @@ def flag_interviews(interviews: pd.DataFrame, config, households=None
                & (status != "duplicate").fillna(True).to_numpy(dtype=bool))
     nearest, dup, near_dup, (cluster_id, cluster_size), twin_gap = location_pairs(
         x, y, minutes, has_time, enumerator, located, nearest_radius(checks), checks)
-    spot_gap, spot_length = spot_pace(cluster_id, minutes, has_time, duration)
-    fast_spot = _fast_spot(cluster_id, spot_gap, spot_length, checks)
+    fast_spot, spot_gap = _fast_spot(cluster_id, minutes, has_time, duration, checks)
     speed, too_fast, detour = _travel(x, y, acc, minutes, enumerator, located & has_time, checks)
     outside, night = _timing(when, checks)
     flags = {
@@ -174,9 +175,9 @@ def flag_interviews(interviews: pd.DataFrame, config, households=None
         "night_time": night,
         "poor_gps": np.isfinite(x) & (acc > checks.good_accuracy_m),
     }
-    counted = (status == "counted").fillna(False).to_numpy(dtype=bool)
-    level = severity(flags, twin_gap < checks.min_interview_minutes, np.isfinite(spot_length))
-    return _result(interviews.index, flags, level, counted, (cluster_id, cluster_size), {
+    level = severity(flags, twin_gap < checks.min_interview_minutes, np.isfinite(duration))
+    return _result(interviews.index, flags, level, (status == "counted").fillna(False).to_numpy(
+        dtype=bool), (cluster_id, cluster_size), {
         "nearest_m": nearest, "speed_kmh": speed, "duration_min": duration,
         "spot_gap_min": spot_gap, "twin_gap_min": twin_gap})
 
@@ -202,14 +203,17 @@ def _result(index, flags, level, counted, cluster, figures) -> pd.DataFrame:
     )
 
 
-def _fast_spot(cluster_id, spot_gap, spot_length, checks) -> np.ndarray:
-    """Return the rows of spots kept at a pace no real visit keeps (``invented_cluster``).
+def _fast_spot(cluster_id, minutes, has_time, duration, checks):
+    """Return the rows of spots at a pace no real visit keeps, and their sittings' pace.
 
+    The pace: the median minutes between the interviews of each row's sitting at its spot.
     Many households minutes apart, or in forms of a few minutes, were not visited; at the
     pace of real interviews a spot is a block of flats or a yard of shared houses.
     """
-    return (cluster_id > 0) & ((spot_gap < checks.min_interview_minutes)
-                               | (spot_length < checks.min_duration_minutes))
+    gap, length = spot_pace(cluster_id, minutes, has_time, duration, checks.cluster_minutes)
+    fast = (cluster_id > 0) & ((gap < checks.min_interview_minutes)
+                               | (length < checks.min_duration_minutes))
+    return fast, gap
 
 
 #: A row's severity, from the flags it has (see :func:`severity`); "" when it has none.

@@ -172,8 +172,13 @@ def households_from_buildings(
     buildings: gpd.GeoDataFrame,
     households_per_building: float = 1.0,
     min_area_m2: float = 20.0,
+    flats_min_levels: float = 3.0,
+    flat_floor_m2: float = 45.0,
 ) -> pd.Series:
     """Return the households that building footprints put in each unit.
+
+    Each home holds ``households_per_building``, a block of flats more
+    (:func:`households_in`).
 
     A building counts when it is residential (a true ``residential`` column, or else a
     ``building`` type not in :data:`NON_RESIDENTIAL`, or else every building) and is a point
@@ -188,6 +193,9 @@ def households_from_buildings(
         Polygons or points in the same CRS.
     households_per_building : float
         Households living in one residential building (``Config().expected``).
+    flats_min_levels, flat_floor_m2 : float
+        A block of flats: its least floors, and the floor area per household
+        (:func:`households_in`).
     min_area_m2 : float
         Smaller footprints (sheds, kiosks, mapping slivers) are not homes.
 
@@ -215,10 +223,40 @@ def households_from_buildings(
     order = np.lexsort((unit_idx, point_idx))
     point_idx, unit_idx = point_idx[order], unit_idx[order]
     first = np.unique(point_idx, return_index=True)[1]
-    counts = np.bincount(unit_idx[first], minlength=len(units)).astype("float64")
-    out = pd.Series(counts * households_per_building, index=units.index, name="expected_buildings")
+    each = households_in(homes, households_per_building, flats_min_levels, flat_floor_m2)
+    counts = np.bincount(unit_idx[first], weights=each[point_idx[first]], minlength=len(units))
+    out = pd.Series(counts, index=units.index, name="expected_buildings")
     out.attrs["buildings_outside_units"] = int(len(points) - len(first))
     return out
+
+
+def households_in(homes: gpd.GeoDataFrame, households_per_building: float = 1.0,
+                  flats_min_levels: float = 3.0, flat_floor_m2: float = 45.0) -> np.ndarray:
+    """Return the households each home holds.
+
+    A block of flats, a footprint of at least ``flats_min_levels`` floors (``levels``, else
+    ``height`` / 3 m), holds its floor area (footprint x floors) over ``flat_floor_m2``,
+    at least ``households_per_building``; any other home ``households_per_building``.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> b = gpd.GeoDataFrame({"levels": [5.0, None], "height": [None, 6.0]},
+    ...                      geometry=[shapely.box(0, 0, 40, 25), shapely.box(0, 0, 9, 9)],
+    ...                      crs=32748)
+    >>> households_in(b).tolist()
+    [111.0, 1.0]
+    """
+    levels = np.full(len(homes), np.nan)
+    if "height" in homes:
+        levels = np.floor(homes["height"].to_numpy(dtype="float64", na_value=np.nan) / 3.0)
+    if "levels" in homes:
+        given = homes["levels"].to_numpy(dtype="float64", na_value=np.nan)
+        levels = np.where(np.isnan(given), levels, given)
+    area = shapely.area(homes.geometry.to_numpy())
+    flats = np.floor(area * np.nan_to_num(levels) / flat_floor_m2)
+    tall = np.nan_to_num(levels) >= flats_min_levels
+    return np.where(tall, np.maximum(flats, households_per_building), households_per_building)
 
 
 def residential_buildings(buildings: gpd.GeoDataFrame, min_area_m2: float = 20.0

@@ -41,7 +41,8 @@ CACHED_FIX = {"apartment": 0.3, "shared": 0.6}
 _NAMES = ("Siti", "Ahmad", "Dewi", "Budi", "Rina", "Agus", "Sri", "Joko", "Nur", "Eko")
 
 
-def interviews(households: pd.DataFrame, truth_rt: pd.DataFrame, rng: np.random.Generator
+def interviews(households: pd.DataFrame, truth_rt: pd.DataFrame, rng: np.random.Generator,
+               pace: float = 1.0, fabricators: int | None = None
                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the interview export and the fault of each of its rows.
 
@@ -57,10 +58,10 @@ def interviews(households: pd.DataFrame, truth_rt: pd.DataFrame, rng: np.random.
     done["enumerator"] = enumerator_of_rt[done["sls_code"].map(rt_index).to_numpy()]
     done["fault"] = ""
 
-    invented = _invented(households, truth_rt, enumerator_of_rt, rng)
+    invented = _invented(households, truth_rt, enumerator_of_rt, rng, fabricators)
     rows = pd.concat([done, invented], ignore_index=True)
     rows = rows.sort_values(["enumerator", "sls_code", "fault", "y", "x"], kind="stable")
-    rows = _timestamps(rows.reset_index(drop=True), rng)
+    rows = _timestamps(rows.reset_index(drop=True), rng, pace)
     rows = _repeat_submissions(_gps_fixes(rows, rng), rng)
     rows = _too_fast_trips(rows, rng)
     rows = rows.sort_values(["interviewed_at", "enumerator"], kind="stable").reset_index(
@@ -187,14 +188,23 @@ def _export(rows: pd.DataFrame, lon_text: pd.Series, lat_text: pd.Series, rng) -
     })
 
 
-def _invented(households, truth_rt, enumerator_of_rt, rng) -> pd.DataFrame:
-    """Interviews invented at one spot for skipped RTs by a few enumerators."""
+def _invented(households, truth_rt, enumerator_of_rt, rng, fabricators=None) -> pd.DataFrame:
+    """Interviews invented at one spot for skipped RTs by a few enumerators.
+
+    Fabricators work in every kind of settlement: one skipped RT of each kind is taken
+    first (in a random order of kinds), then others at random.
+    """
     skipped = np.flatnonzero(truth_rt["fault"].isin(["skipped", "partly_skipped"]).to_numpy())
-    n = min(len(skipped), max(1, int(round(len(enumerator_of_rt) * FAULTS[
-        "inventing_enumerators"] * 1.5))))
+    if fabricators is None:
+        fabricators = max(1, int(round(len(enumerator_of_rt) * FAULTS[
+            "inventing_enumerators"] * 1.5)))
+    n = min(len(skipped), fabricators)
     if n == 0:
         return households.iloc[:0].assign(enumerator=0, fault="")
-    chosen = rng.choice(skipped, n, replace=False)
+    shuffled = skipped[rng.permutation(len(skipped))]
+    kind = truth_rt["settlement"].to_numpy()[shuffled]
+    first = pd.Series(kind).duplicated().to_numpy()  # one of each kind first, then the rest
+    chosen = np.concatenate([shuffled[~first], shuffled[first]])[:n]
     missing = households[~households["interviewed"] & households["in_prelist"]]
     rows = []
     for i in chosen:  # a handful of RTs
@@ -210,7 +220,7 @@ def _invented(households, truth_rt, enumerator_of_rt, rng) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def _timestamps(rows, rng) -> pd.DataFrame:
+def _timestamps(rows, rng, pace: float = 1.0) -> pd.DataFrame:
     """Give each interview its start and end: genuine ones at a real pace, invented ones fast.
 
     Genuine: each enumerator works through their households over 24 days, from 08:00-09:00,
@@ -218,7 +228,7 @@ def _timestamps(rows, rng) -> pd.DataFrame:
     apartment block), with a 45-minute break after the fourth. Invented: on one of the last
     days, either in one or two sittings (in the afternoon or, two times in five, the
     evening), forms opened and closed in 2-6 minutes and 2-8 minutes apart; or spread through
-    the day, 3-8 minute forms 12-35 minutes apart.
+    the day, 3-8 minute forms 12-35 minutes apart. ``pace`` scales the genuine minutes.
     """
     invented = rows["fault"].eq("invented").to_numpy()
     genuine = rows[~invented]
@@ -227,9 +237,10 @@ def _timestamps(rows, rng) -> pd.DataFrame:
     total = genuine.groupby("enumerator")["enumerator"].transform("size").to_numpy()
     per_day = np.maximum(4, np.ceil(total / 24)).astype(int)
     day, slot = k // per_day, k % per_day
-    duration = rng.uniform(20, 45, len(genuine))
+    duration = rng.uniform(20, 45, len(genuine)) * pace
     block = genuine["settlement"].eq("apartment").to_numpy()
-    walk = np.where(block, rng.uniform(1, 4, len(genuine)), rng.uniform(2, 10, len(genuine)))
+    walk = np.where(block, rng.uniform(1, 4, len(genuine)),
+                    rng.uniform(2, 10, len(genuine))) * pace
     step = pd.Series(duration + walk).groupby([person, day]).cumsum().to_numpy()
     begin = np.where(slot == 0, rng.uniform(0, 60, len(genuine)), 0.0)
     begin = pd.Series(begin).groupby([person, day]).transform("max").to_numpy()

@@ -141,6 +141,8 @@ def building_footprints(
     non_residential_share: float = 0.06,
     shed_share: float = 0.03,
     crs=METRIC,
+    shared: np.ndarray | None = None,
+    blocks: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     """Return building footprints around the true households, with the usual faults.
 
@@ -150,12 +152,19 @@ def building_footprints(
     and non-residential buildings (15-40 m sides) and sheds (3-4.5 m sides, below the default
     minimum area) are added near random households.
 
+    ``shared``: a building number per household (-1 for a house of its own): the households
+    of one number share one footprint of 8-14 m sides. ``blocks``: per household, whether
+    its building is an apartment block: one footprint around the block's households (at
+    least 40 x 25 m) of ``building=apartments``, with ``building:levels`` (a floor per 24
+    households, 4 at least) and ``height`` (3.2 m a floor), as OSM maps them.
+
     Returns
     -------
     geopandas.GeoDataFrame
-        ``building`` (``house`` or the untyped ``yes`` for homes and sheds; a type in
-        :data:`NON_RESIDENTIAL_TYPES` otherwise), ``true_households`` (ground truth, 0 for
-        non-homes: drop it before writing a user-facing file) and the polygon, in ``crs``.
+        ``building`` (``house`` or the untyped ``yes`` for homes and sheds, ``apartments``
+        for blocks; a type in :data:`NON_RESIDENTIAL_TYPES` otherwise), ``building:levels``
+        and ``height`` (blocks only), ``true_households`` (ground truth, 0 for non-homes:
+        drop it before writing a user-facing file) and the polygon, in ``crs``.
 
     Examples
     --------
@@ -165,17 +174,27 @@ def building_footprints(
     (3, True)
     """
     x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
-    homes = _homes(x, y, rng)
+    shared = np.full(len(x), -1) if shared is None else np.asarray(shared, dtype="int64")
+    blocks = np.zeros(len(x), dtype=bool) if blocks is None else np.asarray(blocks, dtype=bool)
+    alone = shared < 0
+    homes = pd.concat([_homes(x[alone], y[alone], rng),
+                       _shared_homes(x[~alone], y[~alone], shared[~alone], blocks[~alone], rng)],
+                      ignore_index=True)
     groups = len(homes)
-    homes = homes[rng.random(len(homes)) >= missing_share]
+    homes = homes[(rng.random(len(homes)) >= missing_share) | homes["levels"].notna()]
     others = _extras(x, y, rng, int(round(non_residential_share * groups)),
                      list(NON_RESIDENTIAL_TYPES), (15.0, 40.0), (20, 60))
     sheds = _extras(x, y, rng, int(round(shed_share * groups)), ["yes"], (3.0, 4.5), (5, 12))
     frame = pd.concat([homes, others, sheds], ignore_index=True)
     polygons = _rectangles(frame, rng.uniform(0, np.pi / 2, len(frame)))
+    levels = frame["levels"].to_numpy(dtype="float64") if "levels" in frame else np.full(
+        len(frame), np.nan)
     return gpd.GeoDataFrame(
         {
             "building": pd.array(frame["building"].to_numpy(dtype=object), dtype="string"),
+            "building:levels": pd.arrays.IntegerArray(
+                np.where(np.isnan(levels), 0, levels).astype("int64"), np.isnan(levels)),
+            "height": np.round(levels * 3.2, 1),
             "true_households": frame["true_households"].to_numpy(dtype="int64"),
         },
         geometry=polygons,
@@ -204,6 +223,26 @@ def _homes(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> pd.DataFra
             "h": rng.uniform(6.0, 15.0, len(count)),
         }
     )
+
+
+def _shared_homes(x, y, building, block, rng) -> pd.DataFrame:
+    """Return one footprint per shared building or apartment block (see the caller)."""
+    number, which = np.unique(building, return_inverse=True)
+    count = np.bincount(which, minlength=len(number))
+    is_block = np.bincount(which, weights=block, minlength=len(number)) > 0
+    frame = pd.DataFrame({"x": x, "y": y, "b": which}).groupby("b")
+    width = np.maximum(frame["x"].agg(np.ptp).to_numpy() + 4, 40.0)
+    depth = np.maximum(frame["y"].agg(np.ptp).to_numpy() + 4, 25.0)
+    small = rng.uniform(8.0, 14.0, (2, len(number)))
+    return pd.DataFrame({
+        "building": np.where(is_block, "apartments", "house"),
+        "true_households": count,
+        "cx": frame["x"].mean().to_numpy() if len(number) else np.zeros(0),
+        "cy": frame["y"].mean().to_numpy() if len(number) else np.zeros(0),
+        "w": np.where(is_block, width, small[0]),
+        "h": np.where(is_block, depth, small[1]),
+        "levels": np.where(is_block, np.maximum(4, np.ceil(count / 24)), np.nan),
+    })
 
 
 def _extras(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, k: int, kinds: list,

@@ -35,6 +35,9 @@ from cakupan.sample.fieldwork import FAULTS
 from cakupan.sample.layers import METRIC
 
 HOUSEHOLDS_PER_KM2_CITY = 498_812  # 1,895,486 people / 3.8
+#: Households per km2 of a world built on other boundaries (Kabupaten Tangerang: 3.25 million
+#: people on 959 km2, 3.8 a household).
+HOUSEHOLDS_PER_KM2_ELSEWHERE = 900
 HOUSEHOLDS_PER_RT = 103.5
 RT_PER_RW = 5.0
 PRELIST_ERROR_SD = 0.03
@@ -55,19 +58,23 @@ class World:
         RT polygons: ``sls_code``, ``kelurahan_code``, ``rw``, ``rt``, ``sls_name``.
     households : DataFrame
         Every true household: ``household_id``, RT, ``x``/``y`` (EPSG:32748), ``lon``/``lat``,
-        ``household_size``, ``in_prelist``, ``interviewed``.
+        ``household_size``, ``in_prelist``, ``interviewed``, ``settlement`` (its RT's kind,
+        :data:`cakupan.sample.settlements.KINDS`) and ``building`` (a shared building or
+        apartment block, -1 for a house of its own).
     prelist : DataFrame
         ``sls_code``, ``kelurahan_code``, ``rw``, ``rt``, ``expected_households``.
     interviews : DataFrame
         The interview file as an enumerator app would export it (text values).
     truth_rt : DataFrame
-        Per RT: ``true_households``, ``genuinely_interviewed``, ``missed_share``, ``fault``.
+        Per RT: ``true_households``, ``genuinely_interviewed``, ``missed_share``, ``fault``,
+        ``settlement``.
     truth_interviews : DataFrame
-        Per interview row: ``interview_id``, ``fault`` (empty when genuine).
+        Per interview row: ``interview_id``, ``fault`` (empty when genuine), ``settlement``.
     population : PopulationRaster
         Persons per 100 m cell made from the true households, with noise (WorldPop style).
     buildings : GeoDataFrame
-        Building footprints around the true households, some missing, some not homes.
+        Building footprints around the true households, some missing, some not homes;
+        apartment blocks with ``building:levels`` and ``height``.
     """
 
     kelurahan: gpd.GeoDataFrame
@@ -89,8 +96,9 @@ def bundled_boundaries() -> Path:
     return Path(str(resources.files("cakupan") / "data" / "kota_tangerang_kelurahan.geojson"))
 
 
-def make_world(size: str = "city", seed: int = 2022) -> World:
-    """Return the sample world of a given size; the same size and seed give the same world.
+def make_world(size: str = "city", seed: int = 2022, pace: float = 1.0,
+               fabricators: int | None = None, boundaries=None) -> World:
+    """Return the sample world of a given size; the same arguments give the same world.
 
     Parameters
     ----------
@@ -98,11 +106,20 @@ def make_world(size: str = "city", seed: int = 2022) -> World:
         3, 12 or all 104 kelurahan.
     seed : int
         Seed of the random generator.
+    pace : float
+        Length of genuine interviews and walks relative to the usual 20-45 and 2-10 minutes.
+    fabricators : int, optional
+        RTs where interviews are invented; by default about one enumerator in 330 of
+        :data:`cakupan.sample.fieldwork.FAULTS`.
+    boundaries : path, optional
+        Desa or kelurahan polygons with the bundled file's ``kode`` (``36.03.11.1010``),
+        ``nama``, ``kec_kode`` and ``kec_nama``, to build the world on instead; it then holds
+        :data:`HOUSEHOLDS_PER_KM2_ELSEWHERE` households per km2 on average.
     """
     if size not in SIZES:
         raise ValueError(f"size must be one of {', '.join(SIZES)}, not {size!r}")
     rng = np.random.default_rng(seed)
-    kelurahan = gpd.read_file(bundled_boundaries())
+    kelurahan = gpd.read_file(bundled_boundaries() if boundaries is None else boundaries)
     kelurahan["code"] = kelurahan["kode"].str.replace(".", "", regex=False)
     kelurahan = kelurahan.sort_values("code").reset_index(drop=True)
     metric = kelurahan.to_crs(METRIC)
@@ -111,8 +128,10 @@ def make_world(size: str = "city", seed: int = 2022) -> World:
                       index=kelurahan["code"].to_numpy())
     density = rng.lognormal(0.0, 0.35, len(kelurahan)) * kinds.map(settlements.DENSITY).to_numpy()
     weights = area_km2 * density
-    n_households = np.round(HOUSEHOLDS_PER_KM2_CITY * weights / weights.sum()).astype(int)
-    keep = np.arange(SIZES[size])
+    total = (HOUSEHOLDS_PER_KM2_CITY if boundaries is None
+             else HOUSEHOLDS_PER_KM2_ELSEWHERE * area_km2.sum())
+    n_households = np.round(total * weights / weights.sum()).astype(int)
+    keep = np.arange(min(SIZES[size], len(kelurahan)))
     kelurahan, metric, n_households = kelurahan.iloc[keep], metric.iloc[keep], n_households[keep]
 
     units, households = [], []
@@ -128,13 +147,16 @@ def make_world(size: str = "city", seed: int = 2022) -> World:
     households = _new_blocks(units, households, rng)
     truth_rt, households = _rt_faults(units, households, rng)
     prelist = _prelist(truth_rt, rng)
-    interviews, truth_interviews = fieldwork.interviews(households, truth_rt, rng)
+    interviews, truth_interviews = fieldwork.interviews(households, truth_rt, rng, pace=pace,
+                                                        fabricators=fabricators)
     households = _with_lonlat(households)
     layer_rng = np.random.default_rng([seed, 7])
     x, y = households["x"].to_numpy(), households["y"].to_numpy()
     population = layers.population_raster(x, y, households["household_size"].to_numpy(),
                                           metric, layer_rng)
-    buildings = layers.building_footprints(x, y, layer_rng)
+    buildings = layers.building_footprints(
+        x, y, layer_rng, shared=households["building"].to_numpy(),
+        blocks=households["settlement"].eq("apartment").to_numpy())
     return World(
         kelurahan=kelurahan.drop(columns="code").reset_index(drop=True),
         units=units.to_crs(WGS84),

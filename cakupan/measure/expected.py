@@ -285,14 +285,15 @@ def combine_expected(
 
     Rule: the prelist sets the expected count where it has a value (it is the count BPS itself
     planned the fieldwork with); else the building count (it resolves single houses); else the
-    raster (a model at 100 m, the coarsest). But where every independent source sees more
+    raster (a model at 100 m, the coarsest). But where both independent sources see more
     homes than the prelist lists (by more than ``disagreement_share``, after calibration),
-    the prelist missed some: the building count (else the raster), calibrated, sets the
-    expected count instead. ``sources_disagree`` is True where every
-    independent source differs from the prelist by more than ``disagreement_share`` of the
-    larger, in the same direction (a block missing from the prelist raises both raster and
-    buildings; noise in one source alone flags nothing); without a prelist, where the
-    independent sources differ from each other by more than that share.
+    the prelist missed some: the building count, calibrated, sets the expected count
+    instead. One independent source alone flags the unit but leaves the prelist's count.
+    ``sources_disagree`` is True where every independent source differs from the prelist by
+    more than ``disagreement_share`` of the larger, in the same direction (a block missing
+    from the prelist raises both raster and buildings; noise in one source alone flags
+    nothing); without a prelist, where the independent sources differ from each other by
+    more than that share.
 
     Parameters
     ----------
@@ -318,7 +319,7 @@ def combine_expected(
     --------
     >>> out = combine_expected(pd.Series([10.0, None]), pd.Series([30.0, 8.0]))
     >>> out[["expected_households", "expected_source", "sources_disagree"]].values.tolist()
-    [[30.0, 'raster', True], [8.0, 'raster', False]]
+    [[10.0, 'prelist', True], [8.0, 'raster', False]]
     """
     given = {"prelist": prelist, "raster": raster, "buildings": buildings}
     present = [s for s in given.values() if s is not None]
@@ -344,9 +345,10 @@ def combine_expected(
     if calibrate_by is not None and prelist is not None:
         values = _calibrated(values, has, calibrate_by.reindex(index).to_numpy())
     direction = _direction(values, has, disagreement_share)
-    # both independent sources see more homes than the prelist lists: they set the count
+    # both independent sources see more homes than the prelist lists: they set the count. One
+    # alone only flags it: a 100 m raster cannot resolve an RT of dense kampung (50 x 50 m)
     other = np.where(has[:, 1:].any(axis=1), has[:, 1:].argmax(axis=1) + 1, 0)
-    raise_it = (direction > 0) & (chosen == 0)
+    raise_it = (direction > 0) & (chosen == 0) & (has[:, 1:].sum(axis=1) >= 2)
     expected_values = np.where(raise_it, values[rows, other], expected_values)
     chosen = np.where(raise_it, other, chosen)
     out["expected_households"] = expected_values

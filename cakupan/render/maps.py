@@ -43,8 +43,9 @@ from cakupan.render import _assets, _topo
 
 LEVELS = ("kecamatan", "kelurahan", "rw", "rt")
 #: Columns of the coverage table carried to the page for every unit.
-UNIT_COLUMNS = ("name", "code", "parent_code", "counted_households", "expected_households",
-                "coverage_ratio", "gap_households", "status", "expected_source")
+UNIT_COLUMNS = ("name", "code", "parent_code", "counted_households", "doubtful_households",
+                "expected_households", "coverage_ratio", "gap_households", "status",
+                "expected_source")
 
 
 def script_json(value) -> str:

@@ -19,8 +19,8 @@ from cakupan.config import Config
 from cakupan.labels import STATUS_COLOURS, labels
 from cakupan.measure.progress import daily_series
 
-COLUMNS = ("code", "name", "counted_households", "expected_households", "coverage_ratio",
-           "gap_households", "status")
+COLUMNS = ("code", "name", "counted_households", "doubtful_households", "expected_households",
+           "coverage_ratio", "gap_households", "status")
 #: Upper edges of the coverage-ratio classes of the histogram (the last class is open).
 RATIO_EDGES = tuple(round(x, 1) for x in np.arange(0.1, 1.6, 0.1))
 CHART = {"width": 640, "height": 220, "left": 48, "bottom": 28, "top": 10, "right": 10}
@@ -44,7 +44,8 @@ def _rows(frame: pd.DataFrame) -> list[dict]:
                 row[column] = {"text": "", "sort": ""}
             elif column == "coverage_ratio":
                 row[column] = {"text": f"{value:.1%}", "sort": f"{value:.6f}"}
-            elif column in ("expected_households", "gap_households", "counted_households"):
+            elif column in ("expected_households", "gap_households", "counted_households",
+                            "doubtful_households"):
                 row[column] = {"text": f"{value:,.0f}", "sort": f"{float(value):.3f}"}
             else:
                 row[column] = {"text": str(value), "sort": str(value)}
@@ -142,7 +143,8 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
         "ratio": "" if pd.isna(expected) or expected == 0 else f"{effective / expected:.1%}",
         "gap": f"{top['gap_households'].sum():,.0f}",
     }
-    rts = coverage[coverage["level"].eq("rt") & coverage["status"].isin(["under", "not_started"])]
+    rts = coverage[coverage["level"].eq("rt")
+                   & coverage["status"].isin(["under", "not_started", "doubtful"])]
     rts = rts.sort_values(["gap_households", "code"], ascending=[False, True], kind="stable")
     tables = [(level, _rows(coverage[coverage["level"].eq(level)]))
               for level in ("kecamatan", "kelurahan")]

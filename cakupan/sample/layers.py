@@ -143,6 +143,7 @@ def building_footprints(
     crs=METRIC,
     shared: np.ndarray | None = None,
     blocks: np.ndarray | None = None,
+    detached: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     """Return building footprints around the true households, with the usual faults.
 
@@ -156,7 +157,9 @@ def building_footprints(
     of one number share one footprint of 8-14 m sides. ``blocks``: per household, whether
     its building is an apartment block: one footprint around the block's households (at
     least 40 x 25 m) of ``building=apartments``, with ``building:levels`` (a floor per 24
-    households, 4 at least) and ``height`` (3.2 m a floor), as OSM maps them.
+    households, 4 at least) and ``height`` (3.2 m a floor), as OSM maps them. ``detached``:
+    per household of a house of its own, whether that house stands apart (an estate's or a
+    village's): a footprint of 6-12 m sides each, not grouped with its neighbours.
 
     Returns
     -------
@@ -176,9 +179,18 @@ def building_footprints(
     x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
     shared = np.full(len(x), -1) if shared is None else np.asarray(shared, dtype="int64")
     blocks = np.zeros(len(x), dtype=bool) if blocks is None else np.asarray(blocks, dtype=bool)
-    alone = shared < 0
+    detached = (np.zeros(len(x), dtype=bool) if detached is None
+                else np.asarray(detached, dtype=bool))
+    alone = (shared < 0) & ~detached
+    apart = (shared < 0) & detached
     homes = pd.concat([_homes(x[alone], y[alone], rng),
-                       _shared_homes(x[~alone], y[~alone], shared[~alone], blocks[~alone], rng)],
+                       _shared_homes(x[shared >= 0], y[shared >= 0], shared[shared >= 0],
+                                     blocks[shared >= 0], rng),
+                       pd.DataFrame({"building": np.where(rng.random(apart.sum()) < 0.3, "yes",
+                                                          "house"),
+                                     "true_households": 1, "cx": x[apart], "cy": y[apart],
+                                     "w": rng.uniform(6.0, 12.0, apart.sum()),
+                                     "h": rng.uniform(6.0, 12.0, apart.sum())})],
                       ignore_index=True)
     groups = len(homes)
     homes = homes[(rng.random(len(homes)) >= missing_share) | homes["levels"].notna()]

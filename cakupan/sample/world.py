@@ -156,7 +156,9 @@ def make_world(size: str = "city", seed: int = 2022, pace: float = 1.0,
                                           metric, layer_rng)
     buildings = layers.building_footprints(
         x, y, layer_rng, shared=households["building"].to_numpy(),
-        blocks=households["settlement"].eq("apartment").to_numpy())
+        blocks=households["settlement"].eq("apartment").to_numpy(),
+        detached=(households["settlement"].isin(["estate", "rural"])
+                  | households["new_block"]).to_numpy())
     return World(
         kelurahan=kelurahan.drop(columns="code").reset_index(drop=True),
         units=units.to_crs(WGS84),

@@ -42,8 +42,9 @@ function cakupanMap(map, data) {
     });
     return table;
   }
-  var FIELDS = ["name", "code", "counted_households", "expected_households", "coverage_ratio",
-                "gap_households", "status", "expected_source"];
+  var FIELDS = ["name", "code", "counted_households", "doubtful_households",
+                "expected_households", "coverage_ratio", "gap_households", "status",
+                "expected_source"];
   function unitPopup(p) {
     var box = el("div", null, "cakupan-popup");
     box.appendChild(el("b", W[p.level]));

@@ -118,8 +118,8 @@ def report(name: str, out: Path, truth: Path) -> dict:
     interviews, rts = interview_scores(out, truth), rt_scores(out, truth)
     hidden = hidden_found(out, truth)
     worklist = worklist_true_share(out, truth)
-    with pd.option_context("display.width", 160, "display.precision", 4):
-        print(f"\n== {name}\n{interviews.join(rts, how='outer')}")
+    with pd.option_context("display.precision", 4):
+        print(f"\n== {name}\n{interviews.join(rts, how='outer').to_string()}")
     print(f"RTs with invented interviews: {hidden[0]}, reported short: {hidden[1]:.3f}; "
           f"worklist interview rows: {worklist[0]}, true faults: {worklist[1]:.3f}")
     return {"interviews": interviews, "rts": rts, "hidden": hidden, "worklist": worklist}

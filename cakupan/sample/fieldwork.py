@@ -53,6 +53,11 @@ def interviews(households: pd.DataFrame, truth_rt: pd.DataFrame, rng: np.random.
     n_rt = len(truth_rt)
     n_enumerators = max(1, int(round(n_rt * ENUMERATORS_PER_RT)))
     enumerator_of_rt = np.minimum((np.arange(n_rt) * n_enumerators) // n_rt, n_enumerators - 1)
+    # the first RT of each kelurahan goes to the enumerator of the last RT before it: some
+    # enumerators work in two kelurahan, as assignments across a desa boundary do
+    first = truth_rt["kelurahan_code"].ne(truth_rt["kelurahan_code"].shift()).to_numpy(copy=True)
+    first[:1] = False
+    enumerator_of_rt[first] = enumerator_of_rt[np.flatnonzero(first) - 1]
     rt_index = pd.Series(np.arange(n_rt), index=truth_rt["sls_code"])
     done = households[households["interviewed"]].copy()
     done["enumerator"] = enumerator_of_rt[done["sls_code"].map(rt_index).to_numpy()]

@@ -288,12 +288,11 @@ def combine_expected(
     raster (a model at 100 m, the coarsest). But where both independent sources see more
     homes than the prelist lists (by more than ``disagreement_share``, after calibration),
     the prelist missed some: the building count, calibrated, sets the expected count
-    instead. One independent source alone flags the unit but leaves the prelist's count.
-    ``sources_disagree`` is True where every independent source differs from the prelist by
-    more than ``disagreement_share`` of the larger, in the same direction (a block missing
-    from the prelist raises both raster and buildings; noise in one source alone flags
-    nothing); without a prelist, where the independent sources differ from each other by
-    more than that share.
+    instead; one alone flags the unit but leaves the prelist's count (a 100 m raster cannot
+    resolve an RT of dense kampung). ``sources_disagree`` is True where every independent
+    source differs from the prelist by more than ``disagreement_share`` of the larger, in
+    the same direction (a missing block raises both; noise in one alone flags nothing);
+    without a prelist, where the independent sources differ from each other by that much.
 
     Parameters
     ----------
@@ -345,8 +344,7 @@ def combine_expected(
     if calibrate_by is not None and prelist is not None:
         values = _calibrated(values, has, calibrate_by.reindex(index).to_numpy())
     direction = _direction(values, has, disagreement_share)
-    # both independent sources see more homes than the prelist lists: they set the count. One
-    # alone only flags it: a 100 m raster cannot resolve an RT of dense kampung (50 x 50 m)
+    # both independent sources see more homes than the prelist: they set the count (one flags)
     other = np.where(has[:, 1:].any(axis=1), has[:, 1:].argmax(axis=1) + 1, 0)
     raise_it = (direction > 0) & (chosen == 0) & (has[:, 1:].sum(axis=1) >= 2)
     expected_values = np.where(raise_it, values[rows, other], expected_values)

@@ -243,8 +243,8 @@ def _shared_homes(x, y, building, block, rng) -> pd.DataFrame:
     count = np.bincount(which, minlength=len(number))
     is_block = np.bincount(which, weights=block, minlength=len(number)) > 0
     frame = pd.DataFrame({"x": x, "y": y, "b": which}).groupby("b")
-    width = np.maximum(frame["x"].agg(np.ptp).to_numpy() + 4, 40.0)
-    depth = np.maximum(frame["y"].agg(np.ptp).to_numpy() + 4, 25.0)
+    width = np.maximum((frame["x"].max() - frame["x"].min()).to_numpy() + 4, 40.0)
+    depth = np.maximum((frame["y"].max() - frame["y"].min()).to_numpy() + 4, 25.0)
     small = rng.uniform(8.0, 14.0, (2, len(number)))
     return pd.DataFrame({
         "building": np.where(is_block, "apartments", "house"),

@@ -127,8 +127,10 @@ def settle(households: pd.DataFrame, kinds: pd.Series, rng) -> pd.DataFrame:
     shared = town & ~apartment & (draw < APARTMENT_RT + SHARED_RT)
     rt_type = pd.Series(np.where(apartment, "apartment", np.where(shared, "shared", rt_kind)),
                         index=rt_kind.index)
-    blocks = [_block(households[key == code], rng) for code in rt_type.index[apartment]]
-    households = households[~key.isin(rt_type.index[apartment]).to_numpy()]
+    in_block = key.isin(rt_type.index[apartment]).to_numpy()
+    blocks = [_block(rt, rng) for _, rt in households[in_block].groupby(key[in_block],
+                                                                         sort=False)]
+    households = households[~in_block]
     households = _shared_buildings(households, rt_type, rng)
     if blocks:
         start = households["building"].max() + 1

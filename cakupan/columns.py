@@ -16,6 +16,7 @@ INTERVIEWS = (
     "lon",
     "lat",
     "gps_accuracy_m",
+    "started_at",
     "interviewed_at",
     "enumerator_id",
     "supervisor_id",
@@ -72,10 +73,18 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "gps_accuracy_m", "accuracy", "gps_accuracy", "akurasi", "akurasi_gps", "accuracy_m",
         "_gps_precision", "gps_precision", "geopoint_accuracy", "precision",
     ),
+    # the start of the interview: ODK/Kobo `start`, Survey Solutions and CSPro start times
+    "started_at": (
+        "started_at", "start", "starttime", "start_time", "time_start", "timestart",
+        "interview_start", "interview_start_time", "started", "mulai", "waktu_mulai",
+        "jam_mulai", "waktu_awal", "tanggal_mulai", "mulai_wawancara",
+    ),
+    # the end of the interview (ODK/Kobo `end`), else when it was recorded or sent
     "interviewed_at": (
         "interviewed_at", "timestamp", "waktu", "waktu_wawancara", "tanggal", "date", "time",
-        "datetime", "end", "_submission_time", "submissiondate", "submission_date",
-        "tanggal_wawancara",
+        "datetime", "end", "endtime", "end_time", "time_end", "timeend", "interview_end",
+        "interview_end_time", "waktu_selesai", "jam_selesai", "selesai", "tanggal_selesai",
+        "_submission_time", "submissiondate", "submission_date", "tanggal_wawancara",
     ),
     "enumerator_id": (
         "enumerator_id", "ppl", "id_ppl", "kode_ppl", "petugas", "enumerator", "username",

@@ -37,6 +37,7 @@ LABELS = {
             "under": "Kurang",
             "over": "Lebih",
             "not_started": "Belum dimulai",
+            "doubtful": "Diragukan",
             "no_expected": "Tanpa target",
             "gaps": "Titik buta (belum dikunjungi)",
             "legend": "Status cakupan",
@@ -146,6 +147,7 @@ LABELS = {
             "name": "Nama SLS",
             # disagrees: the map and report say "Ruta terdata"
             "counted_households": "Ruta tercacah",
+            "doubtful_households": "Ruta diragukan",
             "expected_households": "Ruta diharapkan",
             # disagrees: the map and report say "Sumber"
             "expected_source": "Sumber perkiraan",
@@ -200,6 +202,7 @@ LABELS = {
             "under": "kurang",
             # disagrees: the map's legend says "Belum dimulai"
             "not_started": "belum dimulai",
+            "doubtful": "diragukan",
             # disagrees: the map says "terdata"
             "counted": "tercacah",
             "duplicate": "duplikat",
@@ -212,6 +215,8 @@ LABELS = {
             "far_outside": "jauh di luar",
             "unknown": "tidak diketahui",
             "invented_cluster": "klaster buatan",
+            "busy_spot": "banyak ruta di satu titik",
+            "short_duration": "wawancara terlalu singkat",
             "too_fast_travel": "perpindahan terlalu cepat",
             "route_detour": "menyimpang dari rute",
             "duplicate_location": "lokasi kembar",
@@ -244,10 +249,15 @@ LABELS = {
             "not_started": "belum ada wawancara di RT ini",
             "under": "baru {pct}% dari {expected} ruta",
             "doubtful_in_rt": "; {n} wawancara diragukan",
-            "invented_cluster": "klaster #{id}: {size} wawancara di satu titik",
+            "doubtful": "sebagian besar wawancara di RT ini diragukan",
+            "invented_cluster": ("klaster #{id}: {size} wawancara di satu titik, rata-rata "
+                                 "{gap} menit sekali: terlalu cepat untuk kunjungan nyata"),
+            "busy_spot": ("titik #{id}: {size} wawancara di satu titik, {gap} menit sekali: "
+                          "gedung bertingkat atau rumah bersama?"),
+            "short_duration": "formulir hanya dibuka {duration} menit",
             "too_fast_travel": "{speed} km/jam dari wawancara sebelumnya",
             "route_detour": "jauh dari wawancara sebelum dan sesudahnya",
-            "duplicate_location": "koordinat sama dengan wawancara lain",
+            "duplicate_location": "koordinat sama dengan wawancara lain, selang {twin} menit",
             "near_duplicate_location": "{nearest} m dari wawancara lain",
             "duplicate_household_id": "ID ruta sama dengan wawancara lain di RT ini",
             "outside_fieldwork_window": "tanggal {date}",
@@ -287,6 +297,7 @@ LABELS = {
             "under": "Under",
             "over": "Over",
             "not_started": "Not started",
+            "doubtful": "Doubtful",
             "no_expected": "No expected count",
             "gaps": "Blind spots (not visited)",
             "legend": "Coverage status",
@@ -396,6 +407,7 @@ LABELS = {
             # disagrees: the map and report say "Name"
             "name": "SLS name",
             "counted_households": "Households counted",
+            "doubtful_households": "Doubtful households",
             "expected_households": "Households expected",
             # disagrees: the map and report say "Source"
             "expected_source": "Expected from",
@@ -448,6 +460,7 @@ LABELS = {
             "under": "under",
             # disagrees: the map's legend says "Not started"
             "not_started": "not started",
+            "doubtful": "doubtful",
             "counted": "counted",
             "duplicate": "duplicate",
             "no_coordinates": "no coordinates",
@@ -459,6 +472,8 @@ LABELS = {
             "far_outside": "far outside",
             "unknown": "unknown",
             "invented_cluster": "invented cluster",
+            "busy_spot": "many households at one spot",
+            "short_duration": "interview too short",
             "too_fast_travel": "too fast travel",
             "route_detour": "route detour",
             "duplicate_location": "duplicate location",
@@ -491,10 +506,15 @@ LABELS = {
             "not_started": "no interview in this RT yet",
             "under": "only {pct}% of {expected} households",
             "doubtful_in_rt": "; {n} doubtful interviews",
-            "invented_cluster": "cluster #{id}: {size} interviews at one spot",
+            "doubtful": "most interviews in this RT are doubtful",
+            "invented_cluster": ("cluster #{id}: {size} interviews at one spot, {gap} min "
+                                 "apart: too fast for real visits"),
+            "busy_spot": ("spot #{id}: {size} interviews at one spot, {gap} min apart: a block "
+                          "of flats or shared houses?"),
+            "short_duration": "form open only {duration} min",
             "too_fast_travel": "{speed} km/h from the previous interview",
             "route_detour": "far from the interviews before and after it",
-            "duplicate_location": "same coordinates as another interview",
+            "duplicate_location": "same coordinates as another interview {twin} min apart",
             "near_duplicate_location": "{nearest} m from another interview",
             "duplicate_household_id": "same household ID as another interview in this RT",
             "outside_fieldwork_window": "dated {date}",
@@ -521,6 +541,7 @@ STATUS_COLOURS = {
     "over": "#4575b4",
     "under": "#fc8d59",
     "not_started": "#b2182b",
+    "doubtful": "#762a83",
     "no_expected": "#9e9e9e",
     # during fieldwork (cakupan.measure.schedule)
     "behind": "#d73027",

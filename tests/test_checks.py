@@ -393,6 +393,10 @@ def test_result_is_aligned_and_input_untouched():
         "nearest_m",
         "speed_kmh",
         "doubtful",
+        "severity",
+        "duration_min",
+        "spot_gap_min",
+        "twin_gap_min",
     ]
     assert result["flags"].tolist() == ["duplicate_location", "duplicate_location", ""]
 
@@ -438,7 +442,8 @@ def test_enumerator_scores():
         12,
         12,
     )
-    assert liar.score == 24.0
+    # 12 invented (1.0 each) and 12 at the same point (0.25 each: a cached fix weighs little)
+    assert liar.score == 15.0
     late = scores.iloc[2]
     assert (late.supervisor_id, late.night_time, late.flagged, late.share_flagged) == (
         "s3",

@@ -96,7 +96,7 @@ def test_a_run_by_parts_is_worked_on_by_both_workers(scheduler, tiny_inputs, tmp
 
     monkeypatch.chdir(tmp_path)  # named from here: the workers are elsewhere
     pd.read_csv(tiny_inputs.interviews, dtype=str, keep_default_na=False).to_parquet(
-        "interviews.parquet", row_group_size=4000)
+        "interviews.parquet", row_group_size=2200)
     inputs = Inputs(tiny_inputs.boundaries, "interviews.parquet", tiny_inputs.units,
                     tiny_inputs.prelist)
     write.write_outputs(_flow.one_pass(_flow.read_files(inputs)), tmp_path / "one",

@@ -100,10 +100,15 @@ def test_clicking_an_rt_shows_its_row(outputs, page, tmp_path):
         f" const r = window.cakupan.map.getContainer().getBoundingClientRect();"
         f" return [p.x + r.left, p.y + r.top]; }})()")
     page.mouse.click(x, y)
+    map_at_rest(page)  # the opened popup pans the map; read it once it stands still
     shown = popup_figures(page)
     assert shown["code"] == rt["code"]
     assert shown["name"] == rt["name"]
-    assert number(shown["counted_households"]) == rt["counted_households"]
+    # "40", or "40 (Ruta diragukan 12)": the doubtful households beside the counted ones
+    counted, _, doubtful = shown["counted_households"].partition(" (")
+    assert number(counted) == rt["counted_households"]
+    assert (number(doubtful.rsplit(" ", 1)[-1].rstrip(")")) if doubtful else 0) == rt[
+        "doubtful_households"]
     expected = rt["expected_households"]
     assert number(shown["expected_households"]) == pytest.approx(expected, abs=0.05)
     assert number(shown["coverage_ratio"]) == pytest.approx(100 * rt["coverage_ratio"], abs=0.05)

@@ -80,7 +80,7 @@ def test_nested_enumerators_are_counted_and_checked_in_one_pass(tmp_path, monkey
 def test_parquet_row_groups_are_located_in_parallel(tiny_inputs, tmp_path):
     raw = pd.read_csv(tiny_inputs.interviews, dtype=str, keep_default_na=False)
     parquet = tmp_path / "interviews.parquet"
-    raw.to_parquet(parquet, row_group_size=4000)
+    raw.to_parquet(parquet, row_group_size=2200)
     assert read.row_groups(parquet) == 6
     inputs = Inputs(tiny_inputs.boundaries, parquet, tiny_inputs.units, tiny_inputs.prelist)
     write.write_outputs(_flow.one_pass(_flow.read_files(inputs)), tmp_path / "one", inputs=inputs)
@@ -94,7 +94,7 @@ def test_parquet_row_groups_are_located_in_parallel(tiny_inputs, tmp_path):
 def test_long_steps_tell_how_far_they_are(tiny_inputs, processes, monkeypatch, tmp_path):
     """Each pass over the parts counts its tasks up to their number, in its step; writing
     counts the rows of interviews.csv."""
-    monkeypatch.setattr(read.batches, "BATCH_ROWS", 5000)
+    monkeypatch.setattr(read.batches, "BATCH_ROWS", 2500)
     monkeypatch.setattr(spill, "SLICE_ROWS", 5000)
     progress = ProgressSpy()
     result = analyse_files(tiny_inputs, progress=progress, part_rows=4000, processes=processes)
@@ -106,7 +106,7 @@ def test_long_steps_tell_how_far_they_are(tiny_inputs, processes, monkeypatch, t
     assert progress.steps == ["assign", "check", "measure", "gaps"]
     located = [text for step, text in progress.details if step == "assign"]
     assert located == [f"{n} batches located" for n in range(1, len(located) + 1)]
-    assert len(located) == 5  # 24,xxx rows in batches of 5,000
+    assert len(located) == 5  # 12,xxx rows in batches of 2,500
     passes = []  # (what, [done, ...]) per pass, in order
     for step, text in progress.details:
         done, what = text.split(" ", 1)

@@ -212,6 +212,7 @@ def test_rts_to_revisit(sheets):
         "RT",
         "SLS name",
         "Households counted",
+        "Doubtful households",
         "Households expected",
         "Expected from",
         "Coverage (%)",
@@ -361,7 +362,7 @@ def test_minimal_inputs_give_placeholders():
     verify = sheets["Interviews to verify"]
     assert verify["Evidence"].tolist() == [
         "? km/h from the previous interview; at ?",
-        "cluster #?: ? interviews at one spot",
+        "cluster #?: ? interviews at one spot, ? min apart: too fast for real visits",
     ]
     assert verify["Status"].tolist() == ["counted", "new"]
     assert verify["Supervisor (PML)"].tolist() == ["(unknown)", "s1"]

@@ -137,7 +137,8 @@ def _expected(prelist, matched, rt_shapes, population, buildings, config, crs
         if buildings is not None:
             homes = expected.households_from_buildings(
                 rt_shapes, buildings.to_crs(crs),
-                config.expected.households_per_building, config.expected.min_building_area_m2)
+                config.expected.households_per_building, config.expected.min_building_area_m2,
+                config.expected.flats_min_levels, config.expected.flat_floor_m2)
             sources["buildings"] = pd.Series(homes.to_numpy(), index=index)
     if not sources:
         return None

@@ -375,7 +375,7 @@ def validate(boundaries: PathType, interviews: PathType | None = None, *,
     >>> paths = cakupan.write_world(cakupan.make_world("tiny"), tmp.name)
     >>> table = cakupan.validate(paths["boundaries"], paths["interviews"])
     >>> table[["input", "rows_read"]].values.tolist()
-    [['boundaries', 3], ['interviews', 21915]]
+    [['boundaries', 3], ['interviews', 12129]]
     >>> tmp.cleanup()
     """
     given = options.inputs(boundaries, interviews, units, prelist, assignments=assignments)

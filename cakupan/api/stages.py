@@ -168,7 +168,7 @@ def measure_coverage(interviews: pd.DataFrame, kelurahan: gpd.GeoDataFrame,
     >>> placed = cakupan.assign_interviews(loaded.interviews, loaded.kelurahan, loaded.units)
     >>> table = cakupan.measure_coverage(placed, loaded.kelurahan, loaded.units, loaded.prelist)
     >>> table.loc[table["level"].eq("kelurahan"), ["code", "status"]].values.tolist()
-    [['3671011001', 'complete'], ['3671011002', 'complete'], ['3671011003', 'complete']]
+    [['3671011001', 'under'], ['3671011002', 'complete'], ['3671011003', 'under']]
     """
     _require(interviews, ("x", "y", "status", "declared_kelurahan_code"), "assign_interviews")
     _, kelurahan, units = stages.project(kelurahan, units)
@@ -222,7 +222,7 @@ def find_blind_spots(interviews: pd.DataFrame, coverage: pd.DataFrame,
     >>> table = cakupan.measure_coverage(checked, *polygons, loaded.prelist, **homes)
     >>> spots = cakupan.find_blind_spots(checked, table, *polygons, **homes)
     >>> spots["rank"].tolist(), spots.crs.to_epsg()
-    ([1, 2], 4326)
+    ([1, 2, 3, 4], 4326)
     >>> tmp.cleanup()
     """
     _require(interviews, ("x", "y", "status"), "assign_interviews")

@@ -23,7 +23,10 @@ _PAIRS_AT_ONCE = 1 << 20
 
 
 def location_pairs(x, y, minutes, has_time, enumerator, located, radius, checks):
-    """Return nearest distance, duplicate masks and invented clusters from one pair search.
+    """Return nearest distance, duplicate masks, clusters and twins' time from one pair search.
+
+    The last item: per row at the same point as another (``duplicate_m``), the minutes to the
+    nearest in time of those others (NaN when none, or untimed).
 
     One search finds every pair of an enumerator's interviews within the largest radius any
     rule needs; the nearest distance is measured within that radius only (farther: NaN), as
@@ -31,13 +34,14 @@ def location_pairs(x, y, minutes, has_time, enumerator, located, radius, checks)
     """
     n = len(x)
     nearest = np.full(n, np.nan)
+    twin_gap = np.full(n, np.nan)
     dup = np.zeros(n, dtype=bool)
     near_dup = np.zeros(n, dtype=bool)
     cluster_id = np.zeros(n, dtype="int64")
     cluster_size = np.zeros(n, dtype="int64")
     rows = np.flatnonzero(located)
     if len(rows) < 2:
-        return nearest, dup, near_dup, (cluster_id, cluster_size)
+        return nearest, dup, near_dup, (cluster_id, cluster_size), twin_gap
     # Not centred: the same point has the same coordinates however the rows are grouped
     # (cakupan.scale.by_parts), and two points of one enumerator differ in x and y only.
     px, py, group = x[rows], y[rows], enumerator[rows]
@@ -49,6 +53,15 @@ def location_pairs(x, y, minutes, has_time, enumerator, located, radius, checks)
 
     same = d <= checks.duplicate_m
     dup[rows[np.concatenate([a[same], b[same]])]] = True
+    # the time to the nearest-in-time interview at the same point (both timed)
+    sa, sb = a[same], b[same]
+    timed = has_time[rows[sa]] & has_time[rows[sb]]
+    sa, sb = sa[timed], sb[timed]
+    apart = np.abs(minutes[rows[sa]] - minutes[rows[sb]])
+    closest_time = np.full(len(rows), np.inf)
+    np.minimum.at(closest_time, sa, apart)
+    np.minimum.at(closest_time, sb, apart)
+    twin_gap[rows] = np.where(np.isfinite(closest_time), closest_time, np.nan)
     near = ~same & (d <= checks.near_duplicate_m)
     near_dup[rows[np.concatenate([a[near], b[near]])]] = True
 
@@ -57,7 +70,37 @@ def location_pairs(x, y, minutes, has_time, enumerator, located, radius, checks)
     ids, sizes = clusters(points, a[within], b[within], d[within], minutes[rows],
                            has_time[rows], checks)
     cluster_id[rows], cluster_size[rows] = ids, sizes
-    return nearest, dup, near_dup, (cluster_id, cluster_size)
+    return nearest, dup, near_dup, (cluster_id, cluster_size), twin_gap
+
+
+def spot_pace(cluster_id, minutes, has_time, duration, sitting_break):
+    """Return, per row of a cluster, the pace of its sitting: median minutes apart and length.
+
+    A cluster's interviews are split into sittings where more than ``sitting_break`` minutes
+    pass between two of them (a block of flats is visited day after day, and a fabricator's
+    sitting may fall at a spot where real visits were made on other days). Per sitting of two
+    interviews or more: the median time between consecutive interviews, and the median of the
+    known durations (NaN when none is known). Rows of no cluster, or alone in their sitting,
+    get NaN for both.
+    """
+    n = len(cluster_id)
+    gap = np.full(n, np.nan)
+    length = np.full(n, np.nan)
+    rows = np.flatnonzero((cluster_id > 0) & has_time)
+    if not len(rows):
+        return gap, length
+    order = rows[np.lexsort((minutes[rows], cluster_id[rows]))]
+    step = np.diff(minutes[order])
+    new = np.r_[True, (cluster_id[order][1:] != cluster_id[order][:-1]) | (step > sitting_break)]
+    sitting = np.cumsum(new)
+    within = ~new[1:]
+    steps = pd.Series(step[within]).groupby(sitting[1:][within]).median()
+    size = np.bincount(sitting)[sitting]
+    gap[order] = steps.reindex(sitting).to_numpy(dtype="float64", na_value=np.nan)
+    lengths = pd.Series(duration[order]).groupby(sitting).median()
+    length[order] = np.where(size >= 2, lengths.reindex(sitting).to_numpy(
+        dtype="float64", na_value=np.nan), np.nan)
+    return gap, length
 
 
 def close_pairs(x, y, group, radius):

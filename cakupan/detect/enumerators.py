@@ -30,7 +30,8 @@ def enumerator_scores(interviews: pd.DataFrame, flags: pd.DataFrame) -> pd.DataF
     pandas.DataFrame
         One row per enumerator (rows without one are grouped under ``<NA>``): ``enumerator_id``,
         ``supervisor_id`` (the one of most of its interviews), ``interviews``, ``counted``,
-        ``doubtful``, ``flagged`` (interviews with any flag or ``far_outside``),
+        ``doubtful``, ``flagged`` (interviews with a flag of ``severity`` ``serious`` or
+        ``verify``, or ``far_outside``; any flag when ``flags`` has no ``severity``),
         ``share_flagged``, one count per flag of :data:`FLAGS`, ``far_outside``, and
         ``score``: the flagged interviews weighted by :data:`FLAG_WEIGHTS`, so that many
         serious flags come first. Sorted by score, then flagged interviews, descending.
@@ -57,6 +58,9 @@ def enumerator_counts(interviews: pd.DataFrame, flags: pd.DataFrame
     """
     text = flags["flags"]
     flagged = (text.notna() & text.ne("")).to_numpy(dtype=bool)
+    # a task (serious or to verify) counts as flagged; a note (poor GPS) only in its column
+    task = (flags["severity"].isin(["serious", "verify"]).fillna(False).to_numpy(dtype=bool)
+            if "severity" in flags else flagged)
     # per-row counts summed per enumerator with bincount: no frame of 8 million rows x 16
     codes, names = pd.factorize(interviews["enumerator_id"], sort=True)
     slot = np.where(codes < 0, len(names), codes)  # the last slot: no enumerator
@@ -76,7 +80,7 @@ def enumerator_counts(interviews: pd.DataFrame, flags: pd.DataFrame
         "counted": per_enumerator((interviews["status"] == "counted").fillna(False)
                                   .to_numpy(dtype=bool)),
         "doubtful": per_enumerator(flags["doubtful"].astype(bool).to_numpy()),
-        "flagged": per_enumerator(flagged | far),
+        "flagged": per_enumerator(task | far),
     }
     for name in FLAGS:
         has = distinct.str.contains(rf"(?:^|;){name}(?:;|$)", regex=True).to_numpy(dtype=bool)

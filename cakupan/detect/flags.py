@@ -13,18 +13,27 @@ original would be flagged as its own twin.
 Rules, one per flag (a row may get several; the thresholds are the ``[checks]`` settings):
 
 - ``duplicate_location``: another interview of the same enumerator lies within
-  ``duplicate_m`` (the same point: a copied fix).
+  ``duplicate_m`` (the same point: a copied fix, or the fix a phone cached at the first door
+  of a shared building; the time between the two tells which).
 - ``near_duplicate_location``: another lies within ``near_duplicate_m`` but not at the same
   point; genuine doors are at least 5 m apart, though GPS noise sometimes brings two fixes
   this close, so this asks for a look, not a rejection.
-- ``invented_cluster``: many households at one spot. An interview is a core when at least
+- Many households at one spot (a *spot*): an interview is a core when at least
   ``cluster_min_households`` interviews of its enumerator (itself included) lie within
-  ``cluster_radius_m`` and ``cluster_minutes`` either side of it (made up in one sitting),
-  or within ``spot_radius_m`` on at least ``spot_min_days`` days (made up day after day).
-  Cores, the interviews so linked to a core, and those within ``cluster_reach_m`` of a
-  cluster's centre in its time span are flagged; linked cores form one cluster
-  (``cluster_id``). Genuine dense housing (doors 5-10 m apart) rarely gives that many
-  visits at one spot; an apartment block (rusun) can, so verify before rejecting.
+  ``cluster_radius_m`` and ``cluster_minutes`` either side of it (one sitting), or within
+  ``spot_radius_m`` on at least ``spot_min_days`` days (day after day). Cores, the
+  interviews so linked to a core, and those within ``cluster_reach_m`` of a spot's centre in
+  its time span belong to it; linked cores form one spot (``cluster_id``). A spot's
+  interviews fall into sittings, split where more than ``cluster_minutes`` pass between two;
+  the pace of its sitting then decides an interview's flag:
+
+  - ``invented_cluster``: the sitting's interviews are, by the median, less than
+    ``min_interview_minutes`` apart, or its forms (``started_at`` to ``interviewed_at``)
+    take less than ``min_duration_minutes``: no real visit keeps that pace.
+  - ``busy_spot``: otherwise. Real interviews 20-45 minutes apart at one spot are an
+    apartment block (rusun) or a yard of shared houses.
+- ``short_duration``: the form was open (``started_at`` to ``interviewed_at``) less than
+  ``min_duration_minutes``.
 - ``too_fast_travel``: the straight-line speed from the enumerator's previous interview
   exceeds ``max_speed_kmh``, after subtracting both fixes' accuracy radii (GPS noise; an
   unknown accuracy counts as ``max_accuracy_m``) and taking a time between them shorter than
@@ -39,6 +48,9 @@ Rules, one per flag (a row may get several; the thresholds are the ``[checks]`` 
 - ``duplicate_household_id``: the household ID occurs more than once in the same declared
   RT (forms often number households within an SLS, so IDs repeat across RTs).
 - ``poor_gps``: the fix's accuracy is known and poorer than ``good_accuracy_m``.
+
+What a row's flags do is its ``severity`` (:func:`severity`): ``serious`` rows are counted
+as doubtful, ``verify`` rows go on the worklist, ``note`` rows only carry the flag.
 """
 
 from __future__ import annotations
@@ -49,11 +61,13 @@ import pandas as pd
 from cakupan._text import as_arrow, fingerprints
 from cakupan.assign.repeats import sharing
 from cakupan.config import checks_of
-from cakupan.detect._pairs import location_pairs
+from cakupan.detect._pairs import location_pairs, spot_pace
 
 #: QA flags of :func:`flag_interviews`, in the order of their columns in the scores.
 FLAGS = (
     "invented_cluster",
+    "busy_spot",
+    "short_duration",
     "too_fast_travel",
     "route_detour",
     "duplicate_location",
@@ -65,13 +79,16 @@ FLAGS = (
 )
 
 #: Weight of one flagged interview in an enumerator's score (and a worklist row's urgency):
-#: signs of invented interviews weigh most; GPS quality, night visits and near duplicates (which
-#: GPS noise alone produces now and then) least. Flags of weight 0.5 or more are serious.
+#: signs of invented interviews weigh most; GPS quality, night visits, shared fixes and near
+#: duplicates (which GPS noise and cached fixes produce now and then) least. What a flag does to
+#: the count is its row's ``severity`` (:func:`severity`), not its weight.
 FLAG_WEIGHTS = {
     "invented_cluster": 1.0,
+    "busy_spot": 0.25,
+    "short_duration": 0.5,
     "too_fast_travel": 1.0,
     "route_detour": 0.5,
-    "duplicate_location": 1.0,
+    "duplicate_location": 0.25,
     "duplicate_household_id": 1.0,
     "far_outside": 0.5,
     "near_duplicate_location": 0.25,
@@ -107,13 +124,19 @@ def flag_interviews(interviews: pd.DataFrame, config, households=None
         Aligned to ``interviews.index``:
 
         - ``flags``: flag names, sorted, ``;``-joined; empty string when none.
-        - ``cluster_id`` (Int64): the invented cluster, numbered from 1 in input order.
-        - ``cluster_size`` (Int64): interviews in that cluster.
+        - ``cluster_id`` (Int64): the spot (``invented_cluster`` or ``busy_spot``), numbered
+          from 1 in input order.
+        - ``cluster_size`` (Int64): interviews at that spot.
         - ``nearest_m`` (float): distance to the enumerator's nearest other interview, when
           within :func:`nearest_radius` (9 m by default); NaN when farther.
         - ``speed_kmh`` (float): speed from the enumerator's previous interview, after the
           GPS allowance (0 when within it).
-        - ``doubtful`` (bool): counted but in an invented cluster.
+        - ``duration_min`` (float): minutes from ``started_at`` to ``interviewed_at``.
+        - ``spot_gap_min`` (float): the median minutes between the interviews of its sitting
+          at its spot.
+        - ``twin_gap_min`` (float): minutes to the nearest in time of its same-point twins.
+        - ``severity`` (string): ``serious``, ``verify``, ``note`` or "" (:func:`severity`).
+        - ``doubtful`` (bool): counted but ``serious``.
 
     Examples
     --------
@@ -130,14 +153,18 @@ def flag_interviews(interviews: pd.DataFrame, config, households=None
     checks = checks_of(config)
     x, y, acc, when, minutes, enumerator, status = _route_columns(interviews)
     has_time = when.notna().to_numpy()
+    duration = durations(interviews, when)
     located = (np.isfinite(x) & np.isfinite(y) & (enumerator >= 0)
                & (status != "duplicate").fillna(True).to_numpy(dtype=bool))
-    nearest, dup, near_dup, (cluster_id, cluster_size) = location_pairs(
+    nearest, dup, near_dup, (cluster_id, cluster_size), twin_gap = location_pairs(
         x, y, minutes, has_time, enumerator, located, nearest_radius(checks), checks)
+    fast_spot, spot_gap = _fast_spot(cluster_id, minutes, has_time, duration, checks)
     speed, too_fast, detour = _travel(x, y, acc, minutes, enumerator, located & has_time, checks)
     outside, night = _timing(when, checks)
     flags = {
-        "invented_cluster": cluster_id > 0,
+        "invented_cluster": fast_spot,
+        "busy_spot": (cluster_id > 0) & ~fast_spot,
+        "short_duration": duration < checks.min_duration_minutes,
         "too_fast_travel": too_fast,
         "route_detour": detour,
         "duplicate_location": dup,
@@ -148,19 +175,93 @@ def flag_interviews(interviews: pd.DataFrame, config, households=None
         "night_time": night,
         "poor_gps": np.isfinite(x) & (acc > checks.good_accuracy_m),
     }
-    counted = (status == "counted").fillna(False).to_numpy(dtype=bool)
+    level = severity(flags, twin_gap < checks.min_interview_minutes, np.isfinite(duration))
+    return _result(interviews.index, flags, level, (status == "counted").fillna(False).to_numpy(
+        dtype=bool), (cluster_id, cluster_size), {
+        "nearest_m": nearest, "speed_kmh": speed, "duration_min": duration,
+        "spot_gap_min": spot_gap, "twin_gap_min": twin_gap})
+
+
+def _result(index, flags, level, counted, cluster, figures) -> pd.DataFrame:
+    """Return the frame of :func:`flag_interviews` from its flags, severities and figures."""
+    cluster_id, cluster_size = cluster
     none = cluster_id <= 0
     return pd.DataFrame(
         {
-            "flags": pd.Series(_flag_text(flags), index=interviews.index),
+            "flags": pd.Series(_flag_text(flags), index=index),
             "cluster_id": pd.arrays.IntegerArray(cluster_id, none.copy()),
             "cluster_size": pd.arrays.IntegerArray(cluster_size, none.copy()),
-            "nearest_m": nearest,
-            "speed_kmh": speed,
-            "doubtful": counted & flags["invented_cluster"],
+            "nearest_m": figures["nearest_m"],
+            "speed_kmh": figures["speed_kmh"],
+            "doubtful": counted & (level == 1),
+            "severity": pd.Series(pd.array(np.array(SEVERITIES)[level], dtype="string"),
+                                  index=index),
+            **{name: np.round(figures[name], 1)
+               for name in ("duration_min", "spot_gap_min", "twin_gap_min")},
         },
-        index=interviews.index,
+        index=index,
     )
+
+
+def _fast_spot(cluster_id, minutes, has_time, duration, checks):
+    """Return the rows of spots at a pace no real visit keeps, and their sittings' pace.
+
+    The pace: the median minutes between the interviews of each row's sitting at its spot.
+    Many households minutes apart, or in forms of a few minutes, were not visited; at the
+    pace of real interviews a spot is a block of flats or a yard of shared houses.
+    """
+    gap, length = spot_pace(cluster_id, minutes, has_time, duration, checks.cluster_minutes)
+    fast = (cluster_id > 0) & ((gap < checks.min_interview_minutes)
+                               | (length < checks.min_duration_minutes))
+    return fast, gap
+
+
+#: A row's severity, from the flags it has (see :func:`severity`); "" when it has none.
+SEVERITIES = ("", "serious", "verify", "note")
+
+
+def severity(flags: dict, fast_twin, timed_spot) -> np.ndarray:
+    """Return each row's severity as an index into :data:`SEVERITIES`.
+
+    Rules:
+
+    - ``serious`` (counted as doubtful, left out of coverage): strong evidence that no
+      household was visited: an ``invented_cluster`` (many households at one spot minutes
+      apart, or in forms of a few minutes), or a ``duplicate_location`` whose twin was
+      recorded less than ``min_interview_minutes`` before or after it (two households in
+      less time than one interview takes, at one point).
+    - ``verify`` (a row on the worklist; the count is kept): signs that ask for a look:
+      ``too_fast_travel``, ``route_detour``, ``duplicate_household_id``, ``short_duration``,
+      ``outside_fieldwork_window``, ``night_time``, and a ``busy_spot`` whose durations are
+      unknown (pace alone cannot tell a block of flats from a made-up spot).
+    - ``note`` (recorded in ``flags`` and counted per enumerator, no task): properties of
+      genuine work as often as of faults: ``poor_gps``, ``near_duplicate_location``,
+      ``duplicate_location`` at the pace of real visits (a phone's cached fix in a shared
+      building) and a ``busy_spot`` with forms of real length (an apartment block).
+    """
+    serious = flags["invented_cluster"] | (flags["duplicate_location"] & fast_twin)
+    verify = (flags["too_fast_travel"] | flags["route_detour"]
+              | flags["duplicate_household_id"] | flags["short_duration"]
+              | flags["outside_fieldwork_window"] | flags["night_time"]
+              | (flags["busy_spot"] & ~timed_spot))
+    note = np.zeros(len(serious), dtype=bool)
+    for mask in flags.values():
+        note |= mask
+    return np.select([serious, verify, note], [1, 2, 3], 0)
+
+
+def durations(frame: pd.DataFrame, when: pd.Series) -> np.ndarray:
+    """Return each interview's length in minutes, ``interviewed_at - started_at``.
+
+    NaN where either time is missing, or where the end comes before the start (a clock
+    set wrong says nothing of the interview's length).
+    """
+    if "started_at" not in frame:
+        return np.full(len(frame), np.nan)
+    start = pd.to_datetime(frame["started_at"])
+    length = ((when - start).dt.total_seconds() / 60.0).to_numpy(dtype="float64",
+                                                                 na_value=np.nan)
+    return np.where(length >= 0, length, np.nan)
 
 
 def _route_columns(frame: pd.DataFrame):

@@ -12,8 +12,9 @@ disk.
   never below 0. Above the RT, the sum of the gaps below it (or the level's own shortfall if
   larger), so an over-counted RT never hides a missing one.
 - ``status``: ``no_expected`` without an expected count; ``not_started`` when nothing is
-  counted; ``under`` below ``[coverage] under_ratio``; ``over`` above ``over_ratio``;
-  otherwise ``complete``.
+  counted (never when an interview is counted, doubtful or not); ``doubtful`` when more than
+  half of the counted households are doubtful; ``under`` below ``[coverage] under_ratio``;
+  ``over`` above ``over_ratio``; otherwise ``complete``.
 """
 
 from __future__ import annotations
@@ -152,10 +153,12 @@ def _level_rows(level, frame, settings) -> pd.DataFrame:
     expected = frame["expected_households"]
     has_expected = expected.notna() & (expected > 0)
     ratio = (effective / expected).where(has_expected)
+    # counted households make a unit started; most of them in doubt make it doubtful
+    counted = frame["counted"]
     status = np.select(
-        [~has_expected, effective <= 0, ratio < settings.under_ratio,
-         ratio > settings.over_ratio],
-        ["no_expected", "not_started", "under", "over"],
+        [~has_expected, counted <= 0, frame["doubtful"] * 2 > counted,
+         ratio < settings.under_ratio, ratio > settings.over_ratio],
+        ["no_expected", "not_started", "doubtful", "under", "over"],
         "complete",
     )
     kel = frame.get("kelurahan_code")

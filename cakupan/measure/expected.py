@@ -172,8 +172,13 @@ def households_from_buildings(
     buildings: gpd.GeoDataFrame,
     households_per_building: float = 1.0,
     min_area_m2: float = 20.0,
+    flats_min_levels: float = 3.0,
+    flat_floor_m2: float = 45.0,
 ) -> pd.Series:
     """Return the households that building footprints put in each unit.
+
+    Each home holds ``households_per_building``, a block of flats more
+    (:func:`households_in`).
 
     A building counts when it is residential (a true ``residential`` column, or else a
     ``building`` type not in :data:`NON_RESIDENTIAL`, or else every building) and is a point
@@ -188,6 +193,9 @@ def households_from_buildings(
         Polygons or points in the same CRS.
     households_per_building : float
         Households living in one residential building (``Config().expected``).
+    flats_min_levels, flat_floor_m2 : float
+        A block of flats: its least floors, and the floor area per household
+        (:func:`households_in`).
     min_area_m2 : float
         Smaller footprints (sheds, kiosks, mapping slivers) are not homes.
 
@@ -215,10 +223,40 @@ def households_from_buildings(
     order = np.lexsort((unit_idx, point_idx))
     point_idx, unit_idx = point_idx[order], unit_idx[order]
     first = np.unique(point_idx, return_index=True)[1]
-    counts = np.bincount(unit_idx[first], minlength=len(units)).astype("float64")
-    out = pd.Series(counts * households_per_building, index=units.index, name="expected_buildings")
+    each = households_in(homes, households_per_building, flats_min_levels, flat_floor_m2)
+    counts = np.bincount(unit_idx[first], weights=each[point_idx[first]], minlength=len(units))
+    out = pd.Series(counts, index=units.index, name="expected_buildings")
     out.attrs["buildings_outside_units"] = int(len(points) - len(first))
     return out
+
+
+def households_in(homes: gpd.GeoDataFrame, households_per_building: float = 1.0,
+                  flats_min_levels: float = 3.0, flat_floor_m2: float = 45.0) -> np.ndarray:
+    """Return the households each home holds.
+
+    A block of flats, a footprint of at least ``flats_min_levels`` floors (``levels``, else
+    ``height`` / 3 m), holds its floor area (footprint x floors) over ``flat_floor_m2``,
+    at least ``households_per_building``; any other home ``households_per_building``.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> b = gpd.GeoDataFrame({"levels": [5.0, None], "height": [None, 6.0]},
+    ...                      geometry=[shapely.box(0, 0, 40, 25), shapely.box(0, 0, 9, 9)],
+    ...                      crs=32748)
+    >>> households_in(b).tolist()
+    [111.0, 1.0]
+    """
+    levels = np.full(len(homes), np.nan)
+    if "height" in homes:
+        levels = np.floor(homes["height"].to_numpy(dtype="float64", na_value=np.nan) / 3.0)
+    if "levels" in homes:
+        given = homes["levels"].to_numpy(dtype="float64", na_value=np.nan)
+        levels = np.where(np.isnan(given), levels, given)
+    area = shapely.area(homes.geometry.to_numpy())
+    flats = np.floor(area * np.nan_to_num(levels) / flat_floor_m2)
+    tall = np.nan_to_num(levels) >= flats_min_levels
+    return np.where(tall, np.maximum(flats, households_per_building), households_per_building)
 
 
 def residential_buildings(buildings: gpd.GeoDataFrame, min_area_m2: float = 20.0
@@ -247,14 +285,14 @@ def combine_expected(
 
     Rule: the prelist sets the expected count where it has a value (it is the count BPS itself
     planned the fieldwork with); else the building count (it resolves single houses); else the
-    raster (a model at 100 m, the coarsest). But where every independent source sees more
+    raster (a model at 100 m, the coarsest). But where both independent sources see more
     homes than the prelist lists (by more than ``disagreement_share``, after calibration),
-    the prelist missed some: the building count (else the raster), calibrated, sets the
-    expected count instead. ``sources_disagree`` is True where every
-    independent source differs from the prelist by more than ``disagreement_share`` of the
-    larger, in the same direction (a block missing from the prelist raises both raster and
-    buildings; noise in one source alone flags nothing); without a prelist, where the
-    independent sources differ from each other by more than that share.
+    the prelist missed some: the building count, calibrated, sets the expected count
+    instead; one alone flags the unit but leaves the prelist's count (a 100 m raster cannot
+    resolve an RT of dense kampung). ``sources_disagree`` is True where every independent
+    source differs from the prelist by more than ``disagreement_share`` of the larger, in
+    the same direction (a missing block raises both; noise in one alone flags nothing);
+    without a prelist, where the independent sources differ from each other by that much.
 
     Parameters
     ----------
@@ -280,7 +318,7 @@ def combine_expected(
     --------
     >>> out = combine_expected(pd.Series([10.0, None]), pd.Series([30.0, 8.0]))
     >>> out[["expected_households", "expected_source", "sources_disagree"]].values.tolist()
-    [[30.0, 'raster', True], [8.0, 'raster', False]]
+    [[10.0, 'prelist', True], [8.0, 'raster', False]]
     """
     given = {"prelist": prelist, "raster": raster, "buildings": buildings}
     present = [s for s in given.values() if s is not None]
@@ -306,9 +344,9 @@ def combine_expected(
     if calibrate_by is not None and prelist is not None:
         values = _calibrated(values, has, calibrate_by.reindex(index).to_numpy())
     direction = _direction(values, has, disagreement_share)
-    # both independent sources see more homes than the prelist lists: they set the count
+    # both independent sources see more homes than the prelist: they set the count (one flags)
     other = np.where(has[:, 1:].any(axis=1), has[:, 1:].argmax(axis=1) + 1, 0)
-    raise_it = (direction > 0) & (chosen == 0)
+    raise_it = (direction > 0) & (chosen == 0) & (has[:, 1:].sum(axis=1) >= 2)
     expected_values = np.where(raise_it, values[rows, other], expected_values)
     chosen = np.where(raise_it, other, chosen)
     out["expected_households"] = expected_values

@@ -33,7 +33,7 @@ _SUFFIXES = {"lon": ("_longitude", "_lng", "_lon"), "lat": ("_latitude", "_lat")
              "gps_accuracy_m": ("_accuracy", "_precision")}
 
 #: Canonical interview columns that hold numbers or times: a reader can keep a file's types.
-NUMBERS = ("lon", "lat", "gps_accuracy_m", "interviewed_at", "household_size")
+NUMBERS = ("lon", "lat", "gps_accuracy_m", "started_at", "interviewed_at", "household_size")
 
 
 def _last_part(column) -> str:

@@ -78,6 +78,8 @@ def interviews(raw: pd.DataFrame, columns: Mapping[str, str], path=None,
     out["gps_accuracy_m"] = accuracy.where(accuracy >= 0)
     time_cells = column_cells(raw, source, "interviewed_at")
     out["interviewed_at"] = parse_time(time_cells, timezone)
+    start_cells = column_cells(raw, source, "started_at")
+    out["started_at"] = parse_time(start_cells, timezone)
     for name in ("enumerator_id", "supervisor_id", "household_id"):
         out[name] = column_text(raw, source, name)
     size = to_numbers(column_cells(raw, source, "household_size"))

@@ -19,6 +19,13 @@ TYPE_ALIASES = {
     "building": ("building", "type", "building_type", "jenis", "jenis_bangunan", "fclass"),
     "residential": ("residential", "is_residential", "hunian", "rumah_tinggal"),
 }
+#: Columns of the floors and the height (metres) of a building, as OSM and Indonesian layers
+#: name them (``building:levels`` reads as ``building_levels``).
+SIZE_ALIASES = {
+    "levels": ("building_levels", "levels", "building_lev", "jumlah_lantai", "jml_lantai",
+               "lantai", "floors", "storeys", "num_floors"),
+    "height": ("height", "building_height", "height_m", "tinggi", "tinggi_bangunan"),
+}
 _TRUE = {"1", "true", "t", "yes", "y", "ya"}
 _POLYGONAL = {"Polygon", "MultiPolygon", "Point", "MultiPoint"}
 
@@ -37,7 +44,8 @@ def read_buildings(path: str | Path, layer: str | None = None) -> gpd.GeoDataFra
     -------
     geopandas.GeoDataFrame
         ``geometry`` (polygons or points, empty and missing ones dropped) and, when present,
-        ``building`` (type as text) and ``residential`` (bool), in the file's CRS.
+        ``building`` (type as text), ``residential`` (bool), ``levels`` and ``height``
+        (float, NaN where unknown or not above 0), in the file's CRS.
 
     Raises
     ------
@@ -86,4 +94,9 @@ def read_buildings(path: str | Path, layer: str | None = None) -> gpd.GeoDataFra
             out[canonical] = text.isin(_TRUE).fillna(False).to_numpy(dtype=bool)
         else:
             out[canonical] = values.astype("string").str.strip().str.lower()
+    for canonical, aliases in SIZE_ALIASES.items():
+        source = next((headers[a] for a in aliases if a in headers), None)
+        if source is not None:
+            values = pd.to_numeric(frame[source].reset_index(drop=True), errors="coerce")
+            out[canonical] = values.astype("float64").where(values > 0).to_numpy()
     return out

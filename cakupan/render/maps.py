@@ -43,8 +43,9 @@ from cakupan.render import _assets, _topo
 
 LEVELS = ("kecamatan", "kelurahan", "rw", "rt")
 #: Columns of the coverage table carried to the page for every unit.
-UNIT_COLUMNS = ("name", "code", "parent_code", "counted_households", "expected_households",
-                "coverage_ratio", "gap_households", "status", "expected_source")
+UNIT_COLUMNS = ("name", "code", "parent_code", "counted_households", "doubtful_households",
+                "expected_households", "coverage_ratio", "gap_households", "status",
+                "expected_source")
 
 
 def script_json(value) -> str:
@@ -169,6 +170,7 @@ def legend_items(lang: str, under_ratio: float = 0.9, over_ratio: float = 1.1,
         "over": f"{ratio} > {over_ratio:.0%}",
         "under": words["on_pace"] if during else f"{ratio} < {under_ratio:.0%}",
         "not_started": f"{words['counted_households']} = 0",
+        "doubtful": f"{words['doubtful_households']} > 50%",
         "no_expected": "",
         "behind": "",
         "stalled": "",

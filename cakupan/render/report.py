@@ -21,8 +21,8 @@ from cakupan.labels import STATUS_COLOURS, labels
 from cakupan.measure.progress import daily_series
 from cakupan.measure.schedule import planned_series
 
-COLUMNS = ("code", "name", "counted_households", "expected_households", "coverage_ratio",
-           "gap_households", "status")
+COLUMNS = ("code", "name", "counted_households", "doubtful_households", "expected_households",
+           "coverage_ratio", "gap_households", "status")
 #: Upper edges of the coverage-ratio classes of the histogram (the last class is open).
 RATIO_EDGES = tuple(round(x, 1) for x in np.arange(0.1, 1.6, 0.1))
 CHART = {"width": 640, "height": 220, "left": 48, "bottom": 28, "top": 10, "right": 10}
@@ -46,7 +46,8 @@ def _rows(frame: pd.DataFrame) -> list[dict]:
                 row[column] = {"text": "", "sort": ""}
             elif column == "coverage_ratio":
                 row[column] = {"text": f"{value:.1%}", "sort": f"{value:.6f}"}
-            elif column in ("expected_households", "gap_households", "counted_households"):
+            elif column in ("expected_households", "gap_households", "counted_households",
+                            "doubtful_households"):
                 row[column] = {"text": f"{value:,.0f}", "sort": f"{float(value):.3f}"}
             else:
                 row[column] = {"text": str(value), "sort": str(value)}
@@ -206,7 +207,7 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
 
 #: RT statuses listed to revisit: those short of their count, and during fieldwork those
 #: behind the plan or stalled (not those not yet due, nor those under but on pace).
-REVISIT = ("under", "not_started", "behind", "stalled")
+REVISIT = ("under", "not_started", "doubtful", "behind", "stalled")
 PACE_COLUMNS = ("code", "name", "expected_households", "planned_so_far", "counted",
                 "planned_pace", "recent_pace", "projected_finish")
 

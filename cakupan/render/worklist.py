@@ -34,7 +34,7 @@ _RT_KEY = ["kelurahan_code", "rw", "rt"]
 #: RT statuses to revisit: short of their count, and during fieldwork behind or stalled
 #: (an RT not yet due, or under but on pace during fieldwork, is not listed); ``complete``
 #: ones too when households are still missing.
-REVISIT = ("under", "not_started", "behind", "stalled")
+REVISIT = ("under", "not_started", "doubtful", "behind", "stalled")
 # An enumerator is worth a call for one serious flag, or for minor ones on this share of work.
 _SERIOUS = 0.5
 _CALL_SHARE = 0.5
@@ -87,14 +87,15 @@ def build_worklist(
         In this order (names in Bahasa Indonesia / English):
 
         - ``RT dikunjungi ulang`` / ``RTs to revisit``: RTs ``under``, ``not_started``,
-          ``behind`` or ``stalled``, and ``complete`` ones missing more than
+          ``doubtful``, ``behind`` or ``stalled``, and ``complete`` ones missing more than
           ``min_missing`` households, with their gap and reason; the enumerator and supervisor
           are the RT's owners (``owners``), else the supervisor is the one of most interviews
           declared in that RT, else in its kelurahan. Urgency: households missing. A
           ``Keputusan`` / ``Decision`` and a ``Catatan`` / ``Comment`` column, empty, to fill in.
-        - ``Wawancara diperiksa`` / ``Interviews to verify``: interviews with a flag or
-          ``far_outside``, with the evidence. Urgency: the flags' weights. Decision and
-          comment columns as above.
+        - ``Wawancara diperiksa`` / ``Interviews to verify``: interviews whose ``severity``
+          is ``serious`` or ``verify`` (a ``note``, such as a poor GPS fix, is no task), or
+          ``far_outside``, with the evidence of all their flags. Urgency: the flags' weights.
+          Decision and comment columns as above.
         - ``Petugas dihubungi`` / ``Enumerators to call``: enumerators with an interview
           flagged seriously (a flag weighing 0.5 or more in
           :data:`cakupan.detect.flags.FLAG_WEIGHTS`) or with half their interviews flagged.
@@ -235,6 +236,7 @@ def _revisit(coverage, interviews, labels, owners=None, during=False, decided=No
     reason = _fill(text["under"], {"pct": _number(pct), "expected": _number(expected)}, rts.index)
     effective = rts["counted_households"] - rts.get("doubtful_households", 0)
     reason = reason.where(effective > 0, text["not_started"])
+    reason = reason.mask(rts["status"] == "doubtful", text["doubtful"])
     gap = rts["gap_households"].astype("float64")
     complete = _fill(text["complete_missing"], {"pct": _number(pct), "gap": _number(gap)},
                      rts.index)
@@ -262,6 +264,7 @@ def _revisit(coverage, interviews, labels, owners=None, during=False, decided=No
             "rt": rts["rt"],
             "name": rts["name"],
             "counted_households": rts["counted_households"],
+            "doubtful_households": _column(rts, "doubtful_households", "Int64").fillna(0),
             "expected_households": expected,
             "expected_source": rts["expected_source"],
             "coverage_pct": pct,
@@ -353,7 +356,10 @@ def _verify(interviews, labels, coverage=None, decided=None):
         else pd.Series(pd.NA, index=interviews.index, dtype="string")
     )
     far = (location == "far_outside").fillna(False)
-    rows = interviews[(flags != "") | far]
+    # the checks decide what is a task (cakupan.detect.flags.severity): notes are no rows
+    task = (interviews["severity"].isin(["serious", "verify"]).fillna(False)
+            if "severity" in interviews else flags != "")
+    rows = interviews[task | far]
     flags, far, location = flags[rows.index], far[rows.index], location[rows.index]
     column = partial(_column, rows)
     has = {name: flags.str.contains(rf"(?:^|;){name}(?:;|$)", regex=True) for name in FLAGS}
@@ -367,6 +373,9 @@ def _verify(interviews, labels, coverage=None, decided=None):
         "date": when.dt.strftime("%Y-%m-%d").astype("string").fillna("?"),
         "time": when.dt.strftime("%H:%M").astype("string").fillna("?"),
         "accuracy": _number(column("gps_accuracy_m").round(0)),
+        "gap": _number(column("spot_gap_min").round(0)),
+        "duration": _number(column("duration_min").round(0)),
+        "twin": _number(column("twin_gap_min").round(0)),
     }
     evidence = pd.Series("", index=rows.index, dtype="string")
     names = pd.Series("", index=rows.index, dtype="string")

@@ -44,8 +44,8 @@ from cakupan.render.worklist import worklist_book, worklist_sheets
 #: The columns of interviews.csv, in order; never any coordinates or personal data.
 INTERVIEW_COLUMNS = (
     "source_row", "interview_id", "status", "location_check", "kelurahan_code", "rw", "rt",
-    "flags", "doubtful", "repairs", "declared_kelurahan_code", "location_kelurahan_code",
-    "location_rw", "location_rt", "enumerator_id", "supervisor_id",
+    "flags", "doubtful", "severity", "repairs", "declared_kelurahan_code",
+    "location_kelurahan_code", "location_rw", "location_rt", "enumerator_id", "supervisor_id",
 )
 #: Columns left out for the planner audience.
 SUPERVISOR_ONLY = ("enumerator_id", "supervisor_id")

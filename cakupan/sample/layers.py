@@ -141,6 +141,9 @@ def building_footprints(
     non_residential_share: float = 0.06,
     shed_share: float = 0.03,
     crs=METRIC,
+    shared: np.ndarray | None = None,
+    blocks: np.ndarray | None = None,
+    detached: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     """Return building footprints around the true households, with the usual faults.
 
@@ -150,12 +153,21 @@ def building_footprints(
     and non-residential buildings (15-40 m sides) and sheds (3-4.5 m sides, below the default
     minimum area) are added near random households.
 
+    ``shared``: a building number per household (-1 for a house of its own): the households
+    of one number share one footprint of 8-14 m sides. ``blocks``: per household, whether
+    its building is an apartment block: one footprint around the block's households (at
+    least 40 x 25 m) of ``building=apartments``, with ``building:levels`` (a floor per 24
+    households, 4 at least) and ``height`` (3.2 m a floor), as OSM maps them. ``detached``:
+    per household of a house of its own, whether that house stands apart (an estate's or a
+    village's): a footprint of 6-12 m sides each, not grouped with its neighbours.
+
     Returns
     -------
     geopandas.GeoDataFrame
-        ``building`` (``house`` or the untyped ``yes`` for homes and sheds; a type in
-        :data:`NON_RESIDENTIAL_TYPES` otherwise), ``true_households`` (ground truth, 0 for
-        non-homes: drop it before writing a user-facing file) and the polygon, in ``crs``.
+        ``building`` (``house`` or the untyped ``yes`` for homes and sheds, ``apartments``
+        for blocks; a type in :data:`NON_RESIDENTIAL_TYPES` otherwise), ``building:levels``
+        and ``height`` (blocks only), ``true_households`` (ground truth, 0 for non-homes:
+        drop it before writing a user-facing file) and the polygon, in ``crs``.
 
     Examples
     --------
@@ -165,17 +177,36 @@ def building_footprints(
     (3, True)
     """
     x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
-    homes = _homes(x, y, rng)
+    shared = np.full(len(x), -1) if shared is None else np.asarray(shared, dtype="int64")
+    blocks = np.zeros(len(x), dtype=bool) if blocks is None else np.asarray(blocks, dtype=bool)
+    detached = (np.zeros(len(x), dtype=bool) if detached is None
+                else np.asarray(detached, dtype=bool))
+    alone = (shared < 0) & ~detached
+    apart = (shared < 0) & detached
+    homes = pd.concat([_homes(x[alone], y[alone], rng),
+                       _shared_homes(x[shared >= 0], y[shared >= 0], shared[shared >= 0],
+                                     blocks[shared >= 0], rng),
+                       pd.DataFrame({"building": np.where(rng.random(apart.sum()) < 0.3, "yes",
+                                                          "house"),
+                                     "true_households": 1, "cx": x[apart], "cy": y[apart],
+                                     "w": rng.uniform(6.0, 12.0, apart.sum()),
+                                     "h": rng.uniform(6.0, 12.0, apart.sum())})],
+                      ignore_index=True)
     groups = len(homes)
-    homes = homes[rng.random(len(homes)) >= missing_share]
+    homes = homes[(rng.random(len(homes)) >= missing_share) | homes["levels"].notna()]
     others = _extras(x, y, rng, int(round(non_residential_share * groups)),
                      list(NON_RESIDENTIAL_TYPES), (15.0, 40.0), (20, 60))
     sheds = _extras(x, y, rng, int(round(shed_share * groups)), ["yes"], (3.0, 4.5), (5, 12))
     frame = pd.concat([homes, others, sheds], ignore_index=True)
     polygons = _rectangles(frame, rng.uniform(0, np.pi / 2, len(frame)))
+    levels = frame["levels"].to_numpy(dtype="float64") if "levels" in frame else np.full(
+        len(frame), np.nan)
     return gpd.GeoDataFrame(
         {
             "building": pd.array(frame["building"].to_numpy(dtype=object), dtype="string"),
+            "building:levels": pd.arrays.IntegerArray(
+                np.where(np.isnan(levels), 0, levels).astype("int64"), np.isnan(levels)),
+            "height": np.round(levels * 3.2, 1),
             "true_households": frame["true_households"].to_numpy(dtype="int64"),
         },
         geometry=polygons,
@@ -204,6 +235,26 @@ def _homes(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> pd.DataFra
             "h": rng.uniform(6.0, 15.0, len(count)),
         }
     )
+
+
+def _shared_homes(x, y, building, block, rng) -> pd.DataFrame:
+    """Return one footprint per shared building or apartment block (see the caller)."""
+    number, which = np.unique(building, return_inverse=True)
+    count = np.bincount(which, minlength=len(number))
+    is_block = np.bincount(which, weights=block, minlength=len(number)) > 0
+    frame = pd.DataFrame({"x": x, "y": y, "b": which}).groupby("b")
+    width = np.maximum((frame["x"].max() - frame["x"].min()).to_numpy() + 4, 40.0)
+    depth = np.maximum((frame["y"].max() - frame["y"].min()).to_numpy() + 4, 25.0)
+    small = rng.uniform(8.0, 14.0, (2, len(number)))
+    return pd.DataFrame({
+        "building": np.where(is_block, "apartments", "house"),
+        "true_households": count,
+        "cx": frame["x"].mean().to_numpy() if len(number) else np.zeros(0),
+        "cy": frame["y"].mean().to_numpy() if len(number) else np.zeros(0),
+        "w": np.where(is_block, width, small[0]),
+        "h": np.where(is_block, depth, small[1]),
+        "levels": np.where(is_block, np.maximum(4, np.ceil(count / 24)), np.nan),
+    })
 
 
 def _extras(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, k: int, kinds: list,

@@ -49,8 +49,10 @@ def plan_fieldwork(export: pd.DataFrame, truth: pd.DataFrame, prelist: pd.DataFr
     plan = _planned(plan, span)
     people = _pace(span, rng)
     moved = _moved(export["enumerator_id"], day, people)
-    export = export.assign(interviewed_at=(when + pd.to_timedelta(moved - day, unit="D"))
-                           .dt.strftime("%Y-%m-%d %H:%M:%S"))
+    shift = pd.to_timedelta(moved - day, unit="D")
+    export = export.assign(**{  # the start moves with the end: durations stay as they were
+        column: (pd.to_datetime(export[column]) + shift).dt.strftime("%Y-%m-%d %H:%M:%S")
+        for column in ("waktu_mulai", "interviewed_at") if column in export})
     order = np.lexsort((np.arange(len(export)), export["interviewed_at"].to_numpy()))
     export = export.iloc[order].reset_index(drop=True)
     truth = truth.iloc[order].reset_index(drop=True)

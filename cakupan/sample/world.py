@@ -30,11 +30,14 @@ from scipy.spatial import cKDTree
 from cakupan._gdal import fixed_date
 from cakupan.crs import WGS84
 from cakupan.read.raster import PopulationRaster
-from cakupan.sample import bps, fieldwork, layers, plan
+from cakupan.sample import bps, fieldwork, layers, plan, settlements
 from cakupan.sample.fieldwork import FAULTS
 from cakupan.sample.layers import METRIC
 
 HOUSEHOLDS_PER_KM2_CITY = 498_812  # 1,895,486 people / 3.8
+#: Households per km2 of a world built on other boundaries (Kabupaten Tangerang: 3.25 million
+#: people on 959 km2, 3.8 a household).
+HOUSEHOLDS_PER_KM2_ELSEWHERE = 900
 HOUSEHOLDS_PER_RT = 103.5
 RT_PER_RW = 5.0
 PRELIST_ERROR_SD = 0.03
@@ -55,19 +58,23 @@ class World:
         RT polygons: ``sls_code``, ``kelurahan_code``, ``rw``, ``rt``, ``sls_name``.
     households : DataFrame
         Every true household: ``household_id``, RT, ``x``/``y`` (EPSG:32748), ``lon``/``lat``,
-        ``household_size``, ``in_prelist``, ``interviewed``.
+        ``household_size``, ``in_prelist``, ``interviewed``, ``settlement`` (its RT's kind,
+        :data:`cakupan.sample.settlements.KINDS`) and ``building`` (a shared building or
+        apartment block, -1 for a house of its own).
     prelist : DataFrame
         ``sls_code``, ``kelurahan_code``, ``rw``, ``rt``, ``expected_households``.
     interviews : DataFrame
         The interview file as an enumerator app would export it (text values).
     truth_rt : DataFrame
-        Per RT: ``true_households``, ``genuinely_interviewed``, ``missed_share``, ``fault``.
+        Per RT: ``true_households``, ``genuinely_interviewed``, ``missed_share``, ``fault``,
+        ``settlement``.
     truth_interviews : DataFrame
-        Per interview row: ``interview_id``, ``fault`` (empty when genuine).
+        Per interview row: ``interview_id``, ``fault`` (empty when genuine), ``settlement``.
     population : PopulationRaster
         Persons per 100 m cell made from the true households, with noise (WorldPop style).
     buildings : GeoDataFrame
-        Building footprints around the true households, some missing, some not homes.
+        Building footprints around the true households, some missing, some not homes;
+        apartment blocks with ``building:levels`` and ``height``.
     assignments : DataFrame
         Per RT: enumerator, supervisor, Koseka and planned start and end
         (:mod:`cakupan.sample.plan`).
@@ -97,8 +104,9 @@ def bundled_boundaries() -> Path:
     return Path(str(resources.files("cakupan") / "data" / "kota_tangerang_kelurahan.geojson"))
 
 
-def make_world(size: str = "city", seed: int = 2022) -> World:
-    """Return the sample world of a given size; the same size and seed give the same world.
+def make_world(size: str = "city", seed: int = 2022, pace: float = 1.0,
+               fabricators: int | None = None, boundaries=None) -> World:
+    """Return the sample world of a given size; the same arguments give the same world.
 
     Parameters
     ----------
@@ -106,35 +114,49 @@ def make_world(size: str = "city", seed: int = 2022) -> World:
         3, 12 or all 104 kelurahan.
     seed : int
         Seed of the random generator.
+    pace : float
+        Length of genuine interviews and walks relative to the usual 20-45 and 2-10 minutes.
+    fabricators : int, optional
+        RTs where interviews are invented; by default about one enumerator in 330 of
+        :data:`cakupan.sample.fieldwork.FAULTS`.
+    boundaries : path, optional
+        Desa or kelurahan polygons with the bundled file's ``kode`` (``36.03.11.1010``),
+        ``nama``, ``kec_kode`` and ``kec_nama``, to build the world on instead; it then holds
+        :data:`HOUSEHOLDS_PER_KM2_ELSEWHERE` households per km2 on average.
     """
     if size not in SIZES:
         raise ValueError(f"size must be one of {', '.join(SIZES)}, not {size!r}")
     rng = np.random.default_rng(seed)
-    kelurahan = gpd.read_file(bundled_boundaries())
+    kelurahan = gpd.read_file(bundled_boundaries() if boundaries is None else boundaries)
     kelurahan["code"] = kelurahan["kode"].str.replace(".", "", regex=False)
     kelurahan = kelurahan.sort_values("code").reset_index(drop=True)
     metric = kelurahan.to_crs(METRIC)
     area_km2 = metric.area.to_numpy() / 1e6
-    density = rng.lognormal(0.0, 0.35, len(kelurahan))
+    kinds = pd.Series([settlements.kind_of(i) for i in range(len(kelurahan))],
+                      index=kelurahan["code"].to_numpy())
+    density = rng.lognormal(0.0, 0.35, len(kelurahan)) * kinds.map(settlements.DENSITY).to_numpy()
     weights = area_km2 * density
-    n_households = np.round(HOUSEHOLDS_PER_KM2_CITY * weights / weights.sum()).astype(int)
-    keep = np.arange(SIZES[size])
+    total = (HOUSEHOLDS_PER_KM2_CITY if boundaries is None
+             else HOUSEHOLDS_PER_KM2_ELSEWHERE * area_km2.sum())
+    n_households = np.round(total * weights / weights.sum()).astype(int)
+    keep = np.arange(min(SIZES[size], len(kelurahan)))
     kelurahan, metric, n_households = kelurahan.iloc[keep], metric.iloc[keep], n_households[keep]
 
     units, households = [], []
     kelurahan_parts = zip(metric["code"], metric.geometry, n_households, strict=True)
     for i, (code, polygon, n) in enumerate(kelurahan_parts):
         sub = np.random.default_rng([seed, i])
-        xy = _place_households(polygon, n, sub)
+        xy = settlements.place(polygon, n, kinds[code], sub)
         rt_polygons, rt_of, rw_of_rt = _subdivide(polygon, xy, sub)
         units.append(_unit_frame(code, rt_polygons, rw_of_rt))
         households.append(_household_frame(code, xy, rt_of, rw_of_rt, sub))
     units = gpd.GeoDataFrame(pd.concat(units, ignore_index=True), crs=METRIC)
-    households = pd.concat(households, ignore_index=True)
+    households = settlements.settle(pd.concat(households, ignore_index=True), kinds, rng)
     households = _new_blocks(units, households, rng)
     truth_rt, households = _rt_faults(units, households, rng)
     prelist = _prelist(truth_rt, rng)
-    interviews, truth_interviews = fieldwork.interviews(households, truth_rt, rng)
+    interviews, truth_interviews = fieldwork.interviews(households, truth_rt, rng, pace=pace,
+                                                        fabricators=fabricators)
     assignments, interviews, truth_interviews, truth_plan = plan.plan_fieldwork(
         interviews, truth_interviews, prelist, truth_rt, np.random.default_rng([seed, 1000, 11]))
     households = _with_lonlat(households)
@@ -142,7 +164,11 @@ def make_world(size: str = "city", seed: int = 2022) -> World:
     x, y = households["x"].to_numpy(), households["y"].to_numpy()
     population = layers.population_raster(x, y, households["household_size"].to_numpy(),
                                           metric, layer_rng)
-    buildings = layers.building_footprints(x, y, layer_rng)
+    buildings = layers.building_footprints(
+        x, y, layer_rng, shared=households["building"].to_numpy(),
+        blocks=households["settlement"].eq("apartment").to_numpy(),
+        detached=(households["settlement"].isin(["estate", "rural"])
+                  | households["new_block"]).to_numpy())
     return World(
         kelurahan=kelurahan.drop(columns="code").reset_index(drop=True),
         units=units.to_crs(WGS84),
@@ -156,33 +182,6 @@ def make_world(size: str = "city", seed: int = 2022) -> World:
         assignments=assignments,
         truth_plan=truth_plan,
     )
-
-
-def _place_households(polygon, n, rng) -> np.ndarray:
-    """Return ``n`` household points in settlements: clustered, at least ~4 m apart."""
-    west, south, east, north = polygon.bounds
-    n_centres = max(3, int(polygon.area / 1e6 * 4))
-    centres = np.column_stack([rng.uniform(west, east, n_centres * 4),
-                               rng.uniform(south, north, n_centres * 4)])
-    centres = centres[shapely.contains_xy(polygon, centres[:, 0], centres[:, 1])][:n_centres]
-    spread = rng.uniform(60, 220, len(centres))
-    cells = np.empty((0, 2), dtype=np.int64)
-    step = 7.0
-    while len(cells) < n:
-        m = 3 * (n - len(cells)) + 100
-        pick = rng.integers(0, len(centres), m)
-        pts = centres[pick] + rng.normal(0, 1, (m, 2)) * spread[pick, None]
-        uniform = rng.random(m) < 0.02
-        pts[uniform] = np.column_stack([rng.uniform(west, east, uniform.sum()),
-                                        rng.uniform(south, north, uniform.sum())])
-        pts = pts[shapely.contains_xy(polygon, pts[:, 0], pts[:, 1])]
-        new = np.floor(pts / step).astype(np.int64)
-        cells = np.unique(np.vstack([cells, new]), axis=0)
-    cells = cells[rng.permutation(len(cells))[:n]]
-    xy = (cells + 0.5) * step + rng.uniform(-1.5, 1.5, cells.shape)
-    inside = shapely.contains_xy(polygon, xy[:, 0], xy[:, 1])
-    xy[~inside] = (cells[~inside] + 0.5) * step
-    return xy
 
 
 def _subdivide(polygon, xy, rng):
@@ -288,6 +287,12 @@ def _new_blocks(units, households, rng) -> pd.DataFrame:
 def _rt_faults(units, households, rng):
     """Choose each RT's fault and which households are missed."""
     rts = units[["sls_code", "kelurahan_code", "rw", "rt"]].copy()
+    # a new estate's houses take the kind of the RT they were built in
+    kind = households.dropna(subset=["settlement"]).groupby("sls_code")["settlement"].first()
+    rts["settlement"] = rts["sls_code"].map(kind).fillna("estate")
+    households["settlement"] = households["sls_code"].map(rts.set_index("sls_code")[
+        "settlement"])
+    households["building"] = households["building"].fillna(-1).astype("int64")
     n = len(rts)
     draw = rng.random(n)
     edges = np.cumsum([FAULTS["rt_skipped"], FAULTS["rt_partly_skipped"],

@@ -44,10 +44,17 @@ function cakupanMap(map, data) {
   }
   var FIELDS = ["name", "code", "counted_households", "expected_households", "coverage_ratio",
                 "gap_households", "status", "expected_source"];
+  function countedText(p) {
+    // the doubtful households stand beside the counted ones, in the same row
+    if (!(p.doubtful_households > 0)) { return p.counted_households; }
+    return num.format(p.counted_households) + " (" + W.doubtful_households + " " +
+      num.format(p.doubtful_households) + ")";
+  }
   function unitPopup(p) {
     var box = el("div", null, "cakupan-popup");
     box.appendChild(el("b", W[p.level]));
-    box.appendChild(figures(FIELDS.map(function (f) { return [f, p[f]]; })));
+    box.appendChild(figures(FIELDS.map(function (f) {
+      return [f, f === "counted_households" ? countedText(p) : p[f]]; })));
     return box;
   }
   function unitTooltip(p) {

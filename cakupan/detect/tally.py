@@ -58,6 +58,8 @@ class Tally:
     points : pandas.DataFrame or None
         ``x``, ``y``, ``lon``, ``lat``, RT and ``doubtful`` of every counted row; None when
         more than :data:`POINTS_KEPT` were counted and they were not asked for.
+    latest : pandas.Timestamp or None
+        The latest ``interviewed_at`` of a counted row: the date of the data.
     """
 
     rows: int
@@ -69,6 +71,7 @@ class Tally:
     pairs: pd.DataFrame
     flagged: pd.DataFrame
     points: pd.DataFrame | None
+    latest: pd.Timestamp | None = None
 
 
 def tally(frame: pd.DataFrame, points: bool = False) -> Tally:
@@ -127,6 +130,7 @@ def combine(tallies: list[Tally], points: bool = False) -> Tally:
                           ["declared_kelurahan_code", "location_kelurahan_code"]),
         flagged=_renumber_clusters(*_concat([t.flagged for t in tallies])),
         points=kept,
+        latest=max((t.latest for t in tallies if t.latest is not None), default=None),
     )
 
 
@@ -218,6 +222,13 @@ def _days(frame, counted) -> pd.Series:
     return days.value_counts().sort_index().rename(None).rename_axis(None).astype("int64")
 
 
+def _latest(frame, counted) -> pd.Timestamp | None:
+    if "interviewed_at" not in frame:
+        return None
+    when = pd.to_datetime(frame["interviewed_at"], errors="coerce")[counted]
+    return None if when.isna().all() else when.max()
+
+
 def _pairs(frame, counted) -> pd.DataFrame:
     keys = ["declared_kelurahan_code", "location_kelurahan_code"]
     pairs = frame.groupby(keys, observed=True, sort=False).size().rename("n").reset_index()
@@ -243,7 +254,7 @@ def _kept(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 _MAKERS = {"rows": lambda frame, counted: len(frame), "status": _status, "by_rt": _by_rt,
-           "days": _days, "pairs": _pairs, "flagged": _flagged}
+           "days": _days, "pairs": _pairs, "flagged": _flagged, "latest": _latest}
 
 
 # -- adding up -------------------------------------------------------------------------------

@@ -492,5 +492,6 @@ function cakupanMap(map, data) {
   new Legend({position: "bottomright"}).addTo(map);
   choose("auto");
   return {map: map, layers: layers, overlays: overlays, setLevel: function (level) { choose(level); },
-          select: select, find: find, format: {whole: whole, pct: pct}, flaggedMarkers: flagMarkers || []};
+          select: select, find: find, format: {whole: whole, pct: pct},
+          flagged: flagged || null, flaggedMarkers: flagMarkers || []};
 }

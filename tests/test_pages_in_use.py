@@ -70,15 +70,20 @@ SHOW_FLAGGED = """(i) => new Promise(done => {
     let waited = 0;
     const look = () => {
       const shown = c.flagged.getVisibleParent(m);
-      if (!shown && waited < 5000) { waited += 100; setTimeout(look, 100); return; }
       const p = c.map.latLngToContainerPoint((shown || m).getLatLng());
       const r = c.map.getContainer().getBoundingClientRect();
-      done([p.x + r.left, p.y + r.top, m.options.interview, !!shown && shown !== m]);
+      const x = p.x + r.left, y = p.y + r.top, under = document.elementFromPoint(x, y);
+      const there = under && under.closest('.leaflet-cakupan-flagged-pane');
+      if (!there && waited < 5000) { waited += 100; setTimeout(look, 100); return; }
+      done([x, y, m.options.interview, !!shown && shown !== m]);
     };
     setTimeout(look, 250);
   }, 350);
 })"""
 WHERE = """(i) => { const c = window.cakupan, m = c.flaggedMarkers[i];
+  // a spread bubble of a hundred points at one spot reaches past the screen: follow the point
+  if (!c.map.getBounds().pad(-0.1).contains(m.getLatLng())) {
+    c.map.panTo(m.getLatLng(), {animate: false}); }
   const p = c.map.latLngToContainerPoint(m.getLatLng());
   const r = c.map.getContainer().getBoundingClientRect();
   return [p.x + r.left, p.y + r.top]; }"""
@@ -88,8 +93,11 @@ def click_flagged(page, i) -> str:
     """Click flagged point ``i`` as a person would; return its interview ID."""
     x, y, interview, bundled = page.evaluate(SHOW_FLAGGED, i)
     if bundled:
+        page.evaluate("window.__spread = false; window.cakupan.flagged.once('spiderfied',"
+                      " () => { window.__spread = true; })")
         page.mouse.click(x, y)
-        page.wait_for_timeout(600)  # the bubble spreads its points out
+        page.wait_for_function("window.__spread === true")  # the bubble spreads out
+        page.wait_for_timeout(100)
         x, y = page.evaluate(WHERE, i)
     map_at_rest(page)
     page.mouse.click(x, y)

@@ -425,8 +425,10 @@ function cakupanMap(map, data) {
     map.createPane("cakupan-flagged").style.zIndex = 620;
     var flagRenderer = L.svg({pane: "cakupan-flagged"});
     var flagged = L.markerClusterGroup({
+      // clustered at once when first shown (8,000 points at most): chunks would move the
+      // bubbles under the pointer while they are counted
       clusterPane: "cakupan-flagged", showCoverageOnHover: false, maxClusterRadius: 40,
-      chunkedLoading: true, spiderfyOnMaxZoom: true, zoomToBoundsOnClick: true,
+      chunkedLoading: false, spiderfyOnMaxZoom: true, zoomToBoundsOnClick: true,
       iconCreateFunction: function (group) { return clusterIcon("cakupan-cluster-flagged", whole(group.getChildCount())); }
     });
     var flagMarkers = fl.lon.map(function (lon, i) {
@@ -446,6 +448,17 @@ function cakupanMap(map, data) {
       return marker;
     });
     flagged.addLayers(flagMarkers);
+    // a spread bubble stays drawn faintly at the centre: let clicks through to the points
+    // spread closest around it
+    // and lift the spread points above the bubbles of neighbouring spots
+    flagged.on("spiderfied", function (e) {
+      if (e.cluster._icon) { e.cluster._icon.style.pointerEvents = "none"; }
+      if (flagRenderer._container) { flagRenderer._container.style.zIndex = 1000000; }
+    });
+    flagged.on("unspiderfied", function (e) {
+      if (e.cluster._icon) { e.cluster._icon.style.pointerEvents = ""; }
+      if (flagRenderer._container) { flagRenderer._container.style.zIndex = ""; }
+    });
     // shown only once zoomed in to RTs, where points no longer hide the colours of areas
     var flaggedHolder = L.layerGroup();
     var gateFlagged = function () {

@@ -219,7 +219,7 @@ def demo(out, size, seed, shape, audience, lang, quiet, debug, workers, schedule
             buildings=paths["buildings"], assignments=paths["assignments"],
             audience=audience, lang=lang, html=not no_html,
             workers=workers, scheduler=scheduler, progress=step)
-    _summary(result, out)
+    _summary(result, out, lang)
 
 
 @main.command("run")
@@ -274,7 +274,7 @@ def run_command(boundaries, interviews, units, prelist, population, buildings, a
             config=cakupan.load_config(config_path), audience=audience, lang=lang,
             html=not no_html, workers=workers, scheduler=scheduler, progress=step,
             decisions=decisions, previous=previous)
-    _summary(result, out)
+    _summary(result, out, lang)
 
 
 @main.command("validate")
@@ -311,22 +311,27 @@ def validate_command(boundaries, interviews, units, prelist, assignments, config
     click.echo(format_summary(table))
 
 
-def _summary(result, out: Path) -> None:
+def _summary(result, out: Path, lang: str = "id") -> None:
+    """Print the run's rows and RT statuses in ``lang``, numbers as :mod:`cakupan.formats` says.
+
+    Every status present is named (the first four even at zero), in words.
+    """
+    from cakupan.formats import number, word
+    from cakupan.labels import labels
+
+    said = labels(lang)["cli"]
     rt = result.coverage[result.coverage["level"].eq("rt")]
     counts = rt["status"].value_counts()
     account = result.accounting["interviews"]
-    where = "interviews.csv" if (out / "interviews.csv").exists() else "the report"
-    click.echo(
-        f"{account['rows_read']:,} interview rows read, {account['rows_counted']:,} counted, "
-        f"{account['rows_set_aside']:,} set aside (see {where}).")
-    statuses = [(counts.get(status, 0), words) for status, words in (
-        ("complete", "complete"), ("under", "under"), ("not_started", "not started"),
-        ("over", "over"), ("doubtful", "doubtful"), ("no_expected", "without an expected count"),
-        ("behind", "behind the plan"), ("stalled", "stalled"),
-        ("not_reached", "not yet due"))]
-    click.echo(f"{len(rt):,} RT: " + ", ".join(
-        f"{number:,} {words}" for number, words in statuses
-        if number or words in ("complete", "under", "not started", "over")) + ".")
+    where = said["where_csv"] if (out / "interviews.csv").exists() else said["where_report"]
+    click.echo(said["rows"].format(read=number(account["rows_read"], lang),
+                                   counted=number(account["rows_counted"], lang),
+                                   aside=number(account["rows_set_aside"], lang), where=where))
+    always = ["complete", "under", "not_started", "over"]
+    statuses = always + sorted(set(counts.index) - set(always))
+    parts = ", ".join(f"{number(counts.get(status, 0), lang)} {word(status, lang).lower()}"
+                      for status in statuses if counts.get(status, 0) or status in always)
+    click.echo(said["rts"].format(n=number(len(rt), lang), parts=parts))
     schedule = result.schedule
     if schedule is not None and schedule.as_of_text:
         click.echo(f"Data as of {schedule.as_of_text} (the latest interview)"
@@ -344,9 +349,10 @@ def _summary(result, out: Path) -> None:
                    f"complete, {found['households_gained']:,} households gained, "
                    f"{found['decisions_applied_since']:,} decisions newly applied.")
     if (out / "report.html").exists():
-        click.echo(f"Outputs are in {out}: open {out / 'report.html'} and {out / 'map.html'}.")
+        click.echo(said["outputs"].format(out=out, report=out / "report.html",
+                                          map=out / "map.html"))
     else:
-        click.echo(f"Outputs are in {out} (no HTML: --no-html).")
+        click.echo(said["no_html"].format(out=out))
 
 
 def format_summary(table) -> str:

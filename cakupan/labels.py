@@ -6,7 +6,10 @@ Each language's table has a section per place the words show:
   keys and their order are part of ``map.html``);
 - ``sheet``, ``column``, ``value``, ``text``: the worklist's sheet names, column headers,
   translated values (statuses, location checks, flag names) and the templates of its reasons
-  and evidence.
+  and evidence;
+- ``cli``: the command line's summary of a run.
+
+Numbers and dates inside these words are formatted by :mod:`cakupan.formats`.
 
 Where the worklist and the map or report name the same thing in other words (``terdata`` on
 the map and in the report, ``tercacah`` in the worklist, for one), the table keeps both,
@@ -59,7 +62,7 @@ LABELS = {
             "none": "Tidak ada",
             "level": "Tingkat wilayah",
             "level_auto": "Otomatis (ikut zoom)",
-            "search": "Cari kelurahan atau RT (nama/kode)",
+            "search": "Cari wilayah: nama, RW/RT atau kode",
             "no_match": "Tidak ditemukan",
             "fullscreen": "Layar penuh",
             "exit_fullscreen": "Keluar layar penuh",
@@ -84,12 +87,47 @@ LABELS = {
             "map_link": "Buka peta cakupan",
             "sort_hint": "Klik judul kolom untuk mengurutkan",
             "totals_note": "Rasio = (terdata - diragukan) / diharapkan",
+            "data_as_of": "data s.d. {date}",
+            "no_data_date": "belum ada wawancara",
+            "area_counts": "{kecamatan} kecamatan, {kelurahan} kelurahan",
+            "nearest_rt": "RT terdekat",
+            "estimated_households": "Perkiraan ruta",
+            "evidence": "Bukti",
+            "legend_short": "Legenda",
+            "level_short": "Tingkat",
+            "layers": "Lapisan",
+            "def_counted": "Ruta dengan wawancara yang dihitung (tanpa duplikat dan baris "
+                           "yang disisihkan).",
+            "def_expected": "Perkiraan jumlah ruta dari prelist (atau bangunan/raster "
+                            "penduduk bila tidak ada prelist).",
+            "def_ratio": "(Terdata - diragukan) / diharapkan, untuk seluruh wilayah.",
+            "def_gap": "Jumlah kekurangan tiap RT: RT yang melebihi target tidak menutup "
+                       "kekurangan RT lain, dan wawancara diragukan tidak dihitung. Karena itu "
+                       "angka ini bisa lebih besar dari diharapkan - terdata ({difference}).",
+            "under_rts": "RT kurang atau belum dimulai",
+            "under_rts_note": "{n} RT, dikelompokkan per kecamatan dan kelurahan, kekurangan "
+                              "terbesar lebih dulu.",
+            "rt_count": "Jumlah RT",
+            "under_count": "RT kurang/belum",
+            "blind_spots_note": "Tempat berpenghuni tanpa wawancara di dekatnya, "
+                                "terbesar lebih dulu; kode RT adalah RT terdekat.",
+            "rank": "No.",
+            "supervisors": "Per pengawas (PML)",
+            "supervisor": "Pengawas (PML)",
+            "supervisor_note": "Pengawas sebuah RT: yang paling banyak wawancaranya di RT "
+                               "itu, atau di kelurahannya.",
+            "flagged_count": "Wawancara bermasalah",
+            "overview_map": "Peta cakupan per kelurahan",
+            "by_kecamatan_chart": "Rasio cakupan per kecamatan",
+            "by_kelurahan_chart": "Rasio cakupan per kelurahan",
+            "planner_title": "Cakupan pendataan: ringkasan untuk rapat",
+            "unknown": "tidak diketahui",
+            "flagged_from_zoom": "Wawancara bermasalah tampil saat peta diperbesar sampai RT",
             "not_reached": "Belum waktunya",
             "on_pace": "sesuai rencana, belum selesai",
             "planned_line": "Rencana kumulatif",
             "behind": "Tertinggal dari rencana",
             "stalled": "Terhenti",
-            "data_as_of": "Data per",
             "owners_inferred": "Penugasan petugas diduga dari wawancara (tanpa daftar alokasi)",
             "owners_assigned": "Penugasan petugas dari daftar alokasi",
             "schedule": "Kemajuan terhadap rencana",
@@ -214,6 +252,7 @@ LABELS = {
             "neighbour": "di tetangga",
             "far_outside": "jauh di luar",
             "unknown": "tidak diketahui",
+            "flagged_from_zoom": "Wawancara bermasalah tampil saat peta diperbesar sampai RT",
             "invented_cluster": "klaster buatan",
             "busy_spot": "banyak ruta di satu titik",
             "short_duration": "wawancara terlalu singkat",
@@ -244,6 +283,15 @@ LABELS = {
             "gained_supervisor": "Ruta bertambah (PML)",
             "gained_enumerator": "Ruta bertambah (PPL)",
             "decisions_since": "Keputusan baru diterapkan",
+            "prelist": "prelist",
+            "buildings": "bangunan",
+            "raster": "raster penduduk",
+            "bad_coordinates": "koordinat salah",
+            "no_geometry": "tanpa geometri",
+            "no_area": "tanpa luas",
+            "not_a_polygon": "bukan poligon",
+            "no_rt_label": "tanpa nomor RT",
+            "no_code": "tanpa kode",
         },
         "text": {
             "not_started": "belum ada wawancara di RT ini",
@@ -275,6 +323,15 @@ LABELS = {
             "done": "selesai",
             "complete_missing": "lengkap ({pct}%), tetapi masih kurang {gap} ruta",
             "revisited": "; sudah dikunjungi ulang, menunggu wawancara baru",
+        },
+        "cli": {
+            "rows": "{read} baris wawancara dibaca, {counted} dihitung, {aside} disisihkan "
+                    "(lihat {where}).",
+            "where_csv": "interviews.csv",
+            "where_report": "laporan",
+            "rts": "{n} RT: {parts}.",
+            "outputs": "Hasil ada di {out}: buka {report} dan {map}.",
+            "no_html": "Hasil ada di {out} (tanpa HTML: --no-html).",
         },
     },
     "en": {
@@ -319,7 +376,7 @@ LABELS = {
             "none": "None",
             "level": "Area level",
             "level_auto": "Automatic (follows zoom)",
-            "search": "Find a kelurahan or RT (name/code)",
+            "search": "Find an area: name, RW/RT or code",
             "no_match": "Nothing found",
             "fullscreen": "Full screen",
             "exit_fullscreen": "Exit full screen",
@@ -344,12 +401,47 @@ LABELS = {
             "map_link": "Open the coverage map",
             "sort_hint": "Click a column header to sort",
             "totals_note": "Ratio = (counted - doubtful) / expected",
+            "data_as_of": "data up to {date}",
+            "no_data_date": "no interview yet",
+            "area_counts": "{kecamatan} kecamatan, {kelurahan} kelurahan",
+            "nearest_rt": "Nearest RT",
+            "estimated_households": "Estimated households",
+            "evidence": "Evidence",
+            "legend_short": "Legend",
+            "level_short": "Level",
+            "layers": "Layers",
+            "def_counted": "Households with an interview that counts (no duplicates and no "
+                           "rows set aside).",
+            "def_expected": "Households expected from the prelist (or from buildings or the "
+                            "population raster where there is no prelist).",
+            "def_ratio": "(Counted - doubtful) / expected, over the whole area.",
+            "def_gap": "The sum of each RT's shortfall: an RT above its expected count does "
+                       "not make up for another's, and doubtful interviews do not count. So "
+                       "this can exceed expected - counted ({difference}).",
+            "under_rts": "RTs under or not started",
+            "under_rts_note": "{n} RTs, grouped by kecamatan and kelurahan, largest shortfall "
+                              "first.",
+            "rt_count": "Number of RTs",
+            "under_count": "RTs under/not started",
+            "blind_spots_note": "Populated places with no interview nearby, largest first; "
+                                "the RT code is the nearest RT.",
+            "rank": "No.",
+            "supervisors": "Per supervisor (PML)",
+            "supervisor": "Supervisor (PML)",
+            "supervisor_note": "An RT's supervisor: the one with most interviews in that RT, "
+                               "else in its kelurahan.",
+            "flagged_count": "Flagged interviews",
+            "overview_map": "Coverage per kelurahan",
+            "by_kecamatan_chart": "Coverage ratio per kecamatan",
+            "by_kelurahan_chart": "Coverage ratio per kelurahan",
+            "planner_title": "Registration coverage: summary for a meeting",
+            "unknown": "unknown",
+            "flagged_from_zoom": "Flagged interviews show once the map is zoomed in to RTs",
             "not_reached": "Not yet due",
             "on_pace": "keeping up with the plan, not finished",
             "planned_line": "Planned, cumulative",
             "behind": "Behind the plan",
             "stalled": "Stalled",
-            "data_as_of": "Data as of",
             "owners_inferred":
                 "Officers' assignments inferred from the interviews (no assignment file)",
             "owners_assigned": "Officers' assignments from the assignment file",
@@ -471,6 +563,7 @@ LABELS = {
             "neighbour": "in a neighbour",
             "far_outside": "far outside",
             "unknown": "unknown",
+            "flagged_from_zoom": "Flagged interviews show once the map is zoomed in to RTs",
             "invented_cluster": "invented cluster",
             "busy_spot": "many households at one spot",
             "short_duration": "interview too short",
@@ -501,6 +594,15 @@ LABELS = {
             "gained_supervisor": "Households gained (PML)",
             "gained_enumerator": "Households gained (PPL)",
             "decisions_since": "Decisions newly applied",
+            "prelist": "prelist",
+            "buildings": "buildings",
+            "raster": "population raster",
+            "bad_coordinates": "bad coordinates",
+            "no_geometry": "no geometry",
+            "no_area": "no area",
+            "not_a_polygon": "not a polygon",
+            "no_rt_label": "no RT number",
+            "no_code": "no code",
         },
         "text": {
             "not_started": "no interview in this RT yet",
@@ -532,6 +634,15 @@ LABELS = {
             "done": "done",
             "complete_missing": "complete ({pct}%), but {gap} households still missing",
             "revisited": "; revisited, waiting for new interviews",
+        },
+        "cli": {
+            "rows": "{read} interview rows read, {counted} counted, {aside} set aside "
+                    "(see {where}).",
+            "where_csv": "interviews.csv",
+            "where_report": "the report",
+            "rts": "{n} RT: {parts}.",
+            "outputs": "Outputs are in {out}: open {report} and {map}.",
+            "no_html": "Outputs are in {out} (no HTML: --no-html).",
         },
     },
 }

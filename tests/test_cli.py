@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from click.testing import CliRunner
 
@@ -97,7 +99,8 @@ def test_run_off_a_terminal_is_quiet_and_says_where_to_look(tmp_path, tiny_world
     paths = tiny_world[1]
     out = tmp_path / "hasil"
     done = cakupan("run", "--boundaries", paths["boundaries"], "--interviews",
-                   paths["interviews"], "--prelist", paths["prelist"], "--out", out)
+                   paths["interviews"], "--prelist", paths["prelist"], "--out", out,
+                   "--lang", "en")
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # no progress bar off a terminal, no warnings
     lines = done.stdout.strip().splitlines()
@@ -115,8 +118,10 @@ def test_planner_summary_points_to_the_report(tmp_path, tiny_world):
                    paths["interviews"], "--out", tmp_path / "hasil", "--audience", "planner")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
-    assert lines[0].endswith("set aside (see the report).")  # planners get no interviews.csv
-    assert lines[1].endswith("without an expected count.")  # no prelist: nothing to compare
+    # in Bahasa Indonesia by default, numbers grouped with dots
+    assert lines[0].endswith("disisihkan (lihat laporan).")  # planners get no interviews.csv
+    assert lines[1].endswith("tanpa target.")  # no prelist: nothing to compare
+    assert not re.search(r"\d,\d{3}|_", "\n".join(lines[:2]))
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ import re
 import pandas as pd
 import pytest
 
+from cakupan import formats
 from cakupan._flow import Inputs, one_pass, read_files
 from cakupan.measure.progress import daily_series
 from cakupan.render import report
@@ -33,18 +34,66 @@ def result(tmp_path_factory):
 @pytest.fixture(scope="module")
 def page_path(result, tmp_path_factory):
     path = tmp_path_factory.mktemp("page") / "report.html"
-    path.write_text(report.render_report(result.coverage, result.accounting,
-                                         interviews=result.interviews), "utf-8")
+    path.write_text(report.report_page(result), "utf-8")
     return path
 
 
 def test_summary_figures_and_accounting(result, page_path):
     text = page_path.read_text("utf-8")
     kec = result.coverage[result.coverage["level"].eq("kecamatan")]
-    assert f"{int(kec['counted_households'].sum()):,}" in text
+    counted = int(kec["counted_households"].sum())
+    assert counted > 999 and formats.number(counted, "id") in text  # "21.536", not "21,536"
+    assert f"{counted:,}" not in text
     account = result.accounting["interviews"]
-    assert f"{account['rows_read']:,}" in text and f"{account['rows_set_aside']:,}" in text
+    assert formats.number(account["rows_read"], "id") in text
     assert 'id="progress"' in text and 'id="histogram"' in text
+    reasons = account["set_aside_by_reason"]
+    assert reasons and all(f">{reason}:" not in text and f"{reason}:" not in text
+                           for reason in reasons if "_" in reason)
+    assert all(formats.word(reason, "id") in text for reason in reasons)
+
+
+def test_gap_headline_says_why_it_differs_from_expected_minus_counted(result, page_path):
+    text = page_path.read_text("utf-8")
+    kec = result.coverage[result.coverage["level"].eq("kecamatan")]
+    difference = kec["expected_households"].sum() - kec["counted_households"].sum()
+    gap = kec["gap_households"].sum()
+    assert round(gap) != round(difference)  # the figures the definition has to explain
+    assert formats.households(gap, "id") in text
+    assert f"({formats.households(difference, 'id')})" in text
+
+
+def test_every_rt_to_revisit_is_listed_under_its_kelurahan(result, page_path):
+    text = page_path.read_text("utf-8")
+    table = result.coverage
+    rts = table[table["level"].eq("rt") & table["status"].isin(["under", "not_started"])]
+    assert len(rts) > 20
+    listed = re.findall(r"<table class=\"revisit\">.*?</table>", text, re.S)
+    assert sum(block.count("<tr>") - 1 for block in listed) == len(rts)
+    names = table[table["level"].eq("kelurahan")].set_index("code")["name"]
+    for code in rts["kelurahan_code"].unique():
+        name = names[code].replace("<", "&lt;").replace(">", "&gt;")
+        assert f"<h3>{name} <small" in text
+
+
+def test_supervisor_sections_and_blind_spots(result, page_path):
+    text = page_path.read_text("utf-8")
+    assert 'id="supervisors"' in text and text.count('<details class="supervisor">') >= 2
+    assert 'id="spots"' in text
+
+
+def test_planner_report_is_for_a_meeting(result):
+    page = report.render_report(result.coverage, result.accounting, interviews=result.tally,
+                                audience="planner", blind_spots=result.blind_spots,
+                                shapes=result.shapes)
+    supervisor = report.render_report(result.coverage, result.accounting,
+                                      interviews=result.tally, blind_spots=result.blind_spots)
+    assert page != supervisor
+    assert 'id="overview-map"' in page and page.count("<path d=") >= 3
+    assert 'id="kecamatan-chart"' in page and 'id="kelurahan-chart"' in page
+    assert 'id="progress"' not in page and 'id="supervisors"' not in page
+    assert "PML" not in page and "PPL" not in page and not re.search(r"\bW\d{7}\b", page)
+    assert "tile" not in page.lower() and "http" not in page.replace("http-equiv", "")
 
 
 def test_text_from_the_data_is_escaped(page_path):
@@ -55,7 +104,8 @@ def test_text_from_the_data_is_escaped(page_path):
 
 def test_no_interview_ids_or_points(result, page_path):
     text = page_path.read_text("utf-8")
-    assert not re.search(r"\bW\d{7}\b|\bP[PM]L\d+", text)
+    # supervisors are named (a section each), enumerators and interviews never
+    assert not re.search(r"\bW\d{7}\b|\bPPL\d+", text) and re.search(r"\bPML\d+", text)
     assert not re.search(r"106\.\d{4,}", text)
 
 

@@ -26,26 +26,26 @@ from importlib import resources
 
 import folium
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from cakupan._text import joined_codes
-from cakupan.assign.locate import is_located
+from cakupan import formats
 from cakupan.config import Config
 from cakupan.crs import metric_crs
 from cakupan.detect.tally import piece
 from cakupan.labels import STATUS_COLOURS, labels
 from cakupan.normalise.shapes import polygonal
 from cakupan.render import _assets, _topo
+from cakupan.render._points import counted_points, flagged_points
 
 LEVELS = ("kecamatan", "kelurahan", "rw", "rt")
-#: Columns of the coverage table carried to the page for every unit.
-UNIT_COLUMNS = ("name", "code", "parent_code", "counted_households", "doubtful_households",
-                "expected_households", "coverage_ratio", "gap_households", "status",
-                "expected_source")
+#: Zoom from which flagged interviews show: where RTs are drawn and points no longer hide
+#: the colours of whole kelurahan.
+FLAGGED_ZOOM = 15
+#: Colour of anything that is not a status of its own colour.
+NEUTRAL = "#9e9e9e"
 
 
 def script_json(value) -> str:
@@ -80,104 +80,93 @@ def simplify(shapes: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoSeries:
     return gpd.GeoSeries(simple, crs=metric.crs).to_crs(4326)
 
 
-def unit_columns(coverage: pd.DataFrame, level: str, codes: pd.Series) -> dict[str, list]:
-    """Return the coverage figures of ``codes`` (one level) as columns, in the order given."""
+def unit_columns(coverage: pd.DataFrame, level: str, codes: pd.Series,
+                 statuses: list[str], sources: list[str]) -> dict[str, list]:
+    """Return the figures of ``codes`` (one level) as columns, in the order given.
+
+    Households are whole numbers (the page shows them so; ``coverage.csv`` keeps the exact
+    values), the ratio has four decimals, status and source are indices into ``statuses``
+    and ``sources``. RW and RT carry no ``parent_code``: it is their code less 3 digits.
+    """
     rows = coverage[coverage["level"].eq(level)].drop_duplicates("code").set_index("code")
     rows = rows.reindex(codes.astype(str).to_numpy())
-    out = {}
-    for column in UNIT_COLUMNS:
-        values = rows.index.to_series() if column == "code" else rows[column]
-        values = values.astype(object).where(values.notna(), None)
-        out[column] = [v if v is None or isinstance(v, str) else
-                       (int(v) if float(v).is_integer() else float(v)) for v in values]
+    out = {"name": _texts(rows["name"]), "code": rows.index.astype(str).tolist()}
+    if level in ("kecamatan", "kelurahan"):
+        out["parent_code"] = _texts(rows["parent_code"])
+    for column in ("counted_households", "doubtful_households", "expected_households",
+                   "gap_households"):
+        out[column] = _numbers(rows[column].astype("float64").round(0), integer=True)
+    out["coverage_ratio"] = _numbers(rows["coverage_ratio"].astype("float64").round(4))
+    out["status"] = rows["status"].map({s: i for i, s in enumerate(statuses)}).fillna(
+        -1).astype(int).tolist()
+    source = rows["expected_source"].astype(object).where(rows["expected_source"].notna(), "")
+    out["expected_source"] = source.map({s: i for i, s in enumerate(sources)}).astype(
+        int).tolist()
     return out
 
 
-def flagged_points(interviews, max_flagged: int = 8000) -> dict:
-    """Return flagged interviews with coordinates as columns, the most serious first.
-
-    Serious means doubtful first, then more flags, then flags other than ``poor_gps``;
-    ties keep the input order. ``total`` is the number before the cap. ``interviews``: a
-    frame or its tally (:mod:`cakupan.detect.tally`).
-    """
-    interviews = piece(interviews, "flagged")
-    flags = interviews["flags"].fillna("").astype(str)
-    where = interviews["lon"].notna() & interviews["lat"].notna() & flags.ne("")
-    rows = interviews[where]
-    flags = flags[where]
-    doubtful = rows.get("doubtful", pd.Series(False, index=rows.index)).fillna(False)
-    key = pd.DataFrame({"d": ~doubtful.astype(bool), "n": -flags.str.count(";"),
-                        "gps": flags.eq("poor_gps"), "row": np.arange(len(rows))},
-                       index=rows.index)
-    order = key.sort_values(["d", "n", "gps", "row"], kind="stable").index[:max_flagged]
-    rows = rows.loc[order]
-    when = pd.to_datetime(rows["interviewed_at"], errors="coerce")
-    return {
-        "total": int(where.sum()),
-        "lon": rows["lon"].round(5).tolist(),
-        "lat": rows["lat"].round(5).tolist(),
-        "interview_id": _texts(rows.get("interview_id")),
-        "enumerator_id": _texts(rows.get("enumerator_id")),
-        "flags": flags.loc[order].tolist(),
-        "location_check": _texts(rows.get("location_check")),
-        "interviewed_at": when.dt.strftime("%Y-%m-%d %H:%M").fillna("").tolist(),
-    }
-
-
-def counted_points(interviews, max_points: int = 20000) -> dict:
-    """Return counted interviews as points, or one weighted point per RT past ``max_points``.
-
-    Each point carries ``n``, the households it stands for, and ``rt``, its RT code. An RT's
-    point is at the mean of its interviews' positions (summed in nanodegrees by
-    :mod:`cakupan.detect.tally`). ``interviews``: a frame or its tally.
-    """
-    by_rt = piece(interviews, "by_rt")
-    located = by_rt[by_rt["counted"] & (by_rt["located"] > 0)]
-    total = int(located["located"].sum())
-    rows = piece(interviews, "points") if total <= max_points else None
-    if rows is None:
-        sums = located.groupby(joined_codes(located[["kelurahan_code", "rw", "rt"]]),
-                               sort=True, observed=True)[["located", "lon", "lat"]].sum()
-        n = sums["located"]
-        return {"aggregated": bool(len(n) and n.max() > 1), "total": total,
-                "lon": (sums["lon"] / n / 1e9).round(5).tolist(),
-                "lat": (sums["lat"] / n / 1e9).round(5).tolist(),
-                "n": n.astype(int).tolist(), "rt": sums.index.astype(str).tolist()}
-    rows = rows[is_located(rows["lon"].to_numpy(dtype="float64", na_value=np.nan),
-                           rows["lat"].to_numpy(dtype="float64", na_value=np.nan))]
-    return {"aggregated": False, "total": len(rows),
-            "lon": rows["lon"].round(5).tolist(), "lat": rows["lat"].round(5).tolist(),
-            "n": [1] * len(rows),
-            "rt": joined_codes(rows[["kelurahan_code", "rw", "rt"]]).astype(str).tolist()}
+def _numbers(values: pd.Series, integer: bool = False) -> list:
+    values = values.astype(object).where(values.notna(), None)
+    return [v if v is None else (int(v) if integer else float(v)) for v in values]
 
 
 def _texts(values) -> list:
-    if values is None:
-        return []
     return values.astype(object).where(values.notna(), "").astype(str).tolist()
 
 
+def statuses_of(coverage: pd.DataFrame) -> list[str]:
+    """Return the statuses of the legend: the known ones, then any other the table holds."""
+    present = coverage["status"].dropna().astype(str).unique().tolist()
+    return [*STATUS_COLOURS, *sorted(set(present) - set(STATUS_COLOURS))]
+
+
 def legend_items(lang: str, under_ratio: float = 0.9, over_ratio: float = 1.1,
-                 during: bool = False) -> list[dict]:
+                 statuses=None, during: bool = False) -> list[dict]:
     """Return the legend: status, colour and what the colour means, in ``lang``.
 
-    ``during`` fieldwork, a unit ``under`` is one keeping up with the plan.
+    ``statuses`` (default: those with a colour) may name any status; one without a colour
+    of its own is drawn in :data:`NEUTRAL` and named in words. ``during`` fieldwork, a unit
+    ``under`` is one keeping up with the plan.
     """
     words = labels(lang)["page"]
     ratio = words["ratio_class"]
+    low, high = formats.percent(under_ratio, lang, 0), formats.percent(over_ratio, lang, 0)
     meaning = {
-        "complete": f"{ratio} {under_ratio:.0%}–{over_ratio:.0%}",
-        "over": f"{ratio} > {over_ratio:.0%}",
-        "under": words["on_pace"] if during else f"{ratio} < {under_ratio:.0%}",
+        "complete": f"{ratio} {low}–{high}",
+        "over": f"{ratio} > {high}",
+        "under": words["on_pace"] if during else f"{ratio} < {low}",
         "not_started": f"{words['counted_households']} = 0",
         "doubtful": f"{words['doubtful_households']} > 50%",
-        "no_expected": "",
-        "behind": "",
-        "stalled": "",
-        "not_reached": "",
     }
-    return [{"status": status, "colour": colour, "label": words[status],
-             "meaning": meaning[status]} for status, colour in STATUS_COLOURS.items()]
+    return [{"status": status, "colour": STATUS_COLOURS.get(status, NEUTRAL),
+             "label": formats.status_word(status, lang), "meaning": meaning.get(status, ""),
+             "own_colour": status in STATUS_COLOURS}
+            for status in (statuses or list(STATUS_COLOURS))]
+
+
+def title_of(coverage: pd.DataFrame, latest, lang: str = "id") -> dict:
+    """Return the page's title, area and date of the data, in ``lang``.
+
+    The area is named by its kecamatan (counts of kecamatan and kelurahan past three of
+    them); the date is the latest counted interview's.
+    """
+    words = labels(lang)["page"]
+    kecamatan = coverage.loc[coverage["level"].eq("kecamatan"), "name"].dropna().astype(str)
+    n_kelurahan = int(coverage["level"].eq("kelurahan").sum())
+    if 0 < len(kecamatan) <= 3:
+        area = ", ".join(kecamatan.tolist())
+    else:
+        area = words["area_counts"].format(kecamatan=formats.number(len(kecamatan), lang),
+                                           kelurahan=formats.number(n_kelurahan, lang))
+    when = (words["data_as_of"].format(date=formats.moment(latest, lang))
+            if latest is not None else words["no_data_date"])
+    return {"title": words["title"], "area": area, "date": when}
+
+
+def data_date(interviews):
+    """Return the latest counted interview's time of a frame or tally, or None."""
+    latest = None if interviews is None else piece(interviews, "latest")
+    return None if latest is None or pd.isna(latest) else latest
 
 
 def page_data(coverage, shapes, blind_spots=None, interviews=None,
@@ -187,10 +176,14 @@ def page_data(coverage, shapes, blind_spots=None, interviews=None,
     """Return everything the page script needs, as one JSON-ready dict.
 
     ``shapes``: ``code`` and geometry per level (:func:`cakupan.measure.levels.level_shapes`).
+    Every word and every number's format come from :mod:`cakupan.labels` and
+    :mod:`cakupan.formats`.
     """
     if audience not in ("supervisor", "planner"):
         raise ValueError(f"audience must be 'supervisor' or 'planner', not {audience!r}")
     layers = {level: simplify(frame, simplify_m) for level, frame in shapes.items()}
+    statuses = statuses_of(coverage)
+    sources = sorted(set(coverage["expected_source"].dropna().astype(str)) | {""})
     spot_codes: list[str] = []
     # the page knows the blind spots as "gaps", the name of their file (gaps.geojson)
     if blind_spots is not None and len(blind_spots):
@@ -199,20 +192,23 @@ def page_data(coverage, shapes, blind_spots=None, interviews=None,
         layers["gaps"] = simplify(blind_spots.to_crs(4326), simplify_m)
     data = {
         "lang": lang,
-        "locale": "id-ID" if lang == "id" else "en-GB",
         "audience": audience,
+        "format": formats.page_format(lang),
         "labels": labels(lang)["page"],
-        "legend": legend_items(lang, *thresholds),
+        "title": title_of(coverage, data_date(interviews), lang),
+        "legend": legend_items(lang, *thresholds, statuses=statuses),
+        "sources": [formats.word(s, lang) for s in sources],
         "levels": list(shapes),
         "topology": _topo.topology(layers),
-        "units": {level: unit_columns(coverage, level, frame["code"])
+        "units": {level: unit_columns(coverage, level, frame["code"], statuses, sources)
                   for level, frame in shapes.items()},
         "gaps": {"code": spot_codes,
-                 "estimated_households": [] if not spot_codes else
-                 blind_spots["estimated_households"].round(1).tolist()},
+                 "estimated_households": [] if not spot_codes else _numbers(
+                     blind_spots["estimated_households"].round(0), integer=True)},
     }
     if audience == "supervisor" and interviews is not None:
-        data["flagged"] = flagged_points(interviews, max_flagged)
+        data["flagged"] = flagged_points(interviews, max_flagged, lang)
+        data["flagged"]["zoom"] = FLAGGED_ZOOM
         data["counted"] = counted_points(interviews, max_points)
     return data
 
@@ -263,7 +259,7 @@ def draw_map(coverage: pd.DataFrame, shapes: dict[str, gpd.GeoDataFrame],
              interviews=None, audience: str = "supervisor",
              tiles: str | None = "OpenStreetMap", max_flagged: int = 8000,
              max_points: int = 20000, thresholds: tuple[float, float] = (0.9, 1.1),
-             as_of: str = "", during: bool = False) -> folium.Map:
+             during: bool = False) -> folium.Map:
     """Return the coverage map drawn from the table and the polygons of each level.
 
     Choropleths per level, legend, search, blind spots and, for supervisors, points.
@@ -292,20 +288,18 @@ def draw_map(coverage: pd.DataFrame, shapes: dict[str, gpd.GeoDataFrame],
         Caps on flagged points and on counted points before they are aggregated per RT.
     thresholds : (float, float)
         ``under_ratio`` and ``over_ratio`` of the status classes, for the legend.
-    as_of : str
-        The time of the latest interview, shown under the legend's title ("": not shown).
     during : bool
         Whether fieldwork is under way: the legend says a unit ``under`` keeps up.
     """
     data = page_data(coverage, shapes, blind_spots, interviews, audience, lang, simplify_m,
                      max_flagged, max_points, thresholds)
-    if as_of:
-        data["as_of"] = as_of
     if during:
-        data["legend"] = legend_items(lang, *thresholds, during=True)
+        data["legend"] = legend_items(lang, *thresholds, statuses=statuses_of(coverage),
+                                      during=True)
     west, south, east, north = shapes["kelurahan"].to_crs(4326).total_bounds
+    # the page puts its zoom buttons bottom left, clear of the title and search
     fmap = OfflineMap(location=[(south + north) / 2, (west + east) / 2], zoom_start=12,
-                      tiles=tiles, control_scale=True)
+                      tiles=tiles, control_scale=True, zoom_control=False)
     fmap.fit_bounds([[south, west], [north, east]])
     fmap.add_child(CoverageLayers(data))
     return fmap
@@ -321,7 +315,6 @@ def result_map(result, config: Config = Config(), audience: str = "supervisor",
                     lang=lang, simplify_m=config.map.simplify_m,
                     interviews=result.tally, audience=audience,
                     thresholds=(config.coverage.under_ratio, config.coverage.over_ratio),
-                    as_of="" if result.schedule is None else result.schedule.as_of_text,
                     during=result.schedule is not None and result.schedule.during)
 
 

@@ -1,11 +1,22 @@
-"""Report: the HTML summary of a run, aggregates only.
+"""Report: the HTML summary of a run, for a supervisor's evening or a planners' meeting.
 
-Takes the coverage table, row accounting and (optionally) the interviews and returns the page
-as text; writing it is :mod:`cakupan.render.write`'s job. Rendered through Jinja2 with autoescaping,
-so every text from the data reaches the page escaped. From the interviews it takes only the
-day of each counted one, for the progress chart: the page holds no interview, household,
-coordinate or enumerator. Charts are inline SVG and the sorting script is inline, so the page
-needs no network and prints cleanly.
+Takes the coverage table, row accounting and (optionally) the interviews, blind spots and
+polygons, and returns the page as text; writing it is :mod:`cakupan.render.write`'s job.
+Rendered through Jinja2 with autoescaping, so every text from the data reaches the page
+escaped; every number and date through :mod:`cakupan.formats`, every code in words.
+
+Two audiences:
+
+- ``supervisor``: headline figures with their definitions, row accounting, progress and
+  ratio charts, every RT under or not started (grouped by kecamatan and kelurahan), the blind
+  spots, a section per supervisor (:mod:`cakupan.render._people`) and the tables per level.
+- ``planner``, made for a meeting and printable on A4: headline figures, an overview map
+  drawn into the page (inline SVG, no tiles), the kecamatan and kelurahan tables and charts
+  and the blind spots. Nothing about enumerators or interviews: no accounting of interview
+  rows, no progress per day, no supervisor.
+
+Charts and the map are inline SVG and the sorting script is inline: the page needs no
+network. The page holds no interview, household, coordinate or enumerator.
 """
 
 from __future__ import annotations
@@ -14,18 +25,27 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from cakupan import formats
 from cakupan._public import __version__
 from cakupan.config import Config, Coverage
 from cakupan.detect.decisions import OUTCOMES
 from cakupan.labels import STATUS_COLOURS, labels
 from cakupan.measure.progress import daily_series
 from cakupan.measure.schedule import planned_series
+from cakupan.render import _people, _svg
+from cakupan.render.maps import NEUTRAL, data_date, statuses_of, title_of
 
 COLUMNS = ("code", "name", "counted_households", "doubtful_households", "expected_households",
            "coverage_ratio", "gap_households", "status")
+HOUSEHOLDS = ("counted_households", "doubtful_households", "expected_households",
+              "gap_households")
 #: Upper edges of the coverage-ratio classes of the histogram (the last class is open).
 RATIO_EDGES = tuple(round(x, 1) for x in np.arange(0.1, 1.6, 0.1))
 CHART = {"width": 640, "height": 220, "left": 48, "bottom": 28, "top": 10, "right": 10}
+#: Statuses of the RTs a supervisor must send someone back to: those short of their count,
+#: and during fieldwork those behind the plan or stalled (not those not yet due, nor those
+#: under but on pace: the caller leaves ``under`` out then).
+REVISIT = ("under", "not_started", "doubtful", "behind", "stalled")
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("cakupan", "templates"),
@@ -34,28 +54,36 @@ _ENV = jinja2.Environment(
 )
 
 
-def _rows(frame: pd.DataFrame) -> list[dict]:
-    """Rows of a table: shown text plus a ``sort`` value per column for the sorting script."""
-    out = []
-    for record in frame[list(COLUMNS)].to_dict("records"):
-        row = {}
-        for column, value in record.items():
-            missing = value is None or value is pd.NA or (isinstance(value, float)
-                                                           and np.isnan(value))
-            if missing:
-                row[column] = {"text": "", "sort": ""}
-            elif column == "coverage_ratio":
-                row[column] = {"text": f"{value:.1%}", "sort": f"{value:.6f}"}
-            elif column in ("expected_households", "gap_households", "counted_households",
-                            "doubtful_households"):
-                row[column] = {"text": f"{value:,.0f}", "sort": f"{float(value):.3f}"}
-            else:
-                row[column] = {"text": str(value), "sort": str(value)}
-        out.append(row)
-    return out
+def table_rows(frame: pd.DataFrame, lang: str = "id", columns=COLUMNS) -> list[dict]:
+    """Rows of a table: shown text plus a ``sort`` value per column for the sorting script.
+
+    Households are whole numbers, ratios percentages, statuses words (with the code kept
+    for the colour); other columns as they are.
+    """
+    shown, sort = {}, {}
+    for column in columns:
+        values = frame[column]
+        numeric = column in HOUSEHOLDS or column == "coverage_ratio" or (
+            pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values))
+        if column == "coverage_ratio":
+            shown[column] = formats.texts(values.astype("float64"), formats.percent, lang)
+        elif numeric:
+            shown[column] = formats.texts(values.astype("float64"), formats.households, lang)
+        elif column == "status":
+            shown[column] = formats.texts(values.astype(object), formats.status_word, lang)
+        else:
+            shown[column] = values.astype(object).where(values.notna(), "").astype(str)
+        if numeric:
+            number = values.astype("float64")
+            sort[column] = number.round(6).astype(str).where(number.notna(), "")
+        else:
+            sort[column] = values.astype(object).where(values.notna(), "").astype(str)
+    return [{column: {"text": shown[column].iloc[i], "sort": sort[column].iloc[i]}
+             for column in columns} for i in range(len(frame))]
 
 
-def ratio_histogram(coverage: pd.DataFrame, under: float = 0.9, over: float = 1.1) -> dict:
+def ratio_histogram(coverage: pd.DataFrame, under: float = 0.9, over: float = 1.1,
+                    lang: str = "id") -> dict:
     """Return the bars of the histogram of RT coverage ratios, in chart pixels.
 
     Examples
@@ -79,14 +107,17 @@ def ratio_histogram(coverage: pd.DataFrame, under: float = 0.9, over: float = 1.
         mid = low + 0.05
         status = "under" if mid < under else "over" if mid > over else "complete"
         h = plot_h * count / top
-        label = f"≥{low:.0%}" if i == len(edges) else f"{low:.0%}"
+        label = formats.percent(low, lang, 0)
         bars.append({"x": round(c["left"] + i * width, 1), "y": round(c["top"] + plot_h - h, 1),
                      "w": round(width - 2, 1), "h": round(h, 1), "count": count,
-                     "label": label, "colour": STATUS_COLOURS[status]})
-    return {"bars": bars, "max": top, "chart": c, "n": int(len(ratios))}
+                     "count_text": formats.number(count, lang),
+                     "label": ("≥" + label) if i == len(edges) else label,
+                     "colour": STATUS_COLOURS[status]})
+    return {"bars": bars, "max": formats.number(top, lang), "chart": c, "n": int(len(ratios)),
+            "n_text": formats.number(len(ratios), lang)}
 
 
-def progress_chart(series: pd.DataFrame, expected: float | None,
+def progress_chart(series: pd.DataFrame, expected: float | None, lang: str = "id",
                    planned: pd.Series | None = None) -> dict | None:
     """Return the cumulative line, daily bars and expected line of the progress chart.
 
@@ -105,8 +136,7 @@ def progress_chart(series: pd.DataFrame, expected: float | None,
     plot_w = c["width"] - c["left"] - c["right"]
     plot_h = c["height"] - c["top"] - c["bottom"]
     top = max(float(series["cumulative"].max()), float(expected or 0), 1.0)
-    n = len(series)
-    step = plot_w / n
+    step = plot_w / len(series)
 
     def y(value):
         return round(c["top"] + plot_h * (1 - value / top), 1)
@@ -116,25 +146,162 @@ def progress_chart(series: pd.DataFrame, expected: float | None,
     plan_points = "" if planned is None else " ".join(
         f"{round(c['left'] + (i + 0.5) * step, 1)},{y(v)}"
         for i, v in enumerate(planned.tolist()) if pd.notna(v))
+    days = formats.texts(series["date"], formats.date, lang)
     bars = [{"x": round(c["left"] + i * step + 1, 1), "y": y(v), "w": round(max(step - 2, 1), 1),
-             "h": round(plot_h * v / top, 1), "count": v,
-             "date": day.strftime("%Y-%m-%d")}
-            for i, (day, v) in enumerate(zip(series["date"], series["counted"].tolist(),
-                                             strict=True))]
-    return {"points": points, "bars": bars, "chart": c, "top": f"{top:,.0f}",
+             "h": round(plot_h * v / top, 1), "count": formats.number(v, lang), "date": day}
+            for i, (day, v) in enumerate(zip(days, series["counted"].tolist(), strict=True))]
+    return {"points": points, "bars": bars, "chart": c, "top": formats.number(top, lang),
             "expected_y": None if not expected else y(expected),
-            "expected": None if not expected else f"{expected:,.0f}",
+            "expected": None if not expected else formats.households(expected, lang),
             "first": bars[0]["date"], "last": bars[-1]["date"],
-            "final": f"{int(series['cumulative'].dropna().iloc[-1]):,}",
+            "final": formats.number(int(series["cumulative"].dropna().iloc[-1]), lang),
             "planned": plan_points}
 
 
+def headline(coverage: pd.DataFrame, lang: str = "id") -> list[dict]:
+    """Return the four headline figures, each with its definition under it."""
+    words = labels(lang)["page"]
+    top = coverage[coverage["level"].eq("kecamatan")]
+    expected = top["expected_households"].sum(min_count=1)
+    counted = int(top["counted_households"].sum())
+    effective = counted - int(top["doubtful_households"].sum())
+    ratio = None if pd.isna(expected) or expected == 0 else effective / expected
+    difference = None if pd.isna(expected) else expected - counted
+    return [
+        {"id": "counted", "value": formats.households(counted, lang),
+         "label": words["counted_households"], "definition": words["def_counted"]},
+        {"id": "expected", "value": formats.households(expected, lang),
+         "label": words["expected_households"], "definition": words["def_expected"]},
+        {"id": "ratio", "value": formats.percent(ratio, lang), "label": words["coverage_ratio"],
+         "definition": words["def_ratio"]},
+        {"id": "gap", "value": formats.households(top["gap_households"].sum(), lang),
+         "label": words["gap_households"], "definition": words["def_gap"].format(
+             difference=formats.households(difference, lang))},
+    ]
+
+
+def accounting_rows(accounting: dict, lang: str = "id", planner: bool = False) -> list[dict]:
+    """Return the row accounting per input in words (planners: no interview rows)."""
+    words = labels(lang)["page"]
+    out = []
+    for name, row in sorted(accounting.items()):
+        if planner and name == "interviews":
+            continue
+        reasons = [f"{formats.word(reason, lang)}: {formats.number(n, lang)}"
+                   for reason, n in row.get("set_aside_by_reason", {}).items()]
+        topology = row.get("overlaps_and_gaps")
+        if topology:
+            reasons.append(words["topology"].format(
+                formats.number(topology["overlap_pairs"], lang),
+                formats.number(topology["overlap_ha"], lang, 2),
+                formats.number(topology["gaps"], lang),
+                formats.number(topology["gap_ha"], lang, 2)))
+        out.append({"input": words.get("input_" + name, formats.word(name, lang)),
+                    "read": formats.number(row["rows_read"], lang),
+                    "counted": formats.number(row["rows_counted"], lang),
+                    "aside": formats.number(row["rows_set_aside"], lang),
+                    "reasons": "; ".join(reasons)})
+    return out
+
+
+def _names(coverage: pd.DataFrame, level: str) -> pd.Series:
+    rows = coverage[coverage["level"].eq(level)].drop_duplicates("code")
+    return pd.Series(rows["name"].astype(str).to_numpy(), index=rows["code"].astype(str))
+
+
+def revisit_groups(coverage: pd.DataFrame, lang: str = "id", listed=REVISIT,
+                   min_missing: float = np.inf) -> dict:
+    """Return every RT to revisit, grouped by kecamatan and kelurahan.
+
+    RTs of a status ``listed``, and ``complete`` ones missing more than ``min_missing``
+    households. Groups and RTs within them: the largest shortfall first. Each group carries
+    its names, count and shortfall.
+    """
+    missing = coverage["status"].eq("complete") & (
+        coverage["gap_households"].astype("float64") > min_missing)
+    rts = coverage[coverage["level"].eq("rt")
+                   & (coverage["status"].isin(listed) | missing)].copy()
+    kelurahan = coverage[coverage["level"].eq("kelurahan")].drop_duplicates("code")
+    parent = pd.Series(kelurahan["parent_code"].astype(str).to_numpy(),
+                       index=kelurahan["code"].astype(str))
+    rts["kel"] = rts["kelurahan_code"].astype(str)
+    rts["kec"] = parent.reindex(rts["kel"]).to_numpy()
+    rts["gap"] = rts["gap_households"].astype("float64").fillna(0)
+    rts["kel_gap"] = rts.groupby("kel")["gap"].transform("sum")
+    rts["kec_gap"] = rts.groupby("kec", dropna=False)["gap"].transform("sum")
+    rts = rts.sort_values(["kec_gap", "kec", "kel_gap", "kel", "gap", "code"],
+                          ascending=[False, True, False, True, False, True], kind="stable")
+    kec_names, kel_names = _names(coverage, "kecamatan"), _names(coverage, "kelurahan")
+    columns = ("rw", "rt", "name", "counted_households", "expected_households",
+               "coverage_ratio", "gap_households", "status")
+    shown = table_rows(rts, lang, columns)
+    groups: list[dict] = []
+    for row, kec, kel, gap in zip(shown, rts["kec"], rts["kel"], rts["gap"], strict=True):
+        if not groups or groups[-1]["code"] != kec:
+            groups.append({"code": kec, "name": kec_names.get(kec, kec), "kelurahan": [],
+                           "n": 0, "gap": 0.0})
+        group = groups[-1]
+        if not group["kelurahan"] or group["kelurahan"][-1]["code"] != kel:
+            group["kelurahan"].append({"code": kel, "name": kel_names.get(kel, kel), "rows": [],
+                                       "gap": 0.0})
+        group["kelurahan"][-1]["rows"].append(row)
+        group["kelurahan"][-1]["gap"] += gap
+        group["n"] += 1
+        group["gap"] += gap
+    for group in groups:
+        group["gap_text"] = formats.households(group["gap"], lang)
+        group["n_text"] = formats.number(group["n"], lang)
+        for kel in group["kelurahan"]:
+            kel["gap_text"] = formats.households(kel["gap"], lang)
+            kel["n_text"] = formats.number(len(kel["rows"]), lang)
+    return {"groups": groups, "n": formats.number(len(rts), lang), "columns": columns}
+
+
+def blind_spot_rows(blind_spots, coverage: pd.DataFrame, lang: str = "id") -> list[dict]:
+    """Return the blind spots, largest first: rank, nearest RT and its place, households."""
+    if blind_spots is None or not len(blind_spots):
+        return []
+    kel_names = _names(coverage, "kelurahan")
+    kelurahan = coverage[coverage["level"].eq("kelurahan")].drop_duplicates("code")
+    parent = pd.Series(kelurahan["parent_code"].astype(str).to_numpy(),
+                       index=kelurahan["code"].astype(str))
+    kec_names = _names(coverage, "kecamatan")
+    kel = blind_spots["kelurahan_code"].astype(str)
+    kec = parent.reindex(kel).to_numpy()
+    return [{"rank": formats.number(rank, lang),
+             "rt": f"RW {rw} / RT {rt}", "code": f"{k}{rw}{rt}",
+             "kelurahan": kel_names.get(k, k), "kecamatan": kec_names.get(c, "") if c else "",
+             "households": formats.households(n, lang),
+             "area": formats.hectares(area / 10_000, lang)}
+            for rank, k, rw, rt, c, n, area in zip(
+                blind_spots["rank"], kel, blind_spots["rw"], blind_spots["rt"], kec,
+                blind_spots["estimated_households"],
+                blind_spots.get("area_m2", pd.Series(np.nan, index=blind_spots.index)),
+                strict=True)]
+
+
+def level_table(coverage: pd.DataFrame, level: str, lang: str = "id") -> dict:
+    """Return the table of a level, the kelurahan one with its kecamatan and RTs to revisit."""
+    rows = coverage[coverage["level"].eq(level)].copy()
+    columns = list(COLUMNS)
+    if level == "kelurahan":
+        rows["kecamatan"] = _names(coverage, "kecamatan").reindex(
+            rows["parent_code"].astype(str)).to_numpy()
+        rts = coverage[coverage["level"].eq("rt")]
+        under = rts[rts["status"].isin(REVISIT)].groupby(
+            rts["kelurahan_code"].astype(str)).size()
+        rows["under_count"] = under.reindex(rows["code"].astype(str)).fillna(0).astype(
+            int).to_numpy()
+        columns = ["code", "name", "kecamatan", *COLUMNS[2:], "under_count"]
+    return {"level": level, "columns": columns, "rows": table_rows(rows, lang, columns)}
+
+
 def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
-                  revisit_limit: int = 200, interviews=None,
-                  thresholds: tuple[float, float] = (0.9, 1.1), schedule=None, decided=None,
-                  changes: dict | None = None,
+                  interviews=None, thresholds: tuple[float, float] = (0.9, 1.1),
+                  audience: str = "supervisor", blind_spots=None, shapes=None, schedule=None,
+                  decided=None, changes: dict | None = None,
                   min_missing: float = Coverage().worklist_min_missing) -> str:
-    """Return ``report.html``: summary figures, row accounting, charts and sortable tables.
+    """Return ``report.html`` for ``audience`` (see the module docstring).
 
     Parameters
     ----------
@@ -143,17 +310,22 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
     accounting : dict
         Row accounting per input (:attr:`cakupan._flow.Result.accounting`).
     lang : {"id", "en"}
-        Language of labels.
-    revisit_limit : int
-        Most RTs listed to revisit (largest gap first).
+        Language of words, numbers and dates.
     interviews : DataFrame or cakupan.detect.tally.Tally, optional
-        Interviews (``status``, ``interviewed_at``), or their tally: only the days of counted
-        ones are used.
+        Interviews or their tally: the days of counted ones (progress), the date of the data
+        and, for supervisors, who supervises which RT and the flagged interviews per
+        supervisor.
     thresholds : (float, float)
-        ``under_ratio`` and ``over_ratio``, for the colours of the histogram.
+        ``under_ratio`` and ``over_ratio``, for the colours of the charts.
+    audience : {"supervisor", "planner"}
+        ``planner``: the meeting's report, nothing about enumerators or interviews.
+    blind_spots : GeoDataFrame, optional
+        The blind spots (:attr:`cakupan._flow.Result.blind_spots`).
+    shapes : dict of str to GeoDataFrame, optional
+        Polygons per level, for the planner's overview map.
     schedule : cakupan.measure.schedule.Schedule, optional
-        The data's time (shown under the title), whether officers were assigned or inferred,
-        and the pace against the plan per kecamatan and kelurahan (no officer is named).
+        Whether officers were assigned or inferred, and the pace against the plan per
+        kecamatan and kelurahan (no officer is named).
     decided : DataFrame, optional
         Supervisors' decisions with their outcome: rows per outcome, and where each one not
         applied is (file, sheet, row, the value typed; no interview ID).
@@ -164,50 +336,48 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
         ``complete`` RTs missing more households than this are listed to revisit too, as
         the worklist lists them.
     """
+    if audience not in ("supervisor", "planner"):
+        raise ValueError(f"audience must be 'supervisor' or 'planner', not {audience!r}")
+    planner = audience == "planner"
+    words = labels(lang)["page"]
+    latest = data_date(interviews)
     top = coverage[coverage["level"].eq("kecamatan")]
     expected = top["expected_households"].sum(min_count=1)
-    counted = int(top["counted_households"].sum())
-    effective = counted - int(top["doubtful_households"].sum())
-    totals = {
-        "counted": counted,
-        "expected": "" if pd.isna(expected) else f"{expected:,.0f}",
-        "ratio": "" if pd.isna(expected) or expected == 0 else f"{effective / expected:.1%}",
-        "gap": f"{top['gap_households'].sum():,.0f}",
-    }
+    shapes = shapes or {}
     during = schedule is not None and schedule.during
     listed = [s for s in REVISIT if not (during and s == "under")]
-    missing = coverage["status"].eq("complete") & (coverage["gap_households"] > min_missing)
-    rts = coverage[coverage["level"].eq("rt") & (coverage["status"].isin(listed) | missing)]
-    rts = rts.sort_values(["gap_households", "code"], ascending=[False, True], kind="stable")
-    tables = [(level, _rows(coverage[coverage["level"].eq(level)]))
-              for level in ("kecamatan", "kelurahan")]
+    kecamatan = coverage[coverage["level"].eq("kecamatan")]
+    kelurahan = coverage[coverage["level"].eq("kelurahan")].sort_values(
+        ["coverage_ratio", "code"], na_position="last", kind="stable")
     return _ENV.get_template("report.html").render(
-        lang=lang,
-        w=labels(lang)["page"],
-        totals=totals,
-        accounting=sorted(accounting.items()),
-        tables=tables,
-        columns=COLUMNS,
-        revisit=_rows(rts.head(revisit_limit)),
-        colours=STATUS_COLOURS,
-        histogram=ratio_histogram(coverage, *thresholds),
-        progress=progress_chart(daily_series(interviews),
-                                None if pd.isna(expected) else float(expected),
-                                _planned(schedule)),
-        version=__version__,
-        as_of="" if schedule is None else schedule.as_of_text,
+        lang=lang, w=words, planner=planner, words=labels(lang),
+        title=title_of(coverage, latest, lang) | (
+            {"title": words["planner_title"]} if planner else {}),
+        headline=headline(coverage, lang),
+        accounting=accounting_rows(accounting, lang, planner),
+        tables=[level_table(coverage, level, lang) for level in ("kecamatan", "kelurahan")],
+        revisit=revisit_groups(coverage, lang, listed, min_missing),
+        spots=blind_spot_rows(blind_spots, coverage, lang),
+        colours={s: STATUS_COLOURS.get(s, NEUTRAL) for s in statuses_of(coverage)},
+        histogram=ratio_histogram(coverage, *thresholds, lang=lang),
+        progress=None if planner or interviews is None else progress_chart(
+            daily_series(interviews), None if pd.isna(expected) else float(expected), lang,
+            _planned(schedule)),
+        people=None if planner or interviews is None else _people.supervisor_sections(
+            coverage, interviews, lang, listed),
+        overview=_svg.overview_map(shapes.get("kelurahan"), shapes.get("kecamatan"),
+                                   coverage, lang) if planner else None,
+        kecamatan_bars=_svg.ratio_bars(kecamatan, lang, *thresholds) if planner else None,
+        kelurahan_bars=_svg.ratio_bars(kelurahan, lang, *thresholds) if planner else None,
         owners=None if schedule is None else ("owners_inferred" if schedule.inferred
                                               else "owners_assigned"),
-        pace=[] if schedule is None else _pace_rows(schedule.pace, coverage),
-        words=labels(lang),
-        decisions=_decisions(decided),
-        changes=_changes(changes),
+        pace=[] if schedule is None else _pace_rows(schedule.pace, coverage, lang),
+        decisions=_decisions(decided, lang),
+        changes=_changes(changes, lang),
+        version=__version__,
     )
 
 
-#: RT statuses listed to revisit: those short of their count, and during fieldwork those
-#: behind the plan or stalled (not those not yet due, nor those under but on pace).
-REVISIT = ("under", "not_started", "doubtful", "behind", "stalled")
 PACE_COLUMNS = ("code", "name", "expected_households", "planned_so_far", "counted",
                 "planned_pace", "recent_pace", "projected_finish")
 
@@ -223,7 +393,8 @@ def _planned(schedule) -> pd.Series | None:
     return planned_series(plan, days)
 
 
-def _pace_rows(pace: pd.DataFrame, coverage: pd.DataFrame) -> list[tuple[str, list]]:
+def _pace_rows(pace: pd.DataFrame, coverage: pd.DataFrame,
+               lang: str = "id") -> list[tuple[str, list]]:
     """Rows of the pace tables of kecamatan and kelurahan, as text."""
     if pace is None or pace.empty:
         return []
@@ -237,10 +408,12 @@ def _pace_rows(pace: pd.DataFrame, coverage: pd.DataFrame) -> list[tuple[str, li
         for record in rows[list(PACE_COLUMNS)].to_dict("records"):
             finish = record["projected_finish"]
             texts.append([str(record["code"]), str(record["name"]),
-                          f"{record['expected_households']:,.0f}",
-                          f"{record['planned_so_far']:,.0f}", f"{record['counted']:,}",
-                          f"{record['planned_pace']:,.1f}", f"{record['recent_pace']:,.1f}",
-                          "" if pd.isna(finish) else f"{finish:%Y-%m-%d}"])
+                          formats.households(record["expected_households"], lang),
+                          formats.households(record["planned_so_far"], lang),
+                          formats.number(record["counted"], lang),
+                          formats.number(record["planned_pace"], lang, 1),
+                          formats.number(record["recent_pace"], lang, 1),
+                          "" if pd.isna(finish) else formats.date(finish, lang)])
         out.append((level, texts))
     return out
 
@@ -248,39 +421,46 @@ def _pace_rows(pace: pd.DataFrame, coverage: pd.DataFrame) -> list[tuple[str, li
 _SHOWN = ("unreadable", "not_applicable", "no_key", "conflicting", "no_longer_present")
 
 
-def _decisions(decided) -> dict | None:
+def _decisions(decided, lang: str = "id") -> dict | None:
     """Return rows per outcome and the rows not applied for a reason worth fixing."""
     if decided is None:
         return None
     counts = decided["outcome"].value_counts()
     problems = decided[decided["outcome"].isin(_SHOWN)]
-    return {"by_outcome": {name: int(counts.get(name, 0)) for name in OUTCOMES},
+    return {"by_outcome": {name: formats.number(int(counts.get(name, 0)), lang)
+                           for name in OUTCOMES if counts.get(name, 0)},
             "problems": problems[["file", "sheet", "row", "value", "outcome"]].astype(object)
             .where(problems[["file", "sheet", "row", "value", "outcome"]].notna(), None)
             .to_dict("records")}
 
 
-def _changes(changes) -> dict | None:
+def _changes(changes, lang: str = "id") -> dict | None:
+    """Return what changed since the previous run as text: counts only."""
     if changes is None:
         return None
     gained = [changes[f"gained_per_{level}"] for level in ("enumerator", "supervisor")]
-    officers = None if gained[0] is None else "{:,} / {:,}".format(
-        *(int((table["gained"] > 0).sum()) for table in gained))
+    officers = None if gained[0] is None else " / ".join(
+        formats.number(int((table["gained"] > 0).sum()), lang) for table in gained)
     return {"previous": changes["previous"],
             "previous_created_at": changes["previous_created_at"] or "",
-            "rts_newly_complete": len(changes["rts_newly_complete"]),
-            "rts_newly_stalled": len(changes["rts_newly_stalled"]),
-            "households_gained": changes["households_gained"], "officers": officers,
-            "decisions_applied_since": changes["decisions_applied_since"]}
+            "rts_newly_complete": formats.number(len(changes["rts_newly_complete"]), lang),
+            "rts_newly_stalled": formats.number(len(changes["rts_newly_stalled"]), lang),
+            "households_gained": formats.households(changes["households_gained"], lang),
+            "officers": officers,
+            "decisions_applied_since": formats.number(changes["decisions_applied_since"],
+                                                      lang)}
 
 
-def report_page(result, config: Config = Config(), lang: str = "id") -> str:
-    """Return ``report.html`` of a run (:class:`cakupan._flow.Result`).
+def report_page(result, config: Config = Config(), lang: str = "id",
+                audience: str = "supervisor") -> str:
+    """Return ``report.html`` of a run (:class:`cakupan._flow.Result`) for ``audience``.
 
-    ``config`` gives the ``[coverage]`` ratios of the histogram's colours.
+    ``config`` gives the ``[coverage]`` ratios of the charts' colours.
     """
     return render_report(result.coverage, result.accounting, lang, interviews=result.tally,
                          thresholds=(config.coverage.under_ratio, config.coverage.over_ratio),
+                         audience=audience, blind_spots=result.blind_spots,
+                         shapes=result.shapes if audience == "planner" else None,
                          schedule=result.schedule,
                          decided=result.decisions, changes=result.changes,
                          min_missing=config.coverage.worklist_min_missing)

@@ -29,12 +29,9 @@ from cakupan.labels import labels as words
 from cakupan.render._xlsx import Sheet
 from cakupan.render.legend import changes_sheet, legend_sheet
 from cakupan.render.plan import pace_sheet, plan_sheet
+from cakupan.render.report import REVISIT
 
 _RT_KEY = ["kelurahan_code", "rw", "rt"]
-#: RT statuses to revisit: short of their count, and during fieldwork behind or stalled
-#: (an RT not yet due, or under but on pace during fieldwork, is not listed); ``complete``
-#: ones too when households are still missing.
-REVISIT = ("under", "not_started", "doubtful", "behind", "stalled")
 # An enumerator is worth a call for one serious flag, or for minor ones on this share of work.
 _SERIOUS = 0.5
 _CALL_SHARE = 0.5

@@ -258,7 +258,7 @@ def _write_others(result, paths, config, audience, lang, html) -> None:
     write_geopackage(paths["coverage.gpkg"], layers)
     if html:
         write_text(paths["map.html"], maps.map_page(result, config, audience, lang))
-        write_text(paths["report.html"], report.report_page(result, config, lang))
+        write_text(paths["report.html"], report.report_page(result, config, lang, audience))
     write_xlsx(paths["worklist.xlsx"],
                worklist_book(worklist_sheets(result, audience, lang, config), lang))
 

@@ -158,7 +158,7 @@ def title_of(coverage: pd.DataFrame, latest, lang: str = "id") -> dict:
     else:
         area = words["area_counts"].format(kecamatan=formats.number(len(kecamatan), lang),
                                            kelurahan=formats.number(n_kelurahan, lang))
-    when = (words["data_as_of"].format(date=formats.moment(latest, lang))
+    when = (words["data_until"].format(date=formats.moment(latest, lang))
             if latest is not None else words["no_data_date"])
     return {"title": words["title"], "area": area, "date": when}
 

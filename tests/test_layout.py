@@ -20,7 +20,7 @@ PACKAGE = ROOT / "cakupan"
 #: Layers from the ground up: a module may import its own layer and those before it.
 LAYERS = [
     {"errors", "columns", "codes", "_text", "_processes", "_gdal", "_public", "crs", "config",
-     "labels", "formats"},
+     "labels", "_labels_id", "_labels_en", "formats"},
     {"read"},
     {"sample", "normalise"},
     {"assign"},

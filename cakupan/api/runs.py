@@ -201,9 +201,7 @@ def run(boundaries: PathType, interviews: PathType, out: PathType, *,
         (the outputs say so) and each enumerator's RTs are planned evenly over the
         fieldwork window.
     out : str or path-like
-        Folder for the outputs (``coverage.csv``, ``interviews.csv``, ``gaps.geojson``,
-        ``map.html``, ``report.html``, ``worklist.xlsx``, ``coverage.gpkg``,
-        ``manifest.json``); created if missing.
+        Folder for the outputs (the README's "Outputs" lists them); created if missing.
     config : Config, str or path-like, optional
         Settings, or the TOML file to read them from.
     audience : {"supervisor", "planner"}
@@ -211,8 +209,7 @@ def run(boundaries: PathType, interviews: PathType, out: PathType, *,
     lang : {"id", "en"}
         Language of map, report and worklist.
     html : bool
-        False leaves out ``map.html`` and ``report.html`` (the slowest outputs of a
-        province-size run).
+        False leaves out ``map.html`` and ``report.html`` (the slowest outputs).
     workers : int, optional
         Run on a local dask cluster of this many processes (needs ``cakupan[dask]``).
     scheduler : str, optional
@@ -220,9 +217,8 @@ def run(boundaries: PathType, interviews: PathType, out: PathType, *,
         workers must reach the interview file and the folder ``TMPDIR`` names, at the same
         paths.
     progress : callable, optional
-        Called with the name of each step as it starts (``read``, ``assign``, ``check``,
-        ``measure``, ``gaps``, ``write``); one with a ``detail(text)`` method is also told
-        how far long steps are.
+        Called with the name of each step as it starts (``read`` ... ``write``); one with a
+        ``detail(text)`` method is also told how far long steps are.
     decisions : path or sequence of paths, optional
         Worklists filled in by supervisors (``Keputusan``/``Decision`` column), or CSVs of
         their columns: verified rows leave the worklist, rejected interviews are not counted

@@ -26,7 +26,6 @@ from cakupan.detect.enumerators import score_enumerators
 from cakupan.detect.flags import FLAG_WEIGHTS, FLAGS
 from cakupan.detect.tally import piece
 from cakupan.labels import labels as words
-from cakupan.render._xlsx import Sheet
 from cakupan.render.legend import changes_sheet, legend_sheet
 from cakupan.render.plan import pace_sheet, plan_sheet
 from cakupan.render.report import REVISIT
@@ -81,7 +80,11 @@ def build_worklist(
     Returns
     -------
     dict of str to pandas.DataFrame
-        In this order (names in Bahasa Indonesia / English):
+        The sheets below, in this order.
+
+    Rules
+    -----
+    Sheets (names in Bahasa Indonesia / English):
 
         - ``RT dikunjungi ulang`` / ``RTs to revisit``: RTs ``under``, ``not_started``,
           ``doubtful``, ``behind`` or ``stalled``, and ``complete`` ones missing more than
@@ -161,35 +164,6 @@ def worklist_sheets(result, audience: str = "supervisor", lang: str = "id",
             result.changes, _responsible_of(result.coverage, counts), lang)
     sheets[words(lang)["sheet"]["legend"]] = legend_sheet(sheets, lang)
     return sheets
-
-
-def worklist_book(sheets: dict[str, pd.DataFrame], lang: str = "id") -> dict[str, Sheet]:
-    """Return ``sheets`` laid out for ``worklist.xlsx`` (:class:`cakupan.render._xlsx.Sheet`).
-
-    A sheet grouped by supervisor (the supervisor in its first column) starts a new printed
-    page at each supervisor; a decision column offers the decisions that apply to its rows
-    (interviews: verified, rejected; RTs: verified, revisited) in a drop-down list; reasons,
-    evidence and explanations wrap; decision and comment columns leave room to write, and
-    are the last columns printed (those after them are for the screen).
-    """
-    column, value = words(lang)["column"], words(lang)["value"]
-    supervisor, decision = column["supervisor_id"], column["decision"]
-    wrap = (column["reason"], column["evidence"], column["flags"], column["meaning"])
-    widths = {decision: 16, column["comment"]: 20, column["meaning"]: 90}
-    book = {}
-    for name, frame in sheets.items():
-        breaks = ()
-        if len(frame.columns) and frame.columns[0] == supervisor and len(frame):
-            who = frame[supervisor].astype("string").fillna("").to_numpy(dtype=str)
-            breaks = tuple(int(k) + 1 for k in np.flatnonzero(who[1:] != who[:-1]))
-        choices = {}
-        if decision in frame.columns:
-            kinds = ("rejected",) if column["interview_id"] in frame.columns else ("revisited",)
-            choices = {decision: tuple(value[kind] for kind in ("verified", *kinds))}
-        headers = list(frame.columns)
-        printed = headers.index(column["comment"]) + 1 if column["comment"] in headers else 0
-        book[name] = Sheet(frame, breaks, choices, wrap, widths, printed)
-    return book
 
 
 def _responsible_of(coverage, interviews) -> pd.Series:

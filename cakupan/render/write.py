@@ -38,8 +38,9 @@ from cakupan.detect import decisions
 from cakupan.read import describe_table
 from cakupan.render import maps, report
 from cakupan.render._xlsx import write_xlsx
+from cakupan.render.book import worklist_book
 from cakupan.render.layers import coverage_layers
-from cakupan.render.worklist import worklist_book, worklist_sheets
+from cakupan.render.worklist import worklist_sheets
 
 #: The columns of interviews.csv, in order; never any coordinates or personal data.
 INTERVIEW_COLUMNS = (

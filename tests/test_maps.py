@@ -62,7 +62,8 @@ def coverage_csv(folder):
 
 
 def popup_figures(page) -> dict[str, str]:
-    rows = page.locator(".leaflet-popup-content tr")
+    # a closed popup fades out for a moment: read the one opened last
+    rows = page.locator(".leaflet-popup-content").last.locator("tr")
     rows.first.wait_for()
     return {rows.nth(i).get_attribute("data-field"): rows.nth(i).locator("td").inner_text()
             for i in range(rows.count())}

@@ -43,6 +43,7 @@ WORDS = {
         "input_interviews": "Interviews",
         "input_units": "RT (SLS) polygons",
         "input_prelist": "Prelist",
+        "input_assignments": "Assignments of officers",
         "topology": "neighbours overlap: {} pairs ({} ha); gaps: {} ({} ha)",
         "none": "None",
         "level": "Area level",
@@ -307,6 +308,13 @@ WORDS = {
         "revisited": "; revisited, waiting for new interviews",
     },
     "cli": {
+        "as_of": "Data as of {date} (the latest interview)",
+        "during": "; fieldwork under way",
+        "owners_inferred": "; officers' RTs inferred from the interviews (no --assignments).",
+        "owners_assigned": "; officers' RTs from the assignments.",
+        "decisions": "{n} filled worklist rows read: {parts} (each in manifest.json).",
+        "changes": "Since {previous}: {complete} RT newly complete, {gained} households "
+                   "gained, {decisions} decisions newly applied.",
         "rows": "{read} interview rows read, {counted} counted, {aside} set aside "
                 "(see {where}).",
         "where_csv": "interviews.csv",

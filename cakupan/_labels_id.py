@@ -43,6 +43,7 @@ WORDS = {
         "input_interviews": "Wawancara",
         "input_units": "Poligon RT (SLS)",
         "input_prelist": "Prelist",
+        "input_assignments": "Alokasi petugas",
         "topology": "batas tumpang tindih: {} pasang ({} ha); celah: {} ({} ha)",
         "none": "Tidak ada",
         "level": "Tingkat wilayah",
@@ -310,6 +311,14 @@ WORDS = {
         "revisited": "; sudah dikunjungi ulang, menunggu wawancara baru",
     },
     "cli": {
+        "as_of": "Data per {date} (wawancara terakhir)",
+        "during": "; pencacahan masih berjalan",
+        "owners_inferred": "; RT tiap petugas diduga dari wawancara (tanpa --assignments).",
+        "owners_assigned": "; RT tiap petugas dari daftar alokasi.",
+        "decisions": "{n} baris worklist yang diisi dibaca: {parts} (rinciannya di "
+                     "manifest.json).",
+        "changes": "Sejak {previous}: {complete} RT baru lengkap, {gained} ruta bertambah, "
+                   "{decisions} keputusan baru diterapkan.",
         "rows": "{read} baris wawancara dibaca, {counted} dihitung, {aside} disisihkan "
                 "(lihat {where}).",
         "where_csv": "interviews.csv",

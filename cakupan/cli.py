@@ -334,20 +334,22 @@ def _summary(result, out: Path, lang: str = "id") -> None:
     click.echo(said["rts"].format(n=number(len(rt), lang), parts=parts))
     schedule = result.schedule
     if schedule is not None and schedule.as_of_text:
-        click.echo(f"Data as of {schedule.as_of_text} (the latest interview)"
-                   + ("; fieldwork under way" if schedule.during else "")
-                   + ("; officers' RTs inferred from the interviews (no --assignments)."
-                      if schedule.inferred else "; officers' RTs from the assignments."))
+        click.echo(said["as_of"].format(date=schedule.as_of_text)
+                   + (said["during"] if schedule.during else "")
+                   + said["owners_inferred" if schedule.inferred else "owners_assigned"])
     if result.decisions is not None:
-        outcomes = result.decisions["outcome"].value_counts()
-        click.echo(f"{len(result.decisions):,} filled worklist rows read: " + ", ".join(
-            f"{n:,} {name.replace('_', ' ')}" for name, n in outcomes.sort_index().items())
-            + " (each in manifest.json).")
+        outcomes = result.decisions["outcome"].value_counts().sort_index()
+        outcome_words = labels(lang)["report"]
+        click.echo(said["decisions"].format(
+            n=number(len(result.decisions), lang), parts=", ".join(
+                f"{number(n, lang)} {outcome_words.get(name, name)}"
+                for name, n in outcomes.items())))
     if result.changes is not None:
         found = result.changes
-        click.echo(f"Since {found['previous']}: {len(found['rts_newly_complete']):,} RT newly "
-                   f"complete, {found['households_gained']:,} households gained, "
-                   f"{found['decisions_applied_since']:,} decisions newly applied.")
+        click.echo(said["changes"].format(
+            previous=found["previous"], complete=number(len(found["rts_newly_complete"]), lang),
+            gained=number(found["households_gained"], lang),
+            decisions=number(found["decisions_applied_since"], lang)))
     if (out / "report.html").exists():
         click.echo(said["outputs"].format(out=out, report=out / "report.html",
                                           map=out / "map.html"))

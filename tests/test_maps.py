@@ -62,7 +62,8 @@ def coverage_csv(folder):
 
 
 def popup_figures(page) -> dict[str, str]:
-    # a closed popup fades out for a moment: read the one opened last
+    # a closed popup fades out for a moment: wait until the one opened last is alone
+    page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 1")
     rows = page.locator(".leaflet-popup-content").last.locator("tr")
     rows.first.wait_for()
     return {rows.nth(i).get_attribute("data-field"): rows.nth(i).locator("td").inner_text()
@@ -112,7 +113,7 @@ def test_clicking_an_rt_shows_its_row(outputs, page, tmp_path):
     page.mouse.click(x, y)
     map_at_rest(page)  # the opened popup pans the map; read it once it stands still
     shown = popup_figures(page)
-    assert shown["code"] == rt["code"]
+    assert shown.get("code") == rt["code"], shown
     assert shown["name"] == rt["name"]
     # "40", or "40 (Ruta diragukan 12)": the doubtful households beside the counted ones
     counted, _, doubtful = shown["counted_households"].partition(" (")

@@ -135,7 +135,7 @@ def rt_inside_view(page, code) -> bool:
 def test_search_finds_rts_by_name_rw_rt_and_by_code(outputs, chromium, size):
     table = outputs["table"]
     names = table[table["level"].eq("kelurahan")].set_index("code")["name"]
-    rts = table[table["level"].eq("rt")].iloc[[3, 60, 150]]
+    rts = table[table["level"].eq("rt")].iloc[[3, 60, 120]]
     with opened_map(chromium, outputs["folder"] / "id" / "map.html", size) as (page, watch):
         ready(page)
         box = page.locator(".cakupan-search input")

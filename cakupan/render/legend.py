@@ -19,6 +19,22 @@ from cakupan.labels import labels as words
 #: ``sheet:key`` overrides a key on one sheet.
 EXPLAIN = {
     "id": {
+        "doubtful_households": "Ruta yang tercacah tetapi diragukan (bukti kuat wawancara "
+                               "dikarang); tidak dihitung dalam rasio cakupan.",
+        "koseka_id": "Koordinator statistik kecamatan (Koseka) dari daftar alokasi.",
+        "planned_start": "Tanggal mulai RT ini menurut rencana (daftar alokasi, atau dibagi "
+                         "rata dalam masa pencacahan).",
+        "planned_end": "Tanggal selesai RT ini menurut rencana.",
+        "planned_pace": "Ruta per hari yang diperlukan menurut rencana.",
+        "recent_pace": "Ruta per hari yang dicacah petugas dalam 7 hari terakhir.",
+        "capacity": "Ruta yang dapat dicacah petugas besok, menurut lajunya sendiri.",
+        "task": "Tugas besok untuk petugas ini, dalam kata-kata.",
+        "owner_source": "Dari mana penugasan RT ini: daftar alokasi, atau diduga dari "
+                        "wawancara atau RT terdekat.",
+        "data_as_of": "Waktu wawancara terakhir dalam data: lembar ini berlaku sampai saat itu.",
+        "planned_so_far": "Ruta yang menurut rencana sudah tercacah sampai hari ini.",
+        "pace_needed": "Ruta per hari yang diperlukan agar selesai pada akhir rencana.",
+        "projected_finish": "Tanggal selesai bila laju 7 hari terakhir berlanjut.",
         "supervisor_id": "Pengawas yang bertanggung jawab; setiap pengawas mulai di halaman "
                          "baru saat dicetak.",
         "enumerator_id": "Petugas pencacah.",
@@ -74,6 +90,22 @@ EXPLAIN = {
         "weight": "bobot",
     },
     "en": {
+        "doubtful_households": "Households counted but doubtful (strong evidence of made-up "
+                               "interviews); left out of the coverage ratio.",
+        "koseka_id": "The kecamatan's statistics coordinator (Koseka), from the assignments.",
+        "planned_start": "The day this RT was planned to start (from the assignments, or "
+                         "spread evenly over the fieldwork window).",
+        "planned_end": "The day this RT was planned to be finished.",
+        "planned_pace": "Households a day the plan needs.",
+        "recent_pace": "Households a day the enumerator counted over the last 7 days.",
+        "capacity": "Households the enumerator can count tomorrow, at their own pace.",
+        "task": "Tomorrow's task for this enumerator, in words.",
+        "owner_source": "Where this RT's assignment comes from: the assignment file, or "
+                        "inferred from interviews or the nearest RT.",
+        "data_as_of": "Time of the latest interview in the data: the sheet holds until then.",
+        "planned_so_far": "Households the plan expected counted by today.",
+        "pace_needed": "Households a day needed to finish by the end of the plan.",
+        "projected_finish": "The day the work ends if the last 7 days' pace goes on.",
         "supervisor_id": "The supervisor responsible; each supervisor starts a new page when "
                          "printed.",
         "enumerator_id": "The enumerator.",

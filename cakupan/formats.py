@@ -179,3 +179,28 @@ def page_format(lang: str = "id") -> dict:
     sample = percent(0.5, lang, 0)
     return {"group": symbols["group"], "decimal": symbols["decimal"],
             "percent": sample.replace("50", "{}", 1)}
+
+
+def fill(template: str, fields: dict, index=None) -> pd.Series:
+    """Fill the ``{name}`` fields of a template from Series of texts, one row per index entry.
+
+    Vectorised: each field's Series is taken by position (``index``: the result's index, by
+    default the first field's). Used for every reason, task and evidence the outputs say.
+
+    Examples
+    --------
+    >>> fill("RT {rt}: {n} ruta", {"rt": pd.Series(["001", "002"]), "n": pd.Series(["3", "4"])})
+    0    RT 001: 3 ruta
+    1    RT 002: 4 ruta
+    dtype: string
+    """
+    if index is None:
+        index = next(iter(fields.values())).index
+    out = pd.Series("", index=index, dtype="string")
+    rest = template
+    while "{" in rest:
+        head, _, tail = rest.partition("{")
+        name, _, rest = tail.partition("}")
+        out = out + head + pd.Series(pd.Series(fields[name]).astype("string").to_numpy(),
+                                     index=index, dtype="string")
+    return out + rest

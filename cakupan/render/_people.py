@@ -40,12 +40,16 @@ def supervisor_of(rts: pd.DataFrame, interviews) -> pd.Series:
 
 
 def supervisor_sections(coverage: pd.DataFrame, interviews, lang: str = "id",
-                        revisit=("under", "not_started")) -> list[dict]:
+                        revisit: pd.Series | None = None) -> list[dict]:
     """Return a section per supervisor, the largest shortfall first.
 
     Each: ``name`` (the ID), ``rts`` (RTs answered for), ``counted`` households, the RTs to
     revisit (kelurahan name, RW, RT, shortfall, status) and ``flagged`` interviews.
+    ``revisit``: which rows of ``coverage`` are RTs to revisit (default: those ``under`` or
+    ``not_started``).
     """
+    if revisit is None:
+        revisit = coverage["status"].isin(["under", "not_started"])
     rts = coverage[coverage["level"].eq("rt")].copy()
     if not len(rts):
         return []
@@ -58,7 +62,7 @@ def supervisor_sections(coverage: pd.DataFrame, interviews, lang: str = "id",
     flagged = piece(interviews, "flagged")
     per = (flagged["supervisor_id"].astype(object).fillna(unknown).value_counts()
            if len(flagged) and "supervisor_id" in flagged else pd.Series(dtype="int64"))
-    todo = rts[rts["status"].isin(revisit)]
+    todo = rts[revisit.reindex(rts.index).to_numpy()]
     gap = todo.groupby("who")["gap"].sum()
     order = sorted(rts["who"].unique(), key=lambda w: (-gap.get(w, 0.0), str(w)))
     out = []

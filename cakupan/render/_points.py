@@ -26,17 +26,6 @@ def _column(rows: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(np.nan, index=rows.index)
 
 
-def _fill(template: str, fill: dict, index) -> pd.Series:
-    """Fill ``{name}`` fields of a template from Series of texts, vectorised."""
-    out = pd.Series("", index=index, dtype=object)
-    rest = template
-    while "{" in rest:
-        head, _, tail = rest.partition("{")
-        name, _, rest = tail.partition("}")
-        out = out + head + fill[name].astype(str)
-    return out + rest
-
-
 def evidence(rows: pd.DataFrame, flags: pd.Series, lang: str = "id") -> tuple[pd.Series,
                                                                               pd.Series]:
     """Return (flag names, evidence) of flagged rows, in words, ``; ``-separated.
@@ -76,7 +65,7 @@ def evidence(rows: pd.DataFrame, flags: pd.Series, lang: str = "id") -> tuple[pd
             continue
         names = names.mask(has, names + "; " + formats.word(name, lang))
         if name in text:
-            said = said.mask(has, said + "; " + _fill(text[name], fill, rows.index))
+            said = said.mask(has, said + "; " + formats.fill(text[name], fill, rows.index))
     return names.str.slice(2), said.str.slice(2)
 
 

@@ -10,6 +10,8 @@ explain, so that each stays a table one can read through. Computation only.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from cakupan.detect.flags import FLAG_WEIGHTS
@@ -192,7 +194,8 @@ def legend_sheet(sheets: dict[str, pd.DataFrame], lang: str = "id") -> pd.DataFr
             rows.append((sheet, header, text))
     verify = table["sheet"]["verify"]
     for name, weight in FLAG_WEIGHTS.items():
-        said = table["text"].get(name, "")
+        # the evidence's template, its figures left out: "cluster #…: … interviews at one spot"
+        said = re.sub(r"\{\w+\}", "…", table["text"].get(name, ""))
         rows.append((verify, f"{explain['flag']}: {table['value'].get(name, name)}",
                      f"{explain['weight'].capitalize()} {weight}. {said}".strip()))
     column = table["column"]

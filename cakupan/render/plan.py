@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cakupan import formats
 from cakupan.labels import labels as words
 from cakupan.measure.schedule import Schedule
 
@@ -152,10 +153,10 @@ def _tasks(rows: pd.DataFrame, text: dict, schedule: Schedule) -> pd.Series:
     rt, rw = rows["rt"].astype("string"), rows["rw"].astype("string")
     n = _number(rows["amount"])
     left = _number(rows["left"])
-    finish = _fill(text["finish"], {"rt": rt, "rw": rw, "n": left})
-    keep = _fill(text["continue"], {"rt": rt, "rw": rw, "n": n, "left": left})
+    finish = formats.fill(text["finish"], {"rt": rt, "rw": rw, "n": left})
+    keep = formats.fill(text["continue"], {"rt": rt, "rw": rw, "n": n, "left": left})
     date = rows["planned_start"].dt.strftime("%Y-%m-%d").astype("string").fillna("?")
-    later = _fill(text["later"], {"date": date})
+    later = formats.fill(text["later"], {"date": date})
     tomorrow = (schedule.day + pd.Timedelta(days=1)) if pd.notna(schedule.day) else pd.NaT
     not_yet = (rows["planned_start"] > tomorrow).fillna(False)
     out = np.select(
@@ -174,7 +175,7 @@ def _spots(rows: pd.DataFrame, blind_spots, text: dict) -> pd.Series:
     spots = pd.DataFrame(blind_spots.drop(columns="geometry", errors="ignore"))
     spots = spots.dropna(subset=_RT).sort_values("rank").drop_duplicates(_RT)
     spots = spots.set_index(_RT).reindex(pd.MultiIndex.from_frame(rows[_RT]))
-    said = _fill(text["blind_spot"], {"rank": _number(pd.Series(spots["rank"].to_numpy())),
+    said = formats.fill(text["blind_spot"], {"rank": _number(pd.Series(spots["rank"].to_numpy())),
                                       "n": _number(pd.Series(
                                           spots["estimated_households"].to_numpy()))})
     said.index = rows.index
@@ -192,7 +193,7 @@ def _verify(rows: pd.DataFrame, flagged, text: dict) -> pd.Series:
     shown = grouped.agg(lambda s: ", ".join(s.iloc[:IDS_SHOWN]))
     shown = shown + np.where(count > IDS_SHOWN, ", ...", "")
     n = count.reindex(rows["enumerator_id"])
-    said = _fill(text["verify"], {"n": _number(pd.Series(n.to_numpy())),
+    said = formats.fill(text["verify"], {"n": _number(pd.Series(n.to_numpy())),
                                   "ids": pd.Series(shown.reindex(rows["enumerator_id"])
                                                    .to_numpy(), dtype="string").fillna("")})
     said.index = rows.index
@@ -210,15 +211,3 @@ def _add(task: pd.Series, more: pd.Series, where) -> pd.Series:
 def _number(values: pd.Series) -> pd.Series:
     number = pd.to_numeric(values, errors="coerce").round().astype("Int64")
     return number.astype("string").fillna("?")
-
-
-def _fill(template: str, fill: dict) -> pd.Series:
-    """Fill ``{name}`` fields of a template from Series of texts, vectorised."""
-    index = next(iter(fill.values())).index
-    out = pd.Series("", index=index, dtype="string")
-    rest = template
-    while "{" in rest:
-        head, _, tail = rest.partition("{")
-        name, _, rest = tail.partition("}")
-        out = out + head + pd.Series(fill[name].to_numpy(), index=index, dtype="string")
-    return out + rest

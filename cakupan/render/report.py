@@ -47,6 +47,20 @@ CHART = {"width": 640, "height": 220, "left": 48, "bottom": 28, "top": 10, "righ
 #: under but on pace: the caller leaves ``under`` out then).
 REVISIT = ("under", "not_started", "doubtful", "behind", "stalled")
 
+
+def to_revisit(coverage: pd.DataFrame, during: bool = False,
+               min_missing: float = np.inf) -> pd.Series:
+    """Return which rows of ``coverage`` are RTs a supervisor must send someone back to.
+
+    RTs of a :data:`REVISIT` status (``under`` only after fieldwork: during it an RT under is
+    on pace) and ``complete`` ones still missing more than ``min_missing`` households. The
+    worklist and the report list the same RTs.
+    """
+    listed = [s for s in REVISIT if not (during and s == "under")]
+    missing = coverage["status"].eq("complete") & (
+        coverage["gap_households"].astype("float64") > min_missing)
+    return coverage["level"].eq("rt") & (coverage["status"].isin(listed) | missing)
+
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("cakupan", "templates"),
     autoescape=True,
@@ -209,18 +223,14 @@ def _names(coverage: pd.DataFrame, level: str) -> pd.Series:
     return pd.Series(rows["name"].astype(str).to_numpy(), index=rows["code"].astype(str))
 
 
-def revisit_groups(coverage: pd.DataFrame, lang: str = "id", listed=REVISIT,
+def revisit_groups(coverage: pd.DataFrame, lang: str = "id", during: bool = False,
                    min_missing: float = np.inf) -> dict:
-    """Return every RT to revisit, grouped by kecamatan and kelurahan.
+    """Return every RT to revisit (:func:`to_revisit`), grouped by kecamatan and kelurahan.
 
-    RTs of a status ``listed``, and ``complete`` ones missing more than ``min_missing``
-    households. Groups and RTs within them: the largest shortfall first. Each group carries
-    its names, count and shortfall.
+    Groups and RTs within them: the largest shortfall first. Each group carries its names,
+    count and shortfall.
     """
-    missing = coverage["status"].eq("complete") & (
-        coverage["gap_households"].astype("float64") > min_missing)
-    rts = coverage[coverage["level"].eq("rt")
-                   & (coverage["status"].isin(listed) | missing)].copy()
+    rts = coverage[to_revisit(coverage, during, min_missing)].copy()
     kelurahan = coverage[coverage["level"].eq("kelurahan")].drop_duplicates("code")
     parent = pd.Series(kelurahan["parent_code"].astype(str).to_numpy(),
                        index=kelurahan["code"].astype(str))
@@ -345,7 +355,6 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
     expected = top["expected_households"].sum(min_count=1)
     shapes = shapes or {}
     during = schedule is not None and schedule.during
-    listed = [s for s in REVISIT if not (during and s == "under")]
     kecamatan = coverage[coverage["level"].eq("kecamatan")]
     kelurahan = coverage[coverage["level"].eq("kelurahan")].sort_values(
         ["coverage_ratio", "code"], na_position="last", kind="stable")
@@ -356,7 +365,7 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
         headline=headline(coverage, lang),
         accounting=accounting_rows(accounting, lang, planner),
         tables=[level_table(coverage, level, lang) for level in ("kecamatan", "kelurahan")],
-        revisit=revisit_groups(coverage, lang, listed, min_missing),
+        revisit=revisit_groups(coverage, lang, during, min_missing),
         spots=blind_spot_rows(blind_spots, coverage, lang),
         colours={s: STATUS_COLOURS.get(s, NEUTRAL) for s in statuses_of(coverage)},
         histogram=ratio_histogram(coverage, *thresholds, lang=lang),
@@ -364,7 +373,7 @@ def render_report(coverage: pd.DataFrame, accounting: dict, lang: str = "id",
             daily_series(interviews), None if pd.isna(expected) else float(expected), lang,
             _planned(schedule)),
         people=None if planner or interviews is None else _people.supervisor_sections(
-            coverage, interviews, lang, listed),
+            coverage, interviews, lang, to_revisit(coverage, during, min_missing)),
         overview=_svg.overview_map(shapes.get("kelurahan"), shapes.get("kecamatan"),
                                    coverage, lang) if planner else None,
         kecamatan_bars=_svg.ratio_bars(kecamatan, lang, *thresholds) if planner else None,

@@ -20,6 +20,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from cakupan import formats
 from cakupan.config import Config, Coverage
 from cakupan.detect.decisions import in_effect
 from cakupan.detect.enumerators import score_enumerators
@@ -28,7 +29,7 @@ from cakupan.detect.tally import piece
 from cakupan.labels import labels as words
 from cakupan.render.legend import changes_sheet, legend_sheet
 from cakupan.render.plan import pace_sheet, plan_sheet
-from cakupan.render.report import REVISIT
+from cakupan.render.report import to_revisit
 
 _RT_KEY = ["kelurahan_code", "rw", "rt"]
 # An enumerator is worth a call for one serious flag, or for minor ones on this share of work.
@@ -180,12 +181,7 @@ def _revisit(coverage, interviews, labels, owners=None, during=False, decided=No
     During fieldwork an RT ``under`` is on pace (:mod:`cakupan.measure.schedule`): not listed.
     """
     values, text = labels["value"], labels["text"]
-    listed = [s for s in REVISIT if not (during and s == "under")]
-    missing = coverage["gap_households"].astype("float64") > min_missing
-    rts = coverage[(coverage["level"] == "rt")
-                   & (coverage["status"].isin(listed)
-                      | (coverage["status"].eq("complete") & missing))]
-    rts = rts.copy()
+    rts = coverage[to_revisit(coverage, during, min_missing)].copy()
     for column in _RT_KEY:
         rts[column] = rts[column].astype("string")
     names = coverage[coverage["level"] == "kelurahan"].drop_duplicates("code")
@@ -204,17 +200,18 @@ def _revisit(coverage, interviews, labels, owners=None, during=False, decided=No
 
     expected = rts["expected_households"].astype("float64")
     pct = (rts["coverage_ratio"].astype("float64") * 100).round(0)
-    reason = _fill(text["under"], {"pct": _number(pct), "expected": _number(expected)}, rts.index)
+    reason = formats.fill(text["under"], {"pct": _number(pct), "expected": _number(expected)},
+                          rts.index)
     effective = rts["counted_households"] - rts.get("doubtful_households", 0)
     reason = reason.where(effective > 0, text["not_started"])
     reason = reason.mask(rts["status"] == "doubtful", text["doubtful"])
     gap = rts["gap_households"].astype("float64")
-    complete = _fill(text["complete_missing"], {"pct": _number(pct), "gap": _number(gap)},
+    complete = formats.fill(text["complete_missing"], {"pct": _number(pct), "gap": _number(gap)},
                      rts.index)
     reason = reason.where(rts["status"] != "complete", complete)
     doubtful = _doubtful_per_rt(interviews).reindex(pd.MultiIndex.from_frame(rts[_RT_KEY]))
     doubtful = pd.Series(doubtful.to_numpy(dtype="float64", na_value=np.nan), index=rts.index)
-    extra = _fill(text["doubtful_in_rt"], {"n": _number(doubtful)}, rts.index)
+    extra = formats.fill(text["doubtful_in_rt"], {"n": _number(doubtful)}, rts.index)
     reason = reason.where(~(doubtful > 0), reason + extra)
     if "schedule_reason" in rts:
         reason = reason + rts["schedule_reason"].fillna("")
@@ -269,8 +266,8 @@ def _owned(rts, owners, text):
     since = pd.Series(pd.to_datetime(plan["last_day"]).dt.strftime("%Y-%m-%d").to_numpy(),
                       index=rts.index, dtype="string").fillna("?")
     planned = _number(pd.Series(plan["planned_so_far"].to_numpy(), index=rts.index))
-    rts["schedule_reason"] = _fill(text["behind"], {"planned": planned}, rts.index).where(
-        rts["status"].eq("behind"), _fill(text["stalled"], {"date": since}, rts.index).where(
+    rts["schedule_reason"] = formats.fill(text["behind"], {"planned": planned}, rts.index).where(
+        rts["status"].eq("behind"), formats.fill(text["stalled"], {"date": since}, rts.index).where(
             rts["status"].eq("stalled"), ""))
     return rts
 
@@ -352,7 +349,7 @@ def _verify(interviews, labels, coverage=None, decided=None):
     names = pd.Series("", index=rows.index, dtype="string")
     urgency = pd.Series(0.0, index=rows.index)
     for name in [*FLAGS, "far_outside"]:
-        said = _fill(text[name], fill, rows.index)
+        said = formats.fill(text[name], fill, rows.index)
         evidence = evidence.mask(has[name], evidence + "; " + said)
         names = names.mask(has[name], names + "; " + values.get(name, name))
         urgency = urgency + has[name].astype("float64") * FLAG_WEIGHTS[name]
@@ -468,17 +465,6 @@ def _number(values: pd.Series, decimals: int = 0) -> pd.Series:
     if decimals:
         text = text + "." + (scaled % scale).astype("string").str.zfill(decimals)
     return text.fillna("?")
-
-
-def _fill(template: str, fill: dict, index) -> pd.Series:
-    """Fill ``{name}`` fields of a template from Series of texts, vectorised."""
-    out = pd.Series("", index=index, dtype="string")
-    rest = template
-    while "{" in rest:
-        head, _, tail = rest.partition("{")
-        name, _, rest = tail.partition("}")
-        out = out + head + fill[name]
-    return out + rest
 
 
 def _localise(values: pd.Series, table: dict) -> pd.Series:

@@ -50,9 +50,11 @@ def plan_fieldwork(export: pd.DataFrame, truth: pd.DataFrame, prelist: pd.DataFr
     people = _pace(span, rng)
     moved = _moved(export["enumerator_id"], day, people)
     shift = pd.to_timedelta(moved - day, unit="D")
-    export = export.assign(**{  # the start moves with the end: durations stay as they were
-        column: (pd.to_datetime(export[column]) + shift).dt.strftime("%Y-%m-%d %H:%M:%S")
-        for column in ("waktu_mulai", "interviewed_at") if column in export})
+    times = {"interviewed_at": when}
+    if "waktu_mulai" in export:  # the start moves with the end: durations stay as they were
+        times["waktu_mulai"] = pd.to_datetime(export["waktu_mulai"], format="%Y-%m-%d %H:%M:%S")
+    export = export.assign(**{column: (value + shift).dt.strftime("%Y-%m-%d %H:%M:%S")
+                              for column, value in times.items()})
     order = np.lexsort((np.arange(len(export)), export["interviewed_at"].to_numpy()))
     export = export.iloc[order].reset_index(drop=True)
     truth = truth.iloc[order].reset_index(drop=True)

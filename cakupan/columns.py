@@ -29,8 +29,8 @@ INTERVIEWS = (
 )
 PRELIST = ("sls_code", "kelurahan_code", "rw", "rt", "expected_households")
 #: Who is assigned where, and when (BPS's "alokasi petugas": SLS to PPL to PML, and Koseka).
-ASSIGNMENTS = ("sls_code", "kelurahan_code", "rw", "rt", "enumerator_id", "supervisor_id",
-               "planned_start", "planned_end", "koseka_id")
+ASSIGNMENTS = ("sls_code", "kelurahan_code", "rw", "rt", "sls_name", "enumerator_id",
+               "supervisor_id", "planned_start", "planned_end", "koseka_id")
 
 #: Columns that hold personal data; never copied to outputs.
 PERSONAL = ("nama", "name", "nama_krt", "nik", "no_kk", "kk", "phone", "telepon", "no_hp", "hp")

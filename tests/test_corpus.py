@@ -473,7 +473,7 @@ CASES = [
          check=assigned(["counted", "counted", "unknown_rt", "duplicate"],
                         {"3671011001001001": ("PPL01", "PML01", "2022-10-15"),
                          "3671011002001001": ("PPL02", "PML01", "2022-10-16")},
-                        ["36710199990000101"])),
+                        ["3671019999001001"])),
     Case("assignments-excel-title-rows",
          lambda d: {"assignments": c.excel(d, {"Alokasi": [
              ["Alokasi petugas Regsosek 2022"], [],

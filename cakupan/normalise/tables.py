@@ -228,7 +228,10 @@ def assignments(raw: pd.DataFrame, columns: Mapping[str, str], path=None,
                        ("supervisor_id", "supervisor (PML) column")):
         require_column(source, name, what, ", ".join(ALIASES[name][:5]), "assignments", path)
     out = pd.DataFrame({"source_row": raw["source_row"].to_numpy()}, index=raw.index)
-    out = out.join(declared_rt(raw, source))
+    # an allocation table lists every SLS with its name, as an SLS layer does: RW and RT of
+    # a BPS code come from the name ("RT 001 RW 001")
+    names = column_text(raw, source, "sls_name") if "sls_name" in source else None
+    out = out.join(declared_rt(raw, source, names=names))
     for name in ("enumerator_id", "supervisor_id", "koseka_id"):
         out[name] = column_text(raw, source, name)
     unreadable = pd.Series(False, index=raw.index)

@@ -93,8 +93,10 @@ def click_flagged(page, i) -> str:
     """Click flagged point ``i`` as a person would; return its interview ID."""
     x, y, interview, bundled = page.evaluate(SHOW_FLAGGED, i)
     if bundled:
+        # ends in null: the page would otherwise hand back the whole cluster group, which
+        # Playwright takes many seconds to serialise
         page.evaluate("window.__spread = false; window.cakupan.flagged.once('spiderfied',"
-                      " () => { window.__spread = true; })")
+                      " () => { window.__spread = true; }); null")
         page.mouse.click(x, y)
         page.wait_for_function("window.__spread === true")  # the bubble spreads out
         page.wait_for_timeout(100)
@@ -104,16 +106,14 @@ def click_flagged(page, i) -> str:
     return interview
 
 
-@pytest.mark.skip(reason="spreading bubbles of hundreds of points at one apartment block "
-                  "takes this test past ten minutes a width; to be made cheaper")
 @pytest.mark.parametrize("size", SIZES)
 def test_flagged_points_each_open_their_own_popup(outputs, chromium, size):
     with opened_map(chromium, outputs["folder"] / "id" / "map.html", size) as (page, watch):
         ready(page)
         n = page.evaluate("window.cakupan.flaggedMarkers.length")
-        assert n >= 100
+        assert n >= 90  # the tiny world's interviews to verify; 100 of them, or every one
         opened = []
-        for i in np.linspace(0, n - 1, 100).round().astype(int).tolist():
+        for i in np.linspace(0, n - 1, min(n, 100)).round().astype(int).tolist():
             interview = click_flagged(page, i)
             content = page.locator(".leaflet-popup-content")
             content.last.wait_for()

@@ -76,7 +76,10 @@ def _indexed(values: pd.Series) -> tuple[list, list]:
 
 
 def flagged_points(interviews, max_flagged: int = 8000, lang: str = "id") -> dict:
-    """Return flagged interviews with coordinates as columns, the most serious first.
+    """Return the flagged interviews that are tasks, as columns, the most serious first.
+
+    Tasks are those of the worklist's interviews to verify: ``severity`` ``serious`` or
+    ``verify``, or ``far_outside``; notes are left off the map as off the worklist.
 
     Serious means doubtful first, then more flags, then flags other than ``poor_gps``;
     ties keep the input order. ``total`` is the number before the cap. ``interviews``: a
@@ -85,7 +88,13 @@ def flagged_points(interviews, max_flagged: int = 8000, lang: str = "id") -> dic
     """
     interviews = piece(interviews, "flagged")
     flags = interviews["flags"].astype(object).where(interviews["flags"].notna(), "").astype(str)
-    where = interviews["lon"].notna() & interviews["lat"].notna() & flags.ne("")
+    far = interviews["location_check"].eq("far_outside").fillna(False).to_numpy(dtype=bool) \
+        if "location_check" in interviews else False
+    # the worklist's interviews to verify: a note (a poor fix, a block of flats at the pace
+    # of real visits) is no task, and hundreds of them at one block would bury the tasks
+    task = (interviews["severity"].isin(["serious", "verify"]).fillna(False).to_numpy(bool)
+            | far) if "severity" in interviews else flags.ne("").to_numpy()
+    where = interviews["lon"].notna() & interviews["lat"].notna() & task
     rows = interviews[where]
     flags = flags[where]
     doubtful = rows.get("doubtful", pd.Series(False, index=rows.index)).fillna(False)

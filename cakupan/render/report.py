@@ -420,8 +420,9 @@ def _pace_rows(pace: pd.DataFrame, coverage: pd.DataFrame,
                           formats.households(record["expected_households"], lang),
                           formats.households(record["planned_so_far"], lang),
                           formats.number(record["counted"], lang),
-                          formats.number(record["planned_pace"], lang, 1),
-                          formats.number(record["recent_pace"], lang, 1),
+                          # households a day of a whole kelurahan or kecamatan: whole numbers
+                          formats.number(record["planned_pace"], lang),
+                          formats.number(record["recent_pace"], lang),
                           "" if pd.isna(finish) else formats.date(finish, lang)])
         out.append((level, texts))
     return out

@@ -63,11 +63,15 @@ def coverage_csv(folder):
 
 def popup_figures(page) -> dict[str, str]:
     # a closed popup fades out for a moment: wait until the one opened last is alone
-    page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 1")
-    rows = page.locator(".leaflet-popup-content").last.locator("tr")
-    rows.first.wait_for()
-    return {rows.nth(i).get_attribute("data-field"): rows.nth(i).locator("td").inner_text()
-            for i in range(rows.count())}
+    # and read its rows in one step, so a popup redrawn meanwhile cannot mix two of them
+    return page.wait_for_function(
+        "(() => { const open = document.querySelectorAll('.leaflet-popup');"
+        " if (open.length !== 1) { return null; }"
+        " const rows = [...open[0].querySelectorAll('.leaflet-popup-content tr')];"
+        " if (!rows.length) { return null; }"
+        " return Object.fromEntries(rows.map(r => [r.getAttribute('data-field'),"
+        " r.querySelector('td') ? r.querySelector('td').innerText : '']));"
+        " })()").json_value()
 
 
 def number(text: str) -> float:
@@ -173,12 +177,19 @@ def test_search_finds_kelurahan_by_name_and_escapes_it(outputs, page):
 @pytest.mark.browser
 def test_supervisor_map_has_points(outputs, page):
     result = outputs["result"]
-    flagged = result.interviews["flags"].fillna("").ne("") & result.interviews["lon"].notna()
+    interviews = result.interviews
+    # the map shows the worklist's interviews to verify, not the notes
+    task = (interviews["severity"].isin(["serious", "verify"])
+            | interviews["location_check"].eq("far_outside"))
+    flagged = task.fillna(False) & interviews["lon"].notna()
     names = page.evaluate("Object.keys(window.cakupan.overlays)")
     assert "Wawancara bermasalah" in names and any("klaster" in n for n in names)
     html = (outputs["supervisor"] / "map.html").read_text("utf-8")
-    first = result.interviews.loc[flagged, "interview_id"].iloc[0]
+    first = interviews.loc[flagged, "interview_id"].iloc[0]
     assert first in html
+    note = interviews["severity"].eq("note") & ~flagged
+    if note.any():
+        assert interviews.loc[note, "interview_id"].iloc[0] not in html
 
 
 # ---- privacy of the planner's pages ------------------------------------------------------

@@ -322,5 +322,12 @@ WORDS = {
         "rts": "{n} RT: {parts}.",
         "outputs": "Outputs are in {out}: open {report} and {map}.",
         "no_html": "Outputs are in {out} (no HTML: --no-html).",
+        "read": "{read} rows read, {usable} usable, {aside} set aside",
+        "repairs": "repairs",
+        "columns": "columns (cakupan <- yours)",
+        "none_recognised": "(none recognised)",
+        "codes": "codes",
+        "table": "table",
+        "overlaps": "overlaps: {pairs} neighbour pairs, {overlap}; holes: {holes}, {hole}",
     },
 }

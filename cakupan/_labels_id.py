@@ -326,5 +326,12 @@ WORDS = {
         "rts": "{n} RT: {parts}.",
         "outputs": "Hasil ada di {out}: buka {report} dan {map}.",
         "no_html": "Hasil ada di {out} (tanpa HTML: --no-html).",
+        "read": "{read} baris dibaca, {usable} dapat dipakai, {aside} disisihkan",
+        "repairs": "perbaikan",
+        "columns": "kolom (cakupan <- berkas Anda)",
+        "none_recognised": "(tidak ada yang dikenali)",
+        "codes": "kode",
+        "table": "tabel",
+        "overlaps": "tumpang tindih: {pairs} pasang tetangga, {overlap}; celah: {holes}, {hole}",
     },
 }

@@ -143,7 +143,8 @@ audience_option = click.option(
          "only, no household locations or IDs (safe to share).")
 lang_option = click.option(
     "--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
-    help="Language of maps, report and worklist: id = Bahasa Indonesia, en = English.")
+    help="Language of maps, report, worklist and these messages: id = Bahasa Indonesia, "
+         "en = English.")
 debug_option = click.option(
     "--debug", is_flag=True,
     help="On a failure of cakupan itself (exit status 3), show the traceback here too.")
@@ -288,13 +289,15 @@ def run_command(boundaries, interviews, units, prelist, population, buildings, a
               help="Who is assigned to each RT/SLS (PPL, PML, planned dates).")
 @click.option("--config", "config_path", type=FILE,
               help="TOML settings: column names of your files, layers, sheet, CRS (see README).")
+@lang_option
 @debug_option
-def validate_command(boundaries, interviews, units, prelist, assignments, config_path, debug):
+def validate_command(boundaries, interviews, units, prelist, assignments, config_path, lang,
+                     debug):
     """Check your input files without running the analysis.
 
-    Prints, per input: rows read, usable and set aside (by reason), repairs made, the columns
-    recognised (canonical <- yours), the CRS and, for polygons, the overlaps and holes between
-    neighbours. Exits 0 when every file can be used (even with rows set aside), 2 with one
+    Prints in --lang, per input: rows read, usable and set aside (by reason), repairs made,
+    the columns recognised (cakupan's <- yours), the CRS and, for polygons, the overlaps and
+    holes between neighbours. Exits 0 when every file can be used (even with rows set aside), 2 with one
     line naming the file (and row and column) when one cannot.
 
     \b
@@ -308,7 +311,7 @@ def validate_command(boundaries, interviews, units, prelist, assignments, config
         table = cakupan.validate(boundaries, interviews, units=units, prelist=prelist,
                                  assignments=assignments,
                                  config=cakupan.load_config(config_path))
-    click.echo(format_summary(table))
+    click.echo(format_summary(table, lang))
 
 
 def _summary(result, out: Path, lang: str = "id") -> None:
@@ -357,43 +360,62 @@ def _summary(result, out: Path, lang: str = "id") -> None:
         click.echo(said["no_html"].format(out=out))
 
 
-def format_summary(table) -> str:
-    """Return :func:`cakupan.validate`'s table as short text, one block per input.
+def format_summary(table, lang: str = "id") -> str:
+    """Return :func:`cakupan.validate`'s table as short text in ``lang``, one block per input.
+
+    Reasons and repairs are said in words, numbers as :mod:`cakupan.formats` writes them;
+    the columns keep cakupan's names (those of the settings file) beside yours.
 
     Examples
     --------
     >>> import pandas as pd
     >>> table = pd.DataFrame([{"input": "prelist", "file": "p.csv", "format": "csv",
-    ...     "crs": "", "rows_read": 3, "rows_usable": 2, "rows_set_aside": 1,
+    ...     "crs": "", "rows_read": 3000, "rows_usable": 2999, "rows_set_aside": 1,
     ...     "set_aside": "duplicate 1", "repairs": "", "columns": "rt <- RT",
     ...     "overlap_pairs": None, "overlap_ha": None, "holes": None, "hole_ha": None}])
-    >>> print(format_summary(table))
-    prelist     p.csv: 3 rows read, 2 usable, 1 set aside (duplicate 1)
-                columns: rt <- RT
+    >>> print(format_summary(table, "en"))
+    prelist     p.csv: 3,000 rows read, 2,999 usable, 1 set aside (duplicate 1)
+                columns (cakupan <- yours): rt <- RT
+    >>> print(format_summary(table, "id").splitlines()[0])
+    prelist     p.csv: 3.000 baris dibaca, 2.999 dapat dipakai, 1 disisihkan (duplikat 1)
     """
     import pandas as pd
 
+    from cakupan.formats import hectares, number
+    from cakupan.labels import labels
+
+    said = labels(lang)["cli"]
     lines = []
     pad = " " * 12
     for row in table.itertuples(index=False):
-        aside = f" ({row.set_aside})" if row.set_aside else ""
-        lines.append(f"{row.input:<11} {row.file}: {row.rows_read:,} rows read, "
-                     f"{row.rows_usable:,} usable, {row.rows_set_aside:,} set aside{aside}")
+        aside = f" ({_said_counts(row.set_aside, lang)})" if row.set_aside else ""
+        read = said["read"].format(read=number(row.rows_read, lang),
+                                   usable=number(row.rows_usable, lang),
+                                   aside=number(row.rows_set_aside, lang))
+        lines.append(f"{row.input:<11} {row.file}: {read}{aside}")
         if row.repairs:
-            lines.append(f"{pad}repairs: {row.repairs}")
+            lines.append(f"{pad}{said['repairs']}: {_said_counts(row.repairs, lang)}")
         if row.crs:
             lines.append(f"{pad}CRS: {row.crs}")
-        lines.append(f"{pad}columns: {row.columns or '(none recognised)'}")
+        lines.append(f"{pad}{said['columns']}: {row.columns or said['none_recognised']}")
         if getattr(row, "codes", ""):
-            lines.append(f"{pad}codes: {row.codes}")
+            lines.append(f"{pad}{said['codes']}: {row.codes}")
         tables = getattr(row, "tables", "")
         if isinstance(tables, str) and tables:  # a survey export: its table, repeat groups
-            lines.append(f"{pad}table: {tables}")
+            lines.append(f"{pad}{said['table']}: {tables}")
         if pd.notna(row.overlap_pairs):
-            lines.append(f"{pad}overlaps: {int(row.overlap_pairs):,} neighbour pairs, "
-                         f"{row.overlap_ha:.2f} ha; holes: {int(row.holes):,}, "
-                         f"{row.hole_ha:.2f} ha")
+            lines.append(pad + said["overlaps"].format(
+                pairs=number(row.overlap_pairs, lang), overlap=hectares(row.overlap_ha, lang),
+                holes=number(row.holes, lang), hole=hectares(row.hole_ha, lang)))
     return "\n".join(lines)
+
+
+def _said_counts(counts: str, lang: str) -> str:
+    """Return ``"no_coordinates 71; duplicate 117"`` in words and the language's numbers."""
+    from cakupan.formats import number, word
+
+    parts = (part.rsplit(" ", 1) for part in counts.split("; ") if part)
+    return "; ".join(f"{word(name, lang)} {number(int(n), lang)}" for name, n in parts)
 
 
 if __name__ == "__main__":  # pragma: no cover

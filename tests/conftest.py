@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from cakupan._flow import Inputs
@@ -58,6 +59,19 @@ def libreoffice_convert(path: Path, to: str, out: Path) -> Path:
         capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
     return out / f"{Path(path).stem}.{to}"
+
+
+def libreoffice_sheets(path: Path, out: Path) -> dict[str, pd.DataFrame]:
+    """Return every sheet of a workbook as LibreOffice shows its cells, as text.
+
+    LibreOffice's CSV export with "save cell contents as shown" and every sheet (its filter
+    options' 9th and 12th fields), one file per sheet named ``<stem>-<sheet>.csv``.
+    """
+    options = "44,34,76,1,,0,false,true,true,false,false,-1"
+    libreoffice_convert(path, f"csv:Text - txt - csv (StarCalc):{options}", out)
+    stem = Path(path).stem
+    return {csv.stem[len(stem) + 1:]: pd.read_csv(csv, dtype=str, keep_default_na=False)
+            for csv in sorted(out.glob(f"{stem}-*.csv"))}
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 import cakupan
+from cakupan import formats
 from cakupan._validate import SUMMARY_COLUMNS, summarise
 from cakupan.cli import format_summary, main
 from tests import corpus as c
@@ -52,7 +53,7 @@ def test_cli_prints_the_table_and_exits_0_with_rows_set_aside(tmp_path):
     interviews = c.interviews_csv(tmp_path, ODK_ROW, ODK_ROW, ODK_ROW.replace(
         "-6.195", "").replace("0a1b", "0a1c"), header=ODK_HEADER)
     result = CliRunner().invoke(main, ["validate", "--boundaries", str(c.write_boundaries(
-        tmp_path)), "--interviews", str(interviews)])
+        tmp_path)), "--interviews", str(interviews), "--lang", "en"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("boundaries  ")
@@ -60,7 +61,7 @@ def test_cli_prints_the_table_and_exits_0_with_rows_set_aside(tmp_path):
     assert "overlaps: 0 neighbour pairs, 0.00 ha; holes: 0, 0.00 ha" in result.output
     text = result.output
     assert "interviews  " in text and "3 rows read, 1 usable, 2 set aside" in text
-    assert "(duplicate 1; no_coordinates 1)" in text
+    assert "(duplicate 1; no coordinates 1)" in text
     assert "lon <- grp-lokasi-Longitude" in text and "interview_id <- meta-instanceID" in text
 
 
@@ -89,9 +90,15 @@ def test_a_large_file_is_placed_by_parts_with_the_same_summary(tiny_inputs):
 
 
 @pytest.mark.slow
-def test_the_cli_prints_the_api_table(tiny_inputs):
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_cli_prints_the_api_table(tiny_inputs, lang):
     done = cli("validate", "--boundaries", tiny_inputs.boundaries, "--interviews",
                tiny_inputs.interviews, "--units", tiny_inputs.units, "--prelist",
-               tiny_inputs.prelist)
+               tiny_inputs.prelist, "--lang", lang)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == format_summary(_validate(tiny_inputs)) + "\n"
+    assert done.stdout == format_summary(_validate(tiny_inputs), lang) + "\n"
+    # reasons in words, numbers as the language writes them
+    assert {"id": "tanpa koordinat", "en": "no coordinates"}[lang] in done.stdout
+    assert "no_coordinates" not in done.stdout
+    read = int(_validate(tiny_inputs).set_index("input").loc["interviews", "rows_read"])
+    assert formats.number(read, lang) in done.stdout

@@ -273,7 +273,8 @@ def test_interviews_to_verify(sheets):
     )
     indonesian = sheets["id"]["Wawancara diperiksa"]
     assert "malam hari" in indonesian["Tanda"].tolist()
-    assert "pukul 22:30" in indonesian["Bukti"].tolist()
+    assert "pukul 22.30" in indonesian["Bukti"].tolist()  # the time as Indonesian writes it
+    assert any("0,3 m dari wawancara lain" in said for said in indonesian["Bukti"])
 
 
 def test_enumerators_to_call(sheets):
@@ -361,8 +362,8 @@ def test_minimal_inputs_give_placeholders():
     assert revisit["Kelurahan"].isna().all()
     verify = sheets["Interviews to verify"]
     assert verify["Evidence"].tolist() == [
-        "? km/h from the previous interview; at ?",
-        "cluster #?: ? interviews at one spot, ? min apart: too fast for real visits",
+        "– km/h from the previous interview; at –",  # a figure not known is a dash
+        "cluster #–: – interviews at one spot, – min apart: too fast for real visits",
     ]
     assert verify["Status"].tolist() == ["counted", "new"]
     assert verify["Supervisor (PML)"].tolist() == ["(unknown)", "s1"]

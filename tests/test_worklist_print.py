@@ -1,8 +1,10 @@
-"""The worklist printed: LibreOffice turns it into A4 pages a supervisor can hand out.
+"""The worklist printed and opened: LibreOffice turns it into A4 pages a supervisor can hand
+out, and shows its cells on screen.
 
 Each supervisor's rows start on a page of their own, every column fits the page's width
-(the last column's header is on every page, the header repeated), and the legend explains
-every column, in Bahasa Indonesia and in English.
+(the last column's header is on every page, the header repeated), the legend explains
+every column, and every cell speaks words and whole households, in Bahasa Indonesia and in
+English.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import pytest
 import cakupan
 from cakupan.labels import labels
 from cakupan.render.legend import legend_sheet
-from tests.conftest import libreoffice_convert
+from cakupan import formats
+from tests.conftest import libreoffice_convert, libreoffice_sheets
 
 pytestmark = pytest.mark.slow
 
@@ -106,3 +109,35 @@ def test_legend_of_the_unit_sheets():
     table = legend_sheet(sheets, "en")
     assert table.iloc[0, 2].startswith("Fill in a decision: verified")
     assert table.iloc[1, 2] == ""  # a column without an explanation shows as empty
+
+
+SNAKE = re.compile(r"\b[a-z]+_[a-z0-9_]+\b")
+HOUSEHOLD_COLUMNS = ("counted_households", "doubtful_households", "expected_households",
+                     "gap_households", "planned_so_far", "capacity")
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_cell_speaks_words_and_whole_households(tiny_world, tmp_path, lang):
+    """Expected households from a population raster are fractional: the worklist shows them
+    whole, and no code (a snake_case word) is left in any cell LibreOffice shows."""
+    _, paths = tiny_world
+    cakupan.run(paths["boundaries"], paths["interviews"], tmp_path, units=paths["units"],
+                population=paths["population"], assignments=paths["assignments"],
+                html=False, lang=lang)
+    sheets = libreoffice_sheets(tmp_path / "worklist.xlsx", tmp_path)
+    said = labels(lang)
+    assert set(sheets) >= {said["sheet"][name] for name in ("revisit", "verify", "plan")}
+    for name, frame in sheets.items():
+        text = "\n".join(frame.columns) + "\n" + "\n".join(frame.to_numpy().ravel())
+        assert not SNAKE.findall(text), (name, set(SNAKE.findall(text)))
+        for column in HOUSEHOLD_COLUMNS:
+            header = said["column"][column]
+            if header in frame and name != said["sheet"]["legend"]:
+                shown = frame[header][frame[header].ne("")]
+                assert shown.str.fullmatch(r"\d+").all(), (name, header, shown.head().tolist())
+        # figures inside sentences ("baru 38% dari 198 ruta") are whole households too
+        word = {"id": "ruta", "en": "households"}[lang]
+        assert not re.findall(rf"\d[.,]\d+ {word}\b", text), name
+    revisit = sheets[said["sheet"]["revisit"]]
+    assert revisit[said["column"]["expected_source"]].eq(
+        formats.word("raster", lang)).all()

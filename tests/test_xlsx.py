@@ -203,14 +203,18 @@ def test_column_widths_fit_header_and_values(tmp_path):
             "a": ["x" * 5, None],
             "a rather long header": [1, 2],
             "long": ["y" * 100, "z"],
-            "t": pd.to_datetime(["2022-10-15", None]),
+            "t": pd.to_datetime(["2022-10-15 08:05", None]),
             "e": pd.array([None, None], dtype="string"),
+            "day": pd.to_datetime(["2022-10-15", None]),
         }
     )
     sheet = openpyxl.load_workbook(write_xlsx(tmp_path / "x.xlsx", {"s": frame}))["s"]
-    widths = [sheet.column_dimensions[letter].width for letter in "ABCDE"]
+    widths = [sheet.column_dimensions[letter].width for letter in "ABCDEF"]
     # a header of words wraps over two lines: "a rather long header" needs 10 + 2, not 20 + 2
-    assert widths == [7, 12, 60, 18, 3]
+    assert widths == [7, 12, 60, 18, 3, 12]
+    # a day and time shows both; a column of days alone shows days
+    assert sheet["D2"].number_format == "yyyy-mm-dd hh:mm"
+    assert sheet["F2"].number_format == "yyyy-mm-dd"
 
 
 def test_sheet_names_cleaned_cut_and_unique(tmp_path):

@@ -13,8 +13,8 @@ header.
 The SpreadsheetML is built here, whole columns at a time with pyarrow string functions (a
 per-cell or per-row Python loop takes most of a minute at city size), and the parts go
 straight into the zip. Values keep their kind: integers and floats as numbers, booleans as
-booleans, datetimes as Excel dates (timezone-aware ones in their local wall time), everything
-else as text. Missing values, empty texts and infinities (Excel has none) leave the cell empty.
+booleans, datetimes as Excel dates (timezone-aware ones in their local wall time; a column
+without times of day shows days only), everything else as text. Missing values, empty texts and infinities (Excel has none) leave the cell empty.
 
 The file is written to a temporary name beside ``path`` and renamed, so an interrupted run
 leaves no half file, and carries fixed time stamps, so the same sheets give the same bytes.
@@ -56,7 +56,7 @@ _SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 # characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, and U+FFFE, U+FFFF), in RE2
 _ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
 _EPOCH = pd.Timestamp("1899-12-30")  # day 0 of Excel's serial dates
-_BOLD, _DATE, _WRAP, _HEAD, _TOP = 1, 2, 3, 4, 5  # the cell formats (cellXfs) in _STYLES
+_BOLD, _DATE, _WRAP, _HEAD, _TOP, _DAY = 1, 2, 3, 4, 5, 6  # the cell formats (cellXfs) in _STYLES
 _WRAP_WIDTH = 32  # a column of wrapped text is at most this wide
 _HEADER_HEIGHT = 30  # points: two lines of 11-point text
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -98,7 +98,8 @@ _APP = (
 )
 _STYLES = (
     f'<styleSheet xmlns="{_MAIN}">'
-    '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm"/></numFmts>'
+    '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm"/>'
+    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd"/></numFmts>'
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill>'
@@ -107,7 +108,7 @@ _STYLES = (
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
     # every cell at the top of its row, beside a neighbour's wrapped text (LibreOffice does
     # not take the alignment of format 0 for cells that name none: they name 5)
-    '<cellXfs count="6"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="7"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" '
     'applyAlignment="1"><alignment vertical="top"/></xf>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" '
@@ -118,6 +119,8 @@ _STYLES = (
     'applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
     '<alignment vertical="top"/></xf>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" '
+    'applyAlignment="1"><alignment vertical="top"/></xf>'
     '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
     "</cellStyles></styleSheet>"
 )
@@ -325,7 +328,10 @@ def _column(series: pd.Series, wrap: bool = False) -> _Column:
         days = ((local - _EPOCH) / pd.Timedelta(days=1)).to_numpy("float64", na_value=np.nan)
         # Excel counts a 29 February 1900 that never was: the days before it are one less
         days = np.where((days >= 1) & (days < 61), days - 1, days)
-        return _Column(f' s="{_DATE}"', _value(_float_text(days)), 16)
+        # days without a time of day (planned dates) are shown as days
+        whole = bool(np.all(np.isnan(days) | (days == np.floor(days))))
+        return _Column(f' s="{_DAY if whole else _DATE}"', _value(_float_text(days)),
+                       10 if whole else 16)
     if pd.api.types.is_bool_dtype(kind):
         values = _whole(pa.array(series, pa.bool_(), from_pandas=True))
         shown = pc.if_else(values, "TRUE", "FALSE")

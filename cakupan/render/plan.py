@@ -36,10 +36,10 @@ def plan_sheet(schedule: Schedule, coverage: pd.DataFrame, blind_spots=None, fla
     text, values = words(lang)["text"], words(lang)["value"]
     rows = _rows(schedule, coverage)
     rows = _tomorrow(rows)
-    task = _tasks(rows, text, schedule)
-    task = _add(task, _spots(rows, blind_spots, text), rows["today"] | rows["left"].eq(0))
+    task = _tasks(rows, lang, schedule)
+    task = _add(task, _spots(rows, blind_spots, lang), rows["today"] | rows["left"].eq(0))
     first = ~rows["enumerator_id"].duplicated()
-    task = _add(task, _verify(rows, flagged, text), first)
+    task = _add(task, _verify(rows, flagged, lang), first)
     out = pd.DataFrame({
         "supervisor_id": rows["supervisor_id"].fillna(values["no_supervisor"]),
         "koseka_id": rows["koseka_id"],
@@ -52,12 +52,12 @@ def plan_sheet(schedule: Schedule, coverage: pd.DataFrame, blind_spots=None, fla
         "name": rows["name"],
         "planned_start": rows["planned_start"],
         "planned_end": rows["planned_end"],
-        "expected_households": rows["expected"],
+        "expected_households": rows["expected"].astype("float64").round(0),
         "counted_households": rows["counted_households"],
         "gap_households": rows["left"],
         "status": rows["status"].map(values).astype("string").fillna(rows["status"]),
-        "planned_pace": rows["planned_pace"],
-        "recent_pace": rows["recent_pace"],
+        "planned_pace": rows["planned_pace"].round(1),
+        "recent_pace": rows["recent_pace"].round(1),
         "capacity": rows["capacity"],
         "task": task,
         "owner_source": ("owner_" + rows["owner_source"].fillna("nearest")).map(values),
@@ -92,12 +92,12 @@ def pace_sheet(schedule: Schedule, lang: str = "id") -> pd.DataFrame:
         "supervisor_id": officers["supervisor_id"].astype("string").fillna(
             values["no_supervisor"]),
         "enumerator_id": officers["enumerator_id"].astype("string"),
-        "expected_households": officers["expected_households"].astype("float64"),
-        "planned_so_far": officers["planned_so_far"].astype("float64"),
+        "expected_households": officers["expected_households"].astype("float64").round(0),
+        "planned_so_far": officers["planned_so_far"].astype("float64").round(0),
         "counted_households": officers["counted"].astype("Int64"),
-        "planned_pace": officers["planned_pace"].astype("float64"),
-        "recent_pace": officers["recent_pace"].astype("float64"),
-        "pace_needed": officers["pace_needed"].astype("float64").round(2),
+        "planned_pace": officers["planned_pace"].astype("float64").round(1),
+        "recent_pace": officers["recent_pace"].astype("float64").round(1),
+        "pace_needed": officers["pace_needed"].astype("float64").round(1),
         "projected_finish": pd.to_datetime(officers["projected_finish"]),
         "data_as_of": schedule.as_of_text,
     })
@@ -148,14 +148,15 @@ def _tomorrow(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.drop(columns="_order")
 
 
-def _tasks(rows: pd.DataFrame, text: dict, schedule: Schedule) -> pd.Series:
+def _tasks(rows: pd.DataFrame, lang: str, schedule: Schedule) -> pd.Series:
     """Return the RT's task in words: finish, continue, later, after the RTs above, or done."""
+    text = words(lang)["text"]
     rt, rw = rows["rt"].astype("string"), rows["rw"].astype("string")
-    n = _number(rows["amount"])
-    left = _number(rows["left"])
+    n = _number(rows["amount"], lang)
+    left = _number(rows["left"], lang)
     finish = formats.fill(text["finish"], {"rt": rt, "rw": rw, "n": left})
     keep = formats.fill(text["continue"], {"rt": rt, "rw": rw, "n": n, "left": left})
-    date = rows["planned_start"].dt.strftime("%Y-%m-%d").astype("string").fillna("?")
+    date = formats.texts(rows["planned_start"], formats.date, lang)
     later = formats.fill(text["later"], {"date": date})
     tomorrow = (schedule.day + pd.Timedelta(days=1)) if pd.notna(schedule.day) else pd.NaT
     not_yet = (rows["planned_start"] > tomorrow).fillna(False)
@@ -167,23 +168,25 @@ def _tasks(rows: pd.DataFrame, text: dict, schedule: Schedule) -> pd.Series:
     return pd.Series(out, index=rows.index, dtype="string")
 
 
-def _spots(rows: pd.DataFrame, blind_spots, text: dict) -> pd.Series:
+def _spots(rows: pd.DataFrame, blind_spots, lang: str) -> pd.Series:
     """Return the largest blind spot of each RT, as a task ("" where none)."""
+    text = words(lang)["text"]
     none = pd.Series("", index=rows.index, dtype="string")
     if blind_spots is None or not len(blind_spots):
         return none
     spots = pd.DataFrame(blind_spots.drop(columns="geometry", errors="ignore"))
     spots = spots.dropna(subset=_RT).sort_values("rank").drop_duplicates(_RT)
     spots = spots.set_index(_RT).reindex(pd.MultiIndex.from_frame(rows[_RT]))
-    said = formats.fill(text["blind_spot"], {"rank": _number(pd.Series(spots["rank"].to_numpy())),
-                                      "n": _number(pd.Series(
-                                          spots["estimated_households"].to_numpy()))})
+    said = formats.fill(text["blind_spot"], {
+        "rank": _number(pd.Series(spots["rank"].to_numpy()), lang),
+        "n": _number(pd.Series(spots["estimated_households"].to_numpy()), lang)})
     said.index = rows.index
     return said.where(spots["rank"].notna().to_numpy(), "")
 
 
-def _verify(rows: pd.DataFrame, flagged, text: dict) -> pd.Series:
+def _verify(rows: pd.DataFrame, flagged, lang: str) -> pd.Series:
     """Return each enumerator's flagged interviews, as a task ("" where none)."""
+    text = words(lang)["text"]
     none = pd.Series("", index=rows.index, dtype="string")
     if flagged is None or not len(flagged) or "enumerator_id" not in flagged:
         return none
@@ -193,7 +196,7 @@ def _verify(rows: pd.DataFrame, flagged, text: dict) -> pd.Series:
     shown = grouped.agg(lambda s: ", ".join(s.iloc[:IDS_SHOWN]))
     shown = shown + np.where(count > IDS_SHOWN, ", ...", "")
     n = count.reindex(rows["enumerator_id"])
-    said = formats.fill(text["verify"], {"n": _number(pd.Series(n.to_numpy())),
+    said = formats.fill(text["verify"], {"n": _number(pd.Series(n.to_numpy()), lang),
                                   "ids": pd.Series(shown.reindex(rows["enumerator_id"])
                                                    .to_numpy(), dtype="string").fillna("")})
     said.index = rows.index
@@ -208,6 +211,6 @@ def _add(task: pd.Series, more: pd.Series, where) -> pd.Series:
     return task.where(~where, joined)
 
 
-def _number(values: pd.Series) -> pd.Series:
-    number = pd.to_numeric(values, errors="coerce").round().astype("Int64")
-    return number.astype("string").fillna("?")
+def _number(values: pd.Series, lang: str) -> pd.Series:
+    """Return whole numbers as the language writes them."""
+    return formats.texts(pd.to_numeric(values, errors="coerce").round(), formats.number, lang)

@@ -27,6 +27,7 @@ from cakupan.detect.enumerators import score_enumerators
 from cakupan.detect.flags import FLAG_WEIGHTS, FLAGS
 from cakupan.detect.tally import piece
 from cakupan.labels import labels as words
+from cakupan.render._points import evidence as flag_evidence
 from cakupan.render.legend import changes_sheet, legend_sheet
 from cakupan.render.plan import pace_sheet, plan_sheet
 from cakupan.render.report import to_revisit
@@ -123,9 +124,8 @@ def build_worklist(
     """
     labels = words(lang)
     tables = {
-        "revisit": _revisit(coverage, interviews, labels, owners, during, decided,
-                            min_missing),
-        "verify": _verify(interviews, labels, coverage, decided),
+        "revisit": _revisit(coverage, interviews, lang, owners, during, decided, min_missing),
+        "verify": _verify(interviews, lang, coverage, decided),
         "call": _call(enumerator_scores, labels),
     }
     return {
@@ -174,13 +174,14 @@ def _responsible_of(coverage, interviews) -> pd.Series:
     return pd.Series(who.to_numpy(), index=rt_keys(rts).to_numpy())
 
 
-def _revisit(coverage, interviews, labels, owners=None, during=False, decided=None,
+def _revisit(coverage, interviews, lang, owners=None, during=False, decided=None,
              min_missing=np.inf):
     """RTs to revisit, with reason and the officers responsible (see :func:`build_worklist`).
 
     During fieldwork an RT ``under`` is on pace (:mod:`cakupan.measure.schedule`): not listed.
     """
-    values, text = labels["value"], labels["text"]
+    values, text = words(lang)["value"], words(lang)["text"]
+    number = partial(formats.texts, how=formats.number, lang=lang)
     rts = coverage[to_revisit(coverage, during, min_missing)].copy()
     for column in _RT_KEY:
         rts[column] = rts[column].astype("string")
@@ -194,24 +195,26 @@ def _revisit(coverage, interviews, labels, owners=None, during=False, decided=No
     rts["supervisor_id"] = _responsible(rts, interviews)
     rts["enumerator_id"] = _interviewer(rts, interviews)
     if owners is not None:
-        rts = _owned(rts, owners, text)
+        rts = _owned(rts, owners, lang)
     for officer in ("supervisor_id", "enumerator_id"):
         rts[officer] = rts[officer].fillna(values["no_supervisor"])
 
-    expected = rts["expected_households"].astype("float64")
+    # households are shown whole (a raster's or buildings' estimate is fractional);
+    # coverage.csv keeps the exact figures
+    expected = rts["expected_households"].astype("float64").round(0)
     pct = (rts["coverage_ratio"].astype("float64") * 100).round(0)
-    reason = formats.fill(text["under"], {"pct": _number(pct), "expected": _number(expected)},
+    reason = formats.fill(text["under"], {"pct": number(pct), "expected": number(expected)},
                           rts.index)
     effective = rts["counted_households"] - rts.get("doubtful_households", 0)
     reason = reason.where(effective > 0, text["not_started"])
     reason = reason.mask(rts["status"] == "doubtful", text["doubtful"])
-    gap = rts["gap_households"].astype("float64")
-    complete = formats.fill(text["complete_missing"], {"pct": _number(pct), "gap": _number(gap)},
-                     rts.index)
+    gap = rts["gap_households"].astype("float64").round(0)
+    complete = formats.fill(text["complete_missing"], {"pct": number(pct), "gap": number(gap)},
+                            rts.index)
     reason = reason.where(rts["status"] != "complete", complete)
     doubtful = _doubtful_per_rt(interviews).reindex(pd.MultiIndex.from_frame(rts[_RT_KEY]))
     doubtful = pd.Series(doubtful.to_numpy(dtype="float64", na_value=np.nan), index=rts.index)
-    extra = formats.fill(text["doubtful_in_rt"], {"n": _number(doubtful)}, rts.index)
+    extra = formats.fill(text["doubtful_in_rt"], {"n": number(doubtful)}, rts.index)
     reason = reason.where(~(doubtful > 0), reason + extra)
     if "schedule_reason" in rts:
         reason = reason + rts["schedule_reason"].fillna("")
@@ -234,9 +237,9 @@ def _revisit(coverage, interviews, labels, owners=None, during=False, decided=No
             "counted_households": rts["counted_households"],
             "doubtful_households": _column(rts, "doubtful_households", "Int64").fillna(0),
             "expected_households": expected,
-            "expected_source": rts["expected_source"],
+            "expected_source": formats.texts(rts["expected_source"], formats.word, lang),
             "coverage_pct": pct,
-            "gap_households": rts["gap_households"].astype("float64"),
+            "gap_households": gap,
             "status": status,
             "reason": reason.astype("string"),
             "decision": pd.Series(pd.NA, index=rts.index, dtype="string"),
@@ -256,16 +259,18 @@ def _decided_rts(decided, decision) -> pd.Index:
     return pd.Index(rt_keys(rows).unique())
 
 
-def _owned(rts, owners, text):
+def _owned(rts, owners, lang):
     """RTs with their owners from the schedule's plan, and why behind or stalled."""
+    text = words(lang)["text"]
     plan = owners.drop_duplicates(_RT_KEY).set_index(_RT_KEY).reindex(
         pd.MultiIndex.from_frame(rts[_RT_KEY]))
     rts["enumerator_id"] = pd.array(plan["enumerator_id"], dtype="string")
     rts["supervisor_id"] = pd.array(plan["supervisor_id"], dtype="string").fillna(
         rts["supervisor_id"].to_numpy())
-    since = pd.Series(pd.to_datetime(plan["last_day"]).dt.strftime("%Y-%m-%d").to_numpy(),
-                      index=rts.index, dtype="string").fillna("?")
-    planned = _number(pd.Series(plan["planned_so_far"].to_numpy(), index=rts.index))
+    since = formats.texts(pd.Series(pd.to_datetime(plan["last_day"]).to_numpy(),
+                                    index=rts.index), formats.date, lang)
+    planned = formats.texts(pd.Series(plan["planned_so_far"].to_numpy(), index=rts.index)
+                            .round(0), formats.number, lang)
     rts["schedule_reason"] = formats.fill(text["behind"], {"planned": planned}, rts.index).where(
         rts["status"].eq("behind"), formats.fill(text["stalled"], {"date": since}, rts.index).where(
             rts["status"].eq("stalled"), ""))
@@ -308,9 +313,9 @@ def _doubtful_per_rt(interviews):
     return rows.groupby(_RT_KEY, sort=True)["doubtful"].sum()
 
 
-def _verify(interviews, labels, coverage=None, decided=None):
+def _verify(interviews, lang, coverage=None, decided=None):
     """Interviews with a flag or far outside their RT, with evidence text."""
-    values, text = labels["value"], labels["text"]
+    values = words(lang)["value"]
     interviews = piece(interviews, "flagged")
     done = pd.concat([in_effect(decided, "interview", kind)["interview_id"]
                       for kind in ("verified", "rejected")])
@@ -330,29 +335,12 @@ def _verify(interviews, labels, coverage=None, decided=None):
     rows = interviews[task | far]
     flags, far, location = flags[rows.index], far[rows.index], location[rows.index]
     column = partial(_column, rows)
-    has = {name: flags.str.contains(rf"(?:^|;){name}(?:;|$)", regex=True) for name in FLAGS}
-    has["far_outside"] = far
     when = pd.to_datetime(column("interviewed_at", "datetime64[ns]"))
-    fill = {
-        "id": _number(column("cluster_id", "Int64")),
-        "size": _number(column("cluster_size", "Int64")),
-        "speed": _number(column("speed_kmh").round(0)),
-        "nearest": _number(column("nearest_m").round(1), decimals=1),
-        "date": when.dt.strftime("%Y-%m-%d").astype("string").fillna("?"),
-        "time": when.dt.strftime("%H:%M").astype("string").fillna("?"),
-        "accuracy": _number(column("gps_accuracy_m").round(0)),
-        "gap": _number(column("spot_gap_min").round(0)),
-        "duration": _number(column("duration_min").round(0)),
-        "twin": _number(column("twin_gap_min").round(0)),
-    }
-    evidence = pd.Series("", index=rows.index, dtype="string")
-    names = pd.Series("", index=rows.index, dtype="string")
-    urgency = pd.Series(0.0, index=rows.index)
-    for name in [*FLAGS, "far_outside"]:
-        said = formats.fill(text[name], fill, rows.index)
-        evidence = evidence.mask(has[name], evidence + "; " + said)
-        names = names.mask(has[name], names + "; " + values.get(name, name))
-        urgency = urgency + has[name].astype("float64") * FLAG_WEIGHTS[name]
+    names, evidence = flag_evidence(rows, flags.astype(object), lang)
+    urgency = far.astype("float64") * FLAG_WEIGHTS["far_outside"]
+    for name in FLAGS:
+        has = flags.str.contains(rf"(?:^|;){name}(?:;|$)", regex=True)
+        urgency = urgency + has.astype("float64") * FLAG_WEIGHTS[name]
     doubtful = column("doubtful", "boolean").fillna(False)
     # what a printed page needs first, up to the comment; the rest to sort and filter on screen
     out = pd.DataFrame(
@@ -365,8 +353,8 @@ def _verify(interviews, labels, coverage=None, decided=None):
             "kelurahan": _kelurahan_names(coverage, column("kelurahan_code", "string")),
             "rw": column("rw", "string"),
             "rt": column("rt", "string"),
-            "flags": names.str.slice(2),
-            "evidence": evidence.str.slice(2),
+            "flags": names.astype("string"),
+            "evidence": evidence.astype("string"),
             "urgency": urgency.round(2),
             "decision": pd.Series(pd.NA, index=rows.index, dtype="string"),
             "comment": pd.Series(pd.NA, index=rows.index, dtype="string"),
@@ -454,17 +442,6 @@ def _grouped(frame, urgency, by, ascending):
         kind="stable",
     )
     return ordered.drop(columns="_total").reset_index(drop=True)
-
-
-def _number(values: pd.Series, decimals: int = 0) -> pd.Series:
-    """Format non-negative numbers for text with ``decimals`` places; missing as ``?``."""
-    number = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64")
-    scale = 10**decimals
-    scaled = (number * scale).round().astype("Int64")
-    text = (scaled // scale).astype("string")
-    if decimals:
-        text = text + "." + (scaled % scale).astype("string").str.zfill(decimals)
-    return text.fillna("?")
 
 
 def _localise(values: pd.Series, table: dict) -> pd.Series:

@@ -319,7 +319,7 @@ def _summary(result, out: Path, lang: str = "id") -> None:
 
     Every status present is named (the first four even at zero), in words.
     """
-    from cakupan.formats import number, word
+    from cakupan.formats import moment, number, word
     from cakupan.labels import labels
 
     said = labels(lang)["cli"]
@@ -337,7 +337,7 @@ def _summary(result, out: Path, lang: str = "id") -> None:
     click.echo(said["rts"].format(n=number(len(rt), lang), parts=parts))
     schedule = result.schedule
     if schedule is not None and schedule.as_of_text:
-        click.echo(said["as_of"].format(date=schedule.as_of_text)
+        click.echo(said["as_of"].format(date=moment(schedule.as_of, lang))
                    + (said["during"] if schedule.during else "")
                    + said["owners_inferred" if schedule.inferred else "owners_assigned"])
     if result.decisions is not None:

@@ -106,7 +106,7 @@ def test_run_off_a_terminal_is_quiet_and_says_where_to_look(tmp_path, tiny_world
     lines = done.stdout.strip().splitlines()
     assert len(lines) == 4
     assert "interview rows read" in lines[0] and lines[0].endswith("(see interviews.csv).")
-    assert lines[2].startswith("Data as of 2022-11-14 ")  # the latest interview
+    assert lines[2].startswith("Data as of 14 Nov 2022 ")  # the latest interview
     assert lines[2].endswith("officers' RTs inferred from the interviews (no --assignments).")
     assert lines[3] == f"Outputs are in {out}: open {out / 'report.html'} and {out / 'map.html'}."
 

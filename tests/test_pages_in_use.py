@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 import subprocess
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 
+import cakupan
 from cakupan import formats
 from cakupan._flow import Inputs
 from cakupan.render import write
@@ -154,6 +156,55 @@ def test_search_finds_rts_by_name_rw_rt_and_by_code(outputs, chromium, size):
                 map_at_rest(page)
                 assert rt_inside_view(page, rt.code)
                 assert rt.code in page.locator(".leaflet-popup-content").last.inner_text()
+        assert watch.errors == []
+
+
+POPUP_FITS = """() => {
+  const popup = document.querySelector('.leaflet-popup-content-wrapper').getBoundingClientRect();
+  const table = document.querySelector('.leaflet-popup-content table').getBoundingClientRect();
+  const panels = Array.from(document.querySelectorAll('.leaflet-top .leaflet-control'))
+    .map(e => e.getBoundingClientRect()).filter(r => r.width > 0 && r.height > 0);
+  const covered = panels.some(r => r.left < popup.right && popup.left < r.right
+                                   && r.top < popup.bottom && popup.top < r.bottom);
+  return {inside: popup.left >= 0 && popup.top >= 0 && popup.right <= innerWidth
+                  && popup.bottom <= innerHeight,
+          table: table.right <= popup.right && table.left >= popup.left, covered: covered};
+}"""
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("size", SIZES)
+def test_a_chosen_units_popup_fits_the_screen(outputs, chromium, size, lang):
+    """Its figures within the popup, the popup within the screen and clear of the panels."""
+    rts = outputs["table"][outputs["table"]["level"].eq("rt")].iloc[[0, 77]]
+    with opened_map(chromium, outputs["folder"] / lang / "map.html", size) as (page, watch):
+        ready(page)
+        for code in rts["code"]:
+            page.locator(".cakupan-search input").fill(code)
+            page.locator(".cakupan-search li").first.click()
+            map_at_rest(page)
+            assert page.evaluate(POPUP_FITS) == {"inside": True, "table": True,
+                                                 "covered": False}, code
+        assert watch.errors == []
+
+
+def test_search_puts_the_kelurahan_named_so_first(tmp_path, chromium):
+    """A desa named like its kecamatan ("Rajeg" in kecamatan Rajeg): its RTs come first."""
+    world = make_world("tiny")
+    paths = write_world(world, tmp_path / "world")
+    boundaries = gpd.read_file(paths["boundaries"])
+    last = boundaries.index[-1]
+    boundaries.loc[last, "nama"] = boundaries.loc[last, "kec_nama"]
+    boundaries.to_file(paths["boundaries"], driver="GeoJSON")
+    cakupan.run(paths["boundaries"], paths["interviews"], tmp_path / "out",
+                units=paths["units"], prelist=paths["prelist"])
+    code = boundaries.loc[last, "kode"].replace(".", "")
+    with opened_map(chromium, tmp_path / "out" / "map.html", "laptop") as (page, watch):
+        ready(page)
+        found = page.evaluate(f"""window.cakupan.find("{boundaries.loc[last, 'nama']} 1/1")
+            .map(l => l.feature.properties.code)""")
+        assert len(found) == len(boundaries)  # RT 001 of RW 001 in each kelurahan
+        assert found[0].startswith(code), found
         assert watch.errors == []
 
 

@@ -51,7 +51,7 @@ def check_plan_sheet(world, result):
     busy = left["Tomorrow's task"].str.contains("^(?:finish|continue) RT", regex=True)
     # every enumerator with households left has tomorrow's work, within the day's target
     assert busy.groupby(left["enumerator_id"]).any().all()
-    assert set(listed["Data as of"]) == {result.schedule.as_of_text}
+    assert set(listed["Data as of"]) == {result.schedule.as_of}
     revisit = worklist_sheets(result, lang="en")["RTs to revisit"]
     owner = world.assignments.set_index(_RT)["supervisor_id"]
     shown = revisit.set_index(["Kelurahan code", "RW", "RT"])["Supervisor (PML)"]

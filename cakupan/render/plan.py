@@ -61,7 +61,7 @@ def plan_sheet(schedule: Schedule, coverage: pd.DataFrame, blind_spots=None, fla
         "capacity": rows["capacity"],
         "task": task,
         "owner_source": ("owner_" + rows["owner_source"].fillna("nearest")).map(values),
-        "data_as_of": schedule.as_of_text,
+        "data_as_of": schedule.as_of,
     })
     return out.rename(columns=words(lang)["column"]).reset_index(drop=True)
 
@@ -99,7 +99,7 @@ def pace_sheet(schedule: Schedule, lang: str = "id") -> pd.DataFrame:
         "recent_pace": officers["recent_pace"].astype("float64").round(1),
         "pace_needed": officers["pace_needed"].astype("float64").round(1),
         "projected_finish": pd.to_datetime(officers["projected_finish"]),
-        "data_as_of": schedule.as_of_text,
+        "data_as_of": schedule.as_of,
     })
     return out.rename(columns=column).reset_index(drop=True)
 

@@ -119,7 +119,18 @@ function cakupanMap(map, data) {
       }
     });
   });
-  function popupWidth() { return Math.min(300, window.innerWidth - 70); }
+  function popupWidth() { return Math.min(340, window.innerWidth - 70); }
+  // an opened popup is panned clear of the panels at the top, as tall as they are now
+  // (folded or not): every popup reads its padding from this one getter
+  Object.defineProperty(L.Popup.prototype.options, "autoPanPaddingTopLeft", {
+    get: function () {
+      var top = map.getContainer().getBoundingClientRect().top, bottom = 0;
+      document.querySelectorAll(".leaflet-top").forEach(function (corner) {
+        bottom = Math.max(bottom, corner.getBoundingClientRect().bottom - top);
+      });
+      return L.point(10, bottom + 10);
+    }
+  });
 
   function levelForZoom(zoom) {
     var wanted = zoom <= 11 ? "kecamatan" : zoom <= 13 ? "kelurahan" : zoom <= 14 ? "rw" : "rt";
@@ -328,8 +339,19 @@ function cakupanMap(map, data) {
     var want = parse(query);
     if (query.trim().length < 2 ||
         (!want.words.length && !want.codes.length && want.rw === null && want.rt === null)) { return []; }
-    return entries().filter(function (e) { return matches(e, want); }).slice(0, 30)
-      .map(function (e) { return e.layer; });
+    var phrase = want.words.join(" ");
+    // a unit whose own name or kelurahan is the words first ("Rajeg RT 1" finds desa
+    // Rajeg's RTs before those of other desa in kecamatan Rajeg), then names that start so
+    function rank(e) {
+      if (!phrase) { return 0; }
+      var own = (e.rw !== null ? e.place.split(", ")[0] : e.name).toLowerCase();
+      return own === phrase || e.name.toLowerCase() === phrase ? 0 :
+        own.indexOf(phrase) === 0 ? 1 : 2;
+    }
+    return entries().filter(function (e) { return matches(e, want); })
+      .map(function (e, i) { return {e: e, rank: rank(e), i: i}; })
+      .sort(function (a, b) { return a.rank - b.rank || a.i - b.i; }).slice(0, 30)
+      .map(function (x) { return x.e.layer; });
   }
   var selected = null;
   map.createPane("cakupan-selected").style.zIndex = 465;

@@ -297,8 +297,8 @@ def validate_command(boundaries, interviews, units, prelist, assignments, config
 
     Prints in --lang, per input: rows read, usable and set aside (by reason), repairs made,
     the columns recognised (cakupan's <- yours), the CRS and, for polygons, the overlaps and
-    holes between neighbours. Exits 0 when every file can be used (even with rows set aside), 2 with one
-    line naming the file (and row and column) when one cannot.
+    holes between neighbours. Exits 0 when every file can be used (even with rows set aside),
+    2 with one line naming the file (and row and column) when one cannot.
 
     \b
     Example:

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 import cakupan
+from cakupan import formats
 from cakupan.labels import labels
 from cakupan.render.legend import legend_sheet
-from cakupan import formats
 from tests.conftest import libreoffice_convert, libreoffice_sheets
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,8 @@ The SpreadsheetML is built here, whole columns at a time with pyarrow string fun
 per-cell or per-row Python loop takes most of a minute at city size), and the parts go
 straight into the zip. Values keep their kind: integers and floats as numbers, booleans as
 booleans, datetimes as Excel dates (timezone-aware ones in their local wall time; a column
-without times of day shows days only), everything else as text. Missing values, empty texts and infinities (Excel has none) leave the cell empty.
+without times of day shows days only), everything else as text. Missing values, empty texts
+and infinities (Excel has none) leave the cell empty.
 
 The file is written to a temporary name beside ``path`` and renamed, so an interrupted run
 leaves no half file, and carries fixed time stamps, so the same sheets give the same bytes.

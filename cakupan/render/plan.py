@@ -33,7 +33,7 @@ IDS_SHOWN = 3
 def plan_sheet(schedule: Schedule, coverage: pd.DataFrame, blind_spots=None, flagged=None,
                lang: str = "id") -> pd.DataFrame:
     """Return tomorrow's plan as a sheet (headers in ``lang``), see the module docstring."""
-    text, values = words(lang)["text"], words(lang)["value"]
+    values = words(lang)["value"]
     rows = _rows(schedule, coverage)
     rows = _tomorrow(rows)
     task = _tasks(rows, lang, schedule)

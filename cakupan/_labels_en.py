@@ -48,7 +48,7 @@ WORDS = {
         "none": "None",
         "level": "Area level",
         "level_auto": "Automatic (follows zoom)",
-        "search": "Find an area: name, RW/RT or code",
+        "search": "Find: name, RW/RT or code",
         "no_match": "Nothing found",
         "fullscreen": "Full screen",
         "exit_fullscreen": "Exit full screen",

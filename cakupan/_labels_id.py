@@ -48,7 +48,7 @@ WORDS = {
         "none": "Tidak ada",
         "level": "Tingkat wilayah",
         "level_auto": "Otomatis (ikut zoom)",
-        "search": "Cari wilayah: nama, RW/RT atau kode",
+        "search": "Cari: nama, RW/RT atau kode",
         "no_match": "Tidak ditemukan",
         "fullscreen": "Layar penuh",
         "exit_fullscreen": "Keluar layar penuh",

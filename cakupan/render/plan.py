@@ -196,9 +196,9 @@ def _verify(rows: pd.DataFrame, flagged, lang: str) -> pd.Series:
     shown = grouped.agg(lambda s: ", ".join(s.iloc[:IDS_SHOWN]))
     shown = shown + np.where(count > IDS_SHOWN, ", ...", "")
     n = count.reindex(rows["enumerator_id"])
+    ids = pd.Series(shown.reindex(rows["enumerator_id"]).to_numpy(), dtype="string")
     said = formats.fill(text["verify"], {"n": _number(pd.Series(n.to_numpy()), lang),
-                                  "ids": pd.Series(shown.reindex(rows["enumerator_id"])
-                                                   .to_numpy(), dtype="string").fillna("")})
+                                         "ids": ids.fillna("")})
     said.index = rows.index
     return said.where(n.notna().to_numpy(), "")
 

@@ -2,11 +2,11 @@
 
 Every case writes BPS-shaped files (:mod:`tests.corpus.bps`: SLS layers as Shapefile and
 GeoPackage, interviews with only ``idsls`` or ``idsubsls``, SIPW master exports, a prelist
-with code parts, title rows and a total row) and the same data as canonical files, runs
-both, and compares the counted and expected households per SLS (RT keys mapped to the SLS
-they belong to, :func:`tests.corpus.bps.key_to_sls`), and both with the known truth. A case
-with ``error`` must exit 2 with one line naming a setting; with ``fix`` set, it must then
-give the same counts.
+with code parts, title rows and a total row, in Excel and as CSV) and the same data as
+canonical files, runs both, and compares the counted and expected households per SLS (RT
+keys mapped to the SLS they belong to, :func:`tests.corpus.bps.key_to_sls`), and both with
+the known truth. A case with ``error`` must exit 2 with one line naming a setting; with
+``fix`` set, it must then give the same counts.
 """
 
 from __future__ import annotations
@@ -68,6 +68,8 @@ CASES = [
          fix='[prelist]\nexpected_households = "kk"\n'),
     Case("prelist-parts-title-rows-total-row",
          _files(b.sls_layer, prelist=b.prelist_with_title_and_total), quick=True),
+    Case("prelist-csv-title-rows-total-row",
+         _files(b.sls_layer, prelist=b.prelist_csv_with_title_and_total), quick=True),
     Case("no-layer-interviews-idsubsls-sipw-export", _files(), layer=False, quick=True),
     Case("no-layer-interviews-idsls-sipw-export", _files(code="idsls"), layer=False),
 ]
@@ -206,7 +208,7 @@ def test_validate_warns_of_a_code_column_holding_parts(tmp_path):
     assert ("warning: kode has 2 values of 3 digits, which looks like part of a code "
             "(kdkec or kddesa?), not a whole kelurahan_code") in codes
     done = cakupan("validate", "--boundaries", c.write_boundaries(tmp_path),
-                   "--prelist", prelist)
+                   "--prelist", prelist, "--lang", "en")
     assert "codes: " in done.stdout and "looks like part of a code" in done.stdout
 
 

@@ -111,7 +111,8 @@ def test_validate_names_the_columns_and_the_repeat_groups(sample, tmp_path):
                              f"({frame['household_size'].iloc[:40].astype(int).sum()} joined, "
                              "0 without a submission); kunjungan 100 rows (100 joined, "
                              "0 without a submission)")
-    done = cakupan("validate", "--boundaries", inputs["boundaries"], "--interviews", path)
+    done = cakupan("validate", "--boundaries", inputs["boundaries"], "--interviews", path,
+                   "--lang", "en")
     assert done.returncode == 0, done.stderr
     assert "kelurahan_code <- grp_wilayah/kode_kel" in done.stdout
     assert "table: Regsosek Rumah Tangga; repeat groups: anggota" in done.stdout

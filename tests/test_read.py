@@ -14,7 +14,7 @@ from cakupan._flow import Inputs, one_pass, read_files
 from cakupan.errors import InputError, InputFileError
 from cakupan.read import read_table, read_vector
 from cakupan.read.vector import list_layers
-from cakupan.scale.files import run_files
+from cakupan.scale.files import analyse_files, run_files
 from tests import corpus as c
 
 # --- CSV row numbers ------------------------------------------------------------------------
@@ -265,3 +265,27 @@ def test_an_input_error_raised_in_a_worker_process_keeps_its_file_row_and_column
     error = pickle.loads(pickle.dumps(InputError("is empty", path="a.csv", row=7, column="rt")))
     assert (type(error), error.path, error.row, error.column) == (InputError, "a.csv", 7, "rt")
     assert str(error) == "a.csv, row 7, column rt: is empty"
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_csv_title_rows_above_the_header_are_skipped(tiny_world, tmp_path, delimiter):
+    """An export with the survey's name and area above its header reads as the plain file,
+    each row numbered by the line a text editor shows."""
+    _, paths = tiny_world
+    plain = pd.read_csv(paths["interviews"], dtype=str, keep_default_na=False)
+    titled = tmp_path / "wawancara.csv"
+    with open(titled, "w", encoding="utf-8", newline="") as handle:
+        handle.write(f"REKAP WAWANCARA REGSOSEK 2022\nKOTA TANGERANG{delimiter} BANTEN\n\n")
+        plain.to_csv(handle, index=False, sep=delimiter)
+    before = read_table(paths["interviews"])
+    after = read_table(titled)
+    assert list(after.columns) == list(before.columns)
+    assert (after["source_row"] == before["source_row"] + 3).all()
+    pd.testing.assert_frame_equal(after.drop(columns="source_row"),
+                                  before.drop(columns="source_row"))
+    inputs = Inputs(paths["boundaries"], titled, units=paths["units"], prelist=paths["prelist"])
+    whole = one_pass(read_files(inputs))
+    assert whole.accounting["interviews"]["rows_read"] == len(plain)
+    # a run by parts reads such a file whole too, and counts the same
+    by_parts = analyse_files(inputs, part_rows=len(plain) // 3, processes=1)
+    pd.testing.assert_frame_equal(by_parts.coverage, whole.coverage)

@@ -59,16 +59,18 @@ def batch_columns(path) -> list[str] | None:
     """Return the file's column names when :func:`iter_batches` reads it as ``read_table`` does.
 
     That is Parquet that is not a point layer (GeoParquet), has rows, and stores no pandas
-    index; and CSV in UTF-8 (any delimiter), which may still turn out irregular while read
-    (:class:`WholeFileNeeded`). Return None for every other file, and for a file ``read_table``
-    cannot read either: ``read_table`` then reads it, or says what is wrong.
+    index; and CSV in UTF-8 (any delimiter, no title rows above the header), which may still
+    turn out irregular while read (:class:`WholeFileNeeded`). Return None for every other
+    file, and for a file ``read_table`` cannot read either: ``read_table`` then reads it, or
+    says what is wrong.
     """
     path = Path(path)
     try:
         kind = table_kind(path)
         if kind == "csv":
-            names, _, encoding = csv_layout(path)
-            return names if encoding == "utf-8-sig" else None
+            layout = csv_layout(path)
+            return layout.names if layout.encoding == "utf-8-sig" and not layout.title_rows \
+                else None
         if kind == "parquet" and _plain_parquet(path):
             return columns_of(path)
     except InputError:
@@ -234,7 +236,7 @@ def _floats_in_pandas(handle: pq.ParquetFile, names, numbers) -> set[str]:
 
 def _csv_frames(path, columns, batch_rows) -> Iterator[pd.DataFrame]:
     """Yield the CSV's batches as ``read_table``'s fast path reads them (see the module)."""
-    names, delimiter, encoding = csv_layout(path)
+    names, delimiter, encoding, _ = csv_layout(path)
     wanted = [name for name in names if columns is None or name in columns]
     looked_at = [name for name in names if name not in ("source_row", PROBLEM)]
     rows = batch_rows or BATCH_ROWS

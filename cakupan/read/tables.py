@@ -6,7 +6,9 @@ import csv
 import io
 import re
 from collections.abc import Iterable
+from itertools import islice
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -139,27 +141,63 @@ def _is_text(head: bytes) -> bool:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    names, delimiter, encoding = csv_layout(path)
-    frame = _read_csv_fast(path, names, delimiter, encoding)
-    if frame is None:  # blank lines, values spanning lines or ragged rows: exact, slower
-        frame = _read_csv_exact(path, names, delimiter, encoding)
+    layout = csv_layout(path)
+    frame = None if layout.title_rows else _read_csv_fast(path, layout)
+    if frame is None:  # title rows, blank lines, values spanning lines or ragged rows: exact
+        frame = _read_csv_exact(path, layout)
     return frame[~blank_rows(frame)].reset_index(drop=True)
 
 
-def csv_layout(path: Path) -> tuple[list[str], str, str]:
-    """Return the column names (unique, non-empty), the delimiter and the encoding of a CSV."""
+class CsvLayout(NamedTuple):
+    """How a CSV file is laid out."""
+
+    names: list[str]
+    """Column names, unique and non-empty."""
+    delimiter: str
+    encoding: str
+    title_rows: int
+    """Records above the header (an export's title lines); 0 for most files."""
+
+
+def csv_layout(path: Path) -> CsvLayout:
+    """Return the column names, delimiter, encoding and title rows of a CSV.
+
+    The header is the first record, unless it names no known column and one of the next
+    records does (a prelist exported with "PRELIST REGSOSEK 2022" and the area's name above
+    its header, as Excel files often have): the records above it are title rows.
+    """
     encoding = _encoding(path)
     with open(path, encoding=encoding, newline="") as handle:
         sample = handle.read(20000)
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = ","
-    header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
-    if not "".join(header).strip():
+    delimiter = _delimiter(sample)
+    records = list(islice(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter),
+                          20))
+    if not records or not "".join(records[0]).strip():
         raise InputError("is empty" if not sample.strip() else "has an empty first line; "
                          "the first line must hold the column names", path=path)
-    return _unique(header), delimiter, encoding
+    titles = _title_rows(records)
+    return CsvLayout(_unique(records[titles]), delimiter, encoding, titles)
+
+
+def _delimiter(sample: str) -> str:
+    """Return the delimiter csv's sniffer finds, looking past up to five title lines."""
+    lines = sample.splitlines(keepends=True)
+    for skip in range(min(6, len(lines))):
+        try:
+            return csv.Sniffer().sniff("".join(lines[skip:]), delimiters=",;\t|").delimiter
+        except csv.Error:
+            continue
+    return ","
+
+
+def _title_rows(records: list[list[str]]) -> int:
+    """Return the records above the header: 0 unless the first names no known column."""
+    if any(simplify(cell) in _KNOWN_HEADERS for cell in records[0] if cell.strip()):
+        return 0
+    width = max(map(len, records))
+    at = _find_header(pd.DataFrame([record + [""] * (width - len(record)) for record in records]))
+    known = any(simplify(cell) in _KNOWN_HEADERS for cell in records[at] if cell and cell.strip())
+    return at if known else 0
 
 
 def blank_rows(frame: pd.DataFrame) -> np.ndarray:
@@ -208,12 +246,13 @@ def one_record_per_line(path: Path, records: int) -> bool:
     return records == lines + (0 if last.endswith(b"\n") else 1) and not lone_cr
 
 
-def _read_csv_fast(path, names, delimiter, encoding) -> pd.DataFrame | None:
+def _read_csv_fast(path: Path, layout: CsvLayout) -> pd.DataFrame | None:
     """Read with Arrow when every record is one line.
 
     Return None when line numbers would not match the records (blank lines, values with line
     breaks) or rows are ragged: :func:`_read_csv_exact` reads those.
     """
+    names, delimiter, encoding = layout.names, layout.delimiter, layout.encoding
     try:
         table = pacsv.read_csv(
             path,
@@ -233,12 +272,15 @@ def _read_csv_fast(path, names, delimiter, encoding) -> pd.DataFrame | None:
     return frame
 
 
-def _read_csv_exact(path, names, delimiter, encoding) -> pd.DataFrame:
+def _read_csv_exact(path: Path, layout: CsvLayout) -> pd.DataFrame:
     """Read with the csv module, keeping the editor line where each record starts.
+
+    Title rows above the header are skipped.
 
     A carriage return alone inside a line of a file whose lines end in LF or CRLF (a stray
     character in a value, which pandas writes unquoted) is read as a space, not a line break.
     """
+    names, delimiter, encoding = layout.names, layout.delimiter, layout.encoding
     rows, lines, problems = [], [], []
     width = len(names)
     with open(path, encoding=encoding, newline="") as handle:
@@ -248,7 +290,8 @@ def _read_csv_exact(path, names, delimiter, encoding) -> pd.DataFrame:
     with io.StringIO(text, newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         try:
-            next(reader)
+            for _ in range(layout.title_rows + 1):
+                next(reader)
             start = reader.line_num + 1
             for record in reader:
                 if record and any(cell.strip() for cell in record):

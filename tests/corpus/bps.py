@@ -10,6 +10,7 @@ its ``kdsls``), how many households were interviewed and how many the prelist ex
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import geopandas as gpd
@@ -137,16 +138,29 @@ def sipw_csv(folder: Path, count=("ruta", "kk", "btt", "usaha", "muatan"),
     return path
 
 
-def prelist_with_title_and_total(folder: Path) -> Path:
-    """An Excel prelist: two title rows, codes in parts, "Jml Ruta Prelist", a total row."""
+def _titled_prelist() -> list[list]:
+    """Two title rows, a blank row, codes in parts, "Jml Ruta Prelist", a total row."""
     subs = sipw()
     header = ["Kode Prov", "Kode Kab", "Kode Kec", "Kode Desa", "Kode SLS", "Kode SubSLS",
               "Nama SLS", "Jumlah KK", "Jml Ruta Prelist"]
     body = [[int(r.kdprov), int(r.kdkab), int(r.kdkec), int(r.kddesa), int(r.kdsls),
              int(r.kdsubsls), r.nmsls, int(r.kk), int(r.ruta)] for r in subs.itertuples()]
     total = [None] * 6 + ["JUMLAH", int(subs["kk"].sum()), int(subs["ruta"].sum())]
-    return c.excel(folder, {"Prelist": [["PRELIST REGSOSEK 2022"], ["KOTA TANGERANG"], [],
-                                        header, *body, total]}, name="prelist.xlsx")
+    return [["PRELIST REGSOSEK 2022"], ["KOTA TANGERANG"], [], header, *body, total]
+
+
+def prelist_with_title_and_total(folder: Path) -> Path:
+    """An Excel prelist with title rows above its header and a total row."""
+    return c.excel(folder, {"Prelist": _titled_prelist()}, name="prelist.xlsx")
+
+
+def prelist_csv_with_title_and_total(folder: Path) -> Path:
+    """The same prelist saved from Excel as CSV, with semicolons as an Indonesian Excel does."""
+    path = Path(folder) / "prelist.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, delimiter=";").writerows(
+            ["" if cell is None else cell for cell in row] for row in _titled_prelist())
+    return path
 
 
 def canonical(folder: Path, count="ruta") -> dict[str, Path]:

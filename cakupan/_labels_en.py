@@ -288,7 +288,7 @@ WORDS = {
         "short_duration": "form open only {duration} min",
         "too_fast_travel": "{speed} km/h from the previous interview",
         "route_detour": "far from the interviews before and after it",
-        "duplicate_location": "same coordinates as another interview {twin} min apart",
+        "duplicate_location": "same coordinates as another interview {twin} apart",
         "near_duplicate_location": "{nearest} m from another interview",
         "duplicate_household_id": "same household ID as another interview in this RT",
         "outside_fieldwork_window": "dated {date}",

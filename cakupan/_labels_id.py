@@ -291,7 +291,7 @@ WORDS = {
         "short_duration": "formulir hanya dibuka {duration} menit",
         "too_fast_travel": "{speed} km/jam dari wawancara sebelumnya",
         "route_detour": "jauh dari wawancara sebelum dan sesudahnya",
-        "duplicate_location": "koordinat sama dengan wawancara lain, selang {twin} menit",
+        "duplicate_location": "koordinat sama dengan wawancara lain, selang {twin}",
         "near_duplicate_location": "{nearest} m dari wawancara lain",
         "duplicate_household_id": "ID ruta sama dengan wawancara lain di RT ini",
         "outside_fieldwork_window": "tanggal {date}",

@@ -26,11 +26,12 @@ Examples
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from functools import cache
 
 import pandas as pd
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_decimal, format_percent
 
 from cakupan.labels import labels
@@ -117,6 +118,22 @@ def clock(value, lang: str = "id") -> str:
 @cache
 def _time_pattern(lang: str) -> str:
     return locale(lang).time_formats["short"].pattern
+
+
+def interval(minutes, lang: str = "id") -> str:
+    """Return a time between two events in its largest whole unit ("7 jam", "3 weeks").
+
+    Under an hour it stays in minutes ("52 menit"); Babel's words and rounding above.
+
+    Examples
+    --------
+    >>> interval(52, "id"), interval(434, "id"), interval(31098, "en"), interval(0, "en")
+    ('52 menit', '7 jam', '3 weeks', '0 minutes')
+    """
+    if _missing(minutes):
+        return MISSING
+    return format_timedelta(timedelta(minutes=float(minutes)), threshold=1,
+                            granularity="minute", locale=locale(lang))
 
 
 def texts(values, how, lang: str = "id", **options) -> pd.Series:

@@ -49,7 +49,7 @@ def evidence(rows: pd.DataFrame, flags: pd.Series, lang: str = "id") -> tuple[pd
         "gap": formats.texts(_column(rows, "spot_gap_min").round(0), formats.number, lang),
         "duration": formats.texts(_column(rows, "duration_min").round(0), formats.number,
                                   lang),
-        "twin": formats.texts(_column(rows, "twin_gap_min").round(0), formats.number, lang),
+        "twin": formats.texts(_column(rows, "twin_gap_min").round(0), formats.interval, lang),
     }
     fill = {key: pd.Series(value.to_numpy(), index=rows.index) for key, value in fill.items()}
     names = pd.Series("", index=rows.index, dtype=object)

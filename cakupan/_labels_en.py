@@ -229,6 +229,7 @@ WORDS = {
         "duplicate": "duplicate",
         "no_coordinates": "no coordinates",
         "invalid_coordinates": "invalid coordinates",
+        "rejected_in_review": "rejected in review",
         "outside_area": "outside area",
         "inside": "inside",
         "boundary_ambiguous": "on the boundary",

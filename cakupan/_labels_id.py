@@ -232,6 +232,7 @@ WORDS = {
         "duplicate": "duplikat",
         "no_coordinates": "tanpa koordinat",
         "invalid_coordinates": "koordinat tidak sah",
+        "rejected_in_review": "ditolak pemeriksa",
         "outside_area": "di luar wilayah",
         "inside": "di dalam",
         "boundary_ambiguous": "di batas",

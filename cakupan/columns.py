@@ -26,7 +26,12 @@ INTERVIEWS = (
     "rt",
     "household_id",
     "household_size",
+    "review_state",
 )
+#: Review verdicts that take an interview out of the count: ODK Central's ``ReviewState``,
+#: KoboToolbox's ``_validation_status`` (its value or its label), compared simplified.
+REJECTED_IN_REVIEW = ("rejected", "validation_status_not_approved", "not_approved", "ditolak",
+                      "tidak_disetujui")
 PRELIST = ("sls_code", "kelurahan_code", "rw", "rt", "expected_households")
 #: Who is assigned where, and when (BPS's "alokasi petugas": SLS to PPL to PML, and Koseka).
 ASSIGNMENTS = ("sls_code", "kelurahan_code", "rw", "rt", "sls_name", "enumerator_id",
@@ -109,6 +114,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "household_size": (
         "household_size", "jumlah_art", "jml_art", "art", "hh_size", "anggota_rumah_tangga",
     ),
+    # a reviewer's verdict on the submission (ODK Central, KoboToolbox)
+    "review_state": ("review_state", "reviewstate", "review_status", "validation_status",
+                     "status_validasi", "status_pemeriksaan"),
     # households (ruta) first; ``muatan`` (an SLS's load as SIPW lists it) only without
     # them; families (kk) and buildings (btt) never: see FAMILIES and DWELLINGS
     "expected_households": (

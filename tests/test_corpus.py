@@ -150,6 +150,12 @@ def boundaries_ok(loaded, result):
     assert result.interviews["kelurahan_code"].tolist() == ["3671011001", "3671011002"]
 
 
+def _reviewed_odk(n: int, state: str) -> str:
+    """ODK_ROW as submission ``n`` (its own instance and household), reviewed ``state``."""
+    return (ODK_ROW.replace("0a1b", f"0a2{n}").replace(",0001,", f",000{n + 1},")
+            .replace(",0,0,,,collect", f",0,0,,{state},collect"))
+
+
 def csv(*lines, **kwargs):
     return lambda d: {"interviews": c.interviews_csv(d, *lines, **kwargs)}
 
@@ -357,6 +363,19 @@ CASES = [
          check=counted(1, interview_id="uuid:0a1b", gps_accuracy_m="4.9", enumerator_id="17",
                        kelurahan_code="3671011001", rt="0101",
                        interviewed_at="2022-10-16 09:00:00")),
+    # a reviewer's verdict: rejected submissions are set aside, the others count
+    Case("odk-central-review-states",
+         csv(*(_reviewed_odk(n, state) for n, state in
+               enumerate(["approved", "rejected", "hasIssues", "", "edited"])),
+             header=ODK_HEADER),
+         check=statuses(("counted", ""), ("rejected_in_review", ""), ("counted", ""),
+                        ("counted", ""), ("counted", ""))),
+    Case("kobo-validation-status", csv(
+        KOBO_ROW.replace("2022-10-16T02:01:00,,", "2022-10-16T02:01:00,"
+                         "validation_status_not_approved,"),
+        KOBO_ROW.replace("123456", "123457").replace(",0001,", ",0002,").replace(
+            "2022-10-16T02:01:00,,", "2022-10-16T02:01:00,Approved,"), header=KOBO_HEADER),
+         check=statuses(("rejected_in_review", ""), ("counted", ""))),
     Case("kobo-export", csv(KOBO_ROW, header=KOBO_HEADER),
          check=counted(1, interview_id="123456", gps_accuracy_m="4.5", enumerator_id="ppl017",
                        interviewed_at="2022-10-16 09:00:00")),

@@ -16,7 +16,15 @@ import pandas as pd
 import pyarrow as pa
 
 from cakupan._text import text_series
-from cakupan.columns import ALIASES, ASSIGNMENTS, DWELLINGS, FAMILIES, INTERVIEWS, simplify
+from cakupan.columns import (
+    ALIASES,
+    ASSIGNMENTS,
+    DWELLINGS,
+    FAMILIES,
+    INTERVIEWS,
+    REJECTED_IN_REVIEW,
+    simplify,
+)
 from cakupan.errors import InputError
 from cakupan.normalise import parts
 from cakupan.normalise.headers import find_columns, require_column
@@ -57,7 +65,8 @@ def interviews(raw: pd.DataFrame, columns: Mapping[str, str], path=None,
     DataFrame
         One row per input row, same order: ``source_row``, the canonical interview columns,
         ``status`` (``counted`` until a later stage says otherwise, or ``no_coordinates``,
-        ``invalid_coordinates``, or the reader's ``source_problem`` such as ``extra_cells``)
+        ``invalid_coordinates``, the reader's ``source_problem`` such as ``extra_cells``, or
+        ``rejected_in_review`` when the file's review column rejects the submission)
         and ``repairs`` (``;``-separated: ``decimal_comma``; ``unreadable_time_dropped``
         when a time is given but cannot be read, the row is still counted).
 
@@ -92,6 +101,11 @@ def interviews(raw: pd.DataFrame, columns: Mapping[str, str], path=None,
     if PROBLEM in raw:  # the reader's word wins
         problem = column_text(raw, {PROBLEM: PROBLEM}, PROBLEM)
         out["status"] = out["status"].mask(problem.notna(), problem)
+    if "review_state" in source:  # a submission its reviewer rejected is not counted
+        verdict = column_text(raw, source, "review_state").str.lower().str.replace(
+            r"[^0-9a-z]+", "_", regex=True).str.strip("_")
+        rejected = verdict.isin(REJECTED_IN_REVIEW).fillna(False) & out["status"].eq("counted")
+        out["status"] = out["status"].mask(rejected, "rejected_in_review")
     comma = (lon_comma | lat_comma).to_numpy()
     unreadable_time = (time_cells.notna() & out["interviewed_at"].isna()).to_numpy()
     out["repairs"] = _labels(comma + 2 * unreadable_time, out.index,

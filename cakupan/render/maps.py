@@ -36,6 +36,7 @@ from cakupan.config import Config
 from cakupan.crs import metric_crs
 from cakupan.detect.tally import piece
 from cakupan.labels import STATUS_COLOURS, labels
+from cakupan.measure.schedule import SCHEDULE_STATUSES
 from cakupan.normalise.shapes import polygonal
 from cakupan.render import _assets, _topo
 from cakupan.render._points import counted_points, flagged_points
@@ -115,9 +116,14 @@ def _texts(values) -> list:
 
 
 def statuses_of(coverage: pd.DataFrame) -> list[str]:
-    """Return the statuses of the legend: the known ones, then any other the table holds."""
-    present = coverage["status"].dropna().astype(str).unique().tolist()
-    return [*STATUS_COLOURS, *sorted(set(present) - set(STATUS_COLOURS))]
+    """Return the statuses of the legend: the known ones, then any other the table holds.
+
+    The statuses of fieldwork under way (behind the plan, stalled, not yet due) are listed
+    only when some unit has one: after the fieldwork window none can.
+    """
+    present = set(coverage["status"].dropna().astype(str).unique().tolist())
+    known = [s for s in STATUS_COLOURS if s not in SCHEDULE_STATUSES or s in present]
+    return [*known, *sorted(present - set(STATUS_COLOURS))]
 
 
 def legend_items(lang: str, under_ratio: float = 0.9, over_ratio: float = 1.1,

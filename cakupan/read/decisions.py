@@ -15,7 +15,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from cakupan.errors import InputError, InputFileError
-from cakupan.read.tables import _excel_text, blank_rows, read_table, table_kind
+from cakupan.read.tables import EXCEL_ENGINE, _excel_text, blank_rows, read_table, table_kind
 
 
 class DecisionSheet(NamedTuple):
@@ -72,8 +72,8 @@ def _marked(columns, wanted: set[str]) -> bool:
 
 def _excel_sheets(path: Path, wanted: set[str]) -> list[DecisionSheet]:
     try:
-        book = pd.ExcelFile(path)
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        book = pd.ExcelFile(path, engine=EXCEL_ENGINE)
+    except Exception as error:  # calamine raises many kinds for a damaged file
         raise InputFileError(f"is not a readable Excel file ({error})", path=path) from None
     found = []
     with book:

@@ -102,6 +102,7 @@ def interviews(raw: pd.DataFrame, columns: Mapping[str, str], path=None,
         problem = column_text(raw, {PROBLEM: PROBLEM}, PROBLEM)
         out["status"] = out["status"].mask(problem.notna(), problem)
     if "review_state" in source:  # a submission its reviewer rejected is not counted
+        # the verdict simplified as columns.simplify simplifies a header
         verdict = column_text(raw, source, "review_state").str.lower().str.replace(
             r"[^0-9a-z]+", "_", regex=True).str.strip("_")
         rejected = verdict.isin(REJECTED_IN_REVIEW).fillna(False) & out["status"].eq("counted")

@@ -24,6 +24,7 @@ import pandas as pd
 from cakupan import formats
 from cakupan.labels import labels as words
 from cakupan.measure.schedule import Schedule
+from cakupan.render._places import places
 
 _RT = ["kelurahan_code", "rw", "rt"]
 #: Flagged interview IDs named in a task; the rest are on the sheet of interviews to verify.
@@ -113,15 +114,8 @@ def _rows(schedule: Schedule, coverage: pd.DataFrame) -> pd.DataFrame:
     plan["status"] = rt["status"].astype("string").fillna("no_expected").to_numpy()
     plan["counted_households"] = rt["counted_households"].fillna(0).astype("int64").to_numpy()
     plan["left"] = rt["gap_households"].fillna(0).astype("float64").round(0).to_numpy()
-    names = coverage.drop_duplicates(["level", "code"]).set_index(["level", "code"])
-    kelurahan = names.loc["kelurahan"] if "kelurahan" in names.index.get_level_values(0) \
-        else pd.DataFrame(columns=["name", "parent_code"])
-    plan["kelurahan"] = kelurahan["name"].reindex(plan["kelurahan_code"]).astype(
-        "string").to_numpy()
-    kecamatan_code = kelurahan["parent_code"].reindex(plan["kelurahan_code"]).to_numpy()
-    kecamatan = names.loc["kecamatan"] if "kecamatan" in names.index.get_level_values(0) \
-        else pd.DataFrame(columns=["name"])
-    plan["kecamatan"] = kecamatan["name"].reindex(kecamatan_code).astype("string").to_numpy()
+    kecamatan, kelurahan = places(coverage, plan["kelurahan_code"])
+    plan["kecamatan"], plan["kelurahan"] = kecamatan.to_numpy(), kelurahan.to_numpy()
     pace = schedule.pace
     if pace is None or pace.empty:
         pace = pd.DataFrame(columns=["level", "code", "recent_pace", "planned_pace"])

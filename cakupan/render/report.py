@@ -33,6 +33,7 @@ from cakupan.labels import STATUS_COLOURS, labels
 from cakupan.measure.progress import daily_series
 from cakupan.measure.schedule import planned_series
 from cakupan.render import _people, _svg
+from cakupan.render._places import kecamatan_of, names_of
 from cakupan.render.maps import NEUTRAL, data_date, statuses_of, title_of
 
 COLUMNS = ("code", "name", "counted_households", "doubtful_households", "expected_households",
@@ -218,11 +219,6 @@ def accounting_rows(accounting: dict, lang: str = "id", planner: bool = False) -
     return out
 
 
-def _names(coverage: pd.DataFrame, level: str) -> pd.Series:
-    rows = coverage[coverage["level"].eq(level)].drop_duplicates("code")
-    return pd.Series(rows["name"].astype(str).to_numpy(), index=rows["code"].astype(str))
-
-
 def revisit_groups(coverage: pd.DataFrame, lang: str = "id", during: bool = False,
                    min_missing: float = np.inf) -> dict:
     """Return every RT to revisit (:func:`to_revisit`), grouped by kecamatan and kelurahan.
@@ -231,17 +227,14 @@ def revisit_groups(coverage: pd.DataFrame, lang: str = "id", during: bool = Fals
     count and shortfall.
     """
     rts = coverage[to_revisit(coverage, during, min_missing)].copy()
-    kelurahan = coverage[coverage["level"].eq("kelurahan")].drop_duplicates("code")
-    parent = pd.Series(kelurahan["parent_code"].astype(str).to_numpy(),
-                       index=kelurahan["code"].astype(str))
     rts["kel"] = rts["kelurahan_code"].astype(str)
-    rts["kec"] = parent.reindex(rts["kel"]).to_numpy()
+    rts["kec"] = kecamatan_of(coverage).reindex(rts["kel"]).to_numpy()
     rts["gap"] = rts["gap_households"].astype("float64").fillna(0)
     rts["kel_gap"] = rts.groupby("kel")["gap"].transform("sum")
     rts["kec_gap"] = rts.groupby("kec", dropna=False)["gap"].transform("sum")
     rts = rts.sort_values(["kec_gap", "kec", "kel_gap", "kel", "gap", "code"],
                           ascending=[False, True, False, True, False, True], kind="stable")
-    kec_names, kel_names = _names(coverage, "kecamatan"), _names(coverage, "kelurahan")
+    kec_names, kel_names = names_of(coverage, "kecamatan"), names_of(coverage, "kelurahan")
     columns = ("rw", "rt", "name", "counted_households", "expected_households",
                "coverage_ratio", "gap_households", "status")
     shown = table_rows(rts, lang, columns)
@@ -271,13 +264,9 @@ def blind_spot_rows(blind_spots, coverage: pd.DataFrame, lang: str = "id") -> li
     """Return the blind spots, largest first: rank, nearest RT and its place, households."""
     if blind_spots is None or not len(blind_spots):
         return []
-    kel_names = _names(coverage, "kelurahan")
-    kelurahan = coverage[coverage["level"].eq("kelurahan")].drop_duplicates("code")
-    parent = pd.Series(kelurahan["parent_code"].astype(str).to_numpy(),
-                       index=kelurahan["code"].astype(str))
-    kec_names = _names(coverage, "kecamatan")
+    kel_names, kec_names = names_of(coverage, "kelurahan"), names_of(coverage, "kecamatan")
     kel = blind_spots["kelurahan_code"].astype(str)
-    kec = parent.reindex(kel).to_numpy()
+    kec = kecamatan_of(coverage).reindex(kel).to_numpy()
     return [{"rank": formats.number(rank, lang),
              "rt": f"RW {rw} / RT {rt}", "code": f"{k}{rw}{rt}",
              "kelurahan": kel_names.get(k, k), "kecamatan": kec_names.get(c, "") if c else "",
@@ -295,7 +284,7 @@ def level_table(coverage: pd.DataFrame, level: str, lang: str = "id") -> dict:
     rows = coverage[coverage["level"].eq(level)].copy()
     columns = list(COLUMNS)
     if level == "kelurahan":
-        rows["kecamatan"] = _names(coverage, "kecamatan").reindex(
+        rows["kecamatan"] = names_of(coverage, "kecamatan").reindex(
             rows["parent_code"].astype(str)).to_numpy()
         rts = coverage[coverage["level"].eq("rt")]
         under = rts[rts["status"].isin(REVISIT)].groupby(

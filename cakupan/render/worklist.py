@@ -27,6 +27,7 @@ from cakupan.detect.enumerators import score_enumerators
 from cakupan.detect.flags import FLAG_WEIGHTS, FLAGS
 from cakupan.detect.tally import piece
 from cakupan.labels import labels as words
+from cakupan.render._places import places
 from cakupan.render._points import evidence as flag_evidence
 from cakupan.render.legend import changes_sheet, legend_sheet
 from cakupan.render.plan import pace_sheet, plan_sheet
@@ -185,13 +186,7 @@ def _revisit(coverage, interviews, lang, owners=None, during=False, decided=None
     rts = coverage[to_revisit(coverage, during, min_missing)].copy()
     for column in _RT_KEY:
         rts[column] = rts[column].astype("string")
-    names = coverage[coverage["level"] == "kelurahan"].drop_duplicates("code")
-    names = names.assign(code=names["code"].astype("string")).set_index("code")
-    kecamatan = coverage[coverage["level"] == "kecamatan"].drop_duplicates("code")
-    kecamatan_names = kecamatan.assign(code=kecamatan["code"].astype("string")).set_index("code")
-    parent = names["parent_code"].astype("string").reindex(rts["kelurahan_code"]).to_numpy()
-    rts["kecamatan"] = pd.array(kecamatan_names["name"].reindex(parent), dtype="string")
-    rts["kelurahan"] = pd.array(names["name"].reindex(rts["kelurahan_code"]), dtype="string")
+    rts["kecamatan"], rts["kelurahan"] = places(coverage, rts["kelurahan_code"])
     rts["supervisor_id"] = _responsible(rts, interviews)
     rts["enumerator_id"] = _interviewer(rts, interviews)
     if owners is not None:
@@ -375,11 +370,7 @@ def _kelurahan_names(coverage, codes: pd.Series) -> pd.Series:
     """Return the name of each kelurahan code (missing where the coverage table has none)."""
     if coverage is None:
         return pd.Series(pd.NA, index=codes.index, dtype="string")
-    names = coverage[coverage["level"] == "kelurahan"].drop_duplicates("code")
-    names = pd.Series(names["name"].astype("string").to_numpy(),
-                      index=names["code"].astype("string").to_numpy())
-    return pd.Series(names.reindex(codes.to_numpy()).to_numpy(), index=codes.index,
-                     dtype="string")
+    return places(coverage, codes)[1]
 
 
 def _call(scores, labels):

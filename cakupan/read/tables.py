@@ -194,12 +194,15 @@ def _delimiter(sample: str) -> str:
 
 def _title_rows(records: list[list[str]]) -> int:
     """Return the records above the header: 0 unless the first names no known column."""
-    if any(simplify(cell) in _KNOWN_HEADERS for cell in records[0] if cell.strip()):
+    if _names_a_column(records[0]):
         return 0
     width = max(map(len, records))
     at = _find_header(pd.DataFrame([record + [""] * (width - len(record)) for record in records]))
-    known = any(simplify(cell) in _KNOWN_HEADERS for cell in records[at] if cell and cell.strip())
-    return at if known else 0
+    return at if _names_a_column(records[at]) else 0
+
+
+def _names_a_column(record: list[str]) -> bool:
+    return any(simplify(cell) in _KNOWN_HEADERS for cell in record if cell.strip())
 
 
 def blank_rows(frame: pd.DataFrame) -> np.ndarray:
